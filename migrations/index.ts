@@ -1,0 +1,4 @@
+import { CreateDomainModel1768000000000 } from './1768000000000-CreateDomainModel';
+
+/** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
+export const migrations = [CreateDomainModel1768000000000];

@@ -1,0 +1,12 @@
+import type { ComponentStatus } from '../status/status-report.entity';
+import type { Advisory } from './advisory.entity';
+
+export interface ExposureModel {
+  advisory: Advisory;
+  asOf: Date;
+}
+
+export interface ExposureGroupModel {
+  status: ComponentStatus;
+  gatewayIds: string[];
+}

@@ -1,0 +1,57 @@
+import { badInput } from '../../errors';
+
+export const MAX_PAGE_SIZE = 200;
+
+export interface Page<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
+/** Validates `first`: a page of 0 to MAX_PAGE_SIZE items. */
+export function pageSize(first: number | null | undefined, fallback = 50): number {
+  const size = first ?? fallback;
+  if (!Number.isInteger(size) || size < 0 || size > MAX_PAGE_SIZE) {
+    throw badInput(`first must be between 0 and ${MAX_PAGE_SIZE}`, 'first');
+  }
+  return size;
+}
+
+/**
+ * Cursors are opaque to clients: base64url of the sort key of the last row seen (keyset pagination,
+ * so a page does not shift when rows are added before it).
+ */
+export function encodeCursor(key: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | null | undefined, shape: readonly ('string' | 'number')[]): (string | number)[] | null {
+  if (cursor === null || cursor === undefined) return null;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  const valid = Array.isArray(key) && key.length === shape.length && key.every((part, i) => typeof part === shape[i]);
+  if (!valid) throw badInput('after is not a cursor this list gave out', 'after');
+  return key as (string | number)[];
+}
+
+/**
+ * Builds a connection from rows fetched with LIMIT size + 1: the extra row only says there is a next page.
+ */
+export function toPage<T>(rows: T[], size: number, keyOf: (row: T) => (string | number)[], totalCount: number, hasPrevious: boolean): Page<T> {
+  const nodes = rows.slice(0, size);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      hasPreviousPage: hasPrevious,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+    totalCount,
+  };
+}

@@ -1,0 +1,33 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export type IncidentState = 'INVESTIGATING' | 'IDENTIFIED' | 'MONITORING' | 'RESOLVED';
+export type IncidentSeverity = 'MINOR' | 'MAJOR' | 'CRITICAL';
+export type IncidentUpdateKind = 'UPDATE' | 'CLEARANCE';
+
+@Entity('incident')
+export class Incident {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('text') title!: string;
+  @Column('text') severity!: IncidentSeverity;
+  @Column('text') state!: IncidentState;
+  @Column('uuid', { name: 'declared_by_id' }) declaredById!: string;
+  @Column('timestamptz', { name: 'started_at' }) startedAt!: Date;
+  @Column('timestamptz', { name: 'resolved_at', nullable: true }) resolvedAt!: Date | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+}
+
+/** One entry of an incident's timeline. A clearance ("green light") is an update of kind CLEARANCE. */
+@Entity('incident_update')
+export class IncidentUpdate {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('bigint', { insert: false, update: false }) seq!: string;
+  @Column('uuid', { name: 'incident_id' }) incidentId!: string;
+  @Column('text') kind!: IncidentUpdateKind;
+  @Column('text') state!: IncidentState;
+  @Column('text') message!: string;
+  @Column('timestamptz', { name: 'posted_at' }) postedAt!: Date;
+  @Column('timestamptz', { name: 'recorded_at' }) recordedAt!: Date;
+  @Column('uuid', { name: 'author_id' }) authorId!: string;
+  @Column('text', { name: 'author_name', nullable: true }) authorName!: string | null;
+  @Column('text', { nullable: true }) source!: string | null;
+}
