@@ -54,7 +54,7 @@ export class CreateDomainModel1768000000000 implements MigrationInterface {
         created_at          timestamptz NOT NULL DEFAULT now(),
         updated_at          timestamptz NOT NULL DEFAULT now(),
         CHECK ((kind = 'SERVICE') = (audience IS NOT NULL)),
-        CHECK (kind = 'GATEWAY' OR (product_vendor IS NULL AND product IS NULL AND internet_facing IS NULL))
+        CHECK ((kind = 'GATEWAY') = (product_vendor IS NOT NULL AND product IS NOT NULL AND internet_facing IS NOT NULL))
       )`);
     await q.query(`CREATE INDEX component_operator ON component (operator_id)`);
     await q.query(`CREATE INDEX component_kind_name ON component (kind, name, id)`);

@@ -27,58 +27,46 @@ export const badInput = (message: string, field?: string) => new AppError('BAD_U
 export const notFound = (message: string, field?: string) => new AppError('NOT_FOUND', message, field);
 
 /**
- * Codes Apollo and graphql-js raise themselves before a resolver runs (parse and validation errors,
- * bad variables). They are safe to pass through: the message describes the client's own query.
+ * Codes that graphql-js and Apollo give errors about the request itself (syntax, validation,
+ * variables). Their messages describe the client's own query, so they are safe to show.
  */
-const CLIENT_ERROR_CODES: Record<string, ErrorCode> = {
-  GRAPHQL_PARSE_FAILED: 'BAD_USER_INPUT',
-  GRAPHQL_VALIDATION_FAILED: 'BAD_USER_INPUT',
-  BAD_USER_INPUT: 'BAD_USER_INPUT',
-  BAD_REQUEST: 'BAD_USER_INPUT',
-  PERSISTED_QUERY_NOT_FOUND: 'BAD_USER_INPUT',
-  PERSISTED_QUERY_NOT_SUPPORTED: 'BAD_USER_INPUT',
-  OPERATION_RESOLUTION_FAILURE: 'BAD_USER_INPUT',
-};
+function requestErrorCode(apolloCode: unknown): ErrorCode | null {
+  switch (apolloCode) {
+    case 'GRAPHQL_PARSE_FAILED':
+    case 'GRAPHQL_VALIDATION_FAILED':
+    case 'BAD_USER_INPUT':
+    case 'BAD_REQUEST':
+    case 'PERSISTED_QUERY_NOT_FOUND':
+    case 'PERSISTED_QUERY_NOT_SUPPORTED':
+    case 'OPERATION_RESOLUTION_FAILURE':
+      return 'BAD_USER_INPUT';
+    default:
+      return null;
+  }
+}
 
-export type ErrorLogger = (requestId: string | undefined, error: unknown) => void;
+/** True for errors the client caused or was meant to see; false for bugs and outages of ours. */
+export function isExpected(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return true;
+  if (original instanceof GraphQLError) return requestErrorCode(original.extensions?.code) !== null;
+  return false;
+}
 
 /**
- * The only place errors become what a client sees. Domain errors keep their code and message;
- * anything else is masked, with the request id that finds it in the server log.
+ * The only place errors become what a client sees. Domain errors keep their code, message and
+ * field; request errors pass; anything else is masked (the request id is added on the way out).
  */
-export function formatError(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  options: { requestId?: string; exposeInternals: boolean; log: ErrorLogger },
-): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, exposeInternals: boolean): GraphQLFormattedError {
   const original = unwrapResolverError(error);
+  const base = { locations: formatted.locations, path: formatted.path };
   if (original instanceof AppError) {
-    return {
-      message: original.message,
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
-    };
+    return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } };
   }
-  const apolloCode = formatted.extensions?.code;
-  if (typeof apolloCode === 'string' && apolloCode in CLIENT_ERROR_CODES && !(original instanceof AppError)) {
-    const isResolverThrown = original instanceof Error && !(original instanceof GraphQLError);
-    if (!isResolverThrown) {
-      return {
-        message: formatted.message,
-        locations: formatted.locations,
-        path: formatted.path,
-        extensions: { code: CLIENT_ERROR_CODES[apolloCode] },
-      };
-    }
-  }
-  options.log(options.requestId, original);
-  return {
-    message: options.exposeInternals && original instanceof Error
-      ? `Internal server error: ${original.message}`
-      : 'Internal server error',
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: options.requestId },
-  };
+  const requestCode = original instanceof GraphQLError || !(original instanceof Error)
+    ? requestErrorCode(formatted.extensions?.code)
+    : null;
+  if (requestCode) return { ...base, message: formatted.message, extensions: { code: requestCode } };
+  const detail = exposeInternals && original instanceof Error ? `: ${original.message}` : '';
+  return { ...base, message: `Internal server error${detail}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

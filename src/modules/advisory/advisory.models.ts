@@ -3,7 +3,7 @@ import type { Advisory } from './advisory.entity';
 
 export interface ExposureModel {
   advisory: Advisory;
-  asOf: Date;
+  groups: ExposureGroupModel[];
 }
 
 export interface ExposureGroupModel {

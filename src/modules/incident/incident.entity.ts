@@ -20,7 +20,7 @@ export class Incident {
 @Entity('incident_update')
 export class IncidentUpdate {
   @PrimaryGeneratedColumn('uuid') id!: string;
-  @Column('bigint', { insert: false, update: false }) seq!: string;
+  @Column({ type: 'bigint', insert: false, update: false }) seq!: string;
   @Column('uuid', { name: 'incident_id' }) incidentId!: string;
   @Column('text') kind!: IncidentUpdateKind;
   @Column('text') state!: IncidentState;

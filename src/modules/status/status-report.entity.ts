@@ -15,7 +15,7 @@ export type StatusCause = 'PRECAUTIONARY_SHUTDOWN' | 'FAILURE' | 'MAINTENANCE' |
 export class StatusReport {
   @PrimaryGeneratedColumn('uuid') id!: string;
   /** Arrival order; the tie-break between reports observed at the same moment. bigint, so a string. */
-  @Column('bigint', { insert: false, update: false }) seq!: string;
+  @Column({ type: 'bigint', insert: false, update: false }) seq!: string;
   @Column('uuid', { name: 'component_id' }) componentId!: string;
   @Column('text') status!: ReportedStatus;
   @Column('text', { nullable: true }) cause!: StatusCause | null;

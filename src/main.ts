@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { openDatabase } from './db/database';
+import { createLog } from './log';
+import { loadDemoScenarioIfEmpty } from './seed/demo-scenario';
+import { startHttpServer } from './server';
+
+/** config → database → server; drains and closes on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = createLog(config.logLevel);
+  const database = await openDatabase(config, log);
+  if (config.seedDemo === 'auto') {
+    const loaded = await loadDemoScenarioIfEmpty(database.dataSource);
+    if (loaded) log.info('loaded the January 2020 demo scenario (CVE-2019-19781)');
+  }
+  const server = await startHttpServer(config, database.dataSource, log);
+  log.info(`ketenbeeld serves ${server.url}`);
+  process.stdout.write(`ketenbeeld is ready at ${server.url}\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    await server.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ketenbeeld failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,25 @@
+import type { Resolvers } from '../../generated/graphql';
+import { loadExisting } from '../common/batch';
+import { toGlobalId } from '../common/global-id';
+import { exposureByStatus, findAdvisory, listAdvisories } from './advisory.service';
+
+export const advisoryResolvers: Resolvers = {
+  Query: {
+    advisories: (_, args, ctx) => listAdvisories(ctx, args),
+    advisory: (_, { id }, ctx) => findAdvisory(ctx, id),
+  },
+  Advisory: {
+    id: (a) => toGlobalId('Advisory', a.id),
+    publisher: async (a, _, ctx) => (await ctx.loaders.organisationById.load(a.publisherId))!,
+    affectedProducts: (a, _, ctx) => ctx.loaders.affectedProductsByAdvisory.load(a.id),
+    exposure: async (a, { asOf }, ctx) => ({ advisory: a, groups: await exposureByStatus(ctx, a.id, asOf ?? ctx.now) }),
+  },
+  Exposure: {
+    totalCount: (e) => e.groups.reduce((sum, group) => sum + group.gatewayIds.length, 0),
+    byStatus: (e) => e.groups,
+  },
+  ExposureGroup: {
+    count: (g) => g.gatewayIds.length,
+    gateways: (g, _, ctx) => loadExisting(ctx.loaders.componentById, g.gatewayIds),
+  },
+};

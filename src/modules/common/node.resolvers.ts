@@ -1,0 +1,53 @@
+import type { Resolvers } from '../../generated/graphql';
+import type { RequestContext } from '../../context';
+import { notFound } from '../../errors';
+import { Advisory } from '../advisory/advisory.entity';
+import { Component, Dependency } from '../component/component.entity';
+import { componentTypeName } from '../component';
+import { Incident, IncidentUpdate } from '../incident/incident.entity';
+import { Membership, Organisation } from '../organisation/organisation.entity';
+import { organisationTypeName } from '../organisation';
+import { StatusReport } from '../status/status-report.entity';
+import { GlobalIdType, parseGlobalId } from './global-id';
+
+type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory;
+
+function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<NodeModel | null> {
+  switch (type) {
+    case 'Organisation': return ctx.loaders.organisationById.load(id);
+    case 'Membership': return ctx.loaders.membershipById.load(id);
+    case 'Component': return ctx.loaders.componentById.load(id);
+    case 'Dependency': return ctx.loaders.dependencyById.load(id);
+    case 'StatusReport': return ctx.loaders.statusReportById.load(id);
+    case 'Incident': return ctx.loaders.incidentById.load(id);
+    case 'IncidentUpdate': return ctx.loaders.incidentUpdateById.load(id);
+    case 'Advisory': return ctx.loaders.advisoryById.load(id);
+  }
+}
+
+/** The GraphQL type of a loaded entity, decided by its class and kind (never by guessing at fields). */
+function nodeTypeName(node: NodeModel) {
+  if (node instanceof Organisation) return organisationTypeName(node);
+  if (node instanceof Component) return componentTypeName(node);
+  if (node instanceof Membership) return 'Membership' as const;
+  if (node instanceof Dependency) return 'Dependency' as const;
+  if (node instanceof StatusReport) return 'StatusReport' as const;
+  if (node instanceof Incident) return 'Incident' as const;
+  if (node instanceof IncidentUpdate) return 'IncidentUpdate' as const;
+  if (node instanceof Advisory) return 'Advisory' as const;
+  throw new TypeError('Node of an unknown class');
+}
+
+export const nodeResolvers: Resolvers = {
+  Query: {
+    node: async (_, { id }, ctx) => {
+      const { type, id: uuid } = parseGlobalId(id);
+      const node = await loadNode(ctx, type, uuid);
+      if (!node) throw notFound(`No ${type} with id ${id}`, 'id');
+      return node;
+    },
+  },
+  Node: {
+    __resolveType: (node) => nodeTypeName(node as NodeModel),
+  },
+};

@@ -1,0 +1,30 @@
+import DataLoader from 'dataloader';
+import { EntityManager } from 'typeorm';
+import { byKey, groupByKey } from '../common/batch';
+import { Component, Dependency } from './component.entity';
+import { componentRepository } from './component.repository';
+
+export function createComponentLoaders(db: EntityManager) {
+  const componentById = new DataLoader<string, Component | null>(async (ids) =>
+    byKey(ids, await componentRepository.findByIds(db, ids), (row) => row.id));
+  return {
+    componentById,
+    dependencyById: new DataLoader<string, Dependency | null>(async (ids) =>
+      byKey(ids, await componentRepository.dependenciesByIds(db, ids), (row) => row.id)),
+    dependenciesOf: new DataLoader<string, Dependency[]>(async (ids) =>
+      groupByKey(ids, await componentRepository.dependenciesOf(db, ids), (row) => row.componentId)),
+    dependentsOf: new DataLoader<string, Dependency[]>(async (ids) =>
+      groupByKey(ids, await componentRepository.dependentsOf(db, ids), (row) => row.dependsOnId)),
+    municipalityIdsByService: new DataLoader<string, string[]>(async (ids) =>
+      groupByKey(ids, await componentRepository.deliveries(db, 'service_id', ids), (row) => row.serviceId)
+        .map((group) => group.map((row) => row.municipalityId))),
+    /** Services delivered to a municipality, sorted by name. Primes componentById. */
+    servicesByMunicipality: new DataLoader<string, Component[]>(async (ids) => {
+      const rows = await componentRepository.servicesForMunicipalities(db, ids);
+      for (const row of rows) componentById.prime(row.service.id, row.service);
+      return groupByKey(ids, rows, (row) => row.municipalityId).map((group) => group.map((row) => row.service));
+    }),
+  };
+}
+
+export type ComponentLoaders = ReturnType<typeof createComponentLoaders>;

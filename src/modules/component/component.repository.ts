@@ -1,0 +1,100 @@
+import { EntityManager, In, IsNull } from 'typeorm';
+import { escapeLike } from '../common/sql';
+import { Component, ComponentKind, Dependency } from './component.entity';
+
+export interface ComponentListFilter {
+  kind?: ComponentKind;
+  operatorId?: string;
+  product?: string;
+  search?: string;
+  /** Restrict to these ids (used when another filter was decided outside SQL). */
+  ids?: string[];
+}
+
+export const componentRepository = {
+  findByIds(db: EntityManager, ids: readonly string[]): Promise<Component[]> {
+    return db.findBy(Component, { id: In([...ids]) });
+  },
+
+  /** One page sorted by (name, id) after the cursor, plus one row to tell whether more follow. */
+  async page(
+    db: EntityManager,
+    filter: ComponentListFilter,
+    after: { name: string; id: string } | null,
+    limit: number,
+  ): Promise<{ rows: Component[]; totalCount: number }> {
+    const query = filtered(db, filter);
+    const totalCount = await query.clone().getCount();
+    if (after) query.andWhere('(c.name, c.id) > (:name, :id)', after);
+    const rows = await query.orderBy('c.name', 'ASC').addOrderBy('c.id', 'ASC').limit(limit).getMany();
+    return { rows, totalCount };
+  },
+
+  /** Ids of components matching the SQL-side filters, for filters decided in the status engine. */
+  async idsMatching(db: EntityManager, filter: ComponentListFilter): Promise<string[]> {
+    const query = filtered(db, filter).select('c.id', 'id');
+    const rows: { id: string }[] = await query.getRawMany();
+    return rows.map((row) => row.id);
+  },
+
+  pageByOperator(db: EntityManager, operatorId: string, after: { name: string; id: string } | null, limit: number) {
+    return componentRepository.page(db, { operatorId }, after, limit);
+  },
+
+  /** Edges in force now that leave these components ("depends on"). */
+  dependenciesOf(db: EntityManager, componentIds: readonly string[]): Promise<Dependency[]> {
+    return db.find(Dependency, {
+      where: { componentId: In([...componentIds]), removedAt: IsNull() },
+      order: { addedAt: 'ASC', id: 'ASC' },
+    });
+  },
+
+  /** Edges in force now that arrive at these components ("dependents"). */
+  dependentsOf(db: EntityManager, componentIds: readonly string[]): Promise<Dependency[]> {
+    return db.find(Dependency, {
+      where: { dependsOnId: In([...componentIds]), removedAt: IsNull() },
+      order: { addedAt: 'ASC', id: 'ASC' },
+    });
+  },
+
+  dependenciesByIds(db: EntityManager, ids: readonly string[]): Promise<Dependency[]> {
+    return db.findBy(Dependency, { id: In([...ids]) });
+  },
+
+  async deliveries(
+    db: EntityManager,
+    by: 'service_id' | 'municipality_id',
+    ids: readonly string[],
+  ): Promise<{ serviceId: string; municipalityId: string }[]> {
+    const rows: { service_id: string; municipality_id: string }[] = await db.query(
+      `SELECT service_id, municipality_id FROM service_delivery WHERE ${by} = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows.map((row) => ({ serviceId: row.service_id, municipalityId: row.municipality_id }));
+  },
+
+  /** Services delivered to these municipalities, with the service rows, sorted by name. */
+  async servicesForMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<{ municipalityId: string; service: Component }[]> {
+    const rows = await db
+      .createQueryBuilder(Component, 'c')
+      .innerJoin('service_delivery', 'sd', 'sd.service_id = c.id')
+      .addSelect('sd.municipality_id', 'municipality_id')
+      .where('sd.municipality_id = ANY(:ids)', { ids: municipalityIds })
+      .orderBy('c.name', 'ASC')
+      .addOrderBy('c.id', 'ASC')
+      .getRawAndEntities();
+    return rows.entities.map((service, i) => ({ municipalityId: rows.raw[i].municipality_id as string, service }));
+  },
+};
+
+function filtered(db: EntityManager, filter: ComponentListFilter) {
+  const query = db.createQueryBuilder(Component, 'c');
+  if (filter.kind) query.andWhere('c.kind = :kind', { kind: filter.kind });
+  if (filter.operatorId) query.andWhere('c.operator_id = :operatorId', { operatorId: filter.operatorId });
+  if (filter.product) {
+    query.andWhere('(c.product ILIKE :product OR c.product_vendor ILIKE :product)', { product: escapeLike(filter.product) });
+  }
+  if (filter.search) query.andWhere('c.name ILIKE :search', { search: `%${escapeLike(filter.search)}%` });
+  if (filter.ids) query.andWhere('c.id = ANY(:ids)', { ids: filter.ids });
+  return query;
+}

@@ -1,0 +1,58 @@
+import type { InfrastructureResolvers, Resolvers } from '../../generated/graphql';
+import { loadExisting } from '../common/batch';
+import { toGlobalId } from '../common/global-id';
+import { incidentsOfComponent } from '../incident';
+import { effectiveStatusesAt, statusHistory } from '../status';
+import { Component } from './component.entity';
+import { findComponent, listComponents } from './component.service';
+
+const TYPE_BY_KIND = {
+  GATEWAY: 'Gateway',
+  APPLICATION: 'Application',
+  SERVICE: 'Service',
+  INFRASTRUCTURE: 'Infrastructure',
+} as const;
+
+export function componentTypeName(component: Component) {
+  return TYPE_BY_KIND[component.kind];
+}
+
+/** The fields every kind of component shares. */
+const componentFields: InfrastructureResolvers = {
+  id: (c) => toGlobalId('Component', c.id),
+  operator: async (c, _, ctx) => (await ctx.loaders.organisationById.load(c.operatorId))!,
+  reportedStatus: (c, { asOf }, ctx) => ctx.loaders.reportedStatusAt(asOf ?? ctx.now).load(c.id),
+  effectiveStatus: (c, { asOf }, ctx) => ctx.loaders.effectiveStatusAt(asOf ?? ctx.now).load(c.id),
+  dependsOn: (c, _, ctx) => ctx.loaders.dependenciesOf.load(c.id),
+  dependents: (c, _, ctx) => ctx.loaders.dependentsOf.load(c.id),
+  statusHistory: (c, args, ctx) => statusHistory(ctx, c.id, args),
+  incidents: (c, _, ctx) => incidentsOfComponent(ctx, c.id),
+};
+
+export const componentResolvers: Resolvers = {
+  Query: {
+    component: (_, { id }, ctx) => findComponent(ctx, id),
+    components: (_, args, ctx) => listComponents(ctx, args, (ids) => effectiveStatusesAt(ctx, ids, ctx.now)),
+  },
+  Component: {
+    __resolveType: (c) => componentTypeName(c),
+  },
+  Gateway: {
+    ...componentFields,
+    productVendor: (c) => c.productVendor!,
+    product: (c) => c.product!,
+    internetFacing: (c) => c.internetFacing!,
+  },
+  Application: { ...componentFields },
+  Infrastructure: { ...componentFields },
+  Service: {
+    ...componentFields,
+    audience: (c) => c.audience!,
+    deliveredTo: async (c, _, ctx) => loadExisting(ctx.loaders.organisationById, await ctx.loaders.municipalityIdsByService.load(c.id)),
+  },
+  Dependency: {
+    id: (d) => toGlobalId('Dependency', d.id),
+    component: async (d, _, ctx) => (await ctx.loaders.componentById.load(d.componentId))!,
+    dependsOn: async (d, _, ctx) => (await ctx.loaders.componentById.load(d.dependsOnId))!,
+  },
+};

@@ -1,0 +1,69 @@
+import type { RequestContext } from '../../context';
+import { badInput, notFound } from '../../errors';
+import { idOf } from '../common/global-id';
+import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import type { ComponentStatus } from '../status/status-report.entity';
+import { Component, ComponentKind } from './component.entity';
+import { componentRepository, ComponentListFilter } from './component.repository';
+
+export async function findComponent(ctx: RequestContext, globalId: string, field = 'id'): Promise<Component> {
+  const component = await ctx.loaders.componentById.load(idOf('Component', globalId, field));
+  if (!component) throw notFound(`No component with id ${globalId}`, field);
+  return component;
+}
+
+export interface ComponentListArgs {
+  filter?: {
+    kind?: ComponentKind | null;
+    operatorId?: string | null;
+    status?: ComponentStatus | null;
+    product?: string | null;
+    search?: string | null;
+  } | null;
+  first?: number | null;
+  after?: string | null;
+}
+
+/**
+ * Components sorted by name. The status filter is the effective status now, which only the status
+ * engine knows, so it narrows the SQL-side selection to ids before the page is read.
+ */
+export async function listComponents(
+  ctx: RequestContext,
+  args: ComponentListArgs,
+  effectiveStatuses: (ids: string[]) => Promise<Map<string, ComponentStatus>>,
+): Promise<Page<Component>> {
+  const size = pageSize(args.first);
+  const cursor = decodeCursor(args.after, ['string', 'string']);
+  const input = args.filter ?? {};
+  for (const field of ['product', 'search'] as const) {
+    if ((input[field]?.length ?? 0) > 200) throw badInput(`filter.${field} is limited to 200 characters`, `filter.${field}`);
+  }
+  const filter: ComponentListFilter = {
+    kind: input.kind ?? undefined,
+    operatorId: input.operatorId ? idOf('Organisation', input.operatorId, 'filter.operatorId') : undefined,
+    product: input.product ?? undefined,
+    search: input.search ?? undefined,
+  };
+  if (input.status) {
+    const candidates = await componentRepository.idsMatching(ctx.db, filter);
+    const statuses = await effectiveStatuses(candidates);
+    filter.ids = candidates.filter((id) => statuses.get(id) === input.status);
+  }
+  return pageOf(ctx, filter, cursor, size);
+}
+
+export function listComponentsOf(ctx: RequestContext, operatorId: string, args: { first?: number | null; after?: string | null }) {
+  return pageOf(ctx, { operatorId }, decodeCursor(args.after, ['string', 'string']), pageSize(args.first));
+}
+
+async function pageOf(ctx: RequestContext, filter: ComponentListFilter, cursor: (string | number)[] | null, size: number): Promise<Page<Component>> {
+  const { rows, totalCount } = await componentRepository.page(
+    ctx.db,
+    filter,
+    cursor ? { name: cursor[0] as string, id: cursor[1] as string } : null,
+    size + 1,
+  );
+  for (const row of rows) ctx.loaders.componentById.prime(row.id, row);
+  return toPage(rows, size, (row) => [row.name, row.id], totalCount, cursor !== null);
+}

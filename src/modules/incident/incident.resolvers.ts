@@ -1,0 +1,23 @@
+import type { Resolvers } from '../../generated/graphql';
+import { loadExisting } from '../common/batch';
+import { toGlobalId } from '../common/global-id';
+import { findIncident, listIncidents } from './incident.service';
+
+export const incidentResolvers: Resolvers = {
+  Query: {
+    incidents: (_, args, ctx) => listIncidents(ctx, args),
+    incident: (_, { id }, ctx) => findIncident(ctx, id),
+  },
+  Incident: {
+    id: (i) => toGlobalId('Incident', i.id),
+    declaredBy: async (i, _, ctx) => (await ctx.loaders.organisationById.load(i.declaredById))!,
+    affectedComponents: async (i, _, ctx) => loadExisting(ctx.loaders.componentById, await ctx.loaders.componentIdsByIncident.load(i.id)),
+    advisories: async (i, _, ctx) => loadExisting(ctx.loaders.advisoryById, await ctx.loaders.advisoryIdsByIncident.load(i.id)),
+    updates: (i, _, ctx) => ctx.loaders.updatesByIncident.load(i.id),
+  },
+  IncidentUpdate: {
+    id: (u) => toGlobalId('IncidentUpdate', u.id),
+    incident: async (u, _, ctx) => (await ctx.loaders.incidentById.load(u.incidentId))!,
+    author: async (u, _, ctx) => (await ctx.loaders.organisationById.load(u.authorId))!,
+  },
+};

@@ -1,0 +1,2 @@
+export { overviewResolvers } from './overview.resolvers';
+export { impact, nationalOverview } from './overview.service';

@@ -1,0 +1,22 @@
+import type { Resolvers } from '../../generated/graphql';
+import { loadExisting } from '../common/batch';
+import { impact, nationalOverview } from './overview.service';
+
+export const overviewResolvers: Resolvers = {
+  Query: {
+    impact: (_, { componentId, status }, ctx) => impact(ctx, componentId, status),
+    nationalOverview: (_, { asOf }, ctx) => nationalOverview(ctx, asOf ?? ctx.now),
+  },
+  ImpactReport: {
+    component: async (r, _, ctx) => (await ctx.loaders.componentById.load(r.componentId))!,
+    municipalities: (r, _, ctx) => loadExisting(ctx.loaders.organisationById, r.municipalityIds),
+  },
+  NationalOverview: {
+    municipalitiesWithOutage: (o, _, ctx) => loadExisting(ctx.loaders.organisationById, o.municipalityIdsWithOutage),
+    silentOrganisations: (o, _, ctx) =>
+      loadExisting(ctx.loaders.organisationById, [...new Set(o.silentSince.map((s) => s.organisationId))]),
+  },
+  SilentOrganisation: {
+    organisation: async (s, _, ctx) => (await ctx.loaders.organisationById.load(s.organisationId))!,
+  },
+};

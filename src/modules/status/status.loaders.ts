@@ -1,0 +1,44 @@
+import DataLoader from 'dataloader';
+import { EntityManager } from 'typeorm';
+import { byKey } from '../common/batch';
+import { StatusTimeline } from './status.engine';
+import { EffectiveStatusModel } from './status.models';
+import { StatusReport } from './status-report.entity';
+import { statusRepository } from './status.repository';
+
+/** Loaders that depend on a moment are made once per moment per request. */
+function perMoment<T>(make: (asOf: Date) => T): (asOf: Date) => T {
+  const byMoment = new Map<number, T>();
+  return (asOf) => {
+    let value = byMoment.get(asOf.getTime());
+    if (value === undefined) {
+      value = make(asOf);
+      byMoment.set(asOf.getTime(), value);
+    }
+    return value;
+  };
+}
+
+export function createStatusLoaders(db: EntityManager) {
+  return {
+    statusReportById: new DataLoader<string, StatusReport | null>(async (ids) =>
+      byKey(ids, await statusRepository.reportsByIds(db, ids), (row) => row.id)),
+
+    /** The report that decides a component's own status at a moment. */
+    reportedStatusAt: perMoment((asOf) => new DataLoader<string, StatusReport | null>(async (ids) =>
+      byKey(ids, await statusRepository.latestReports(db, ids, asOf), (row) => row.componentId))),
+
+    /**
+     * Effective status at a moment for every component asked for in one tick: one closure query
+     * and one report query for all of them, then the status engine in memory.
+     */
+    effectiveStatusAt: perMoment((asOf) => new DataLoader<string, EffectiveStatusModel>(async (ids) => {
+      const graph = await statusRepository.graphBelow(db, ids, asOf);
+      const timeline = new StatusTimeline(graph);
+      const picture = timeline.at(asOf);
+      return ids.map((id) => ({ effective: picture.effective(id), timeline, asOf }));
+    })),
+  };
+}
+
+export type StatusLoaders = ReturnType<typeof createStatusLoaders>;

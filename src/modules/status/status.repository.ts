@@ -1,0 +1,149 @@
+import { EntityManager, In } from 'typeorm';
+import { ComponentFact, DependencyGraph, EdgeFact, ReportFact } from './status.engine';
+import { StatusReport } from './status-report.entity';
+
+interface GraphRow {
+  id: string;
+  heartbeat_seconds: number | null;
+  edges: [string, 'REQUIRED' | 'OPTIONAL', string | null][];
+}
+
+interface ReportRow {
+  id: string;
+  component_id: string;
+  status: ReportFact['status'];
+  cause: ReportFact['cause'];
+  observed_at: Date;
+  seq: string;
+}
+
+/** An edge counts at `asOf` when it had been added and not yet removed. */
+function edgeInForce(asOfParameter: string): string {
+  return `d.added_at <= ${asOfParameter} AND (d.removed_at IS NULL OR d.removed_at > ${asOfParameter})`;
+}
+
+function toReportFact(row: ReportRow): ReportFact {
+  return { id: row.id, componentId: row.component_id, status: row.status, cause: row.cause, observedAt: row.observed_at, seq: Number(row.seq) };
+}
+
+function toGraph(componentRows: GraphRow[], reportRows: ReportRow[]): DependencyGraph {
+  const components = new Map<string, ComponentFact>();
+  const edges: EdgeFact[] = [];
+  for (const row of componentRows) {
+    components.set(row.id, { id: row.id, heartbeatSeconds: row.heartbeat_seconds, reports: [] });
+    for (const [dependsOnId, kind, redundancyGroup] of row.edges) {
+      edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup });
+    }
+  }
+  // Rows arrive sorted by (component, observed_at, seq), so each list is oldest first.
+  for (const row of reportRows) components.get(row.component_id)?.reports.push(toReportFact(row));
+  return new DependencyGraph(components.values(), edges);
+}
+
+export const statusRepository = {
+  /**
+   * Everything the status engine needs to judge `rootIds` at `asOf`: every component they reach
+   * through dependencies in force then, those edges, and the reports observed up to `asOf` (all of
+   * them for `since` and uptime, or only the newest per component for a picture of one moment).
+   * Two statements, whatever the number of roots.
+   */
+  async graphBelow(
+    db: EntityManager,
+    rootIds: readonly string[],
+    asOf: Date,
+    reports: 'history' | 'latest' = 'history',
+  ): Promise<DependencyGraph> {
+    const componentRows: GraphRow[] = await db.query(
+      `WITH RECURSIVE closure(id) AS (
+         SELECT unnest($1::uuid[])
+         UNION
+         SELECT d.depends_on_id FROM dependency d JOIN closure c ON d.component_id = c.id WHERE ${edgeInForce('$2')}
+       )
+       SELECT c.id, c.heartbeat_seconds,
+              COALESCE((SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group))
+                          FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')}), '[]') AS edges
+         FROM closure JOIN component c ON c.id = closure.id`,
+      [rootIds, asOf],
+    );
+    const reportRows: ReportRow[] = await db.query(
+      reports === 'history'
+        ? `SELECT id, component_id, status, cause, observed_at, seq
+             FROM status_report
+            WHERE component_id = ANY($1::uuid[]) AND observed_at <= $2
+            ORDER BY component_id, observed_at, seq`
+        : `SELECT DISTINCT ON (component_id) id, component_id, status, cause, observed_at, seq
+             FROM status_report
+            WHERE component_id = ANY($1::uuid[]) AND observed_at <= $2
+            ORDER BY component_id, observed_at DESC, seq DESC`,
+      [componentRows.map((row) => row.id), asOf],
+    );
+    return toGraph(componentRows, reportRows);
+  },
+
+  /**
+   * The whole graph at `asOf` with only each component's newest report: enough for a picture of
+   * one moment (national overview, status filters), not for `since` or uptime.
+   */
+  async wholeGraphAt(db: EntityManager, asOf: Date): Promise<DependencyGraph> {
+    const componentRows: GraphRow[] = await db.query(
+      `SELECT c.id, c.heartbeat_seconds,
+              COALESCE((SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group))
+                          FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$1')}), '[]') AS edges
+         FROM component c`,
+      [asOf],
+    );
+    const reportRows: ReportRow[] = await db.query(
+      `SELECT DISTINCT ON (component_id) id, component_id, status, cause, observed_at, seq
+         FROM status_report
+        WHERE observed_at <= $1
+        ORDER BY component_id, observed_at DESC, seq DESC`,
+      [asOf],
+    );
+    return toGraph(componentRows, reportRows);
+  },
+
+  /** Ids of every component that depends, directly or transitively, on `componentId` (itself included). */
+  async idsAbove(db: EntityManager, componentId: string, asOf: Date): Promise<string[]> {
+    const rows: { id: string }[] = await db.query(
+      `WITH RECURSIVE above(id) AS (
+         SELECT $1::uuid
+         UNION
+         SELECT d.component_id FROM dependency d JOIN above a ON d.depends_on_id = a.id WHERE ${edgeInForce('$2')}
+       )
+       SELECT id FROM above`,
+      [componentId, asOf],
+    );
+    return rows.map((row) => row.id);
+  },
+
+  reportsByIds(db: EntityManager, ids: readonly string[]): Promise<StatusReport[]> {
+    return db.findBy(StatusReport, { id: In([...ids]) });
+  },
+
+  /** The newest report (by observation, then arrival) per component at `asOf`. */
+  latestReports(db: EntityManager, componentIds: readonly string[], asOf: Date): Promise<StatusReport[]> {
+    return db
+      .createQueryBuilder(StatusReport, 'r')
+      .distinctOn(['r.component_id'])
+      .where('r.component_id = ANY(:ids)', { ids: componentIds })
+      .andWhere('r.observed_at <= :asOf', { asOf })
+      .orderBy('r.component_id')
+      .addOrderBy('r.observed_at', 'DESC')
+      .addOrderBy('r.seq', 'DESC')
+      .getMany();
+  },
+
+  /** One page of a component's history, newest observation first. */
+  async historyPage(
+    db: EntityManager,
+    componentId: string,
+    after: { observedAt: string; seq: number } | null,
+    limit: number,
+  ): Promise<{ rows: StatusReport[]; totalCount: number }> {
+    const query = db.createQueryBuilder(StatusReport, 'r').where('r.component_id = :componentId', { componentId });
+    const totalCount = await query.clone().getCount();
+    if (after) query.andWhere('(r.observed_at, r.seq) < (:observedAt, :seq)', after);
+    const rows = await query.orderBy('r.observed_at', 'DESC').addOrderBy('r.seq', 'DESC').limit(limit).getMany();
+    return { rows, totalCount };
+  },
+};

@@ -1,0 +1,46 @@
+import type { Resolvers } from '../../generated/graphql';
+import { loadExisting } from '../common/batch';
+import { toGlobalId } from '../common/global-id';
+import { EffectiveStatusModel } from './status.models';
+import { checkWindow } from './status.service';
+import type { RequestContext } from '../../context';
+
+function since(model: EffectiveStatusModel): Date | null {
+  return model.timeline ? model.timeline.since(model.effective.componentId, model.asOf) : null;
+}
+
+function rootCauseReport(model: EffectiveStatusModel, ctx: RequestContext) {
+  const report = model.effective.rootCauseReport;
+  return report ? ctx.loaders.statusReportById.load(report.id) : null;
+}
+
+export const statusResolvers: Resolvers = {
+  StatusReport: {
+    id: (r) => toGlobalId('StatusReport', r.id),
+    component: async (r, _, ctx) => (await ctx.loaders.componentById.load(r.componentId))!,
+    reporter: async (r, _, ctx) => (await ctx.loaders.organisationById.load(r.reporterId))!,
+  },
+  EffectiveStatus: {
+    status: (m) => m.effective.status,
+    cause: (m) => m.effective.cause,
+    since: (m) => since(m),
+    stale: (m) => m.effective.stale,
+    staleSince: (m) => m.effective.ownStaleSince,
+    rootCause: (m, _, ctx) => loadExisting(ctx.loaders.componentById, m.effective.rootCause),
+    rootCauseReport: (m, _, ctx) => rootCauseReport(m, ctx),
+  },
+  ServiceAvailability: {
+    service: async (m, _, ctx) => (await ctx.loaders.componentById.load(m.serviceId))!,
+    municipality: async (m, _, ctx) => (await ctx.loaders.organisationById.load(m.municipalityId))!,
+    status: (m) => m.effective.status,
+    cause: (m) => m.effective.cause,
+    since: (m) => since(m),
+    stale: (m) => m.effective.stale,
+    rootCause: (m, _, ctx) => loadExisting(ctx.loaders.componentById, m.effective.rootCause),
+    rootCauseReport: (m, _, ctx) => rootCauseReport(m, ctx),
+    uptime: (m, { from, to }) => {
+      checkWindow(from, to);
+      return m.timeline ? m.timeline.uptime(m.serviceId, from, to, m.asOf) : null;
+    },
+  },
+};

@@ -1,0 +1,48 @@
+import type { RequestContext } from '../../context';
+import { badInput } from '../../errors';
+import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import { ServiceAvailabilityModel } from './status.models';
+import { ComponentStatus, StatusReport } from './status-report.entity';
+import { statusRepository } from './status.repository';
+
+/** Every service delivered to a municipality, judged at `asOf`, in the order of their names. */
+export async function servicesOfMunicipality(ctx: RequestContext, municipalityId: string, asOf: Date): Promise<ServiceAvailabilityModel[]> {
+  const services = await ctx.loaders.servicesByMunicipality.load(municipalityId);
+  const pictures = await ctx.loaders.effectiveStatusAt(asOf).loadMany(services.map((s) => s.id));
+  return pictures.map((picture, i) => {
+    if (picture instanceof Error) throw picture;
+    return { ...picture, serviceId: services[i].id, municipalityId };
+  });
+}
+
+/** Effective status at a moment for many components: one graph query for all of them. */
+export async function effectiveStatusesAt(ctx: RequestContext, ids: string[], asOf: Date): Promise<Map<string, ComponentStatus>> {
+  const pictures = await ctx.loaders.effectiveStatusAt(asOf).loadMany(ids);
+  const statuses = new Map<string, ComponentStatus>();
+  pictures.forEach((picture, i) => {
+    if (picture instanceof Error) throw picture;
+    statuses.set(ids[i], picture.effective.status);
+  });
+  return statuses;
+}
+
+export async function statusHistory(
+  ctx: RequestContext,
+  componentId: string,
+  args: { first?: number | null; after?: string | null },
+): Promise<Page<StatusReport>> {
+  const size = pageSize(args.first);
+  const cursor = decodeCursor(args.after, ['string', 'number']);
+  const { rows, totalCount } = await statusRepository.historyPage(
+    ctx.db,
+    componentId,
+    cursor ? { observedAt: cursor[0] as string, seq: cursor[1] as number } : null,
+    size + 1,
+  );
+  for (const row of rows) ctx.loaders.statusReportById.prime(row.id, row);
+  return toPage(rows, size, (row) => [row.observedAt.toISOString(), Number(row.seq)], totalCount, cursor !== null);
+}
+
+export function checkWindow(from: Date, to: Date): void {
+  if (from.getTime() >= to.getTime()) throw badInput('from must be before to', 'from');
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Resolvers } from './generated/graphql';
+import { advisoryResolvers } from './modules/advisory';
+import { DateScalar, DateTimeScalar } from './modules/common/scalars';
+import { nodeResolvers } from './modules/common/node.resolvers';
+import { componentResolvers } from './modules/component';
+import { incidentResolvers } from './modules/incident';
+import { organisationResolvers } from './modules/organisation';
+import { overviewResolvers } from './modules/overview';
+import { statusResolvers } from './modules/status';
+
+/** schema/ beside package.json, whether this runs from src/ (tests) or dist/src/ (npm start). */
+function schemaDirectory(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'schema');
+  }
+  throw new Error(`No package.json above ${__dirname}`);
+}
+
+/** The SDL files, in a fixed order, as one document: the contract clients rely on. */
+export function loadTypeDefs(): string {
+  const directory = schemaDirectory();
+  return fs
+    .readdirSync(directory)
+    .filter((file) => file.endsWith('.graphql'))
+    .sort()
+    .map((file) => fs.readFileSync(path.join(directory, file), 'utf8'))
+    .join('\n');
+}
+
+/** Every module's resolvers, merged type by type. Two modules defining one field is a bug, so it throws. */
+export function mergeResolvers(parts: Resolvers[]): Resolvers {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const part of parts) {
+    for (const [typeName, fields] of Object.entries(part)) {
+      const target = (merged[typeName] ??= {});
+      for (const [field, resolver] of Object.entries(fields as Record<string, unknown>)) {
+        if (field in target) throw new Error(`Resolver ${typeName}.${field} is defined twice`);
+        target[field] = resolver;
+      }
+    }
+  }
+  return merged as Resolvers;
+}
+
+export const resolvers: Resolvers = mergeResolvers([
+  { DateTime: DateTimeScalar, Date: DateScalar } as Resolvers,
+  nodeResolvers,
+  organisationResolvers,
+  componentResolvers,
+  statusResolvers,
+  incidentResolvers,
+  advisoryResolvers,
+  overviewResolvers,
+]);

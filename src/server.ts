@@ -1,0 +1,111 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
+import express from 'express';
+import { DataSource } from 'typeorm';
+import type { Config } from './config';
+import { createRequestContext, RequestContext } from './context';
+import { formatError, isExpected } from './errors';
+import type { Log } from './log';
+import { loadTypeDefs, resolvers } from './schema';
+
+/** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
+function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue, operationName }) {
+          for (const error of errors) {
+            if (!isExpected(error)) {
+              log.error('request failed', { requestId: contextValue.requestId, operationName, error: error.originalError ?? error });
+            }
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+          response.body.singleResult.errors = response.body.singleResult.errors.map((error) =>
+            error.extensions?.code === 'INTERNAL_SERVER_ERROR'
+              ? { ...error, extensions: { ...error.extensions, requestId: contextValue.requestId } }
+              : error);
+        },
+      };
+    },
+  };
+}
+
+export function createApolloServer(options: { config: Config; log: Log; httpServer?: http.Server }): ApolloServer<RequestContext> {
+  const exposeInternals = options.config.nodeEnv === 'development';
+  return new ApolloServer<RequestContext>({
+    typeDefs: loadTypeDefs(),
+    resolvers,
+    introspection: options.config.nodeEnv !== 'production',
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
+    plugins: [
+      requestIdPlugin(options.log),
+      ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
+    ],
+  });
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
+
+/** Honour a load balancer's request id when it looks like one; otherwise make one. */
+function requestIdOf(request: express.Request): string {
+  const given = request.header('x-request-id');
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** HTTP → Express → Apollo. `/graphql` serves the API; `/healthz` says whether the database answers. */
+export async function startHttpServer(config: Config, dataSource: DataSource, log: Log): Promise<RunningServer> {
+  const app = express();
+  const httpServer = http.createServer(app);
+  const apollo = createApolloServer({ config, log, httpServer });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.get('/healthz', async (_request, response) => {
+    try {
+      await dataSource.query('SELECT 1');
+      response.json({ status: 'ok' });
+    } catch {
+      response.status(503).json({ status: 'database unavailable' });
+    }
+  });
+  app.use(
+    '/graphql',
+    cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const requestId = requestIdOf(req);
+        res.setHeader('x-request-id', requestId);
+        return createRequestContext(dataSource.manager, requestId);
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const address = httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return {
+    url: `http://${host}:${port}/graphql`,
+    port,
+    async stop() {
+      await apollo.stop();
+    },
+  };
+}
