@@ -42,12 +42,15 @@ export function decodeCursor(cursor: string | null | undefined, shape: readonly 
  * Builds a connection from rows fetched with LIMIT size + 1: the extra row only says there is a next page.
  */
 export function toPage<T>(rows: T[], size: number, keyOf: (row: T) => (string | number)[], totalCount: number, hasPrevious: boolean): Page<T> {
-  const nodes = rows.slice(0, size);
+  return connectionOf(rows.slice(0, size), rows.length > size, keyOf, totalCount, hasPrevious);
+}
+
+export function connectionOf<T>(nodes: T[], hasNextPage: boolean, keyOf: (row: T) => (string | number)[], totalCount: number, hasPrevious: boolean): Page<T> {
   const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
   return {
     edges,
     pageInfo: {
-      hasNextPage: rows.length > size,
+      hasNextPage,
       hasPreviousPage: hasPrevious,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,

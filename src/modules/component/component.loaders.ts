@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
 import { byKey, groupByKey } from '../common/batch';
+import { childPageLoader } from '../common/page-loader';
 import { Component, Dependency } from './component.entity';
 import { componentRepository } from './component.repository';
 
@@ -9,6 +10,8 @@ export function createComponentLoaders(db: EntityManager) {
     byKey(ids, await componentRepository.findByIds(db, ids), (row) => row.id));
   return {
     componentById,
+    componentPageByOperator: childPageLoader<{ name: string; id: string }>((ids, after, limit) =>
+      componentRepository.pagesByOperators(db, ids, after, limit)),
     dependencyById: new DataLoader<string, Dependency | null>(async (ids) =>
       byKey(ids, await componentRepository.dependenciesByIds(db, ids), (row) => row.id)),
     dependenciesOf: new DataLoader<string, Dependency[]>(async (ids) =>

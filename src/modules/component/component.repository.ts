@@ -1,4 +1,5 @@
 import { EntityManager, In, IsNull } from 'typeorm';
+import { pagesFromRows } from '../common/page-loader';
 import { escapeLike } from '../common/sql';
 import { Component, ComponentKind, Dependency } from './component.entity';
 
@@ -37,8 +38,22 @@ export const componentRepository = {
     return rows.map((row) => row.id);
   },
 
-  pageByOperator(db: EntityManager, operatorId: string, after: { name: string; id: string } | null, limit: number) {
-    return componentRepository.page(db, { operatorId }, after, limit);
+  /** A page of components per operator, sorted by (name, id): one statement for every operator. */
+  async pagesByOperators(db: EntityManager, operatorIds: string[], after: { name: string; id: string } | null, limit: number) {
+    const rows = await db.query(
+      `SELECT t.parent_id, r.id, t.total, r.position
+         FROM (SELECT operator_id AS parent_id, count(*) AS total
+                 FROM component WHERE operator_id = ANY($1::uuid[]) GROUP BY operator_id) t
+         LEFT JOIN (
+           SELECT c.operator_id AS parent_id, c.id,
+                  row_number() OVER (PARTITION BY c.operator_id ORDER BY c.name, c.id) AS position
+             FROM component c
+            WHERE c.operator_id = ANY($1::uuid[]) AND ($2::text IS NULL OR (c.name, c.id) > ($2, $3::uuid))
+         ) r ON r.parent_id = t.parent_id AND r.position <= $4 + 1
+        ORDER BY t.parent_id, r.position`,
+      [operatorIds, after?.name ?? null, after?.id ?? null, limit],
+    );
+    return pagesFromRows(rows, limit);
   },
 
   /** Edges in force now that leave these components ("depends on"). */

@@ -1,7 +1,8 @@
 import type { RequestContext } from '../../context';
 import { badInput, notFound } from '../../errors';
 import { idOf } from '../common/global-id';
-import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import { loadExisting } from '../common/batch';
+import { connectionOf, decodeCursor, Page, pageSize, toPage } from '../common/pagination';
 import type { ComponentStatus } from '../status/status-report.entity';
 import { Component, ComponentKind } from './component.entity';
 import { componentRepository, ComponentListFilter } from './component.repository';
@@ -53,8 +54,14 @@ export async function listComponents(
   return pageOf(ctx, filter, cursor, size);
 }
 
-export function listComponentsOf(ctx: RequestContext, operatorId: string, args: { first?: number | null; after?: string | null }) {
-  return pageOf(ctx, { operatorId }, decodeCursor(args.after, ['string', 'string']), pageSize(args.first));
+/** An organisation's components: batched across organisations, one statement for all of them. */
+export async function listComponentsOf(ctx: RequestContext, operatorId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Component>> {
+  const size = pageSize(args.first);
+  const cursor = decodeCursor(args.after, ['string', 'string']);
+  const after = cursor ? { name: cursor[0] as string, id: cursor[1] as string } : null;
+  const page = await ctx.loaders.componentPageByOperator.load({ parentId: operatorId, limit: size, after });
+  const components = await loadExisting(ctx.loaders.componentById, page.ids);
+  return connectionOf(components, page.hasNextPage, (row) => [row.name, row.id], page.totalCount, cursor !== null);
 }
 
 async function pageOf(ctx: RequestContext, filter: ComponentListFilter, cursor: (string | number)[] | null, size: number): Promise<Page<Component>> {

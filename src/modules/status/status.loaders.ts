@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
 import { byKey } from '../common/batch';
+import { childPageLoader } from '../common/page-loader';
 import { StatusTimeline } from './status.engine';
 import { EffectiveStatusModel } from './status.models';
 import { StatusReport } from './status-report.entity';
@@ -23,6 +24,9 @@ export function createStatusLoaders(db: EntityManager) {
   return {
     statusReportById: new DataLoader<string, StatusReport | null>(async (ids) =>
       byKey(ids, await statusRepository.reportsByIds(db, ids), (row) => row.id)),
+
+    statusHistoryPage: childPageLoader<{ observedAt: string; seq: number }>((ids, after, limit) =>
+      statusRepository.historyPages(db, ids, after, limit)),
 
     /** The report that decides a component's own status at a moment. */
     reportedStatusAt: perMoment((asOf) => new DataLoader<string, StatusReport | null>(async (ids) =>

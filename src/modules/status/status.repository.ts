@@ -1,4 +1,5 @@
 import { EntityManager, In } from 'typeorm';
+import { pagesFromRows } from '../common/page-loader';
 import { ComponentFact, DependencyGraph, EdgeFact, ReportFact } from './status.engine';
 import { StatusReport } from './status-report.entity';
 
@@ -133,17 +134,22 @@ export const statusRepository = {
       .getMany();
   },
 
-  /** One page of a component's history, newest observation first. */
-  async historyPage(
-    db: EntityManager,
-    componentId: string,
-    after: { observedAt: string; seq: number } | null,
-    limit: number,
-  ): Promise<{ rows: StatusReport[]; totalCount: number }> {
-    const query = db.createQueryBuilder(StatusReport, 'r').where('r.component_id = :componentId', { componentId });
-    const totalCount = await query.clone().getCount();
-    if (after) query.andWhere('(r.observed_at, r.seq) < (:observedAt, :seq)', after);
-    const rows = await query.orderBy('r.observed_at', 'DESC').addOrderBy('r.seq', 'DESC').limit(limit).getMany();
-    return { rows, totalCount };
+  /** A page of history per component, newest observation first: one statement for every component. */
+  async historyPages(db: EntityManager, componentIds: string[], after: { observedAt: string; seq: number } | null, limit: number) {
+    const rows = await db.query(
+      `SELECT t.parent_id, r.id, t.total, r.position
+         FROM (SELECT component_id AS parent_id, count(*) AS total
+                 FROM status_report WHERE component_id = ANY($1::uuid[]) GROUP BY component_id) t
+         LEFT JOIN (
+           SELECT s.component_id AS parent_id, s.id,
+                  row_number() OVER (PARTITION BY s.component_id ORDER BY s.observed_at DESC, s.seq DESC) AS position
+             FROM status_report s
+            WHERE s.component_id = ANY($1::uuid[])
+              AND ($2::timestamptz IS NULL OR (s.observed_at, s.seq) < ($2, $3::bigint))
+         ) r ON r.parent_id = t.parent_id AND r.position <= $4 + 1
+        ORDER BY t.parent_id, r.position`,
+      [componentIds, after?.observedAt ?? null, after?.seq ?? null, limit],
+    );
+    return pagesFromRows(rows, limit);
   },
 };

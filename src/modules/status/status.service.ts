@@ -1,9 +1,9 @@
 import type { RequestContext } from '../../context';
 import { badInput } from '../../errors';
-import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import { loadExisting } from '../common/batch';
+import { connectionOf, decodeCursor, Page, pageSize } from '../common/pagination';
 import { ServiceAvailabilityModel } from './status.models';
 import { ComponentStatus, StatusReport } from './status-report.entity';
-import { statusRepository } from './status.repository';
 
 /** Every service delivered to a municipality, judged at `asOf`, in the order of their names. */
 export async function servicesOfMunicipality(ctx: RequestContext, municipalityId: string, asOf: Date): Promise<ServiceAvailabilityModel[]> {
@@ -26,6 +26,7 @@ export async function effectiveStatusesAt(ctx: RequestContext, ids: string[], as
   return statuses;
 }
 
+/** A component's reports, newest observation first: batched across components. */
 export async function statusHistory(
   ctx: RequestContext,
   componentId: string,
@@ -33,14 +34,10 @@ export async function statusHistory(
 ): Promise<Page<StatusReport>> {
   const size = pageSize(args.first);
   const cursor = decodeCursor(args.after, ['string', 'number']);
-  const { rows, totalCount } = await statusRepository.historyPage(
-    ctx.db,
-    componentId,
-    cursor ? { observedAt: cursor[0] as string, seq: cursor[1] as number } : null,
-    size + 1,
-  );
-  for (const row of rows) ctx.loaders.statusReportById.prime(row.id, row);
-  return toPage(rows, size, (row) => [row.observedAt.toISOString(), Number(row.seq)], totalCount, cursor !== null);
+  const after = cursor ? { observedAt: cursor[0] as string, seq: cursor[1] as number } : null;
+  const page = await ctx.loaders.statusHistoryPage.load({ parentId: componentId, limit: size, after });
+  const reports = await loadExisting(ctx.loaders.statusReportById, page.ids);
+  return connectionOf(reports, page.hasNextPage, (row) => [row.observedAt.toISOString(), Number(row.seq)], page.totalCount, cursor !== null);
 }
 
 export function checkWindow(from: Date, to: Date): void {

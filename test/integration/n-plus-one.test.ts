@@ -1,0 +1,118 @@
+import { TestApi } from '../helpers/api';
+import { openTestDatabase, TestDatabase } from '../helpers/database';
+import { factories } from '../helpers/factories';
+
+/**
+ * N+1 guards: the number of SQL statements a nested query sends must not grow with the number of
+ * rows. Each case builds a picture, counts, grows the picture tenfold and counts again.
+ */
+let db: TestDatabase;
+let api: TestApi;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  api = await new TestApi(db.dataSource).start();
+});
+afterAll(async () => {
+  await api.stop();
+  await db.close();
+});
+
+/** A municipality served by `services` services; each needs an application behind one of two gateways. */
+async function buildMunicipality(cbsCode: string, services: number) {
+  const f = factories(db.dataSource.manager);
+  const municipality = await f.organisation('MUNICIPALITY', { cbsCode, name: `Municipality ${cbsCode}` });
+  const operator = await f.organisation('SHARED_SERVICE_ORGANISATION');
+  const gateways = [await f.component(operator.id, 'GATEWAY'), await f.component(operator.id, 'GATEWAY')];
+  await f.report(gateways[0].id, operator.id, 'MAJOR_OUTAGE', '2020-01-17T11:00:00Z', 'PRECAUTIONARY_SHUTDOWN');
+  await f.report(gateways[1].id, operator.id, 'OPERATIONAL', '2020-01-17T11:00:00Z');
+  for (let i = 0; i < services; i++) {
+    const application = await f.component(operator.id, 'APPLICATION');
+    const service = await f.service(operator.id, [municipality.id]);
+    await f.dependency(service.id, application.id);
+    await f.dependency(application.id, gateways[i % 2].id);
+    await f.report(service.id, operator.id, 'OPERATIONAL', '2020-01-17T09:00:00Z');
+  }
+  return municipality;
+}
+
+async function statementsFor(query: string, variables: Record<string, unknown>) {
+  db.queries.reset();
+  const result = await api.query(query, variables);
+  expect(result.errors).toBeUndefined();
+  return { count: db.queries.count, data: result.data };
+}
+
+const DASHBOARD = `
+  query Dashboard($cbsCode: String!) {
+    municipality(cbsCode: $cbsCode) {
+      name
+      services {
+        service { id name audience operator { name } deliveredTo { cbsCode } }
+        status cause since stale
+        rootCause { id name operator { name } }
+        rootCauseReport { source reporter { name } }
+        uptime(from: "2020-01-01T00:00:00Z", to: "2020-02-01T00:00:00Z")
+      }
+    }
+  }`;
+
+test('the municipal dashboard sends as many statements for 50 services as for 5', async () => {
+  await buildMunicipality('GM0001', 5);
+  await buildMunicipality('GM0002', 50);
+  const small = await statementsFor(DASHBOARD, { cbsCode: 'GM0001' });
+  const large = await statementsFor(DASHBOARD, { cbsCode: 'GM0002' });
+  expect(small.data.municipality.services).toHaveLength(5);
+  expect(large.data.municipality.services).toHaveLength(50);
+  expect(large.data.municipality.services.filter((s: { status: string }) => s.status === 'MAJOR_OUTAGE')).toHaveLength(25);
+  expect(large.count).toBe(small.count);
+  // municipality, services, graph, reports, root-cause components, root-cause reports, operators, deliveries, municipalities
+  expect(large.count).toBeLessThanOrEqual(9);
+  process.stdout.write(`dashboard query: ${large.count} SQL statements for 5 and for 50 services\n`);
+});
+
+test('a component list with nested status, dependencies and incidents does not grow with the page', async () => {
+  const query = `
+    query Components($first: Int!) {
+      components(filter: { kind: SERVICE }, first: $first) {
+        totalCount
+        edges { node {
+          name operator { name }
+          effectiveStatus { status since rootCause { name } }
+          reportedStatus { status reporter { name } }
+          dependsOn { kind dependsOn { name dependsOn { dependsOn { name } } } }
+          dependents { component { name } }
+          incidents { title }
+          statusHistory(first: 3) { totalCount edges { node { status } } }
+        } }
+      }
+    }`;
+  const few = await statementsFor(query, { first: 3 });
+  const many = await statementsFor(query, { first: 30 });
+  expect(many.data.components.edges).toHaveLength(30);
+  expect(many.count).toBe(few.count);
+});
+
+test('organisations with their components’ effective status are batched', async () => {
+  const f = factories(db.dataSource.manager);
+  for (let v = 0; v < 10; v++) {
+    const vendor = await f.organisation('VENDOR');
+    const gateway = await f.component(vendor.id, 'GATEWAY');
+    await f.report(gateway.id, vendor.id, v % 2 ? 'MAJOR_OUTAGE' : 'OPERATIONAL', '2020-01-17T16:30:00Z');
+    for (let c = 0; c < 3; c++) {
+      const application = await f.component(vendor.id, 'APPLICATION');
+      await f.dependency(application.id, gateway.id);
+    }
+  }
+  const query = `
+    query Vendors($first: Int!) {
+      organisations(kind: VENDOR, first: $first) {
+        edges { node { name components(first: 3) { totalCount edges { node { name effectiveStatus { status rootCause { name } } } } } } }
+      }
+    }`;
+  const few = await statementsFor(query, { first: 2 });
+  const many = await statementsFor(query, { first: 10 });
+  expect(many.data.organisations.edges).toHaveLength(10);
+  expect(many.data.organisations.edges.every((e: { node: { components: { totalCount: number } } }) => e.node.components.totalCount === 4)).toBe(true);
+  expect(many.count).toBe(few.count);
+});

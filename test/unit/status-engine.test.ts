@@ -1,0 +1,188 @@
+import { ComponentFact, DependencyGraph, EdgeFact, ReportFact, StatusPicture, StatusTimeline } from '../../src/modules/status/status.engine';
+import type { ComponentStatus, StatusCause } from '../../src/modules/status/status-report.entity';
+
+/** A tiny graph language: `report('gw', 'MAJOR_OUTAGE', '12:00')`, `edge('svc', 'gw')`. */
+let seq = 0;
+const day = (time: string) => new Date(`2020-01-17T${time}:00+01:00`);
+function report(componentId: string, status: ReportFact['status'], time = '09:00', cause: StatusCause | null = status === 'OPERATIONAL' ? null : 'FAILURE'): ReportFact {
+  return { id: `r${++seq}`, componentId, status, cause, observedAt: day(time), seq };
+}
+function edge(componentId: string, dependsOnId: string, kind: 'REQUIRED' | 'OPTIONAL' = 'REQUIRED', redundancyGroup: string | null = null): EdgeFact {
+  return { componentId, dependsOnId, kind, redundancyGroup };
+}
+function graph(reports: ReportFact[], edges: EdgeFact[], heartbeats: Record<string, number> = {}): DependencyGraph {
+  const ids = new Set([...reports.map((r) => r.componentId), ...edges.flatMap((e) => [e.componentId, e.dependsOnId])]);
+  const facts: ComponentFact[] = [...ids].map((id) => ({
+    id,
+    heartbeatSeconds: heartbeats[id] ?? null,
+    reports: reports.filter((r) => r.componentId === id).sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime() || a.seq - b.seq),
+  }));
+  return new DependencyGraph(facts, edges);
+}
+const at = (g: DependencyGraph, time = '18:00') => new StatusPicture(g, day(time));
+const statusOf = (g: DependencyGraph, id: string, time = '18:00'): ComponentStatus => at(g, time).effective(id).status;
+
+describe('own status', () => {
+  test('a component never reported on is UNKNOWN', () => {
+    expect(statusOf(graph([], [edge('svc', 'gw')]), 'svc')).toBe('UNKNOWN');
+  });
+
+  test('the newest observation wins, whatever order the reports arrived in', () => {
+    const late = report('gw', 'MAJOR_OUTAGE', '17:30');
+    const early = report('gw', 'OPERATIONAL', '09:00'); // arrives later (higher seq) but was observed earlier
+    expect(statusOf(graph([late, early], []), 'gw')).toBe('MAJOR_OUTAGE');
+  });
+
+  test('reports observed after asOf are ignored', () => {
+    const g = graph([report('gw', 'OPERATIONAL', '09:00'), report('gw', 'MAJOR_OUTAGE', '17:30')], []);
+    expect(statusOf(g, 'gw', '17:00')).toBe('OPERATIONAL');
+    expect(statusOf(g, 'gw', '17:30')).toBe('MAJOR_OUTAGE');
+  });
+
+  test('two reports observed at the same moment: the one that arrived last wins, on every read', () => {
+    const g = graph([report('gw', 'PARTIAL_OUTAGE', '12:00'), report('gw', 'OPERATIONAL', '12:00')], []);
+    expect(statusOf(g, 'gw')).toBe('OPERATIONAL');
+    expect(statusOf(g, 'gw')).toBe('OPERATIONAL');
+  });
+});
+
+describe('what dependencies impose', () => {
+  test('a REQUIRED dependency passes its outage on unchanged, with the root cause path', () => {
+    const g = graph([report('svc', 'OPERATIONAL'), report('app', 'OPERATIONAL'), report('gw', 'PARTIAL_OUTAGE', '12:00', 'PRECAUTIONARY_SHUTDOWN')],
+      [edge('svc', 'app'), edge('app', 'gw')]);
+    const effective = at(g).effective('svc');
+    expect(effective).toMatchObject({ status: 'PARTIAL_OUTAGE', cause: 'DEPENDENCY', rootCause: ['svc', 'app', 'gw'] });
+    expect(effective.rootCauseReport?.cause).toBe('PRECAUTIONARY_SHUTDOWN');
+  });
+
+  test('an OPTIONAL dependency turns any outage into at most DEGRADED_PERFORMANCE', () => {
+    for (const outage of ['MAJOR_OUTAGE', 'PARTIAL_OUTAGE', 'UNDER_MAINTENANCE', 'DEGRADED_PERFORMANCE'] as const) {
+      const g = graph([report('svc', 'OPERATIONAL'), report('gw', outage, '12:00')], [edge('svc', 'gw', 'OPTIONAL')]);
+      expect(at(g).effective('svc')).toMatchObject({ status: 'DEGRADED_PERFORMANCE', rootCause: ['svc', 'gw'] });
+    }
+  });
+
+  test('UNKNOWN and OPERATIONAL dependencies impose nothing', () => {
+    const g = graph([report('svc', 'OPERATIONAL'), report('ok', 'OPERATIONAL')], [edge('svc', 'never-reported'), edge('svc', 'ok')]);
+    expect(at(g).effective('svc')).toMatchObject({ status: 'OPERATIONAL', rootCause: [] });
+  });
+
+  test('the worst wins: own status against several dependencies', () => {
+    const g = graph([report('svc', 'DEGRADED_PERFORMANCE'), report('a', 'PARTIAL_OUTAGE'), report('b', 'MAJOR_OUTAGE'), report('c', 'MAJOR_OUTAGE')],
+      [edge('svc', 'a'), edge('svc', 'b', 'OPTIONAL'), edge('svc', 'c')]);
+    expect(at(g).effective('svc')).toMatchObject({ status: 'MAJOR_OUTAGE', rootCause: ['svc', 'c'] });
+  });
+
+  test('a component that reports its own failure keeps its own cause when a dependency is equally bad', () => {
+    const g = graph([report('svc', 'MAJOR_OUTAGE', '10:00', 'COMPROMISE'), report('gw', 'MAJOR_OUTAGE', '11:00')], [edge('svc', 'gw')]);
+    expect(at(g).effective('svc')).toMatchObject({ status: 'MAJOR_OUTAGE', cause: 'COMPROMISE', rootCause: ['svc'] });
+  });
+
+  test('an operator who says "down because of a dependency" gets the dependency’s path', () => {
+    const g = graph([report('svc', 'MAJOR_OUTAGE', '17:45', 'DEPENDENCY'), report('gw', 'MAJOR_OUTAGE', '17:30', 'PRECAUTIONARY_SHUTDOWN')], [edge('svc', 'gw')]);
+    expect(at(g).effective('svc')).toMatchObject({ cause: 'DEPENDENCY', rootCause: ['svc', 'gw'] });
+    expect(at(g).effective('svc').rootCauseReport?.cause).toBe('PRECAUTIONARY_SHUTDOWN');
+  });
+
+  test('a component never reported on, behind a failed gateway, is down, not unknown', () => {
+    const g = graph([report('gw', 'MAJOR_OUTAGE')], [edge('svc', 'gw')]);
+    expect(statusOf(g, 'svc')).toBe('MAJOR_OUTAGE');
+  });
+});
+
+describe('redundancy groups', () => {
+  const remoteWork = (gw1: ReportFact['status'], gw2: ReportFact['status'] | null, kind: 'REQUIRED' | 'OPTIONAL' = 'REQUIRED') =>
+    graph([report('svc', 'OPERATIONAL'), report('gw1', gw1), ...(gw2 ? [report('gw2', gw2)] : [])],
+      [edge('svc', 'gw1', kind, 'gateways'), edge('svc', 'gw2', kind, 'gateways')]);
+
+  test('one member down: the group still carries the service', () => {
+    expect(statusOf(remoteWork('MAJOR_OUTAGE', 'OPERATIONAL'), 'svc')).toBe('OPERATIONAL');
+  });
+
+  test('every member down: the group imposes its best member’s status', () => {
+    const g = remoteWork('MAJOR_OUTAGE', 'DEGRADED_PERFORMANCE');
+    expect(at(g).effective('svc')).toMatchObject({ status: 'DEGRADED_PERFORMANCE', rootCause: ['svc', 'gw2'] });
+    expect(statusOf(remoteWork('MAJOR_OUTAGE', 'MAJOR_OUTAGE'), 'svc')).toBe('MAJOR_OUTAGE');
+  });
+
+  test('a member nobody reported on is not counted as down', () => {
+    expect(statusOf(remoteWork('MAJOR_OUTAGE', null), 'svc')).toBe('OPERATIONAL');
+  });
+
+  test('an OPTIONAL group that is entirely down degrades only', () => {
+    expect(statusOf(remoteWork('MAJOR_OUTAGE', 'MAJOR_OUTAGE', 'OPTIONAL'), 'svc')).toBe('DEGRADED_PERFORMANCE');
+  });
+
+  test('two groups are judged separately', () => {
+    const g = graph([report('svc', 'OPERATIONAL'), report('a1', 'MAJOR_OUTAGE'), report('a2', 'OPERATIONAL'), report('b1', 'PARTIAL_OUTAGE'), report('b2', 'MAJOR_OUTAGE')],
+      [edge('svc', 'a1', 'REQUIRED', 'a'), edge('svc', 'a2', 'REQUIRED', 'a'), edge('svc', 'b1', 'REQUIRED', 'b'), edge('svc', 'b2', 'REQUIRED', 'b')]);
+    expect(at(g).effective('svc')).toMatchObject({ status: 'PARTIAL_OUTAGE', rootCause: ['svc', 'b1'] });
+  });
+});
+
+describe('diamonds and shared dependencies', () => {
+  // svc → left → gw and svc → right → gw: the gateway is reached twice but judged once.
+  test('an outage reached along two paths is reported once, along a stable path', () => {
+    const g = graph([report('svc', 'OPERATIONAL'), report('left', 'OPERATIONAL'), report('right', 'OPERATIONAL'), report('gw', 'MAJOR_OUTAGE')],
+      [edge('svc', 'right'), edge('svc', 'left'), edge('left', 'gw'), edge('right', 'gw')]);
+    const first = at(g).effective('svc');
+    expect(first).toMatchObject({ status: 'MAJOR_OUTAGE', rootCause: ['svc', 'left', 'gw'] });
+    expect(at(g).effective('svc').rootCause).toEqual(first.rootCause);
+  });
+
+  test('a diamond with one OPTIONAL arm: the REQUIRED arm decides', () => {
+    const g = graph([report('svc', 'OPERATIONAL'), report('left', 'OPERATIONAL'), report('right', 'OPERATIONAL'), report('gw', 'MAJOR_OUTAGE')],
+      [edge('svc', 'left', 'OPTIONAL'), edge('svc', 'right'), edge('left', 'gw'), edge('right', 'gw')]);
+    expect(at(g).effective('svc')).toMatchObject({ status: 'MAJOR_OUTAGE', rootCause: ['svc', 'right', 'gw'] });
+  });
+
+  test('a cycle left over in old data imposes nothing instead of looping', () => {
+    const g = graph([report('a', 'OPERATIONAL'), report('b', 'MAJOR_OUTAGE')], [edge('a', 'b'), edge('b', 'a')]);
+    expect(statusOf(g, 'a')).toBe('MAJOR_OUTAGE');
+  });
+});
+
+describe('what-if override', () => {
+  test('replaces one component’s own status and nothing else', () => {
+    const g = graph([report('svc', 'OPERATIONAL'), report('gw', 'OPERATIONAL')], [edge('svc', 'gw')]);
+    const whatIf = new StatusPicture(g, day('18:00'), { componentId: 'gw', status: 'MAJOR_OUTAGE' });
+    expect(whatIf.effective('svc')).toMatchObject({ status: 'MAJOR_OUTAGE', rootCause: ['svc', 'gw'] });
+    expect(statusOf(g, 'svc')).toBe('OPERATIONAL');
+  });
+});
+
+describe('silence', () => {
+  test('a component silent beyond its heartbeat keeps its status but is stale, and so is what depends on it', () => {
+    const g = graph([report('svc', 'OPERATIONAL', '17:00'), report('gw', 'OPERATIONAL', '09:00')], [edge('svc', 'gw')], { gw: 3600 });
+    const gw = at(g).effective('gw');
+    expect(gw).toMatchObject({ status: 'OPERATIONAL', stale: true });
+    expect(gw.ownStaleSince).toEqual(day('10:00'));
+    expect(at(g).effective('svc')).toMatchObject({ status: 'OPERATIONAL', stale: true, ownStaleSince: null });
+    expect(at(g, '09:30').effective('gw').stale).toBe(false);
+  });
+});
+
+describe('time', () => {
+  const g = graph([
+    report('svc', 'OPERATIONAL', '08:00'),
+    report('gw', 'OPERATIONAL', '08:00'),
+    report('gw', 'MAJOR_OUTAGE', '12:00'),
+    report('gw', 'MAJOR_OUTAGE', '15:00'), // a repeated report does not restart "since"
+    report('gw', 'OPERATIONAL', '16:00'),
+  ], [edge('svc', 'gw')]);
+  const timeline = new StatusTimeline(g);
+
+  test('since is when the effective status last changed', () => {
+    expect(timeline.since('svc', day('15:30'))).toEqual(day('12:00'));
+    expect(timeline.since('svc', day('17:00'))).toEqual(day('16:00'));
+    expect(timeline.since('svc', day('10:00'))).toEqual(day('08:00'));
+    expect(timeline.since('svc', day('07:00'))).toBeNull();
+  });
+
+  test('uptime is the operational share of the known part of the window, up to asOf', () => {
+    expect(timeline.uptime('svc', day('08:00'), day('18:00'), day('18:00'))).toBeCloseTo(6 / 10, 9);
+    expect(timeline.uptime('svc', day('06:00'), day('18:00'), day('18:00'))).toBeCloseTo(6 / 10, 9);
+    expect(timeline.uptime('svc', day('08:00'), day('18:00'), day('14:00'))).toBeCloseTo(4 / 6, 9);
+    expect(timeline.uptime('svc', day('05:00'), day('07:00'), day('18:00'))).toBeNull();
+  });
+});
