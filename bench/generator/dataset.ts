@@ -324,7 +324,7 @@ class Generator {
     if (this.random.chance(0.7)) this.dependOnPair(application, home.citrixPair, 'remote-access');
     else this.depend(application, this.random.pick(home.webGateways), 'REQUIRED');
     const infrastructure = new Zipf(home.infrastructure.length, 1.0);
-    for (let i = this.random.int(1, 5); i > 0; i--) this.depend(application, home.infrastructure[infrastructure.draw(this.random)], 'REQUIRED');
+    for (let i = this.random.int(1, 6); i > 0; i--) this.depend(application, home.infrastructure[infrastructure.draw(this.random)], 'REQUIRED');
     if (home.vendorApplications.length > 0) {
       for (let i = this.random.int(0, 3); i > 0; i--) {
         this.depend(application, this.random.pick(home.vendorApplications), this.random.chance(0.7) ? 'REQUIRED' : 'OPTIONAL');
@@ -338,7 +338,7 @@ class Generator {
     // A few of a home's applications (the zaaksysteem, the portal) carry most of its services.
     const applications = new Zipf(home.applications.length, 0.9);
     this.depend(service, home.applications[applications.draw(this.random)], 'REQUIRED');
-    for (let i = this.random.int(2, 16); i > 0; i--) {
+    for (let i = this.random.int(3, 20); i > 0; i--) {
       this.depend(service, home.applications[applications.draw(this.random)], this.random.chance(0.65) ? 'REQUIRED' : 'OPTIONAL');
     }
     if (home.vendorApplications.length > 0 && this.random.chance(0.3)) this.depend(service, this.random.pick(home.vendorApplications), 'REQUIRED');

@@ -1,0 +1,65 @@
+import { levelOf, statusOf } from './common.sql';
+
+/**
+ * W2, `nationalOverview { componentsByStatus { status count } gatewaysByProduct { vendor product version
+ * status count } residentsAffected }`, as one statement over the whole graph; $1 is asOf.
+ *
+ * Only outages impose anything, and they are few, so instead of evaluating every component the
+ * statement starts from the outages (components whose own report is an outage, and redundancy groups
+ * whose members are all out) and walks *up* the dependants, carrying the level each would impose.
+ * `UNION` keeps one row per (component, level), so a hub gateway's outage costs one visit per dependant.
+ * Same assumption as W1 about redundancy-group members.
+ */
+export const W2_NATIONAL_OVERVIEW_SQL = `
+WITH RECURSIVE
+own AS MATERIALIZED (
+  SELECT DISTINCT ON (component_id) component_id AS id, ${levelOf('status')} AS level
+  FROM status_report WHERE observed_at <= $1
+  ORDER BY component_id, observed_at DESC, seq DESC
+),
+grp AS (
+  SELECT d.component_id AS c, d.redundancy_group AS g, bool_or(d.kind = 'REQUIRED') AS required,
+         bool_and(coalesce(o.level, 1) >= 2) AS all_out, min(o.level) AS best
+  FROM dependency d LEFT JOIN own o ON o.id = d.depends_on_id
+  WHERE d.removed_at IS NULL AND d.redundancy_group IS NOT NULL
+  GROUP BY d.component_id, d.redundancy_group
+),
+source(id, level) AS (
+  SELECT id, level FROM own WHERE level >= 2
+  UNION
+  SELECT c, CASE WHEN required THEN best ELSE 2 END FROM grp WHERE all_out
+),
+up(id, level) AS (
+  SELECT id, level FROM source
+  UNION
+  SELECT d.component_id, CASE WHEN d.kind = 'REQUIRED' THEN u.level ELSE 2 END
+  FROM up u JOIN dependency d ON d.depends_on_id = u.id AND d.removed_at IS NULL AND d.redundancy_group IS NULL
+),
+imposed AS (
+  SELECT id, max(level) AS level FROM up GROUP BY id
+),
+eff AS MATERIALIZED (
+  SELECT c.id, c.kind, c.product_vendor, c.product, c.version, c.audience,
+         greatest(coalesce(o.level, 1), coalesce(i.level, 0)) AS level
+  FROM component c LEFT JOIN own o ON o.id = c.id LEFT JOIN imposed i ON i.id = c.id
+),
+by_status AS (
+  SELECT level, count(*) AS n FROM eff GROUP BY level
+),
+by_product AS (
+  SELECT product_vendor, product, version, level, count(*) AS n FROM eff WHERE kind = 'GATEWAY'
+  GROUP BY product_vendor, product, version, level
+),
+residents AS (
+  SELECT coalesce(sum(m.population), 0) AS n FROM organisation m
+  WHERE m.kind = 'MUNICIPALITY' AND EXISTS (
+    SELECT 1 FROM service_delivery sd JOIN eff e ON e.id = sd.service_id
+    WHERE sd.municipality_id = m.id AND e.audience = 'RESIDENTS' AND e.level <> 0)
+)
+SELECT json_build_object('data', json_build_object('nationalOverview', json_build_object(
+  'componentsByStatus', (SELECT json_agg(json_build_object('status', ${statusOf('level')}, 'count', n) ORDER BY level DESC) FROM by_status),
+  'gatewaysByProduct', coalesce((SELECT json_agg(json_build_object('vendor', product_vendor, 'product', product, 'version', version,
+      'status', ${statusOf('level')}, 'count', n) ORDER BY product_vendor, product, version, level) FROM by_product), '[]'::json),
+  'residentsAffected', (SELECT n FROM residents)
+)))::text AS body
+`;
