@@ -36,9 +36,15 @@ closure(id) AS (
   UNION
   SELECT d.depends_on_id FROM closure c JOIN dependency d ON d.component_id = c.id AND d.removed_at IS NULL
 ),
+-- As an array, so the planner probes the indexes instead of hashing whole tables (its row estimates
+-- for a recursive CTE are far too high).
+closure_ids AS (
+  SELECT array_agg(id) AS ids FROM closure
+),
 edges AS MATERIALIZED (
   SELECT d.component_id, d.depends_on_id, d.kind, d.redundancy_group
-  FROM closure c JOIN dependency d ON d.component_id = c.id AND d.removed_at IS NULL
+  FROM dependency d
+  WHERE d.component_id = ANY ((SELECT ids FROM closure_ids)::uuid[]) AND d.removed_at IS NULL
 ),
 reach(x, y, full_path) AS (
   SELECT id, id, true FROM svc
@@ -55,7 +61,8 @@ rep AS MATERIALIZED (
   FROM (
     SELECT DISTINCT ON (r.component_id, r.observed_at) r.component_id AS id, r.observed_at AS at,
            ${levelOf('r.status')} AS level, r.cause
-    FROM closure c JOIN status_report r ON r.component_id = c.id AND r.observed_at <= $2
+    FROM status_report r
+    WHERE r.component_id = ANY ((SELECT ids FROM closure_ids)::uuid[]) AND r.observed_at <= $2
     ORDER BY r.component_id, r.observed_at, r.seq DESC
   ) latest_per_moment
   WINDOW w AS (PARTITION BY id ORDER BY at)

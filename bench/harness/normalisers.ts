@@ -1,0 +1,16 @@
+import {
+  dashboardServiceNames, Json, normaliseDashboard, normaliseImpact, normaliseOverview, normalisePostGraphileServices,
+} from './validate';
+
+/**
+ * How to reduce an answer to what is compared, by name, so the load worker (another process) can be
+ * told which to use. `expected` is applied to the floor's answer, `actual` to the contender's.
+ */
+export const NORMALISERS = {
+  dashboard: { expected: normaliseDashboard, actual: normaliseDashboard },
+  postgraphile: { expected: dashboardServiceNames, actual: normalisePostGraphileServices },
+  overview: { expected: normaliseOverview, actual: normaliseOverview },
+  impact: { expected: normaliseImpact, actual: normaliseImpact },
+} satisfies Record<string, { expected: (body: Json) => Json; actual: (body: Json) => Json }>;
+
+export type NormaliserName = keyof typeof NORMALISERS;
