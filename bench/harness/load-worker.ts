@@ -12,6 +12,8 @@ export interface LoadConfig {
   url: string;
   connections: number;
   durationSeconds: number;
+  /** Stop after this many requests instead of after `durationSeconds` (for contenders taking seconds per request). */
+  amount?: number;
   /** Requests per second over all connections; absent for a saturation run. */
   overallRate?: number;
   timeoutSeconds: number;
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     duration: config.durationSeconds,
     timeout: config.timeoutSeconds,
     ...(config.overallRate ? { overallRate: config.overallRate } : {}),
+    ...(config.amount ? { amount: config.amount } : {}),
     requests: [{
       method: 'POST',
       headers: { 'content-type': 'application/json' },

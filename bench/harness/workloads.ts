@@ -1,0 +1,88 @@
+import { Client } from 'pg';
+import { Random } from '../lib/random';
+import type { ContenderName } from './contenders';
+import type { NormaliserName } from './normalisers';
+import { W1_DASHBOARD, W1_POSTGRAPHILE, W2_NATIONAL_OVERVIEW, W3_IMPACT } from './queries';
+
+export type WorkloadId = 'W1' | 'W2' | 'W3';
+
+export interface Participant {
+  name: ContenderName;
+  bodies: string[];
+  normaliser: NormaliserName;
+}
+
+export interface Workload {
+  id: WorkloadId;
+  title: string;
+  /** What the floor is asked; its answers are the expected ones. */
+  floorBodies: string[];
+  participants: Participant[];
+  /** Why ketenbeeld does not take part, when it does not. */
+  ketenbeeldMissing: string | null;
+  /** A description of the inputs, for the report. */
+  inputs: string;
+}
+
+export interface Inputs {
+  municipalities: string[];
+  hubGatewayId: string;
+  hubGatewayName: string;
+  hubDependants: number;
+}
+
+/** Random municipalities (seeded, so every contender and every run gets the same), and the busiest gateway. */
+export async function pickInputs(url: string, count: number, seed: number): Promise<Inputs> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const codes = (await client.query<{ cbs_code: string }>(`SELECT cbs_code FROM organisation WHERE kind = 'MUNICIPALITY' ORDER BY cbs_code`)).rows.map((r) => r.cbs_code);
+    const municipalities = new Random(seed).shuffle(codes).slice(0, count);
+    const hub = (await client.query<{ id: string; name: string; n: string }>(
+      `SELECT c.id, c.name, count(*) AS n
+       FROM dependency d JOIN component c ON c.id = d.depends_on_id AND c.kind = 'GATEWAY'
+       WHERE d.removed_at IS NULL
+       GROUP BY c.id, c.name ORDER BY count(*) DESC, c.id LIMIT 1`)).rows[0];
+    return { municipalities, hubGatewayId: Buffer.from(`Component:${hub.id}`).toString('base64url'), hubGatewayName: hub.name, hubDependants: Number(hub.n) };
+  } finally {
+    await client.end();
+  }
+}
+
+function body(query: string, operationName: string, variables: Record<string, unknown> = {}): string {
+  return JSON.stringify({ query, operationName, variables });
+}
+
+/** The workloads that can run, given which Query fields ketenbeeld's schema has (null: not runnable). */
+export function defineWorkloads(inputs: Inputs, queryFields: Set<string> | null, ketenbeeldReason: string | null): Workload[] {
+  const missing = (field: string) =>
+    ketenbeeldReason ?? (queryFields && !queryFields.has(field) ? `schema has no Query.${field}` : null);
+
+  const w1 = inputs.municipalities.map((cbs) => body(W1_DASHBOARD, 'Dashboard', { cbs }));
+  const w2 = [body(W2_NATIONAL_OVERVIEW, 'NationalOverview')];
+  const w3 = [body(W3_IMPACT, 'Impact', { id: inputs.hubGatewayId })];
+  const withKetenbeeld = (field: string, bodies: string[], normaliser: NormaliserName): Participant[] =>
+    missing(field) ? [] : [{ name: 'ketenbeeld', bodies, normaliser }];
+
+  return [
+    {
+      id: 'W1', title: 'municipal dashboard', floorBodies: w1, ketenbeeldMissing: missing('municipality'),
+      inputs: `${inputs.municipalities.length} municipalities, round-robin`,
+      participants: [
+        ...withKetenbeeld('municipality', w1, 'dashboard'),
+        { name: 'floor', bodies: w1, normaliser: 'dashboard' },
+        { name: 'postgraphile', bodies: inputs.municipalities.map((cbs) => body(W1_POSTGRAPHILE, 'Dashboard', { cbs })), normaliser: 'postgraphile' },
+        { name: 'naive', bodies: w1, normaliser: 'dashboard' },
+      ],
+    },
+    {
+      id: 'W2', title: 'national overview', floorBodies: w2, ketenbeeldMissing: missing('nationalOverview'), inputs: 'one query',
+      participants: [...withKetenbeeld('nationalOverview', w2, 'overview'), { name: 'floor', bodies: w2, normaliser: 'overview' }],
+    },
+    {
+      id: 'W3', title: 'impact on a hub gateway', floorBodies: w3, ketenbeeldMissing: missing('impact'),
+      inputs: `${inputs.hubGatewayName} (${inputs.hubDependants} direct dependants)`,
+      participants: [...withKetenbeeld('impact', w3, 'impact'), { name: 'floor', bodies: w3, normaliser: 'impact' }],
+    },
+  ];
+}
