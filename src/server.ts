@@ -43,6 +43,8 @@ export function createApolloServer(options: { config: Config; log: Log; httpServ
     resolvers,
     introspection: options.config.nodeEnv !== 'production',
     includeStacktraceInErrorResponses: false,
+    // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers racing left the process hanging.
+    stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
     plugins: [
       requestIdPlugin(options.log),

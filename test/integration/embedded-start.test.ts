@@ -1,0 +1,100 @@
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * `npm start` with no DATABASE_URL: the built server on the embedded engine, over real HTTP.
+ * It must boot, load the demo once, answer, stop cleanly on SIGTERM and keep its data.
+ */
+const root = path.resolve(__dirname, '..', '..');
+let dataDir: string;
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+  // A folder whose parent does not exist yet: the server must create it.
+  dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ketenbeeld-')), 'nested', 'data');
+}, 120_000);
+
+afterAll(() => {
+  fs.rmSync(path.dirname(path.dirname(dataDir)), { recursive: true, force: true });
+});
+
+interface Started {
+  process: ChildProcess;
+  url: string;
+  log: () => string;
+}
+
+function start(): Promise<Started> {
+  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const ready = output.match(/ketenbeeld is ready at (http:\S+)/);
+      if (ready) {
+        clearTimeout(timer);
+        resolve({ process: child, url: ready[1], log: () => output });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function stop(server: Started): Promise<number | null> {
+  return new Promise((resolve) => {
+    server.process.removeAllListeners('exit');
+    server.process.once('exit', (code) => resolve(code));
+    server.process.kill('SIGTERM');
+  });
+}
+
+async function post(url: string, query: string) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  return { status: response.status, requestId: response.headers.get('x-request-id'), body: await response.json() as any };
+}
+
+test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps its data across a restart', async () => {
+  const first = await start();
+  let tilburgId: string;
+  try {
+    expect(first.log()).toMatch(/loaded the January 2020 demo scenario/);
+    const answer = await post(first.url, `{ municipality(cbsCode: "GM0855") { id name services(asOf: "2020-01-18T12:00:00+01:00") { status } } }`);
+    expect(answer.status).toBe(200);
+    expect(answer.requestId).toMatch(/\S+/);
+    expect(answer.body.data.municipality.name).toBe('Tilburg');
+    expect(answer.body.data.municipality.services.filter((s: { status: string }) => s.status === 'MAJOR_OUTAGE')).toHaveLength(5);
+    tilburgId = answer.body.data.municipality.id;
+
+    const syntaxError = await post(first.url, `{ municipality(cbsCode: "GM0855") { `);
+    expect(syntaxError.status).toBe(400);
+    expect(syntaxError.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+
+    const health = await fetch(first.url.replace('/graphql', '/healthz'));
+    expect(await health.json()).toEqual({ status: 'ok' });
+  } finally {
+    expect(await stop(first)).toBe(0);
+  }
+
+  const second = await start();
+  try {
+    expect(second.log()).not.toMatch(/loaded the January 2020 demo scenario/);
+    const answer = await post(second.url, `{ municipality(cbsCode: "GM0855") { id } organisations { totalCount } }`);
+    expect(answer.body.data.municipality.id).toBe(tilburgId);
+    expect(answer.body.data.organisations.totalCount).toBe(8);
+  } finally {
+    expect(await stop(second)).toBe(0);
+  }
+}, 120_000);
