@@ -91,7 +91,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
       context: async ({ req, res }) => {
         const requestId = requestIdOf(req);
         res.setHeader('x-request-id', requestId);
-        return createRequestContext(dataSource.manager, requestId);
+        return createRequestContext(dataSource.manager, { requestId, clientAddress: req.socket.remoteAddress ?? 'unknown' });
       },
     }),
   );

@@ -1,0 +1,17 @@
+/** The roles a token can carry (issue: access control). */
+export type Role = 'MUNICIPALITY' | 'OPERATOR' | 'VENDOR' | 'COORDINATOR';
+
+/**
+ * Who is asking. `public` has no token: it may read service availability per municipality and
+ * nothing else. An organisation viewer comes from a bearer token (or a verified JWT).
+ */
+export type Viewer =
+  | { kind: 'public' }
+  | { kind: 'organisation'; organisationId: string; role: Role; tokenId: string };
+
+export const PUBLIC_VIEWER: Viewer = Object.freeze({ kind: 'public' });
+
+/** A stable key for per-caller limits: the token, or the client address for the public. */
+export function rateLimitKey(viewer: Viewer, clientAddress: string): string {
+  return viewer.kind === 'organisation' ? `token:${viewer.tokenId}` : `ip:${clientAddress}`;
+}
