@@ -105,16 +105,17 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   }
 
   // A saturation run sends a fixed number of requests, sized from the single-request time to last about
-  // `seconds` (at least `minimumRequests`), over 4 connections: enough to keep one core busy, and a
+  // `seconds` (at least `minimumRequests`), over 4 connections (2 for a contender that needs over half a second): enough to keep one core busy, and a
   // contender that needs seconds per answer still completes its requests. A fixed-rate run is timed.
   const configFor = (c: ContenderOutcome, rate?: number) => {
     const participant = participants.find((p) => p.name === c.name)!;
     const singleMs = Math.max(1, c.singleRequestMs ?? 100);
+    const connections = rate ? 8 : singleMs > 500 ? 2 : 4;
     return {
       url: servers.get(c.name)!.url,
-      connections: rate ? 8 : 4,
+      connections,
       durationSeconds: s.seconds,
-      ...(rate ? { overallRate: rate } : { amount: Math.max(s.minimumRequests, Math.ceil((s.seconds * 1000) / singleMs)) }),
+      ...(rate ? { overallRate: rate } : { amount: Math.max(s.minimumRequests, connections, Math.ceil((s.seconds * 1000) / singleMs)) }),
       timeoutSeconds: Math.max(30, Math.ceil((singleMs * 20) / 1000)),
       bodies: participant.bodies,
       expected: expectedFor.get(c.name)!,

@@ -97,7 +97,7 @@ describe('pagination', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const { organisations } = await api.data(`query($after: String) { organisations(first: 3, after: $after) {
+      const { organisations }: any = await api.data(`query($after: String) { organisations(first: 3, after: $after) {
         totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { name } } } }`, { after });
       expect(organisations.totalCount).toBe(8);
       expect(organisations.pageInfo.hasPreviousPage).toBe(after !== null);
@@ -136,7 +136,7 @@ describe('pagination', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 5; i++) {
-      const { component } = await api.data(`query($id: ID!, $after: String) { component(id: $id) {
+      const { component }: any = await api.data(`query($id: ID!, $after: String) { component(id: $id) {
         statusHistory(first: 1, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { status observedAt } } } } }`, { id, after });
       expect(component.statusHistory.totalCount).toBe(3);
       seen.push(...component.statusHistory.edges.map((e: { node: { status: string; observedAt: string } }) => `${e.node.observedAt} ${e.node.status}`));
