@@ -47,6 +47,8 @@ const config: CodegenConfig = {
           ExposureGroup: '../modules/advisory/advisory.models#ExposureGroupModel',
           ImpactReport: '../modules/overview/overview.models#ImpactReportModel',
           NationalOverview: '../modules/overview/overview.models#NationalOverviewModel',
+          AccessToken: '../modules/access/access-token.entity#AccessToken as AccessTokenModel',
+          Viewer: '../modules/access/viewer#Viewer as ViewerModel',
           SilentOrganisation: '../modules/overview/overview.models#SilentOrganisationModel',
         },
       },

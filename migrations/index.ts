@@ -1,4 +1,5 @@
 import { CreateDomainModel1768000000000 } from './1768000000000-CreateDomainModel';
+import { CreateAccessToken1768100000000 } from './1768100000000-CreateAccessToken';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
-export const migrations = [CreateDomainModel1768000000000];
+export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000];

@@ -17,7 +17,23 @@ const EnvironmentSchema = z.object({
   SEED_DEMO: z.enum(['auto', 'never']).default('auto'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   CORS_ORIGINS: z.string().default('*'),
-});
+  // Limits (README, "Limits"): each default leaves the dashboard and the tests' queries far inside.
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  QUERY_MAX_COST: z.coerce.number().int().min(1).default(50_000),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(3000),
+  REQUEST_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(100 * 1024),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  JWT_JWKS_URL: z.string().url().optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+}).refine(
+  (e) => (e.JWT_JWKS_URL === undefined) === (e.JWT_ISSUER === undefined) && (e.JWT_ISSUER === undefined) === (e.JWT_AUDIENCE === undefined),
+  { message: 'set all three of JWT_JWKS_URL, JWT_ISSUER and JWT_AUDIENCE, or none', path: ['JWT_JWKS_URL'] },
+);
 
 export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
@@ -30,6 +46,27 @@ export type Config = Readonly<{
   seedDemo: 'auto' | 'never';
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   corsOrigins: readonly string[] | '*';
+  limits: Limits;
+  /** Verify JWTs from an identity provider against this JWKS, besides ketenbeeld's own tokens. */
+  jwt: Readonly<{ jwksUrl: string; issuer: string; audience: string }> | null;
+}>;
+
+/** What one request may ask of the server (src/platform/, README "Limits"). */
+export type Limits = Readonly<{
+  queryDepth: number;
+  /** Estimated cost, see src/platform/query-cost.ts. */
+  queryCost: number;
+  queryAliases: number;
+  queryDirectives: number;
+  /** Lexical tokens of the query document. */
+  queryTokens: number;
+  /** Size of a request body. */
+  requestBytes: number;
+  /** Per token (the public: per address), per server instance. */
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+  /** PostgreSQL's statement_timeout on every connection; 0 turns it off. */
+  statementTimeoutMs: number;
 }>;
 
 export class ConfigError extends Error {}
@@ -56,5 +93,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.CORS_ORIGINS.trim() === '*'
         ? '*'
         : Object.freeze(e.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    limits: Object.freeze({
+      queryDepth: e.QUERY_MAX_DEPTH,
+      queryCost: e.QUERY_MAX_COST,
+      queryAliases: e.QUERY_MAX_ALIASES,
+      queryDirectives: e.QUERY_MAX_DIRECTIVES,
+      queryTokens: e.QUERY_MAX_TOKENS,
+      requestBytes: e.REQUEST_MAX_BYTES,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitBurst: e.RATE_LIMIT_BURST,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
+    }),
+    jwt: e.JWT_JWKS_URL ? Object.freeze({ jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! }) : null,
   });
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { AccessScope } from './modules/access/access-scope';
+import { GuardedLoaders, guardLoaders } from './modules/access/guarded-loaders';
 import { PUBLIC_VIEWER, Viewer } from './modules/access/viewer';
 import { createAdvisoryLoaders } from './modules/advisory/advisory.loaders';
 import { createComponentLoaders } from './modules/component/component.loaders';
@@ -23,9 +25,17 @@ export type Loaders = ReturnType<typeof createLoaders>;
 export interface RequestContext {
   db: EntityManager;
   viewer: Viewer;
+  /** What the viewer may see and do; every guarded loader asks it. */
+  scope: AccessScope;
   /** The caller's address as the HTTP server saw it (behind a proxy: the proxy's). */
   clientAddress: string;
-  loaders: Loaders;
+  /** What resolvers read through: every answer has passed the access policy. */
+  loaders: GuardedLoaders;
+  /**
+   * The same loaders without the policy, for services that compute what the viewer may see from
+   * rows it may not (a municipality's availability through a vendor's gateway). Never for resolvers.
+   */
+  unguarded: Loaders;
   requestId: string;
   /** One clock reading per request: every "now" in one answer is the same moment. */
   now: Date;
@@ -35,11 +45,16 @@ export function createRequestContext(
   db: EntityManager,
   options: { requestId?: string; viewer?: Viewer; clientAddress?: string } = {},
 ): RequestContext {
+  const viewer = options.viewer ?? PUBLIC_VIEWER;
+  const scope = new AccessScope(db, viewer);
+  const unguarded = createLoaders(db);
   return {
     db,
-    viewer: options.viewer ?? PUBLIC_VIEWER,
+    viewer,
+    scope,
     clientAddress: options.clientAddress ?? 'unknown',
-    loaders: createLoaders(db),
+    loaders: guardLoaders(unguarded, scope),
+    unguarded,
     requestId: options.requestId ?? randomUUID(),
     now: new Date(),
   };

@@ -40,6 +40,12 @@ function requestErrorCode(apolloCode: unknown): ErrorCode | null {
     case 'PERSISTED_QUERY_NOT_SUPPORTED':
     case 'OPERATION_RESOLUTION_FAILURE':
       return 'BAD_USER_INPUT';
+    // Raised before resolvers run, by the request's own context (src/server.ts).
+    case 'UNAUTHENTICATED':
+      return 'UNAUTHENTICATED';
+    // Raised before parsing by the rate limit (src/platform/rate-limit.ts).
+    case 'RATE_LIMITED':
+      return 'RATE_LIMITED';
     default:
       return null;
   }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
+import { holdDataDirectory } from './db/data-directory-lock';
+import { issueFirstTokenIfNone } from './modules/access';
 import { createLog } from './log';
 import { loadDemoScenarioIfEmpty } from './seed/demo-scenario';
 import { startHttpServer } from './server';
@@ -18,10 +20,19 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLog(config.logLevel);
+  // The embedded engine's files belong to one process: say so, so the token CLI keeps its hands off.
+  const releaseDataDirectory = config.databaseUrl ? () => {} : holdDataDirectory(config.dataDir);
   const database = await openDatabase(config, log);
   if (config.seedDemo === 'auto') {
     const loaded = await loadDemoScenarioIfEmpty(database.dataSource);
     if (loaded) log.info('loaded the January 2020 demo scenario (CVE-2019-19781)');
+  }
+  const firstToken = await issueFirstTokenIfNone(database.dataSource);
+  if (firstToken) {
+    process.stdout.write(
+      `\nFirst coordinator token (shown once, valid 30 days; issue others with the issueAccessToken mutation):\n` +
+      `  Authorization: Bearer ${firstToken.secret}\n\n`,
+    );
   }
   const server = await startHttpServer(config, database.dataSource, log);
   log.info(`ketenbeeld serves ${server.url}`);
@@ -34,6 +45,7 @@ async function main(): Promise<void> {
     log.info('stopping', { signal });
     await server.stop();
     await database.close();
+    releaseDataDirectory();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Resolvers } from './generated/graphql';
+import { accessResolvers } from './modules/access';
 import { advisoryResolvers } from './modules/advisory';
 import { DateScalar, DateTimeScalar } from './modules/common/scalars';
 import { nodeResolvers } from './modules/common/node.resolvers';
@@ -53,4 +54,5 @@ export const resolvers: Resolvers = mergeResolvers([
   incidentResolvers,
   advisoryResolvers,
   overviewResolvers,
+  accessResolvers,
 ]);

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -8,9 +9,12 @@ import express from 'express';
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import { createRequestContext, RequestContext } from './context';
-import { formatError, isExpected } from './errors';
+import { AppError, formatError, isExpected } from './errors';
+import { Authenticator } from './modules/access';
 import type { Log } from './log';
 import { loadTypeDefs, resolvers } from './schema';
+import { apolloHardening } from './platform/hardening';
+import { requestErrorHandler } from './platform/http-errors';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -38,6 +42,8 @@ function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
 
 export function createApolloServer(options: { config: Config; log: Log; httpServer?: http.Server }): ApolloServer<RequestContext> {
   const exposeInternals = options.config.nodeEnv === 'development';
+  // Limits, rate limit, no schema hints in production: src/platform/hardening.ts.
+  const hardening = apolloHardening<RequestContext>(options.config);
   return new ApolloServer<RequestContext>({
     typeDefs: loadTypeDefs(),
     resolvers,
@@ -46,7 +52,12 @@ export function createApolloServer(options: { config: Config; log: Log; httpServ
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers racing left the process hanging.
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
+    parseOptions: hardening.parseOptions,
+    validationRules: hardening.validationRules,
+    allowBatchedHttpRequests: hardening.allowBatchedHttpRequests,
+    hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetailsFromClientErrors,
     plugins: [
+      ...hardening.plugins,
       requestIdPlugin(options.log),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
     ],
@@ -73,6 +84,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   const httpServer = http.createServer(app);
   const apollo = createApolloServer({ config, log, httpServer });
   await apollo.start();
+  const authenticator = new Authenticator(config.jwt);
 
   app.disable('x-powered-by');
   app.get('/healthz', async (_request, response) => {
@@ -86,15 +98,27 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
-    express.json({ limit: '1mb' }),
+    express.json({ limit: config.limits.requestBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = requestIdOf(req);
         res.setHeader('x-request-id', requestId);
-        return createRequestContext(dataSource.manager, { requestId, clientAddress: req.socket.remoteAddress ?? 'unknown' });
+        let viewer;
+        try {
+          viewer = await authenticator.viewerFor(dataSource.manager, req.header('authorization'), new Date());
+        } catch (error) {
+          // A token that is present but unusable is a 401, never a silent fall-back to the public.
+          if (error instanceof AppError) {
+            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+          }
+          throw error;
+        }
+        return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress: req.socket.remoteAddress ?? 'unknown' });
       },
     }),
   );
+  // Body too large, not JSON: a JSON GraphQL error with a 4xx, not Express's HTML page.
+  app.use('/graphql', requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

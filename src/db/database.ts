@@ -25,7 +25,12 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
     });
   if (embedded) log.info('embedded PostgreSQL (PGlite) started', { dataDir: path.resolve(config.dataDir, 'pglite') });
 
-  const dataSource = createDataSource({ url: config.databaseUrl ?? embedded!.url, poolSize: config.databasePoolSize });
+  const dataSource = createDataSource({
+    url: config.databaseUrl ?? embedded!.url,
+    poolSize: config.databasePoolSize,
+    // A runaway statement is cancelled by PostgreSQL. The embedded engine ignores this (README, "Limits").
+    statementTimeoutMs: config.limits.statementTimeoutMs,
+  });
   try {
     await dataSource.initialize();
     const applied = await migrate(dataSource);

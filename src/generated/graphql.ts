@@ -8,6 +8,8 @@ import { Incident as IncidentModel, IncidentUpdate as IncidentUpdateModel } from
 import { Advisory as AdvisoryModel, AdvisoryAffectedProduct as AffectedProductModel } from '../modules/advisory/advisory.entity';
 import { ExposureModel, ExposureGroupModel } from '../modules/advisory/advisory.models';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from '../modules/overview/overview.models';
+import { AccessToken as AccessTokenModel } from '../modules/access/access-token.entity';
+import { Viewer as ViewerModel } from '../modules/access/viewer';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -24,6 +26,18 @@ export type Scalars = {
   Date: { input: string; output: string; }
   /** An ISO-8601 date-time with offset, e.g. `2020-01-17T17:30:00+01:00`. Output is always UTC (`Z`). */
   DateTime: { input: Date; output: Date | string; }
+};
+
+/** A bearer token's record. The secret itself is shown once, when issued, and never stored. */
+export type AccessToken = {
+  __typename?: 'AccessToken';
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  label: Maybe<Scalars['String']['output']>;
+  organisation: Organisation;
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  role: Role;
 };
 
 export type Advice =
@@ -421,6 +435,21 @@ export type InfrastructureStatusHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type IssueAccessTokenInput = {
+  /** 1 to 366; default 90. */
+  expiresInDays?: InputMaybe<Scalars['Int']['input']>;
+  label?: InputMaybe<Scalars['String']['input']>;
+  organisationId: Scalars['ID']['input'];
+  role: Role;
+};
+
+export type IssueAccessTokenPayload = {
+  __typename?: 'IssueAccessTokenPayload';
+  accessToken: AccessToken;
+  /** The secret, shown this once: `Authorization: Bearer <token>`. */
+  token: Scalars['String']['output'];
+};
+
 export type KindStatusCount = {
   __typename?: 'KindStatusCount';
   count: Scalars['Int']['output'];
@@ -466,6 +495,24 @@ export type MunicipalityComponentsArgs = {
 
 export type MunicipalityServicesArgs = {
   asOf?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Coordinators only. */
+  issueAccessToken: IssueAccessTokenPayload;
+  /** Coordinators, or the token's own organisation. */
+  revokeAccessToken: RevokeAccessTokenPayload;
+};
+
+
+export type MutationIssueAccessTokenArgs = {
+  input: IssueAccessTokenInput;
+};
+
+
+export type MutationRevokeAccessTokenArgs = {
+  input: RevokeAccessTokenInput;
 };
 
 /** The national picture for coordinators. */
@@ -561,6 +608,7 @@ export type Query = {
   organisation: Maybe<Organisation>;
   /** Sorted by name. `search` matches any part of the name, case-insensitively. */
   organisations: OrganisationConnection;
+  viewer: Viewer;
 };
 
 
@@ -632,6 +680,25 @@ export type QueryOrganisationsArgs = {
   kind?: InputMaybe<OrganisationKind>;
   search?: InputMaybe<Scalars['String']['input']>;
 };
+
+export type RevokeAccessTokenInput = {
+  tokenId: Scalars['ID']['input'];
+};
+
+export type RevokeAccessTokenPayload = {
+  __typename?: 'RevokeAccessTokenPayload';
+  accessToken: AccessToken;
+};
+
+export type Role =
+  /** Reads everything; publishes advisories. */
+  | 'COORDINATOR'
+  /** Reads its own picture: the services delivered to it and what they depend on. */
+  | 'MUNICIPALITY'
+  /** Reads its picture and writes its own components (shared-service organisations, municipalities, vendors). */
+  | 'OPERATOR'
+  /** Reads its picture and sees which customers depend on its components. */
+  | 'VENDOR';
 
 /** What people use: online appointments, the public counter, remote work, work e-mail. */
 export type Service = Component & Node & {
@@ -795,6 +862,15 @@ export type VendorComponentsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** Who this request is, as the server sees it. */
+export type Viewer = {
+  __typename?: 'Viewer';
+  /** PUBLIC without a token. */
+  kind: Scalars['String']['output'];
+  organisation: Maybe<Organisation>;
+  role: Maybe<Role>;
+};
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -899,6 +975,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccessToken: ResolverTypeWrapper<AccessTokenModel>;
   Advice: Advice;
   Advisory: ResolverTypeWrapper<AdvisoryModel>;
   AdvisoryConnection: ResolverTypeWrapper<Omit<AdvisoryConnection, 'edges'> & { edges: Array<ResolversTypes['AdvisoryEdge']> }>;
@@ -935,9 +1012,12 @@ export type ResolversTypes = {
   IncidentUpdateKind: IncidentUpdateKind;
   Infrastructure: ResolverTypeWrapper<ComponentModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  IssueAccessTokenInput: IssueAccessTokenInput;
+  IssueAccessTokenPayload: ResolverTypeWrapper<Omit<IssueAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
   KindStatusCount: ResolverTypeWrapper<KindStatusCount>;
   Membership: ResolverTypeWrapper<MembershipModel>;
   Municipality: ResolverTypeWrapper<OrganisationModel>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   NationalOverview: ResolverTypeWrapper<NationalOverviewModel>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Organisation: ResolverTypeWrapper<OrganisationModel>;
@@ -947,6 +1027,9 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ProductStatusCount: ResolverTypeWrapper<ProductStatusCount>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RevokeAccessTokenInput: RevokeAccessTokenInput;
+  RevokeAccessTokenPayload: ResolverTypeWrapper<Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
+  Role: Role;
   Service: ResolverTypeWrapper<ComponentModel>;
   ServiceAvailability: ResolverTypeWrapper<ServiceAvailabilityModel>;
   SharedServiceOrganisation: ResolverTypeWrapper<OrganisationModel>;
@@ -958,10 +1041,12 @@ export type ResolversTypes = {
   StatusReportEdge: ResolverTypeWrapper<Omit<StatusReportEdge, 'node'> & { node: ResolversTypes['StatusReport'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Vendor: ResolverTypeWrapper<OrganisationModel>;
+  Viewer: ResolverTypeWrapper<ViewerModel>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AccessToken: AccessTokenModel;
   Advisory: AdvisoryModel;
   AdvisoryConnection: Omit<AdvisoryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AdvisoryEdge']> };
   AdvisoryEdge: Omit<AdvisoryEdge, 'node'> & { node: ResolversParentTypes['Advisory'] };
@@ -990,9 +1075,12 @@ export type ResolversParentTypes = {
   IncidentUpdate: IncidentUpdateModel;
   Infrastructure: ComponentModel;
   Int: Scalars['Int']['output'];
+  IssueAccessTokenInput: IssueAccessTokenInput;
+  IssueAccessTokenPayload: Omit<IssueAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
   KindStatusCount: KindStatusCount;
   Membership: MembershipModel;
   Municipality: OrganisationModel;
+  Mutation: Record<PropertyKey, never>;
   NationalOverview: NationalOverviewModel;
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Organisation: OrganisationModel;
@@ -1001,6 +1089,8 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   ProductStatusCount: ProductStatusCount;
   Query: Record<PropertyKey, never>;
+  RevokeAccessTokenInput: RevokeAccessTokenInput;
+  RevokeAccessTokenPayload: Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
   Service: ComponentModel;
   ServiceAvailability: ServiceAvailabilityModel;
   SharedServiceOrganisation: OrganisationModel;
@@ -1011,6 +1101,17 @@ export type ResolversParentTypes = {
   StatusReportEdge: Omit<StatusReportEdge, 'node'> & { node: ResolversParentTypes['StatusReport'] };
   String: Scalars['String']['output'];
   Vendor: OrganisationModel;
+  Viewer: ViewerModel;
+};
+
+export type AccessTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessToken'] = ResolversParentTypes['AccessToken']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  label?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
 export type AdvisoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Advisory'] = ResolversParentTypes['Advisory']> = {
@@ -1214,6 +1315,11 @@ export type InfrastructureResolvers<ContextType = RequestContext, ParentType ext
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type IssueAccessTokenPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IssueAccessTokenPayload'] = ResolversParentTypes['IssueAccessTokenPayload']> = {
+  accessToken?: Resolver<ResolversTypes['AccessToken'], ParentType, ContextType>;
+  token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type KindStatusCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['KindStatusCount'] = ResolversParentTypes['KindStatusCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
@@ -1240,6 +1346,11 @@ export type MunicipalityResolvers<ContextType = RequestContext, ParentType exten
   services?: Resolver<Array<ResolversTypes['ServiceAvailability']>, ParentType, ContextType, Partial<MunicipalityServicesArgs>>;
   website?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  issueAccessToken?: Resolver<ResolversTypes['IssueAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationIssueAccessTokenArgs, 'input'>>;
+  revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
 };
 
 export type NationalOverviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NationalOverview'] = ResolversParentTypes['NationalOverview']> = {
@@ -1300,6 +1411,11 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   organisation?: Resolver<Maybe<ResolversTypes['Organisation']>, ParentType, ContextType, Partial<QueryOrganisationArgs>>;
   organisations?: Resolver<ResolversTypes['OrganisationConnection'], ParentType, ContextType, RequireFields<QueryOrganisationsArgs, 'first'>>;
+  viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+};
+
+export type RevokeAccessTokenPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeAccessTokenPayload'] = ResolversParentTypes['RevokeAccessTokenPayload']> = {
+  accessToken?: Resolver<ResolversTypes['AccessToken'], ParentType, ContextType>;
 };
 
 export type ServiceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service']> = {
@@ -1390,7 +1506,14 @@ export type VendorResolvers<ContextType = RequestContext, ParentType extends Res
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type ViewerResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  organisation?: Resolver<Maybe<ResolversTypes['Organisation']>, ParentType, ContextType>;
+  role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
+  AccessToken?: AccessTokenResolvers<ContextType>;
   Advisory?: AdvisoryResolvers<ContextType>;
   AdvisoryConnection?: AdvisoryConnectionResolvers<ContextType>;
   AdvisoryEdge?: AdvisoryEdgeResolvers<ContextType>;
@@ -1413,9 +1536,11 @@ export type Resolvers<ContextType = RequestContext> = {
   IncidentEdge?: IncidentEdgeResolvers<ContextType>;
   IncidentUpdate?: IncidentUpdateResolvers<ContextType>;
   Infrastructure?: InfrastructureResolvers<ContextType>;
+  IssueAccessTokenPayload?: IssueAccessTokenPayloadResolvers<ContextType>;
   KindStatusCount?: KindStatusCountResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   Municipality?: MunicipalityResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   NationalOverview?: NationalOverviewResolvers<ContextType>;
   Node?: NodeResolvers<ContextType>;
   Organisation?: OrganisationResolvers<ContextType>;
@@ -1424,6 +1549,7 @@ export type Resolvers<ContextType = RequestContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   ProductStatusCount?: ProductStatusCountResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RevokeAccessTokenPayload?: RevokeAccessTokenPayloadResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   ServiceAvailability?: ServiceAvailabilityResolvers<ContextType>;
   SharedServiceOrganisation?: SharedServiceOrganisationResolvers<ContextType>;
@@ -1433,5 +1559,6 @@ export type Resolvers<ContextType = RequestContext> = {
   StatusReportConnection?: StatusReportConnectionResolvers<ContextType>;
   StatusReportEdge?: StatusReportEdgeResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
+  Viewer?: ViewerResolvers<ContextType>;
 };
 

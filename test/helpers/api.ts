@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config';
 import { createRequestContext, RequestContext } from '../../src/context';
 import { createLog } from '../../src/log';
+import type { Viewer } from '../../src/modules/access';
 import { createApolloServer } from '../../src/server';
 
 export interface GraphQLResult<T = any> {
@@ -10,11 +11,21 @@ export interface GraphQLResult<T = any> {
   errors?: { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
+/**
+ * A coordinator reads everything: the viewer for tests about what the API answers rather than whom
+ * it answers (test/integration/access-matrix.test.ts is about whom).
+ */
+export const COORDINATOR: Viewer = { kind: 'organisation', organisationId: '00000000-0000-4000-8000-00000000c001', role: 'COORDINATOR', tokenId: 'test' };
+
 /** The real Apollo server with a real per-request context, minus HTTP. */
 export class TestApi {
   readonly server: ApolloServer<RequestContext>;
 
-  constructor(private readonly dataSource: DataSource, nodeEnv: 'test' | 'production' | 'development' = 'test') {
+  constructor(
+    private readonly dataSource: DataSource,
+    nodeEnv: 'test' | 'production' | 'development' = 'test',
+    private readonly viewer: Viewer = COORDINATOR,
+  ) {
     this.server = createApolloServer({ config: loadConfig({ NODE_ENV: nodeEnv }), log: createLog('silent') });
   }
 
@@ -27,18 +38,18 @@ export class TestApi {
     await this.server.stop();
   }
 
-  async query<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<GraphQLResult<T>> {
+  async query<T = any>(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = this.viewer): Promise<GraphQLResult<T>> {
     const response = await this.server.executeOperation(
       { query, variables },
-      { contextValue: createRequestContext(this.dataSource.manager) },
+      { contextValue: createRequestContext(this.dataSource.manager, { viewer }) },
     );
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return response.body.singleResult as GraphQLResult<T>;
   }
 
   /** A query that must succeed: fails the test with the errors otherwise. */
-  async data<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const result = await this.query<T>(query, variables);
+  async data<T = any>(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = this.viewer): Promise<T> {
+    const result = await this.query<T>(query, variables, viewer);
     if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors, null, 2)}`);
     return result.data as T;
   }

@@ -61,16 +61,20 @@ function stop(server: Started): Promise<number | null> {
   });
 }
 
-async function post(url: string, query: string) {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+async function post(url: string, query: string, token?: string) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query }) });
   return { status: response.status, requestId: response.headers.get('x-request-id'), body: await response.json() as any };
 }
 
 test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps its data across a restart', async () => {
   const first = await start();
   let tilburgId: string;
+  let token: string;
   try {
     expect(first.log()).toMatch(/loaded the January 2020 demo scenario/);
+    token = first.log().match(/Authorization: Bearer (kb_\S+)/)![1];
     const answer = await post(first.url, `{ municipality(cbsCode: "GM0855") { id name services(asOf: "2020-01-18T12:00:00+01:00") { status } } }`);
     expect(answer.status).toBe(200);
     expect(answer.requestId).toMatch(/\S+/);
@@ -82,6 +86,14 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
     expect(syntaxError.status).toBe(400);
     expect(syntaxError.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
+    const who = await post(first.url, `{ viewer { kind role organisation { name } } }`, token);
+    expect(who.body.data.viewer).toEqual({ kind: 'ORGANISATION', role: 'COORDINATOR', organisation: { name: 'IBD (Informatiebeveiligingsdienst, VNG Realisatie)' } });
+    const anonymous = await post(first.url, `{ organisations { totalCount } }`);
+    expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const forged = await post(first.url, `{ viewer { kind } }`, 'kb_not-a-real-token');
+    expect(forged.status).toBe(401);
+    expect(forged.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+
     const health = await fetch(first.url.replace('/graphql', '/healthz'));
     expect(await health.json()).toEqual({ status: 'ok' });
   } finally {
@@ -90,8 +102,8 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
 
   const second = await start();
   try {
-    expect(second.log()).not.toMatch(/loaded the January 2020 demo scenario/);
-    const answer = await post(second.url, `{ municipality(cbsCode: "GM0855") { id } organisations { totalCount } }`);
+    expect(second.log()).not.toMatch(/loaded the January 2020 demo scenario|First coordinator token/);
+    const answer = await post(second.url, `{ municipality(cbsCode: "GM0855") { id } organisations { totalCount } }`, token!);
     expect(answer.body.data.municipality.id).toBe(tilburgId);
     expect(answer.body.data.organisations.totalCount).toBe(8);
   } finally {

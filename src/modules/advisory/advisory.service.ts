@@ -20,6 +20,7 @@ export async function listAdvisories(
   ctx: RequestContext,
   args: { first?: number | null; after?: string | null; publisherId?: string },
 ): Promise<Page<Advisory>> {
+  ctx.scope.requireOrganisation('Advisories');
   const size = pageSize(args.first, 20);
   const cursor = decodeCursor(args.after, ['string', 'string']);
   const { rows, totalCount } = await advisoryRepository.page(
@@ -45,7 +46,10 @@ export async function exposedGateways(ctx: RequestContext, advisoryId: string): 
 
 /** Exposed gateways grouped by effective status at `asOf`, worst groups first. */
 export async function exposureByStatus(ctx: RequestContext, advisoryId: string, asOf: Date): Promise<ExposureGroupModel[]> {
-  const gateways = await exposedGateways(ctx, advisoryId);
+  const exposed = await exposedGateways(ctx, advisoryId);
+  // A coordinator sees every exposed gateway; an organisation, those in its own picture.
+  const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
+  const gateways = visible ? exposed.filter((g) => visible.has(g.id)) : exposed;
   for (const gateway of gateways) ctx.loaders.componentById.prime(gateway.id, gateway);
   const statuses = await effectiveStatusesAt(ctx, gateways.map((g) => g.id), asOf);
   const groups = new Map<ComponentStatus, string[]>();

@@ -22,6 +22,8 @@ function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<
     case 'Incident': return ctx.loaders.incidentById.load(id);
     case 'IncidentUpdate': return ctx.loaders.incidentUpdateById.load(id);
     case 'Advisory': return ctx.loaders.advisoryById.load(id);
+    // Token records are not graph nodes: they are reached through the token mutations only.
+    case 'AccessToken': return Promise.resolve(null);
   }
 }
 

@@ -34,6 +34,7 @@ export async function listComponents(
   args: ComponentListArgs,
   effectiveStatuses: (ids: string[]) => Promise<Map<string, ComponentStatus>>,
 ): Promise<Page<Component>> {
+  ctx.scope.requireOrganisation('The component list');
   const size = pageSize(args.first);
   const cursor = decodeCursor(args.after, ['string', 'string']);
   const input = args.filter ?? {};
@@ -46,6 +47,7 @@ export async function listComponents(
     product: input.product ?? undefined,
     search: input.search ?? undefined,
   };
+  if (!ctx.scope.isCoordinator) filter.ids = [...(await ctx.scope.visibleComponentIds())];
   if (input.status) {
     const candidates = await componentRepository.idsMatching(ctx.db, filter);
     const statuses = await effectiveStatuses(candidates);

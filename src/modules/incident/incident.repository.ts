@@ -5,6 +5,8 @@ export interface IncidentListFilter {
   state?: IncidentState;
   componentId?: string;
   municipalityId?: string;
+  /** Only incidents this organisation declared or that affect a component in its picture. */
+  visibleTo?: { organisationId: string; componentIds: string[] };
 }
 
 export const incidentRepository = {
@@ -40,6 +42,10 @@ export const incidentRepository = {
           SELECT d.depends_on_id FROM dependency d JOIN reach r ON d.component_id = r.id WHERE d.removed_at IS NULL
         )
         SELECT 1 FROM incident_component ic JOIN reach r ON r.id = ic.component_id WHERE ic.incident_id = i.id)`);
+    }
+    if (filter.visibleTo) {
+      conditions.push(`(i.declared_by_id = ${parameter(filter.visibleTo.organisationId)} OR EXISTS (
+        SELECT 1 FROM incident_component ic WHERE ic.incident_id = i.id AND ic.component_id = ANY(${parameter(filter.visibleTo.componentIds)}::uuid[])))`);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM incident i ${where}`, parameters);

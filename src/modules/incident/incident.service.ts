@@ -21,6 +21,7 @@ export async function listIncidents(
     after?: string | null;
   },
 ): Promise<Page<Incident>> {
+  ctx.scope.requireOrganisation('Incidents');
   const size = pageSize(args.first, 20);
   const cursor = decodeCursor(args.after, ['string', 'string']);
   const filter = args.filter ?? {};
@@ -31,6 +32,9 @@ export async function listIncidents(
       state: filter.state ?? undefined,
       componentId: filter.componentId ? idOf('Component', filter.componentId, 'filter.componentId') : undefined,
       municipalityId: municipality?.id,
+      visibleTo: ctx.scope.isCoordinator
+        ? undefined
+        : { organisationId: ctx.scope.organisationId!, componentIds: [...(await ctx.scope.visibleComponentIds())] },
     },
     cursor ? { startedAt: cursor[0] as string, id: cursor[1] as string } : null,
     size + 1,

@@ -34,6 +34,7 @@ export async function listOrganisations(
   ctx: RequestContext,
   args: { kind?: OrganisationKind | null; search?: string | null; first?: number | null; after?: string | null },
 ): Promise<Page<Organisation>> {
+  ctx.scope.requireOrganisation('The organisation list');
   const size = pageSize(args.first);
   const cursor = decodeCursor(args.after, ['string', 'string']);
   if (args.search && args.search.length > 200) throw badInput('search is limited to 200 characters', 'search');

@@ -11,6 +11,7 @@ import { residentsAffected } from './residents';
 
 /** The national picture at `asOf`: one pass of the status engine over the whole graph. */
 export async function nationalOverview(ctx: RequestContext, asOf: Date): Promise<NationalOverviewModel> {
+  ctx.scope.requireRole('The national overview', 'COORDINATOR');
   const [graph, components, deliveries] = await Promise.all([
     statusRepository.wholeGraphAt(ctx.db, asOf),
     overviewRepository.componentSummaries(ctx.db),
@@ -90,6 +91,9 @@ async function silentSinceAdvisories(ctx: RequestContext, asOf: Date): Promise<S
  */
 export async function impact(ctx: RequestContext, componentGlobalId: string, status: ComponentStatus): Promise<ImpactReportModel> {
   const component = await findComponent(ctx, componentGlobalId, 'componentId');
+  if (!ctx.scope.isCoordinator && ctx.scope.organisationId !== component.operatorId) {
+    throw ctx.scope.denied('A what-if on another organisation’s component');
+  }
   const asOf = ctx.now;
   const above = await statusRepository.idsAbove(ctx.db, component.id, asOf);
   const [graph, deliveries] = await Promise.all([
@@ -97,17 +101,23 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
     overviewRepository.deliveries(ctx.db, above),
   ]);
   const picture = new StatusPicture(graph, asOf, { componentId: component.id, status });
+  // The totals are the operator's to know; the list names only services in the caller's own picture
+  // (a vendor learns how many residents depend on it, not its customers' service catalogue).
+  const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
   const affected: ServiceAvailabilityModel[] = [];
+  const municipalityIds = new Set<string>();
   for (const delivery of deliveries) {
     const effective = picture.effective(delivery.serviceId);
     if (effective.status === 'OPERATIONAL') continue;
+    municipalityIds.add(delivery.municipalityId);
+    if (visible && !visible.has(delivery.serviceId)) continue;
     affected.push({ serviceId: delivery.serviceId, municipalityId: delivery.municipalityId, effective, timeline: null, asOf });
   }
   return {
     componentId: component.id,
     status,
     affected,
-    municipalityIds: [...new Set(affected.map((a) => a.municipalityId))],
+    municipalityIds: [...municipalityIds],
     residentsAffected: residentsAffected(deliveries, (id) => picture.effective(id).status),
   };
 }

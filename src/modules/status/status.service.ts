@@ -5,10 +5,15 @@ import { connectionOf, decodeCursor, Page, pageSize } from '../common/pagination
 import { ServiceAvailabilityModel } from './status.models';
 import { ComponentStatus, StatusReport } from './status-report.entity';
 
-/** Every service delivered to a municipality, judged at `asOf`, in the order of their names. */
+/**
+ * Every service delivered to a municipality, judged at `asOf`, in the order of their names.
+ * Availability per municipality is public (api.md, "Access"), so it is computed through the
+ * unguarded loaders: a resident may learn that the counter is down, not which gateway took it down
+ * (`rootCause` goes through the guarded loaders and is refused to those outside the picture).
+ */
 export async function servicesOfMunicipality(ctx: RequestContext, municipalityId: string, asOf: Date): Promise<ServiceAvailabilityModel[]> {
-  const services = await ctx.loaders.servicesByMunicipality.load(municipalityId);
-  const pictures = await ctx.loaders.effectiveStatusAt(asOf).loadMany(services.map((s) => s.id));
+  const services = await ctx.unguarded.servicesByMunicipality.load(municipalityId);
+  const pictures = await ctx.unguarded.effectiveStatusAt(asOf).loadMany(services.map((s) => s.id));
   return pictures.map((picture, i) => {
     if (picture instanceof Error) throw picture;
     return { ...picture, serviceId: services[i].id, municipalityId };

@@ -1,0 +1,149 @@
+import type { Loaders } from '../../context';
+import type { AccessScope } from './access-scope';
+
+interface Loads<K, V> {
+  load(key: K): Promise<V>;
+  loadMany(keys: readonly K[]): Promise<(V | Error)[]>;
+  prime(key: K, value: NoInfer<V>): unknown;
+}
+
+/** A loader whose every answer passes the policy first: the answer, a filtered answer, or an error. */
+export class GuardedLoader<K, V> implements Loads<K, V> {
+  constructor(
+    private readonly inner: Loads<K, V>,
+    private readonly admit: (key: K, value: V) => Promise<V>,
+  ) {}
+
+  async load(key: K): Promise<V> {
+    return this.admit(key, await this.inner.load(key));
+  }
+
+  loadMany(keys: readonly K[]): Promise<(V | Error)[]> {
+    return Promise.all(keys.map((key) => this.load(key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+  }
+
+  prime(key: K, value: V): this {
+    this.inner.prime(key, value);
+    return this;
+  }
+}
+
+/**
+ * The loaders resolvers see. Each one asks the access scope before it answers, so a new resolver
+ * that reads through `ctx.loaders` cannot forget the policy. Services that compute public aggregates
+ * from data the caller may not see row by row (a municipality's availability, the national
+ * overview) use the unguarded loaders and decide themselves, in plain sight.
+ */
+export function guardLoaders(raw: Loaders, scope: AccessScope) {
+  const componentDetails = async (componentId: string, what: string) => {
+    if (!(await scope.mayReadComponentDetails(componentId))) throw scope.denied(what);
+  };
+  const isDeliveredService = (id: string) => async () => (await raw.municipalityIdsByService.load(id)).length > 0;
+  const readableComponentIds = async (ids: string[]) => {
+    const admitted: string[] = [];
+    for (const id of ids) if (await scope.mayReadComponentDetails(id)) admitted.push(id);
+    return admitted;
+  };
+  const incidentReadable = async (incidentId: string) => {
+    if (scope.isCoordinator) return;
+    scope.requireOrganisation('Incidents');
+    const incident = await raw.incidentById.load(incidentId);
+    if (incident && incident.declaredById === scope.organisationId) return;
+    const affected = await raw.componentIdsByIncident.load(incidentId);
+    if ((await readableComponentIds(affected)).length === 0) throw scope.denied('This incident');
+  };
+  const organisationOnly = <K, V>(inner: Loads<K, V>, what: string) =>
+    new GuardedLoader(inner, async (_key, value) => {
+      scope.requireOrganisation(what);
+      return value;
+    });
+  const detailsOf = <V>(inner: Loads<string, V>, what: string) =>
+    new GuardedLoader(inner, async (componentId, value) => {
+      await componentDetails(componentId, what);
+      return value;
+    });
+
+  const organisationById = new GuardedLoader(raw.organisationById, async (_id, organisation) => {
+    if (organisation && !scope.mayReadOrganisation(organisation)) throw scope.denied('This organisation');
+    return organisation;
+  });
+
+  return {
+    organisationById,
+    organisationByCbsCode: new GuardedLoader(raw.organisationByCbsCode, async (_code, organisation) => organisation),
+    membershipById: organisationOnly(raw.membershipById, 'Memberships'),
+    membershipsByMunicipality: organisationOnly(raw.membershipsByMunicipality, 'Memberships'),
+    membershipsBySharedServiceOrganisation: organisationOnly(raw.membershipsBySharedServiceOrganisation, 'Memberships'),
+    customerIdsByVendor: new GuardedLoader(raw.customerIdsByVendor, async (vendorId, ids) => {
+      if (!scope.isCoordinator && scope.organisationId !== vendorId) throw scope.denied('A vendor’s customers');
+      return ids;
+    }),
+
+    componentById: new GuardedLoader(raw.componentById, async (id, component) => {
+      if (component && !(await scope.mayReadComponent(component, isDeliveredService(id)))) throw scope.denied('This component');
+      return component;
+    }),
+    componentPageByOperator: new GuardedLoader(raw.componentPageByOperator, async (key, page) => {
+      if (!scope.isCoordinator && scope.organisationId !== key.parentId) throw scope.denied('The components of another organisation');
+      return page;
+    }),
+    dependencyById: new GuardedLoader(raw.dependencyById, async (_id, dependency) => {
+      if (dependency) {
+        await componentDetails(dependency.componentId, 'This dependency');
+        await componentDetails(dependency.dependsOnId, 'This dependency');
+      }
+      return dependency;
+    }),
+    dependenciesOf: detailsOf(raw.dependenciesOf, 'The dependencies of this component'),
+    // Who depends on a component is the dependants' business: a vendor sees only its own picture here.
+    dependentsOf: new GuardedLoader(raw.dependentsOf, async (componentId, dependencies) => {
+      await componentDetails(componentId, 'The dependents of this component');
+      const admitted = new Set(await readableComponentIds(dependencies.map((d) => d.componentId)));
+      return dependencies.filter((d) => admitted.has(d.componentId));
+    }),
+    municipalityIdsByService: new GuardedLoader(raw.municipalityIdsByService, async (serviceId, ids) => {
+      const service = await raw.componentById.load(serviceId);
+      if (service && !(await scope.mayReadComponent(service, async () => ids.length > 0))) throw scope.denied('This service');
+      return ids;
+    }),
+    servicesByMunicipality: raw.servicesByMunicipality,
+
+    statusReportById: new GuardedLoader(raw.statusReportById, async (_id, report) => {
+      if (report) await componentDetails(report.componentId, 'This status report');
+      return report;
+    }),
+    statusHistoryPage: new GuardedLoader(raw.statusHistoryPage, async (key, page) => {
+      await componentDetails(key.parentId, 'The status history of this component');
+      return page;
+    }),
+    reportedStatusAt: (asOf: Date) => detailsOf(raw.reportedStatusAt(asOf), 'The reported status of this component'),
+    effectiveStatusAt: (asOf: Date) => detailsOf(raw.effectiveStatusAt(asOf), 'The effective status of this component'),
+
+    incidentById: new GuardedLoader(raw.incidentById, async (id, incident) => {
+      if (incident) await incidentReadable(id);
+      return incident;
+    }),
+    incidentUpdateById: new GuardedLoader(raw.incidentUpdateById, async (_id, update) => {
+      if (update) await incidentReadable(update.incidentId);
+      return update;
+    }),
+    updatesByIncident: new GuardedLoader(raw.updatesByIncident, async (incidentId, updates) => {
+      await incidentReadable(incidentId);
+      return updates;
+    }),
+    componentIdsByIncident: new GuardedLoader(raw.componentIdsByIncident, async (incidentId, ids) => {
+      await incidentReadable(incidentId);
+      return scope.isCoordinator ? ids : readableComponentIds(ids);
+    }),
+    advisoryIdsByIncident: new GuardedLoader(raw.advisoryIdsByIncident, async (incidentId, ids) => {
+      await incidentReadable(incidentId);
+      return ids;
+    }),
+    incidentIdsByComponent: detailsOf(raw.incidentIdsByComponent, 'The incidents of this component'),
+
+    advisoryById: organisationOnly(raw.advisoryById, 'Advisories'),
+    affectedProductsByAdvisory: organisationOnly(raw.affectedProductsByAdvisory, 'Advisories'),
+  } satisfies Record<keyof Loaders, unknown>;
+}
+
+export type GuardedLoaders = ReturnType<typeof guardLoaders>;

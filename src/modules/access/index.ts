@@ -1,0 +1,10 @@
+export { AccessScope } from './access-scope';
+export { AccessToken } from './access-token.entity';
+export { accessResolvers } from './access.resolvers';
+export { Authenticator } from './authenticate';
+export type { JwtSettings } from './authenticate';
+export { guardLoaders } from './guarded-loaders';
+export type { GuardedLoaders } from './guarded-loaders';
+export { issueFirstTokenIfNone, issueToken, revokeToken } from './tokens';
+export { PUBLIC_VIEWER, rateLimitKey } from './viewer';
+export type { Role, Viewer } from './viewer';

@@ -1,0 +1,60 @@
+import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
+import type { Config } from '../config';
+import type { Viewer } from '../modules/access/viewer';
+import { queryCostPlugin } from './query-cost';
+import { queryLimitRules, queryParseOptions } from './query-limits';
+import { rateLimitPlugin, RateLimiter } from './rate-limit';
+
+type HardeningOptions<TContext extends object> = Pick<
+  ApolloServerOptions<TContext>,
+  'parseOptions' | 'validationRules' | 'allowBatchedHttpRequests' | 'hideSchemaDetailsFromClientErrors'
+> & { plugins: ApolloServerPlugin<TContext>[] };
+
+/**
+ * Everything src/server.ts hands Apollo to keep one request from costing the server too much or
+ * telling a stranger too much. Built once per Apollo server, so each server has its own rate limiter.
+ */
+export function apolloHardening<TContext extends { viewer: Viewer; clientAddress: string }>(config: Config): HardeningOptions<TContext> {
+  const production = config.nodeEnv === 'production';
+  const limits = {
+    maxDepth: config.limits.queryDepth,
+    maxAliases: config.limits.queryAliases,
+    maxDirectives: config.limits.queryDirectives,
+    maxTokens: config.limits.queryTokens,
+  };
+  const limiter = new RateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
+  return {
+    parseOptions: queryParseOptions(limits),
+    validationRules: queryLimitRules(limits),
+    // Apollo's default, stated: a JSON array of operations would multiply every other limit.
+    allowBatchedHttpRequests: false,
+    // "Did you mean …?" spells out the schema to someone guessing at it; introspection is off there too.
+    hideSchemaDetailsFromClientErrors: production,
+    plugins: [
+      rateLimitPlugin<TContext>(limiter),
+      queryCostPlugin<TContext>(config.limits.queryCost),
+      ...(production ? [hideSuggestionsPlugin<TContext>()] : []),
+    ],
+  };
+}
+
+/**
+ * Apollo's hideSchemaDetailsFromClientErrors strips suggestions from validation errors only.
+ * Errors about variables come later (a wrong enum value in a variable: 'Did you mean the enum
+ * value "MUNICIPALITY"?') and would still name parts of the schema, so they are stripped here.
+ */
+function hideSuggestionsPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== 'single' || !response.body.singleResult.errors) return;
+          response.body.singleResult.errors = response.body.singleResult.errors.map((error) => ({
+            ...error,
+            message: error.message.replace(/ ?Did you mean .+?\?$/, ''),
+          }));
+        },
+      };
+    },
+  };
+}
