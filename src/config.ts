@@ -19,10 +19,10 @@ const EnvironmentSchema = z.object({
   CORS_ORIGINS: z.string().default('*'),
   // Limits (README, "Limits"): each default leaves the dashboard and the tests' queries far inside.
   QUERY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
-  QUERY_MAX_COST: z.coerce.number().int().min(1).default(50_000),
-  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(30),
+  QUERY_MAX_COST: z.coerce.number().int().min(1).default(25_000),
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
-  QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(3000),
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),
   REQUEST_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(100 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),

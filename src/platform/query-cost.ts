@@ -65,16 +65,6 @@ export function queryCostPlugin<TContext extends object>(maxCost: number): Apoll
             if (error instanceof GraphQLError) throw refusal(error.message);
             throw error;
           }
-          if (process.env.MEASURE_LIMITS) {
-            const { Lexer, Source, TokenKind, print } = require('graphql');
-            const lexer = new Lexer(new Source(request.query ?? ''));
-            let tokens = 0; while (lexer.advance().kind !== TokenKind.EOF) tokens++;
-            let aliases = 0; let directives = 0;
-            const text = print(document);
-            aliases = (text.match(/\w+: \w+/g) ?? []).length; directives = (text.match(/@/g) ?? []).length;
-            let depth = 0; let d = 0; for (const ch of text) { if (ch === '{') { d++; depth = Math.max(depth, d); } if (ch === '}') d--; }
-            require('fs').appendFileSync('/tmp/measure.tsv', `${cost}\t${depth}\t${tokens}\t${aliases}\t${directives}\t${JSON.stringify(text.replace(/\s+/g, ' ').slice(0, 300))}\n`);
-          }
           if (cost > maxCost) {
             throw refusal(`Query cost limit of ${maxCost} exceeded, estimated ${cost}. Ask for smaller pages (first) or fewer nested lists.`);
           }
