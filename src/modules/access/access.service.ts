@@ -4,6 +4,8 @@ import { AccessToken } from './access-token.entity';
 import { IssuedToken, issueToken, revokeToken } from './tokens';
 import type { Role } from './viewer';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export async function issueAccessToken(
   ctx: RequestContext,
   input: { organisationId: string; role: Role; expiresInDays?: number | null; label?: string | null },
@@ -15,7 +17,8 @@ export async function issueAccessToken(
     role: input.role,
     expiresInDays: input.expiresInDays ?? 90,
     label: input.label ?? null,
-    issuedByTokenId: ctx.viewer.kind === 'organisation' ? ctx.viewer.tokenId : null,
+    // Only ketenbeeld's own tokens have a row to point at; a JWT caller is recorded by organisation only.
+    issuedByTokenId: ctx.viewer.kind === 'organisation' && UUID.test(ctx.viewer.tokenId) ? ctx.viewer.tokenId : null,
   }));
 }
 

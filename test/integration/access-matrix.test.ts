@@ -1,0 +1,210 @@
+import { buildSchema, GraphQLObjectType } from 'graphql';
+import { issueToken } from '../../src/modules/access';
+import type { Role, Viewer } from '../../src/modules/access';
+import { loadTypeDefs } from '../../src/schema';
+import { loadDemoScenario } from '../../src/seed/demo-scenario';
+import { GraphQLResult, TestApi } from '../helpers/api';
+import { openTestDatabase, TestDatabase } from '../helpers/database';
+
+/**
+ * Every role × every root query and mutation × own and other tenant, on the 2020 picture.
+ * `allowed`: answered without error. `denied`: FORBIDDEN (UNAUTHENTICATED for the public) and the
+ * other tenant's data nowhere in the response. `hidden`: answered, but the other tenant's rows are
+ * left out. A root field without a case fails the test, so a new field cannot skip the matrix.
+ */
+type Who = 'PUBLIC' | Role;
+type Tenant = 'own' | 'other';
+type Outcome = 'allowed' | 'denied' | 'hidden';
+
+interface Target {
+  component: { id: string; name: string };
+  municipality: string;
+  organisation: string;
+  incident: string;
+  /** Names that must not appear in a denied or hidden answer. */
+  secrets: string[];
+}
+
+interface Case {
+  field: string;
+  name: string;
+  query: string;
+  variables: (t: Target, viewer: Viewer) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** For `hidden`: the answer must not contain the target; for `allowed`, it must. */
+  contains?: (result: GraphQLResult, t: Target) => boolean;
+  expect: Record<Who, [own: Outcome, other: Outcome]>;
+}
+
+let db: TestDatabase;
+let api: TestApi;
+const ids = new Map<string, string>();
+const viewers = new Map<Who, Viewer>();
+const targets = new Map<Who, Record<Tenant, Target>>();
+
+const FRIDAY = '2020-01-17T18:00:00+01:00';
+const everyone = (outcome: Outcome): Record<Who, [Outcome, Outcome]> =>
+  ({ PUBLIC: [outcome, outcome], MUNICIPALITY: [outcome, outcome], OPERATOR: [outcome, outcome], VENDOR: [outcome, outcome], COORDINATOR: [outcome, outcome] });
+const organisationsOnly = (own: Outcome, other: Outcome): Record<Who, [Outcome, Outcome]> =>
+  ({ PUBLIC: ['denied', 'denied'], MUNICIPALITY: [own, other], OPERATOR: [own, other], VENDOR: [own, other], COORDINATOR: ['allowed', 'allowed'] });
+
+const cases: Case[] = [
+  { field: 'viewer', name: 'who am I', query: `{ viewer { kind role } }`, variables: () => ({}), expect: everyone('allowed') },
+  {
+    field: 'node', name: 'a component by global id', query: `query($id: ID!) { node(id: $id) { id ... on Component { name } } }`,
+    variables: (t) => ({ id: t.component.id }), expect: organisationsOnly('allowed', 'denied'),
+  },
+  {
+    field: 'organisation', name: 'an organisation by id', query: `query($id: ID) { organisation(id: $id) { name } }`,
+    variables: (t) => ({ id: t.organisation }), expect: everyone('allowed'),
+  },
+  {
+    field: 'organisation', name: 'a vendor’s customers', query: `query($id: ID) { organisation(id: $id) { name ... on Vendor { customers { cbsCode } } } }`,
+    variables: () => ({ id: ids.get('centric') }),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['denied', 'denied'], VENDOR: ['allowed', 'allowed'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  { field: 'organisations', name: 'the organisation list', query: `{ organisations { totalCount } }`, variables: () => ({}), expect: organisationsOnly('allowed', 'allowed') },
+  {
+    field: 'municipality', name: 'service availability (public)', query: `query($cbs: String!) { municipality(cbsCode: $cbs) { name services(asOf: "${FRIDAY}") { service { name } status cause since } } }`,
+    variables: (t) => ({ cbs: t.municipality }), expect: everyone('allowed'),
+  },
+  {
+    field: 'municipality', name: 'the root cause behind availability', query: `query($cbs: String!) { municipality(cbsCode: $cbs) { services(asOf: "${FRIDAY}") { status rootCause { name } } } }`,
+    variables: (t) => ({ cbs: t.municipality }),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'component', name: 'a component with its status', query: `query($id: ID!) { component(id: $id) { name reportedStatus { status } effectiveStatus(asOf: "${FRIDAY}") { status rootCause { name } } dependents { component { name } } } }`,
+    variables: (t) => ({ id: t.component.id }), expect: organisationsOnly('allowed', 'denied'),
+  },
+  {
+    field: 'components', name: 'the component list', query: `query($s: String) { components(filter: { search: $s }) { totalCount edges { node { id name } } } }`,
+    variables: (t) => ({ s: t.component.name }), contains: (r, t) => JSON.stringify(r.data).includes(t.component.id),
+    expect: organisationsOnly('allowed', 'hidden'),
+  },
+  {
+    field: 'impact', name: 'a what-if', query: `query($id: ID!) { impact(componentId: $id) { residentsAffected affected { service { name } } } }`,
+    variables: (t) => ({ id: t.component.id }),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['allowed', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'incidents', name: 'the incident list', query: `{ incidents { totalCount edges { node { id title } } } }`,
+    variables: () => ({}), contains: (r, t) => JSON.stringify(r.data).includes(t.incident), expect: organisationsOnly('allowed', 'hidden'),
+  },
+  {
+    field: 'incident', name: 'an incident with its timeline', query: `query($id: ID!) { incident(id: $id) { title updates { message author { name } } affectedComponents { name } } }`,
+    variables: (t) => ({ id: t.incident }), expect: organisationsOnly('allowed', 'denied'),
+  },
+  { field: 'advisories', name: 'the advisory list', query: `{ advisories { totalCount edges { node { reference cvssScore } } } }`, variables: () => ({}), expect: organisationsOnly('allowed', 'allowed') },
+  {
+    field: 'advisory', name: 'exposure to an advisory', query: `query($id: ID!) { advisory(id: $id) { reference exposure(asOf: "${FRIDAY}") { byStatus { gateways { id name } } } } }`,
+    variables: () => ({ id: ids.get('advisory') }), contains: (r, t) => JSON.stringify(r.data).includes(t.component.id),
+    expect: organisationsOnly('allowed', 'hidden'),
+  },
+  {
+    field: 'nationalOverview', name: 'the national overview', query: `{ nationalOverview(asOf: "${FRIDAY}") { residentsAffected silentOrganisations { name } } }`,
+    variables: () => ({}), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'issueAccessToken', name: 'issuing a token', query: `mutation($org: ID!) { issueAccessToken(input: { organisationId: $org, role: OPERATOR, label: "matrix" }) { token accessToken { role } } }`,
+    variables: () => ({ org: ids.get('hltsamen') }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'revokeAccessToken', name: 'revoking a token', query: `mutation($id: ID!) { revokeAccessToken(input: { tokenId: $id }) { accessToken { revokedAt } } }`,
+    variables: async (t) => ({ id: await freshTokenOf(t.organisation) }), expect: organisationsOnly('allowed', 'denied'),
+  },
+];
+
+async function freshTokenOf(organisationGlobalId: string): Promise<string> {
+  const organisationId = Buffer.from(organisationGlobalId, 'base64url').toString().split(':')[1];
+  const kind: { kind: string }[] = await db.dataSource.query('SELECT kind FROM organisation WHERE id = $1', [organisationId]);
+  const role: Role = kind[0].kind === 'COORDINATOR' ? 'COORDINATOR' : kind[0].kind === 'VENDOR' ? 'VENDOR' : kind[0].kind === 'MUNICIPALITY' ? 'MUNICIPALITY' : 'OPERATOR';
+  const issued = await db.dataSource.transaction((tx) => issueToken(tx, { organisationId, role, expiresInDays: 1, label: 'matrix', issuedByTokenId: null }));
+  return Buffer.from(`AccessToken:${issued.token.id}`).toString('base64url');
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  await db.dataSource.transaction((manager) => loadDemoScenario(manager));
+  api = await new TestApi(db.dataSource).start();
+  const { organisations, components, incidents, advisories } = await api.data(`{
+    organisations(first: 20) { edges { node { id name kind } } }
+    components(first: 50) { edges { node { id name } } }
+    incidents { edges { node { id title } } }
+    advisories { edges { node { id } } }
+  }`);
+  const org = (name: string) => organisations.edges.find((e: { node: { name: string } }) => e.node.name.startsWith(name)).node.id as string;
+  const component = (name: string) => components.edges.find((e: { node: { name: string } }) => e.node.name === name).node as { id: string; name: string };
+  const incident = (title: string) => incidents.edges.find((e: { node: { title: string } }) => e.node.title.includes(title)).node.id as string;
+  ids.set('centric', org('Centric'));
+  ids.set('hltsamen', org('HLTsamen'));
+  ids.set('advisory', advisories.edges[0].node.id);
+  const uuid = (globalId: string) => Buffer.from(globalId, 'base64url').toString().split(':')[1];
+  const viewer = (name: string, role: Role): Viewer => ({ kind: 'organisation', organisationId: uuid(org(name)), role, tokenId: `matrix-${role}` });
+
+  const tilburg: Target = {
+    component: component('Tilburg Citrix ADC'), municipality: 'GM0855', organisation: org('Tilburg'), incident: incident('Tilburg'),
+    secrets: ['Tilburg Citrix ADC', 'Resident log-in', 'hack attempts'],
+  };
+  const hlt = (componentName: string, municipality: string, organisation: string): Target => ({
+    component: component(componentName), municipality, organisation: org(organisation), incident: incident('Hillegom, Lisse'), secrets: [],
+  });
+  viewers.set('PUBLIC', { kind: 'public' });
+  targets.set('PUBLIC', { own: hlt('HLTsamen Citrix Gateway', 'GM0534', 'Hillegom'), other: tilburg });
+  viewers.set('MUNICIPALITY', viewer('Hillegom', 'MUNICIPALITY'));
+  targets.set('MUNICIPALITY', { own: hlt('HLTsamen Citrix Gateway', 'GM0534', 'Hillegom'), other: tilburg });
+  viewers.set('OPERATOR', viewer('HLTsamen', 'OPERATOR'));
+  targets.set('OPERATOR', { own: hlt('HLTsamen Citrix Gateway', 'GM0553', 'HLTsamen'), other: tilburg });
+  viewers.set('VENDOR', viewer('Centric', 'VENDOR'));
+  targets.set('VENDOR', { own: { ...hlt('Centric Citrix server', 'GM0534', 'Centric'), secrets: ['HLTsamen Citrix Gateway'] }, other: tilburg });
+  viewers.set('COORDINATOR', viewer('NCSC', 'COORDINATOR'));
+  targets.set('COORDINATOR', { own: hlt('HLTsamen Citrix Gateway', 'GM0534', 'NCSC'), other: tilburg });
+});
+
+afterAll(async () => {
+  await api.stop();
+  await db.close();
+});
+
+test('every root query and mutation has a case in the matrix', () => {
+  const schema = buildSchema(loadTypeDefs());
+  const roots = [schema.getQueryType(), schema.getMutationType()].filter((t): t is GraphQLObjectType => t !== null && t !== undefined);
+  const fields = roots.flatMap((root) => Object.keys(root.getFields()));
+  expect(fields.filter((field) => !cases.some((c) => c.field === field))).toEqual([]);
+});
+
+test('the matrix: allowed, denied or hidden as the policy says, with nothing leaked', async () => {
+  const failures: string[] = [];
+  let size = 0;
+  let leaks = 0;
+  for (const who of ['PUBLIC', 'MUNICIPALITY', 'OPERATOR', 'VENDOR', 'COORDINATOR'] as Who[]) {
+    for (const c of cases) {
+      for (const [i, tenant] of (['own', 'other'] as Tenant[]).entries()) {
+        size += 1;
+        const target = targets.get(who)![tenant];
+        const expected = c.expect[who][i];
+        const result = await api.query(c.query, await c.variables(target, viewers.get(who)!), viewers.get(who)!);
+        const codes = (result.errors ?? []).map((e) => e.extensions?.code);
+        const text = JSON.stringify(result.data ?? null);
+        const label = `${who} × ${c.name} × ${tenant} tenant: expected ${expected}`;
+        const leaked = expected !== 'allowed' && [...target.secrets, ...(expected === 'hidden' || tenant === 'other' ? [target.component.name] : [])]
+          .some((secret) => secret && text.includes(secret) && c.field !== 'organisation' && c.field !== 'organisations');
+        if (leaked) {
+          leaks += 1;
+          failures.push(`${label}, but the answer contains the other tenant's data: ${text.slice(0, 200)}`);
+        }
+        if (expected === 'allowed' && (codes.length > 0 || (c.contains && !c.contains(result, target)))) {
+          failures.push(`${label}, got ${codes.join(',') || 'an answer without the target'}: ${JSON.stringify(result.errors?.[0]?.message ?? text.slice(0, 120))}`);
+        }
+        if (expected === 'denied' && !codes.some((code) => code === (who === 'PUBLIC' ? 'UNAUTHENTICATED' : 'FORBIDDEN'))) {
+          failures.push(`${label}, got ${codes.join(',') || 'an answer'}: ${text.slice(0, 120)}`);
+        }
+        if (expected === 'hidden' && (codes.length > 0 || !c.contains || c.contains(result, target))) {
+          failures.push(`${label}, got ${codes.join(',') || 'the hidden row'}`);
+        }
+      }
+    }
+  }
+  process.stdout.write(`access matrix: ${size} cases, ${leaks} leaks\n`);
+  expect(failures).toEqual([]);
+  expect(size).toBe(5 * cases.length * 2);
+});
