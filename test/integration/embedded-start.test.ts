@@ -61,6 +61,13 @@ function stop(server: Started): Promise<number | null> {
   });
 }
 
+/** `npm run token -- …` without the build step (the build ran in beforeAll). */
+function tokenCommand(...args: string[]) {
+  return spawnSync(process.execPath, [path.join(root, 'dist/src/cli/token.js'), ...args], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '', DATA_DIR: dataDir },
+  });
+}
+
 async function post(url: string, query: string, token?: string) {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
@@ -96,9 +103,18 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
 
     const health = await fetch(first.url.replace('/graphql', '/healthz'));
     expect(await health.json()).toEqual({ status: 'ok' });
+
+    // Two processes on one PGlite folder would corrupt it: the CLI refuses while the server runs.
+    const refused = tokenCommand('create', '--org', 'GM0534', '--role', 'MUNICIPALITY');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/in use by process/);
   } finally {
     expect(await stop(first)).toBe(0);
   }
+
+  const created = tokenCommand('create', '--org', 'GM0534', '--role', 'MUNICIPALITY', '--days', '7');
+  expect(created.stderr).toBe('');
+  const municipalityToken = created.stdout.match(/^(kb_\S+)$/m)![1];
 
   const second = await start();
   try {
@@ -106,6 +122,8 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
     const answer = await post(second.url, `{ municipality(cbsCode: "GM0855") { id } organisations { totalCount } }`, token!);
     expect(answer.body.data.municipality.id).toBe(tilburgId);
     expect(answer.body.data.organisations.totalCount).toBe(8);
+    const hillegom = await post(second.url, `{ viewer { role organisation { name } } }`, municipalityToken);
+    expect(hillegom.body.data.viewer).toEqual({ role: 'MUNICIPALITY', organisation: { name: 'Hillegom' } });
   } finally {
     expect(await stop(second)).toBe(0);
   }
