@@ -15,6 +15,7 @@ import type { Log } from './log';
 import { loadTypeDefs, resolvers } from './schema';
 import { apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
+import { rateLimited, RateLimiter } from './platform/rate-limit';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -85,6 +86,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   const apollo = createApolloServer({ config, log, httpServer });
   await apollo.start();
   const authenticator = new Authenticator(config.jwt);
+  const limiter = new RateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
 
   app.disable('x-powered-by');
   app.get('/healthz', async (_request, response) => {
@@ -100,7 +102,8 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
     cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
     express.json({ limit: config.limits.requestBytes }),
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
+      // A caller over its rate gets 429 before its query is parsed (src/platform/rate-limit.ts).
+      context: rateLimited(limiter, async ({ req, res }) => {
         const requestId = requestIdOf(req);
         res.setHeader('x-request-id', requestId);
         let viewer;
@@ -114,7 +117,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
           throw error;
         }
         return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress: req.socket.remoteAddress ?? 'unknown' });
-      },
+      }),
     }),
   );
   // Body too large, not JSON: a JSON GraphQL error with a 4xx, not Express's HTML page.

@@ -1,9 +1,7 @@
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import type { Config } from '../config';
-import type { Viewer } from '../modules/access/viewer';
 import { queryCostPlugin } from './query-cost';
 import { queryLimitRules, queryParseOptions } from './query-limits';
-import { rateLimitPlugin, RateLimiter } from './rate-limit';
 
 type HardeningOptions<TContext extends object> = Pick<
   ApolloServerOptions<TContext>,
@@ -11,10 +9,10 @@ type HardeningOptions<TContext extends object> = Pick<
 > & { plugins: ApolloServerPlugin<TContext>[] };
 
 /**
- * Everything src/server.ts hands Apollo to keep one request from costing the server too much or
- * telling a stranger too much. Built once per Apollo server, so each server has its own rate limiter.
+ * What src/server.ts hands Apollo to keep one request from costing the server too much or telling
+ * a stranger too much. (The rate limit sits in the context function: src/platform/rate-limit.ts.)
  */
-export function apolloHardening<TContext extends { viewer: Viewer; clientAddress: string }>(config: Config): HardeningOptions<TContext> {
+export function apolloHardening<TContext extends object>(config: Config): HardeningOptions<TContext> {
   const production = config.nodeEnv === 'production';
   const limits = {
     maxDepth: config.limits.queryDepth,
@@ -22,7 +20,6 @@ export function apolloHardening<TContext extends { viewer: Viewer; clientAddress
     maxDirectives: config.limits.queryDirectives,
     maxTokens: config.limits.queryTokens,
   };
-  const limiter = new RateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
   return {
     parseOptions: queryParseOptions(limits),
     validationRules: queryLimitRules(limits),
@@ -31,7 +28,6 @@ export function apolloHardening<TContext extends { viewer: Viewer; clientAddress
     // "Did you mean …?" spells out the schema to someone guessing at it; introspection is off there too.
     hideSchemaDetailsFromClientErrors: production,
     plugins: [
-      rateLimitPlugin<TContext>(limiter),
       queryCostPlugin<TContext>(config.limits.queryCost),
       ...(production ? [hideSuggestionsPlugin<TContext>()] : []),
     ],
