@@ -4,12 +4,14 @@ import { NORMALISERS, NormaliserName } from './normalisers';
 import type { Json } from './validate';
 
 /**
- * Runs one autocannon load in its own process, which the harness pins to core 0 so the load
- * generator never competes with the server (core 1). Checks every response against the expected
- * (normalised) answer and prints one JSON result on stdout.
+ * Runs autocannon loads in a process of its own, which the harness pins to the load-generator core
+ * so it never competes with the server. One process serves the whole run (configs arrive over IPC),
+ * so a run does not pay for a Node start. Checks every response against the expected (normalised)
+ * answer.
  */
 export interface LoadConfig {
   url: string;
+  headers: Record<string, string>;
   connections: number;
   durationSeconds: number;
   /** Stop after this many requests instead of after `durationSeconds` (for contenders taking seconds per request). */
@@ -36,28 +38,33 @@ export interface LoadResult {
   problems: string[];
 }
 
-async function main(): Promise<void> {
-  const config = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')) as LoadConfig;
+export async function runOne(config: LoadConfig): Promise<LoadResult> {
   const normalise = NORMALISERS[config.normaliser].actual;
   let next = 0;
   let wrongAnswers = 0;
   const problems: string[] = [];
+  let firstSent: number | null = null;
+  let lastAnswered = 0;
   const result = await autocannon({
     url: config.url,
     connections: config.connections,
     duration: config.durationSeconds,
     timeout: config.timeoutSeconds,
+    // autocannon ends a run at its next sample tick; 100 ms instead of 1 s keeps short runs short.
+    sampleInt: 100,
     ...(config.overallRate ? { overallRate: config.overallRate } : {}),
     ...(config.amount ? { amount: config.amount } : {}),
     requests: [{
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...config.headers, 'content-type': 'application/json' },
       setupRequest: (request, context) => {
+        firstSent ??= performance.now();
         const index = next++ % config.bodies.length;
         (context as { index?: number }).index = index;
         return { ...request, body: config.bodies[index] };
       },
       onResponse: (status, body, context) => {
+        lastAnswered = performance.now();
         const index = (context as { index?: number }).index ?? 0;
         let ok = status === 200;
         if (ok) {
@@ -74,9 +81,11 @@ async function main(): Promise<void> {
       },
     }],
   });
+  // From the first request sent to the last answer: autocannon's own `duration` is whole seconds.
+  const elapsedSeconds = Math.max(0.001, (lastAnswered - (firstSent ?? lastAnswered)) / 1000);
   const out: LoadResult = {
     requests: result.requests.total,
-    throughput: result.requests.total / (result.duration || config.durationSeconds),
+    throughput: result.requests.total / elapsedSeconds,
     latencyMs: {
       p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max,
     },
@@ -86,10 +95,16 @@ async function main(): Promise<void> {
     wrongAnswers,
     problems,
   };
-  process.stdout.write(JSON.stringify(out));
+  return out;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+interface Job { id: number; configFile: string }
+
+process.on('message', (job: Job) => {
+  const config = JSON.parse(fs.readFileSync(job.configFile, 'utf8')) as LoadConfig;
+  runOne(config).then(
+    (result) => process.send!({ id: job.id, result }),
+    (error: unknown) => process.send!({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
+  );
 });
+process.on('disconnect', () => process.exit(0));

@@ -1,31 +1,73 @@
-import { execFile } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { LoadConfig, LoadResult } from './load-worker';
 import { RAW_DIR, REPO, systemNode } from './paths';
 
-let runCounter = 0;
 
-/** Runs one load in a separate process on the load-generator core and returns its result. */
-export function runLoad(config: LoadConfig, core: number): Promise<LoadResult> {
-  fs.mkdirSync(RAW_DIR, { recursive: true });
-  const file = path.join(RAW_DIR, `load-${process.pid}-${runCounter++}.json`);
-  fs.writeFileSync(file, JSON.stringify(config));
-  const worker = path.join(REPO, 'bench/dist/bench/harness/load-worker.js');
-  const limitMs = ((config.amount ? config.timeoutSeconds * config.amount : config.durationSeconds + config.timeoutSeconds) + 30) * 1000;
-  return new Promise((resolve, reject) => {
-    execFile('taskset', ['-c', String(core), systemNode(), worker, file], { maxBuffer: 16 << 20, timeout: limitMs }, (error, stdout, stderr) => {
-      fs.rmSync(file, { force: true });
-      if (error) reject(new Error(`load worker failed: ${error.message} ${stderr.slice(-500)}`));
-      else resolve(JSON.parse(stdout) as LoadResult);
+interface Pending { resolve: (result: LoadResult) => void; reject: (error: Error) => void; file: string }
+
+/** The one load-generator process of a run, pinned to its core; started on first use. */
+class LoadGenerator {
+  private child: ChildProcess | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(private readonly core: number) {}
+
+  private start(): ChildProcess {
+    const worker = path.join(REPO, 'bench/dist/bench/harness/load-worker.js');
+    const child = spawn('taskset', ['-c', String(this.core), systemNode(), worker], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message: { id: number; result?: LoadResult; error?: string }) => {
+      const job = this.pending.get(message.id);
+      if (!job) return;
+      this.pending.delete(message.id);
+      fs.rmSync(job.file, { force: true });
+      if (message.result) job.resolve(message.result);
+      else job.reject(new Error(`load run failed: ${message.error}`));
     });
-  });
+    child.on('exit', (code) => {
+      for (const job of this.pending.values()) job.reject(new Error(`load generator exited with ${code}`));
+      this.pending.clear();
+      this.child = null;
+    });
+    return child;
+  }
+
+  run(config: LoadConfig): Promise<LoadResult> {
+    this.child ??= this.start();
+    fs.mkdirSync(RAW_DIR, { recursive: true });
+    const id = this.nextId++;
+    const file = path.join(RAW_DIR, `load-${process.pid}-${id}.json`);
+    fs.writeFileSync(file, JSON.stringify(config));
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, file });
+      this.child!.send({ id, configFile: file });
+    });
+  }
+
+  stop(): void {
+    this.child?.disconnect();
+  }
 }
 
-export async function post(url: string, body: string, timeoutMs = 120_000): Promise<{ ms: number; status: number; json: unknown }> {
+let generator: LoadGenerator | null = null;
+
+/** Runs one load on the load-generator core and returns its result. */
+export function runLoad(config: LoadConfig, core: number): Promise<LoadResult> {
+  generator ??= new LoadGenerator(core);
+  return generator.run(config);
+}
+
+export function stopLoadGenerator(): void {
+  generator?.stop();
+  generator = null;
+}
+
+export async function post(url: string, body: string, headers: Record<string, string> = {}, timeoutMs = 120_000): Promise<{ ms: number; status: number; json: unknown }> {
   const started = performance.now();
   const response = await fetch(url, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs),
+    method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await response.text();
   const ms = performance.now() - started;

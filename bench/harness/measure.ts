@@ -12,9 +12,13 @@ export interface Settings {
   seconds: number;
   /** The fewest requests a saturation run sends, however slow the contender. */
   minimumRequests: number;
+  /** How long the one-at-a-time validation of a contender may take (it checks at least one input). */
+  validationSeconds: number;
   serverCore: number;
   loadCore: number;
   database: string;
+  /** Sent with every request (ketenbeeld's bearer token; the others ignore it). */
+  headers: Record<string, string>;
   statementStatistics: boolean;
   log: (line: string) => void;
 }
@@ -59,7 +63,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   // The floor's answers are the expected ones.
   const floorAnswers: Json[] = [];
   for (const body of workload.floorBodies) {
-    const answer = await post(floor.url, body);
+    const answer = await post(floor.url, body, s.headers);
     const errors = (answer.json as { errors?: unknown[] }).errors;
     if (answer.status !== 200 || (errors && errors.length > 0)) return { ...outcome, error: `the floor failed: ${JSON.stringify(answer.json).slice(0, 300)}` };
     floorAnswers.push(answer.json as Json);
@@ -75,11 +79,11 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
       name: participant.name, validation: { checked: 0, wrong: 0, problems: [] }, singleRequestMs: null, statementsPerRequest: null,
       saturation: [], fixedRate: [], fixedRatePerSecond: null, peakThroughput: null, p50: null, p99: null,
     };
-    // Validation, one request at a time: every input once, or as many as fit in ~10 s (at least one).
+    // Validation, one request at a time: every input once, or as many as fit in the time allowed (at least one).
     const started = Date.now();
     const times: number[] = [];
-    for (let i = 0; i < participant.bodies.length && (i === 0 || Date.now() - started < 10_000); i++) {
-      const answer = await post(server.url, participant.bodies[i]);
+    for (let i = 0; i < participant.bodies.length && (i === 0 || Date.now() - started < s.validationSeconds * 1000); i++) {
+      const answer = await post(server.url, participant.bodies[i], s.headers);
       times.push(answer.ms);
       result.validation.checked++;
       const errors = (answer.json as { errors?: unknown[] } | null)?.errors;
@@ -97,7 +101,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     if (s.statementStatistics) {
       const count = Math.min(participant.bodies.length, (result.singleRequestMs ?? 0) > 1000 ? 2 : 5);
       await resetStatementStatistics();
-      for (let i = 0; i < count; i++) await post(server.url, participant.bodies[i]);
+      for (let i = 0; i < count; i++) await post(server.url, participant.bodies[i], s.headers);
       result.statementsPerRequest = (await statementCount(s.database)) / count;
     }
     outcome.contenders.push(result);
@@ -113,6 +117,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     const connections = rate ? 8 : singleMs > 500 ? 2 : 4;
     return {
       url: servers.get(c.name)!.url,
+      headers: s.headers,
       connections,
       durationSeconds: s.seconds,
       ...(rate ? { overallRate: rate } : { amount: Math.max(s.minimumRequests, connections, Math.ceil((s.seconds * 1000) / singleMs)) }),
@@ -122,6 +127,9 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
       normaliser: participant.normaliser,
     };
   };
+
+  // Warm-up (not recorded): the first saturated seconds of a Node server are slower (JIT, pools).
+  for (const c of outcome.contenders.filter((x) => (x.singleRequestMs ?? 0) < 500)) await runLoad(configFor(c), s.loadCore);
 
   // Saturation: every contender once per round, the order reversed every other round (A B A B ...).
   for (let round = 0; round < s.rounds; round++) {

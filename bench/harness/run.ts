@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureDataset } from '../generator/load';
 import { ContenderName, serverSpec } from './contenders';
-import { post } from './load';
-import { RAW_DIR, REPO } from './paths';
+import { post, stopLoadGenerator } from './load';
+import { Client } from 'pg';
+import { RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
 import { ensureStatementStatistics, floorAssumptionViolations, tuneDatabase, withAdmin } from './postgres';
 import { markdown, RunReport } from './report';
@@ -64,6 +65,28 @@ function buildKetenbeeld(): string | null {
   return null;
 }
 
+/**
+ * A coordinator's bearer token (a coordinator reads everything), issued with ketenbeeld's own token
+ * CLI once ketenbeeld has migrated the database. Returns the header, or null with the reason logged.
+ */
+async function issueToken(databaseUrl: string): Promise<Record<string, string>> {
+  const cli = path.join(REPO, 'dist/src/cli/token.js');
+  if (!fs.existsSync(cli)) return {};
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const coordinator = (await client.query<{ id: string }>(`SELECT id FROM organisation WHERE kind = 'COORDINATOR' ORDER BY name LIMIT 1`)).rows[0];
+  await client.end();
+  const issued = spawnSync(systemNode(), [cli, 'create', '--org', coordinator.id, '--role', 'COORDINATOR', '--days', '1', '--label', 'bench'], {
+    cwd: REPO, encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000,
+  });
+  const secret = issued.stdout.trim().split('\n').pop() ?? '';
+  if (issued.status !== 0 || secret.length < 16 || /\s/.test(secret)) {
+    log(`could not issue a token: ${issued.stderr.slice(-300)}`);
+    return {};
+  }
+  return { authorization: `Bearer ${secret}` };
+}
+
 function gitState(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
@@ -80,7 +103,7 @@ interface SchemaFields { query: Set<string>; mutation: Set<string>; subscription
  * Which operations ketenbeeld has, found by asking for each (introspection may be off): a field is
  * missing when validation says it cannot be queried or the root type does not exist.
  */
-async function probeSchema(server: RunningServer): Promise<SchemaFields> {
+async function probeSchema(server: RunningServer, headers: Record<string, string>): Promise<SchemaFields> {
   const probes: [keyof SchemaFields, string, string][] = [
     ['query', 'municipality', '{ municipality(cbsCode: "GM9999") { __typename } }'],
     ['query', 'nationalOverview', '{ nationalOverview { __typename } }'],
@@ -90,7 +113,7 @@ async function probeSchema(server: RunningServer): Promise<SchemaFields> {
   ];
   const fields: SchemaFields = { query: new Set(), mutation: new Set(), subscription: new Set() };
   for (const [root, field, query] of probes) {
-    const answer = await post(server.url, JSON.stringify({ query }));
+    const answer = await post(server.url, JSON.stringify({ query }), headers);
     const errors = (answer.json as { errors?: { message?: string }[] }).errors ?? [];
     const messages = errors.map((e) => e.message ?? '').join('\n');
     const missing = messages.includes(`Cannot query field "${field}"`) || /not configured to execute|does not support/i.test(messages);
@@ -136,12 +159,13 @@ async function main(): Promise<void> {
   const peakMemoryMiB: Record<string, number | null> = {};
   try {
     const ketenbeeld = servers.get('ketenbeeld');
-    const schema = ketenbeeld ? await probeSchema(ketenbeeld) : null;
+    const headers = ketenbeeld ? await issueToken(dataset.url) : {};
+    const schema = ketenbeeld ? await probeSchema(ketenbeeld, headers) : null;
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
     for (const workload of defineWorkloads(inputs, schema?.query ?? null, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null)) {
       workloads.push(await measureWorkload(workload, servers, {
-        rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 3 : 8, serverCore, loadCore,
-        database: dataset.name, statementStatistics: statistics === null, log,
+        rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 6, validationSeconds: options.quick ? 4 : 15, serverCore, loadCore,
+        database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
     }
     // TODO(W4, W5): write the load once ketenbeeld has reportStatus and statusChanged; it also needs a
@@ -154,6 +178,7 @@ async function main(): Promise<void> {
     notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: subscriptionReason });
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
+    stopLoadGenerator();
     for (const server of servers.values()) await server.stop();
   }
 

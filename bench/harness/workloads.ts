@@ -31,7 +31,10 @@ export interface Inputs {
   hubDependants: number;
 }
 
-/** Random municipalities (seeded, so every contender and every run gets the same), and the busiest gateway. */
+/**
+ * Random municipalities (seeded, so every contender and every run gets the same), and the hub: the
+ * gateway with the most dependants that have no redundant alternative (a vendor's Citrix server).
+ */
 export async function pickInputs(url: string, count: number, seed: number): Promise<Inputs> {
   const client = new Client({ connectionString: url });
   await client.connect();
@@ -41,7 +44,7 @@ export async function pickInputs(url: string, count: number, seed: number): Prom
     const hub = (await client.query<{ id: string; name: string; n: string }>(
       `SELECT c.id, c.name, count(*) AS n
        FROM dependency d JOIN component c ON c.id = d.depends_on_id AND c.kind = 'GATEWAY'
-       WHERE d.removed_at IS NULL
+       WHERE d.removed_at IS NULL AND d.redundancy_group IS NULL
        GROUP BY c.id, c.name ORDER BY count(*) DESC, c.id LIMIT 1`)).rows[0];
     return { municipalities, hubGatewayId: Buffer.from(`Component:${hub.id}`).toString('base64url'), hubGatewayName: hub.name, hubDependants: Number(hub.n) };
   } finally {
@@ -81,7 +84,7 @@ export function defineWorkloads(inputs: Inputs, queryFields: Set<string> | null,
     },
     {
       id: 'W3', title: 'impact on a hub gateway', floorBodies: w3, ketenbeeldMissing: missing('impact'),
-      inputs: `${inputs.hubGatewayName} (${inputs.hubDependants} direct dependants)`,
+      inputs: `${inputs.hubGatewayName} (${inputs.hubDependants} direct dependants without a redundant alternative)`,
       participants: [...withKetenbeeld('impact', w3, 'impact'), { name: 'floor', bodies: w3, normaliser: 'impact' }],
     },
   ];
