@@ -5,6 +5,8 @@ import type { Log } from '../log';
 import { createDataSource, migrate } from './data-source';
 import { startEmbeddedPostgres } from './embedded';
 
+export const EMBEDDED_POOL_SIZE = 1;
+
 export interface Database {
   dataSource: DataSource;
   /** True on PGlite: one session for all connections, no LISTEN/NOTIFY between them. */
@@ -27,7 +29,10 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
 
   const dataSource = createDataSource({
     url: config.databaseUrl ?? embedded!.url,
-    poolSize: config.databasePoolSize,
+    // PGlite serves every socket connection from one session: two connections' Parse/Bind/Execute
+    // messages interleave and overwrite each other's unnamed prepared statement. One pooled
+    // connection serialises them; the embedded engine is for a newcomer's laptop, not for load.
+    poolSize: embedded ? EMBEDDED_POOL_SIZE : config.databasePoolSize,
     // A runaway statement is cancelled by PostgreSQL. The embedded engine ignores this (README, "Limits").
     statementTimeoutMs: config.limits.statementTimeoutMs,
   });

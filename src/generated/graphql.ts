@@ -501,6 +501,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Coordinators only. */
   issueAccessToken: IssueAccessTokenPayload;
+  /** The component's operator (with the OPERATOR or VENDOR role) or a coordinator. Appends; never overwrites. */
+  reportStatus: ReportStatusPayload;
   /** Coordinators, or the token's own organisation. */
   revokeAccessToken: RevokeAccessTokenPayload;
 };
@@ -508,6 +510,11 @@ export type Mutation = {
 
 export type MutationIssueAccessTokenArgs = {
   input: IssueAccessTokenInput;
+};
+
+
+export type MutationReportStatusArgs = {
+  input: ReportStatusInput;
 };
 
 
@@ -679,6 +686,39 @@ export type QueryOrganisationsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   kind?: InputMaybe<OrganisationKind>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ReportStatusInput = {
+  /** Required for every status but OPERATIONAL; absent for OPERATIONAL. */
+  cause?: InputMaybe<StatusCause>;
+  componentId: Scalars['ID']['input'];
+  /**
+   * Makes retries safe: the same key from the same organisation returns the first result and changes
+   * nothing; the same key with a different report is a CONFLICT. Without observedAt, a retry's
+   * "now" is not compared.
+   */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** At most 2,000 characters. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** When it was observed; default now. At most five minutes ahead of the server's clock. */
+  observedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The person or system reporting, at the reporting organisation (at most 200 characters). */
+  reportedBy?: InputMaybe<Scalars['String']['input']>;
+  /** Free text or a URL (at most 2,000 characters). */
+  source?: InputMaybe<Scalars['String']['input']>;
+  /** Anything but UNKNOWN, which means "never reported". */
+  status: ComponentStatus;
+};
+
+export type ReportStatusPayload = {
+  __typename?: 'ReportStatusPayload';
+  /** False when a newer observation was already known: the report is history, not the current status. */
+  current: Scalars['Boolean']['output'];
+  /** The component's effective status once the report is stored. */
+  effectiveStatus: EffectiveStatus;
+  /** True when this was a retry of an earlier report with the same idempotencyKey. */
+  replayed: Scalars['Boolean']['output'];
+  statusReport: StatusReport;
 };
 
 export type RevokeAccessTokenInput = {
@@ -1027,6 +1067,8 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ProductStatusCount: ResolverTypeWrapper<ProductStatusCount>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  ReportStatusInput: ReportStatusInput;
+  ReportStatusPayload: ResolverTypeWrapper<Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversTypes['EffectiveStatus'], statusReport: ResolversTypes['StatusReport'] }>;
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: ResolverTypeWrapper<Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
   Role: Role;
@@ -1089,6 +1131,8 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   ProductStatusCount: ProductStatusCount;
   Query: Record<PropertyKey, never>;
+  ReportStatusInput: ReportStatusInput;
+  ReportStatusPayload: Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversParentTypes['EffectiveStatus'], statusReport: ResolversParentTypes['StatusReport'] };
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
   Service: ComponentModel;
@@ -1350,6 +1394,7 @@ export type MunicipalityResolvers<ContextType = RequestContext, ParentType exten
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   issueAccessToken?: Resolver<ResolversTypes['IssueAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationIssueAccessTokenArgs, 'input'>>;
+  reportStatus?: Resolver<ResolversTypes['ReportStatusPayload'], ParentType, ContextType, RequireFields<MutationReportStatusArgs, 'input'>>;
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
 };
 
@@ -1412,6 +1457,13 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   organisation?: Resolver<Maybe<ResolversTypes['Organisation']>, ParentType, ContextType, Partial<QueryOrganisationArgs>>;
   organisations?: Resolver<ResolversTypes['OrganisationConnection'], ParentType, ContextType, RequireFields<QueryOrganisationsArgs, 'first'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+};
+
+export type ReportStatusPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportStatusPayload'] = ResolversParentTypes['ReportStatusPayload']> = {
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  statusReport?: Resolver<ResolversTypes['StatusReport'], ParentType, ContextType>;
 };
 
 export type RevokeAccessTokenPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeAccessTokenPayload'] = ResolversParentTypes['RevokeAccessTokenPayload']> = {
@@ -1549,6 +1601,7 @@ export type Resolvers<ContextType = RequestContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   ProductStatusCount?: ProductStatusCountResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReportStatusPayload?: ReportStatusPayloadResolvers<ContextType>;
   RevokeAccessTokenPayload?: RevokeAccessTokenPayloadResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   ServiceAvailability?: ServiceAvailabilityResolvers<ContextType>;

@@ -26,7 +26,7 @@ export class TestApi {
     nodeEnv: 'test' | 'production' | 'development' = 'test',
     private readonly viewer: Viewer = COORDINATOR,
   ) {
-    this.server = createApolloServer({ config: loadConfig({ NODE_ENV: nodeEnv }), log: createLog('silent') });
+    this.server = createApolloServer({ config: loadConfig({ NODE_ENV: nodeEnv }), log: createLog(process.env.KETENBEELD_TEST_LOG === '1' ? 'debug' : 'silent') });
   }
 
   async start(): Promise<this> {

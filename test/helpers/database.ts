@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { createDataSource, migrate } from '../../src/db/data-source';
+import { EMBEDDED_POOL_SIZE } from '../../src/db/database';
 import { QueryCounter } from '../../src/db/query-counter';
 import { withDatabase } from './global-setup';
 
@@ -34,7 +35,8 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   const urls: string[] = JSON.parse(process.env.KETENBEELD_TEST_EMBEDDED_URLS ?? '[]');
   const url = urls[(Number(process.env.JEST_WORKER_ID ?? '1') - 1) % urls.length];
   if (!url) throw new Error('No database: set DATABASE_URL or run through jest (its global setup starts the embedded engine)');
-  const dataSource = createDataSource({ url, poolSize: 5, queryCounter: queries });
+  // One connection, as in production on the embedded engine (see EMBEDDED_POOL_SIZE).
+  const dataSource = createDataSource({ url, poolSize: EMBEDDED_POOL_SIZE, queryCounter: queries });
   await dataSource.initialize();
   await dataSource.query('DROP SCHEMA public CASCADE');
   await dataSource.query('CREATE SCHEMA public');

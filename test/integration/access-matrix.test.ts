@@ -109,6 +109,13 @@ const cases: Case[] = [
     variables: () => ({ org: ids.get('hltsamen') }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
   },
   {
+    field: 'reportStatus', name: 'reporting a status',
+    query: `mutation($input: ReportStatusInput!) { reportStatus(input: $input) { statusReport { status } effectiveStatus { status } } }`,
+    // Observed in the quiet weeks before the advisory, so the Friday-evening picture other cases read stays as it was.
+    variables: (t) => ({ input: { componentId: t.component.id, status: 'OPERATIONAL', observedAt: '2019-12-02T00:00:00+01:00', idempotencyKey: `matrix-${Math.random()}` } }),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['allowed', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
     field: 'revokeAccessToken', name: 'revoking a token', query: `mutation($id: ID!) { revokeAccessToken(input: { tokenId: $id }) { accessToken { revokedAt } } }`,
     variables: async (t) => ({ id: await freshTokenOf(t.organisation) }), expect: organisationsOnly('allowed', 'denied'),
   },

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, KeyLike, SignJWT } from 'jose';
 import { loadConfig } from '../../src/config';
 import { createLog } from '../../src/log';
 import { issueToken } from '../../src/modules/access';
@@ -11,7 +11,7 @@ import { openTestDatabase, TestDatabase } from '../helpers/database';
 let db: TestDatabase;
 let server: RunningServer;
 let jwks: http.Server;
-let privateKey: CryptoKey;
+let privateKey: KeyLike;
 let jwksUrl: string;
 let hillegomId: string;
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   [{ id: hillegomId }] = await db.dataSource.query(`SELECT id FROM organisation WHERE cbs_code = 'GM0534'`);
 
   const keys = await generateKeyPair('RS256');
-  privateKey = keys.privateKey as CryptoKey;
+  privateKey = keys.privateKey;
   const publicJwk = { ...(await exportJWK(keys.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   jwks = http.createServer((_req, res) => res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [publicJwk] })));
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));

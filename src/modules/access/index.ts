@@ -8,3 +8,4 @@ export type { GuardedLoaders } from './guarded-loaders';
 export { issueFirstTokenIfNone, issueToken, revokeToken } from './tokens';
 export { PUBLIC_VIEWER, rateLimitKey } from './viewer';
 export type { Role, Viewer } from './viewer';
+export { recordAudit } from './audit';

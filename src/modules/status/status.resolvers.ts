@@ -3,6 +3,7 @@ import { loadExisting } from '../common/batch';
 import { toGlobalId } from '../common/global-id';
 import { EffectiveStatusModel } from './status.models';
 import { checkWindow } from './status.service';
+import { reportStatus } from './report-status';
 import type { RequestContext } from '../../context';
 
 function since(model: EffectiveStatusModel): Date | null {
@@ -15,6 +16,19 @@ function rootCauseReport(model: EffectiveStatusModel, ctx: RequestContext) {
 }
 
 export const statusResolvers: Resolvers = {
+  Mutation: {
+    reportStatus: async (_, { input }, ctx) => {
+      const result = await reportStatus(ctx, input);
+      // Judged at the later of now and the observation, so the answer includes the report itself.
+      const moment = new Date(Math.max(ctx.now.getTime(), result.report.observedAt.getTime()));
+      return {
+        statusReport: result.report,
+        replayed: result.replayed,
+        current: result.current,
+        effectiveStatus: await ctx.loaders.effectiveStatusAt(moment).load(result.report.componentId),
+      };
+    },
+  },
   StatusReport: {
     id: (r) => toGlobalId('StatusReport', r.id),
     component: async (r, _, ctx) => (await ctx.loaders.componentById.load(r.componentId))!,
