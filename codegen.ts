@@ -49,6 +49,7 @@ const config: CodegenConfig = {
           NationalOverview: '../modules/overview/overview.models#NationalOverviewModel',
           AccessToken: '../modules/access/access-token.entity#AccessToken as AccessTokenModel',
           Viewer: '../modules/access/viewer#Viewer as ViewerModel',
+          AuditEntry: '../modules/access/audit#AuditEntryModel',
           SilentOrganisation: '../modules/overview/overview.models#SilentOrganisationModel',
         },
       },

@@ -56,6 +56,7 @@ export function createApolloServer(options: { config: Config; log: Log; httpServ
     parseOptions: hardening.parseOptions,
     validationRules: hardening.validationRules,
     allowBatchedHttpRequests: hardening.allowBatchedHttpRequests,
+    persistedQueries: hardening.persistedQueries,
     hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetailsFromClientErrors,
     plugins: [
       ...hardening.plugins,

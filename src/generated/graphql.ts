@@ -10,6 +10,7 @@ import { ExposureModel, ExposureGroupModel } from '../modules/advisory/advisory.
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from '../modules/overview/overview.models';
 import { AccessToken as AccessTokenModel } from '../modules/access/access-token.entity';
 import { Viewer as ViewerModel } from '../modules/access/viewer';
+import { AuditEntryModel } from '../modules/access/audit';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -38,6 +39,33 @@ export type AccessToken = {
   organisation: Organisation;
   revokedAt: Maybe<Scalars['DateTime']['output']>;
   role: Role;
+};
+
+export type AddDependencyInput = {
+  /** The component that depends (must be the caller's). */
+  componentId: Scalars['ID']['input'];
+  /** The component it depends on. */
+  dependsOnId: Scalars['ID']['input'];
+  kind: DependencyKind;
+  /** Members of one group back each other up; all members of a group share one kind. */
+  redundancyGroup?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type AddDependencyPayload = {
+  __typename?: 'AddDependencyPayload';
+  dependency: Dependency;
+};
+
+export type AddMembershipInput = {
+  endsOn?: InputMaybe<Scalars['Date']['input']>;
+  municipalityId: Scalars['ID']['input'];
+  sharedServiceOrganisationId: Scalars['ID']['input'];
+  startsOn: Scalars['Date']['input'];
+};
+
+export type AddMembershipPayload = {
+  __typename?: 'AddMembershipPayload';
+  membership: Membership;
 };
 
 export type Advice =
@@ -91,6 +119,13 @@ export type AffectedProduct = {
   versionTo: Maybe<Scalars['String']['output']>;
 };
 
+export type AffectedProductInput = {
+  product: Scalars['String']['input'];
+  productVendor: Scalars['String']['input'];
+  versionFrom?: InputMaybe<Scalars['String']['input']>;
+  versionTo?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Application = Component & Node & {
   __typename?: 'Application';
   dependents: Array<Dependency>;
@@ -129,6 +164,32 @@ export type Audience =
   | 'BUSINESSES'
   | 'RESIDENTS'
   | 'STAFF';
+
+/** One mutation: who did it, with which token, when, to what. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  at: Scalars['DateTime']['output'];
+  entityId: Scalars['ID']['output'];
+  entityType: Scalars['String']['output'];
+  operation: Scalars['String']['output'];
+  organisation: Organisation;
+  requestId: Scalars['String']['output'];
+  /** The token's id (or `jwt:<subject>` for identity-provider callers). */
+  tokenId: Scalars['String']['output'];
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
 
 /** A node of the dependency graph, operated by one organisation. */
 export type Component = {
@@ -233,6 +294,27 @@ export type CoordinatorComponentsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type DeclareIncidentInput = {
+  advisoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** At least one; each must be in the caller's picture. */
+  affectedComponentIds: Array<Scalars['ID']['input']>;
+  authorName?: InputMaybe<Scalars['String']['input']>;
+  /** The first entry of the timeline. */
+  message: Scalars['String']['input'];
+  severity: IncidentSeverity;
+  source?: InputMaybe<Scalars['String']['input']>;
+  /** Default now. */
+  startedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** Default INVESTIGATING; not RESOLVED. */
+  state?: InputMaybe<IncidentState>;
+  title: Scalars['String']['input'];
+};
+
+export type DeclareIncidentPayload = {
+  __typename?: 'DeclareIncidentPayload';
+  incident: Incident;
+};
+
 /** A directed edge: `component` depends on `dependsOn`. Only edges in force now are listed. */
 export type Dependency = Node & {
   __typename?: 'Dependency';
@@ -243,6 +325,7 @@ export type Dependency = Node & {
   kind: DependencyKind;
   /** Members of one group back each other up: the group is down only when all its members are. */
   redundancyGroup: Maybe<Scalars['String']['output']>;
+  removedAt: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type DependencyKind =
@@ -450,6 +533,21 @@ export type IssueAccessTokenPayload = {
   token: Scalars['String']['output'];
 };
 
+export type IssueClearanceInput = {
+  authorName?: InputMaybe<Scalars['String']['input']>;
+  incidentId: Scalars['ID']['input'];
+  /** e.g. "Green light to switch the servers back on". */
+  message: Scalars['String']['input'];
+  postedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type IssueClearancePayload = {
+  __typename?: 'IssueClearancePayload';
+  incident: Incident;
+  update: IncidentUpdate;
+};
+
 export type KindStatusCount = {
   __typename?: 'KindStatusCount';
   count: Scalars['Int']['output'];
@@ -499,12 +597,49 @@ export type MunicipalityServicesArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** The dependent component's operator, or a coordinator. An edge that would close a cycle is BAD_USER_INPUT naming the cycle. */
+  addDependency: AddDependencyPayload;
+  /** Coordinators, or the shared-service organisation itself (OPERATOR role). Overlapping memberships are a CONFLICT. */
+  addMembership: AddMembershipPayload;
+  /** Operators (OPERATOR or VENDOR role) for components in their picture, and coordinators. */
+  declareIncident: DeclareIncidentPayload;
   /** Coordinators only. */
   issueAccessToken: IssueAccessTokenPayload;
+  /** A green light: coordinators, and vendors for incidents that affect their own components. */
+  issueClearance: IssueClearancePayload;
+  /** The declaring organisation, operators of an affected component, coordinators. A resolved incident is a CONFLICT. */
+  postIncidentUpdate: PostIncidentUpdatePayload;
+  /** Coordinators. A reference already published is a CONFLICT. */
+  publishAdvisory: PublishAdvisoryPayload;
+  /** The operator (OPERATOR or VENDOR role) for its own organisation; coordinators for any. */
+  registerComponent: RegisterComponentPayload;
+  /** Coordinators. */
+  registerOrganisation: RegisterOrganisationPayload;
+  /** The dependent component's operator, or a coordinator. Removing twice returns the same removed edge. */
+  removeDependency: RemoveDependencyPayload;
   /** The component's operator (with the OPERATOR or VENDOR role) or a coordinator. Appends; never overwrites. */
   reportStatus: ReportStatusPayload;
+  /** The same callers as postIncidentUpdate. */
+  resolveIncident: ResolveIncidentPayload;
   /** Coordinators, or the token's own organisation. */
   revokeAccessToken: RevokeAccessTokenPayload;
+  /** The component's operator, or a coordinator. */
+  updateComponent: UpdateComponentPayload;
+};
+
+
+export type MutationAddDependencyArgs = {
+  input: AddDependencyInput;
+};
+
+
+export type MutationAddMembershipArgs = {
+  input: AddMembershipInput;
+};
+
+
+export type MutationDeclareIncidentArgs = {
+  input: DeclareIncidentInput;
 };
 
 
@@ -513,13 +648,53 @@ export type MutationIssueAccessTokenArgs = {
 };
 
 
+export type MutationIssueClearanceArgs = {
+  input: IssueClearanceInput;
+};
+
+
+export type MutationPostIncidentUpdateArgs = {
+  input: PostIncidentUpdateInput;
+};
+
+
+export type MutationPublishAdvisoryArgs = {
+  input: PublishAdvisoryInput;
+};
+
+
+export type MutationRegisterComponentArgs = {
+  input: RegisterComponentInput;
+};
+
+
+export type MutationRegisterOrganisationArgs = {
+  input: RegisterOrganisationInput;
+};
+
+
+export type MutationRemoveDependencyArgs = {
+  input: RemoveDependencyInput;
+};
+
+
 export type MutationReportStatusArgs = {
   input: ReportStatusInput;
 };
 
 
+export type MutationResolveIncidentArgs = {
+  input: ResolveIncidentInput;
+};
+
+
 export type MutationRevokeAccessTokenArgs = {
   input: RevokeAccessTokenInput;
+};
+
+
+export type MutationUpdateComponentArgs = {
+  input: UpdateComponentInput;
 };
 
 /** The national picture for coordinators. */
@@ -586,6 +761,23 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+export type PostIncidentUpdateInput = {
+  authorName?: InputMaybe<Scalars['String']['input']>;
+  incidentId: Scalars['ID']['input'];
+  message: Scalars['String']['input'];
+  /** Default now. */
+  postedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  /** Default: the incident's current state. Not RESOLVED: use resolveIncident. */
+  state?: InputMaybe<IncidentState>;
+};
+
+export type PostIncidentUpdatePayload = {
+  __typename?: 'PostIncidentUpdatePayload';
+  incident: Incident;
+  update: IncidentUpdate;
+};
+
 export type ProductStatusCount = {
   __typename?: 'ProductStatusCount';
   count: Scalars['Int']['output'];
@@ -595,11 +787,35 @@ export type ProductStatusCount = {
   version: Maybe<Scalars['String']['output']>;
 };
 
+export type PublishAdvisoryInput = {
+  advice: Advice;
+  /** At least one. */
+  affectedProducts: Array<AffectedProductInput>;
+  /** Each like CVE-2019-19781. */
+  cveIds?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** 0 to 10. */
+  cvssScore?: InputMaybe<Scalars['Float']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Default now. */
+  publishedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** The publisher's own id; unique. */
+  reference: Scalars['String']['input'];
+  source?: InputMaybe<Scalars['String']['input']>;
+  title: Scalars['String']['input'];
+};
+
+export type PublishAdvisoryPayload = {
+  __typename?: 'PublishAdvisoryPayload';
+  advisory: Advisory;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** Newest first. */
   advisories: AdvisoryConnection;
   advisory: Maybe<Advisory>;
+  /** Coordinators: every mutation, newest first, optionally of one organisation. */
+  auditTrail: AuditEntryConnection;
   component: Maybe<Component>;
   /** Sorted by name. */
   components: ComponentConnection;
@@ -627,6 +843,13 @@ export type QueryAdvisoriesArgs = {
 
 export type QueryAdvisoryArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryAuditTrailArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  organisationId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -688,6 +911,58 @@ export type QueryOrganisationsArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type RegisterComponentInput = {
+  /** Services: required. */
+  audience?: InputMaybe<Audience>;
+  /** Services: the municipalities it is delivered to. */
+  deliveredTo?: InputMaybe<Array<Scalars['ID']['input']>>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** 60 to 604800 seconds. */
+  heartbeatSeconds?: InputMaybe<Scalars['Int']['input']>;
+  /** Gateways: required. */
+  internetFacing?: InputMaybe<Scalars['Boolean']['input']>;
+  kind: ComponentKind;
+  name: Scalars['String']['input'];
+  /** Default: the caller's organisation. Only coordinators register components for others. */
+  operatorId?: InputMaybe<Scalars['ID']['input']>;
+  /** Gateways: required. */
+  product?: InputMaybe<Scalars['String']['input']>;
+  /** Gateways: required. */
+  productVendor?: InputMaybe<Scalars['String']['input']>;
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RegisterComponentPayload = {
+  __typename?: 'RegisterComponentPayload';
+  component: Component;
+};
+
+export type RegisterOrganisationInput = {
+  /** Municipalities only, and required for them: GM and four digits. */
+  cbsCode?: InputMaybe<Scalars['String']['input']>;
+  kind: OrganisationKind;
+  /** 1 to 200 characters. */
+  name: Scalars['String']['input'];
+  /** Municipalities only, and required for them. */
+  population?: InputMaybe<Scalars['Int']['input']>;
+  website?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RegisterOrganisationPayload = {
+  __typename?: 'RegisterOrganisationPayload';
+  organisation: Organisation;
+};
+
+export type RemoveDependencyInput = {
+  dependencyId: Scalars['ID']['input'];
+};
+
+export type RemoveDependencyPayload = {
+  __typename?: 'RemoveDependencyPayload';
+  /** The edge, now with `removedAt`: history keeps it for `asOf`. */
+  dependency: Dependency;
+};
+
 export type ReportStatusInput = {
   /** Required for every status but OPERATIONAL; absent for OPERATIONAL. */
   cause?: InputMaybe<StatusCause>;
@@ -719,6 +994,20 @@ export type ReportStatusPayload = {
   /** True when this was a retry of an earlier report with the same idempotencyKey. */
   replayed: Scalars['Boolean']['output'];
   statusReport: StatusReport;
+};
+
+export type ResolveIncidentInput = {
+  authorName?: InputMaybe<Scalars['String']['input']>;
+  incidentId: Scalars['ID']['input'];
+  message: Scalars['String']['input'];
+  /** Default now. */
+  resolvedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  source?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ResolveIncidentPayload = {
+  __typename?: 'ResolveIncidentPayload';
+  incident: Incident;
 };
 
 export type RevokeAccessTokenInput = {
@@ -885,6 +1174,26 @@ export type StatusReportEdge = {
   node: StatusReport;
 };
 
+/** Fields left out stay as they are. `revision` is the one you read: a stale one is a CONFLICT. */
+export type UpdateComponentInput = {
+  audience?: InputMaybe<Audience>;
+  componentId: Scalars['ID']['input'];
+  deliveredTo?: InputMaybe<Array<Scalars['ID']['input']>>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  heartbeatSeconds?: InputMaybe<Scalars['Int']['input']>;
+  internetFacing?: InputMaybe<Scalars['Boolean']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+  product?: InputMaybe<Scalars['String']['input']>;
+  productVendor?: InputMaybe<Scalars['String']['input']>;
+  revision: Scalars['Int']['input'];
+  version?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateComponentPayload = {
+  __typename?: 'UpdateComponentPayload';
+  component: Component;
+};
+
 export type Vendor = Node & Organisation & {
   __typename?: 'Vendor';
   components: ComponentConnection;
@@ -1016,13 +1325,21 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AccessToken: ResolverTypeWrapper<AccessTokenModel>;
+  AddDependencyInput: AddDependencyInput;
+  AddDependencyPayload: ResolverTypeWrapper<Omit<AddDependencyPayload, 'dependency'> & { dependency: ResolversTypes['Dependency'] }>;
+  AddMembershipInput: AddMembershipInput;
+  AddMembershipPayload: ResolverTypeWrapper<Omit<AddMembershipPayload, 'membership'> & { membership: ResolversTypes['Membership'] }>;
   Advice: Advice;
   Advisory: ResolverTypeWrapper<AdvisoryModel>;
   AdvisoryConnection: ResolverTypeWrapper<Omit<AdvisoryConnection, 'edges'> & { edges: Array<ResolversTypes['AdvisoryEdge']> }>;
   AdvisoryEdge: ResolverTypeWrapper<Omit<AdvisoryEdge, 'node'> & { node: ResolversTypes['Advisory'] }>;
   AffectedProduct: ResolverTypeWrapper<AffectedProductModel>;
+  AffectedProductInput: AffectedProductInput;
   Application: ResolverTypeWrapper<ComponentModel>;
   Audience: Audience;
+  AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
+  AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
+  AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Component: ResolverTypeWrapper<ComponentModel>;
   ComponentConnection: ResolverTypeWrapper<Omit<ComponentConnection, 'edges'> & { edges: Array<ResolversTypes['ComponentEdge']> }>;
@@ -1033,6 +1350,8 @@ export type ResolversTypes = {
   Coordinator: ResolverTypeWrapper<OrganisationModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeclareIncidentInput: DeclareIncidentInput;
+  DeclareIncidentPayload: ResolverTypeWrapper<Omit<DeclareIncidentPayload, 'incident'> & { incident: ResolversTypes['Incident'] }>;
   Dependency: ResolverTypeWrapper<DependencyModel>;
   DependencyKind: DependencyKind;
   EffectiveStatus: ResolverTypeWrapper<EffectiveStatusModel>;
@@ -1054,6 +1373,8 @@ export type ResolversTypes = {
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   IssueAccessTokenInput: IssueAccessTokenInput;
   IssueAccessTokenPayload: ResolverTypeWrapper<Omit<IssueAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
+  IssueClearanceInput: IssueClearanceInput;
+  IssueClearancePayload: ResolverTypeWrapper<Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update: ResolversTypes['IncidentUpdate'] }>;
   KindStatusCount: ResolverTypeWrapper<KindStatusCount>;
   Membership: ResolverTypeWrapper<MembershipModel>;
   Municipality: ResolverTypeWrapper<OrganisationModel>;
@@ -1065,10 +1386,22 @@ export type ResolversTypes = {
   OrganisationEdge: ResolverTypeWrapper<Omit<OrganisationEdge, 'node'> & { node: ResolversTypes['Organisation'] }>;
   OrganisationKind: OrganisationKind;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PostIncidentUpdateInput: PostIncidentUpdateInput;
+  PostIncidentUpdatePayload: ResolverTypeWrapper<Omit<PostIncidentUpdatePayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update: ResolversTypes['IncidentUpdate'] }>;
   ProductStatusCount: ResolverTypeWrapper<ProductStatusCount>;
+  PublishAdvisoryInput: PublishAdvisoryInput;
+  PublishAdvisoryPayload: ResolverTypeWrapper<Omit<PublishAdvisoryPayload, 'advisory'> & { advisory: ResolversTypes['Advisory'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RegisterComponentInput: RegisterComponentInput;
+  RegisterComponentPayload: ResolverTypeWrapper<Omit<RegisterComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
+  RegisterOrganisationInput: RegisterOrganisationInput;
+  RegisterOrganisationPayload: ResolverTypeWrapper<Omit<RegisterOrganisationPayload, 'organisation'> & { organisation: ResolversTypes['Organisation'] }>;
+  RemoveDependencyInput: RemoveDependencyInput;
+  RemoveDependencyPayload: ResolverTypeWrapper<Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversTypes['Dependency'] }>;
   ReportStatusInput: ReportStatusInput;
   ReportStatusPayload: ResolverTypeWrapper<Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversTypes['EffectiveStatus'], statusReport: ResolversTypes['StatusReport'] }>;
+  ResolveIncidentInput: ResolveIncidentInput;
+  ResolveIncidentPayload: ResolverTypeWrapper<Omit<ResolveIncidentPayload, 'incident'> & { incident: ResolversTypes['Incident'] }>;
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: ResolverTypeWrapper<Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
   Role: Role;
@@ -1082,6 +1415,8 @@ export type ResolversTypes = {
   StatusReportConnection: ResolverTypeWrapper<Omit<StatusReportConnection, 'edges'> & { edges: Array<ResolversTypes['StatusReportEdge']> }>;
   StatusReportEdge: ResolverTypeWrapper<Omit<StatusReportEdge, 'node'> & { node: ResolversTypes['StatusReport'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  UpdateComponentInput: UpdateComponentInput;
+  UpdateComponentPayload: ResolverTypeWrapper<Omit<UpdateComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   Vendor: ResolverTypeWrapper<OrganisationModel>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
 };
@@ -1089,11 +1424,19 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AccessToken: AccessTokenModel;
+  AddDependencyInput: AddDependencyInput;
+  AddDependencyPayload: Omit<AddDependencyPayload, 'dependency'> & { dependency: ResolversParentTypes['Dependency'] };
+  AddMembershipInput: AddMembershipInput;
+  AddMembershipPayload: Omit<AddMembershipPayload, 'membership'> & { membership: ResolversParentTypes['Membership'] };
   Advisory: AdvisoryModel;
   AdvisoryConnection: Omit<AdvisoryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AdvisoryEdge']> };
   AdvisoryEdge: Omit<AdvisoryEdge, 'node'> & { node: ResolversParentTypes['Advisory'] };
   AffectedProduct: AffectedProductModel;
+  AffectedProductInput: AffectedProductInput;
   Application: ComponentModel;
+  AuditEntry: AuditEntryModel;
+  AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
+  AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   Boolean: Scalars['Boolean']['output'];
   Component: ComponentModel;
   ComponentConnection: Omit<ComponentConnection, 'edges'> & { edges: Array<ResolversParentTypes['ComponentEdge']> };
@@ -1102,6 +1445,8 @@ export type ResolversParentTypes = {
   Coordinator: OrganisationModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DeclareIncidentInput: DeclareIncidentInput;
+  DeclareIncidentPayload: Omit<DeclareIncidentPayload, 'incident'> & { incident: ResolversParentTypes['Incident'] };
   Dependency: DependencyModel;
   EffectiveStatus: EffectiveStatusModel;
   Exposure: ExposureModel;
@@ -1119,6 +1464,8 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   IssueAccessTokenInput: IssueAccessTokenInput;
   IssueAccessTokenPayload: Omit<IssueAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
+  IssueClearanceInput: IssueClearanceInput;
+  IssueClearancePayload: Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update: ResolversParentTypes['IncidentUpdate'] };
   KindStatusCount: KindStatusCount;
   Membership: MembershipModel;
   Municipality: OrganisationModel;
@@ -1129,10 +1476,22 @@ export type ResolversParentTypes = {
   OrganisationConnection: Omit<OrganisationConnection, 'edges'> & { edges: Array<ResolversParentTypes['OrganisationEdge']> };
   OrganisationEdge: Omit<OrganisationEdge, 'node'> & { node: ResolversParentTypes['Organisation'] };
   PageInfo: PageInfo;
+  PostIncidentUpdateInput: PostIncidentUpdateInput;
+  PostIncidentUpdatePayload: Omit<PostIncidentUpdatePayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update: ResolversParentTypes['IncidentUpdate'] };
   ProductStatusCount: ProductStatusCount;
+  PublishAdvisoryInput: PublishAdvisoryInput;
+  PublishAdvisoryPayload: Omit<PublishAdvisoryPayload, 'advisory'> & { advisory: ResolversParentTypes['Advisory'] };
   Query: Record<PropertyKey, never>;
+  RegisterComponentInput: RegisterComponentInput;
+  RegisterComponentPayload: Omit<RegisterComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
+  RegisterOrganisationInput: RegisterOrganisationInput;
+  RegisterOrganisationPayload: Omit<RegisterOrganisationPayload, 'organisation'> & { organisation: ResolversParentTypes['Organisation'] };
+  RemoveDependencyInput: RemoveDependencyInput;
+  RemoveDependencyPayload: Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversParentTypes['Dependency'] };
   ReportStatusInput: ReportStatusInput;
   ReportStatusPayload: Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversParentTypes['EffectiveStatus'], statusReport: ResolversParentTypes['StatusReport'] };
+  ResolveIncidentInput: ResolveIncidentInput;
+  ResolveIncidentPayload: Omit<ResolveIncidentPayload, 'incident'> & { incident: ResolversParentTypes['Incident'] };
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
   Service: ComponentModel;
@@ -1144,6 +1503,8 @@ export type ResolversParentTypes = {
   StatusReportConnection: Omit<StatusReportConnection, 'edges'> & { edges: Array<ResolversParentTypes['StatusReportEdge']> };
   StatusReportEdge: Omit<StatusReportEdge, 'node'> & { node: ResolversParentTypes['StatusReport'] };
   String: Scalars['String']['output'];
+  UpdateComponentInput: UpdateComponentInput;
+  UpdateComponentPayload: Omit<UpdateComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   Vendor: OrganisationModel;
   Viewer: ViewerModel;
 };
@@ -1156,6 +1517,14 @@ export type AccessTokenResolvers<ContextType = RequestContext, ParentType extend
   organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+};
+
+export type AddDependencyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AddDependencyPayload'] = ResolversParentTypes['AddDependencyPayload']> = {
+  dependency?: Resolver<ResolversTypes['Dependency'], ParentType, ContextType>;
+};
+
+export type AddMembershipPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AddMembershipPayload'] = ResolversParentTypes['AddMembershipPayload']> = {
+  membership?: Resolver<ResolversTypes['Membership'], ParentType, ContextType>;
 };
 
 export type AdvisoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Advisory'] = ResolversParentTypes['Advisory']> = {
@@ -1210,6 +1579,27 @@ export type ApplicationResolvers<ContextType = RequestContext, ParentType extend
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type AuditEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  entityId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  entityType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  requestId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tokenId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
+};
+
 export type ComponentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Component'] = ResolversParentTypes['Component']> = {
   __resolveType: TypeResolveFn<'Application' | 'Gateway' | 'Infrastructure' | 'Service', ParentType, ContextType>;
 };
@@ -1243,6 +1633,10 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeclareIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeclareIncidentPayload'] = ResolversParentTypes['DeclareIncidentPayload']> = {
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+};
+
 export type DependencyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Dependency'] = ResolversParentTypes['Dependency']> = {
   addedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
@@ -1250,6 +1644,7 @@ export type DependencyResolvers<ContextType = RequestContext, ParentType extends
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['DependencyKind'], ParentType, ContextType>;
   redundancyGroup?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  removedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1364,6 +1759,11 @@ export type IssueAccessTokenPayloadResolvers<ContextType = RequestContext, Paren
   token?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type IssueClearancePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IssueClearancePayload'] = ResolversParentTypes['IssueClearancePayload']> = {
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  update?: Resolver<ResolversTypes['IncidentUpdate'], ParentType, ContextType>;
+};
+
 export type KindStatusCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['KindStatusCount'] = ResolversParentTypes['KindStatusCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
@@ -1393,9 +1793,20 @@ export type MunicipalityResolvers<ContextType = RequestContext, ParentType exten
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addDependency?: Resolver<ResolversTypes['AddDependencyPayload'], ParentType, ContextType, RequireFields<MutationAddDependencyArgs, 'input'>>;
+  addMembership?: Resolver<ResolversTypes['AddMembershipPayload'], ParentType, ContextType, RequireFields<MutationAddMembershipArgs, 'input'>>;
+  declareIncident?: Resolver<ResolversTypes['DeclareIncidentPayload'], ParentType, ContextType, RequireFields<MutationDeclareIncidentArgs, 'input'>>;
   issueAccessToken?: Resolver<ResolversTypes['IssueAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationIssueAccessTokenArgs, 'input'>>;
+  issueClearance?: Resolver<ResolversTypes['IssueClearancePayload'], ParentType, ContextType, RequireFields<MutationIssueClearanceArgs, 'input'>>;
+  postIncidentUpdate?: Resolver<ResolversTypes['PostIncidentUpdatePayload'], ParentType, ContextType, RequireFields<MutationPostIncidentUpdateArgs, 'input'>>;
+  publishAdvisory?: Resolver<ResolversTypes['PublishAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationPublishAdvisoryArgs, 'input'>>;
+  registerComponent?: Resolver<ResolversTypes['RegisterComponentPayload'], ParentType, ContextType, RequireFields<MutationRegisterComponentArgs, 'input'>>;
+  registerOrganisation?: Resolver<ResolversTypes['RegisterOrganisationPayload'], ParentType, ContextType, RequireFields<MutationRegisterOrganisationArgs, 'input'>>;
+  removeDependency?: Resolver<ResolversTypes['RemoveDependencyPayload'], ParentType, ContextType, RequireFields<MutationRemoveDependencyArgs, 'input'>>;
   reportStatus?: Resolver<ResolversTypes['ReportStatusPayload'], ParentType, ContextType, RequireFields<MutationReportStatusArgs, 'input'>>;
+  resolveIncident?: Resolver<ResolversTypes['ResolveIncidentPayload'], ParentType, ContextType, RequireFields<MutationResolveIncidentArgs, 'input'>>;
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
+  updateComponent?: Resolver<ResolversTypes['UpdateComponentPayload'], ParentType, ContextType, RequireFields<MutationUpdateComponentArgs, 'input'>>;
 };
 
 export type NationalOverviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NationalOverview'] = ResolversParentTypes['NationalOverview']> = {
@@ -1435,6 +1846,11 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PostIncidentUpdatePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostIncidentUpdatePayload'] = ResolversParentTypes['PostIncidentUpdatePayload']> = {
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  update?: Resolver<ResolversTypes['IncidentUpdate'], ParentType, ContextType>;
+};
+
 export type ProductStatusCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ProductStatusCount'] = ResolversParentTypes['ProductStatusCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1443,9 +1859,14 @@ export type ProductStatusCountResolvers<ContextType = RequestContext, ParentType
   version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PublishAdvisoryPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PublishAdvisoryPayload'] = ResolversParentTypes['PublishAdvisoryPayload']> = {
+  advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   advisories?: Resolver<ResolversTypes['AdvisoryConnection'], ParentType, ContextType, RequireFields<QueryAdvisoriesArgs, 'first'>>;
   advisory?: Resolver<Maybe<ResolversTypes['Advisory']>, ParentType, ContextType, RequireFields<QueryAdvisoryArgs, 'id'>>;
+  auditTrail?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditTrailArgs, 'first'>>;
   component?: Resolver<Maybe<ResolversTypes['Component']>, ParentType, ContextType, RequireFields<QueryComponentArgs, 'id'>>;
   components?: Resolver<ResolversTypes['ComponentConnection'], ParentType, ContextType, RequireFields<QueryComponentsArgs, 'first'>>;
   impact?: Resolver<ResolversTypes['ImpactReport'], ParentType, ContextType, RequireFields<QueryImpactArgs, 'componentId' | 'status'>>;
@@ -1459,11 +1880,27 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
+export type RegisterComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterComponentPayload'] = ResolversParentTypes['RegisterComponentPayload']> = {
+  component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+};
+
+export type RegisterOrganisationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterOrganisationPayload'] = ResolversParentTypes['RegisterOrganisationPayload']> = {
+  organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+};
+
+export type RemoveDependencyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RemoveDependencyPayload'] = ResolversParentTypes['RemoveDependencyPayload']> = {
+  dependency?: Resolver<ResolversTypes['Dependency'], ParentType, ContextType>;
+};
+
 export type ReportStatusPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportStatusPayload'] = ResolversParentTypes['ReportStatusPayload']> = {
   current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType>;
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   statusReport?: Resolver<ResolversTypes['StatusReport'], ParentType, ContextType>;
+};
+
+export type ResolveIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ResolveIncidentPayload'] = ResolversParentTypes['ResolveIncidentPayload']> = {
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
 };
 
 export type RevokeAccessTokenPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeAccessTokenPayload'] = ResolversParentTypes['RevokeAccessTokenPayload']> = {
@@ -1548,6 +1985,10 @@ export type StatusReportEdgeResolvers<ContextType = RequestContext, ParentType e
   node?: Resolver<ResolversTypes['StatusReport'], ParentType, ContextType>;
 };
 
+export type UpdateComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateComponentPayload'] = ResolversParentTypes['UpdateComponentPayload']> = {
+  component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+};
+
 export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor']> = {
   components?: Resolver<ResolversTypes['ComponentConnection'], ParentType, ContextType, RequireFields<VendorComponentsArgs, 'first'>>;
   customers?: Resolver<Array<ResolversTypes['Municipality']>, ParentType, ContextType>;
@@ -1566,17 +2007,23 @@ export type ViewerResolvers<ContextType = RequestContext, ParentType extends Res
 
 export type Resolvers<ContextType = RequestContext> = {
   AccessToken?: AccessTokenResolvers<ContextType>;
+  AddDependencyPayload?: AddDependencyPayloadResolvers<ContextType>;
+  AddMembershipPayload?: AddMembershipPayloadResolvers<ContextType>;
   Advisory?: AdvisoryResolvers<ContextType>;
   AdvisoryConnection?: AdvisoryConnectionResolvers<ContextType>;
   AdvisoryEdge?: AdvisoryEdgeResolvers<ContextType>;
   AffectedProduct?: AffectedProductResolvers<ContextType>;
   Application?: ApplicationResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   Component?: ComponentResolvers<ContextType>;
   ComponentConnection?: ComponentConnectionResolvers<ContextType>;
   ComponentEdge?: ComponentEdgeResolvers<ContextType>;
   Coordinator?: CoordinatorResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  DeclareIncidentPayload?: DeclareIncidentPayloadResolvers<ContextType>;
   Dependency?: DependencyResolvers<ContextType>;
   EffectiveStatus?: EffectiveStatusResolvers<ContextType>;
   Exposure?: ExposureResolvers<ContextType>;
@@ -1589,6 +2036,7 @@ export type Resolvers<ContextType = RequestContext> = {
   IncidentUpdate?: IncidentUpdateResolvers<ContextType>;
   Infrastructure?: InfrastructureResolvers<ContextType>;
   IssueAccessTokenPayload?: IssueAccessTokenPayloadResolvers<ContextType>;
+  IssueClearancePayload?: IssueClearancePayloadResolvers<ContextType>;
   KindStatusCount?: KindStatusCountResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   Municipality?: MunicipalityResolvers<ContextType>;
@@ -1599,9 +2047,15 @@ export type Resolvers<ContextType = RequestContext> = {
   OrganisationConnection?: OrganisationConnectionResolvers<ContextType>;
   OrganisationEdge?: OrganisationEdgeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PostIncidentUpdatePayload?: PostIncidentUpdatePayloadResolvers<ContextType>;
   ProductStatusCount?: ProductStatusCountResolvers<ContextType>;
+  PublishAdvisoryPayload?: PublishAdvisoryPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RegisterComponentPayload?: RegisterComponentPayloadResolvers<ContextType>;
+  RegisterOrganisationPayload?: RegisterOrganisationPayloadResolvers<ContextType>;
+  RemoveDependencyPayload?: RemoveDependencyPayloadResolvers<ContextType>;
   ReportStatusPayload?: ReportStatusPayloadResolvers<ContextType>;
+  ResolveIncidentPayload?: ResolveIncidentPayloadResolvers<ContextType>;
   RevokeAccessTokenPayload?: RevokeAccessTokenPayloadResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   ServiceAvailability?: ServiceAvailabilityResolvers<ContextType>;
@@ -1611,6 +2065,7 @@ export type Resolvers<ContextType = RequestContext> = {
   StatusReport?: StatusReportResolvers<ContextType>;
   StatusReportConnection?: StatusReportConnectionResolvers<ContextType>;
   StatusReportEdge?: StatusReportEdgeResolvers<ContextType>;
+  UpdateComponentPayload?: UpdateComponentPayloadResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
 };

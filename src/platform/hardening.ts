@@ -1,11 +1,12 @@
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import type { Config } from '../config';
 import { queryCostPlugin } from './query-cost';
 import { queryLimitRules, queryParseOptions } from './query-limits';
 
 type HardeningOptions<TContext extends object> = Pick<
   ApolloServerOptions<TContext>,
-  'parseOptions' | 'validationRules' | 'allowBatchedHttpRequests' | 'hideSchemaDetailsFromClientErrors'
+  'parseOptions' | 'validationRules' | 'allowBatchedHttpRequests' | 'persistedQueries' | 'hideSchemaDetailsFromClientErrors'
 > & { plugins: ApolloServerPlugin<TContext>[] };
 
 /**
@@ -25,12 +26,38 @@ export function apolloHardening<TContext extends object>(config: Config): Harden
     validationRules: queryLimitRules(limits),
     // Apollo's default, stated: a JSON array of operations would multiply every other limit.
     allowBatchedHttpRequests: false,
+    // No client here sends query hashes, and automatic persisted queries let anyone fill the
+    // server's cache. Off, a persistedQuery extension is refused as PERSISTED_QUERY_NOT_SUPPORTED;
+    // on, a hash that did not match its query came back as an error without a code (masked as internal).
+    persistedQueries: false,
     // "Did you mean …?" spells out the schema to someone guessing at it; introspection is off there too.
     hideSchemaDetailsFromClientErrors: production,
     plugins: [
+      operationTypePlugin<TContext>(),
       queryCostPlugin<TContext>(config.limits.queryCost),
       ...(production ? [hideSuggestionsPlugin<TContext>()] : []),
     ],
+  };
+}
+
+/**
+ * `subscription { … }` passes graphql-js's validation even when the schema has no Subscription
+ * type, and then fails in execution with an error that has no code (masked as internal). Refuse it
+ * as the client's mistake instead; the same for mutations, should the schema ever have none.
+ */
+function operationTypePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, operation }) {
+          if (operation && !schema.getRootType(operation.operation)) {
+            throw new GraphQLError(`This API has no ${operation.operation} operations.`, {
+              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
   };
 }
 

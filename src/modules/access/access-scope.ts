@@ -62,6 +62,20 @@ export class AccessScope {
     return (await this.visibleComponentIds()).has(componentId);
   }
 
+  /** Writes to a component: its operator with a writing role (OPERATOR or VENDOR), or a coordinator. */
+  requireOperatorOf(component: Pick<Component, 'operatorId'>, what: string): void {
+    if (this.isCoordinator) return;
+    const viewer = this.viewer;
+    const writes = viewer.kind === 'organisation' && (viewer.role === 'OPERATOR' || viewer.role === 'VENDOR');
+    if (!writes || viewer.organisationId !== component.operatorId) throw this.denied(what);
+  }
+
+  /** The organisation that acts; only after a check that the viewer is one. */
+  get actingOrganisationId(): string {
+    if (this.viewer.kind !== 'organisation') throw this.denied('Writing');
+    return this.viewer.organisationId;
+  }
+
   mayReadOrganisation(organisation: Organisation): boolean {
     return this.viewer.kind === 'organisation' || organisation.kind === 'MUNICIPALITY';
   }

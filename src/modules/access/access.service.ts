@@ -1,6 +1,8 @@
 import type { RequestContext } from '../../context';
 import { idOf } from '../common/global-id';
+import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
 import { AccessToken } from './access-token.entity';
+import { AuditEntryModel, auditPage, recordAudit } from './audit';
 import { IssuedToken, issueToken, revokeToken } from './tokens';
 import type { Role } from './viewer';
 
@@ -12,14 +14,18 @@ export async function issueAccessToken(
 ): Promise<IssuedToken> {
   ctx.scope.requireRole('Issuing tokens', 'COORDINATOR');
   const organisationId = idOf('Organisation', input.organisationId, 'organisationId');
-  return ctx.db.transaction((db) => issueToken(db, {
-    organisationId,
-    role: input.role,
-    expiresInDays: input.expiresInDays ?? 90,
-    label: input.label ?? null,
-    // Only ketenbeeld's own tokens have a row to point at; a JWT caller is recorded by organisation only.
-    issuedByTokenId: ctx.viewer.kind === 'organisation' && UUID.test(ctx.viewer.tokenId) ? ctx.viewer.tokenId : null,
-  }));
+  return ctx.db.transaction(async (db) => {
+    const issued = await issueToken(db, {
+      organisationId,
+      role: input.role,
+      expiresInDays: input.expiresInDays ?? 90,
+      label: input.label ?? null,
+      // Only ketenbeeld's own tokens have a row to point at; a JWT caller is recorded by organisation only.
+      issuedByTokenId: ctx.viewer.kind === 'organisation' && UUID.test(ctx.viewer.tokenId) ? ctx.viewer.tokenId : null,
+    });
+    await recordAudit(db, ctx, { operation: 'issueAccessToken', entityType: 'AccessToken', entityId: issued.token.id });
+    return issued;
+  });
 }
 
 export async function revokeAccessToken(ctx: RequestContext, input: { tokenId: string }): Promise<AccessToken> {
@@ -30,6 +36,21 @@ export async function revokeAccessToken(ctx: RequestContext, input: { tokenId: s
     if (token && !ctx.scope.isCoordinator && token.organisationId !== ctx.scope.organisationId) {
       throw ctx.scope.denied('Revoking another organisation’s token');
     }
-    return revokeToken(db, tokenId);
+    const revoked = await revokeToken(db, tokenId);
+    await recordAudit(db, ctx, { operation: 'revokeAccessToken', entityType: 'AccessToken', entityId: tokenId });
+    return revoked;
   });
+}
+
+/** Coordinators read the audit trail: every mutation, newest first. */
+export async function auditTrail(
+  ctx: RequestContext,
+  args: { organisationId?: string | null; first?: number | null; after?: string | null },
+): Promise<Page<AuditEntryModel>> {
+  ctx.scope.requireRole('The audit trail', 'COORDINATOR');
+  const size = pageSize(args.first);
+  const cursor = decodeCursor(args.after, ['number']);
+  const organisationId = args.organisationId ? idOf('Organisation', args.organisationId, 'organisationId') : null;
+  const { rows, totalCount } = await auditPage(ctx.db, organisationId, cursor ? (cursor[0] as number) : null, size + 1);
+  return toPage(rows, size, (row) => [Number(row.seq)], totalCount, cursor !== null);
 }

@@ -2,11 +2,15 @@ import type { Resolvers } from '../../generated/graphql';
 import { loadExisting } from '../common/batch';
 import { toGlobalId } from '../common/global-id';
 import { exposureByStatus, findAdvisory, listAdvisories } from './advisory.service';
+import { publishAdvisory } from './advisory.mutations';
 
 export const advisoryResolvers: Resolvers = {
   Query: {
     advisories: (_, args, ctx) => listAdvisories(ctx, args),
     advisory: (_, { id }, ctx) => findAdvisory(ctx, id),
+  },
+  Mutation: {
+    publishAdvisory: async (_, { input }, ctx) => ({ advisory: await publishAdvisory(ctx, input) }),
   },
   Advisory: {
     id: (a) => toGlobalId('Advisory', a.id),

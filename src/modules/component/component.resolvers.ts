@@ -5,6 +5,7 @@ import { incidentsOfComponent } from '../incident';
 import { effectiveStatusesAt, statusHistory } from '../status';
 import { Component } from './component.entity';
 import { findComponent, listComponents } from './component.service';
+import { addDependency, registerComponent, removeDependency, updateComponent } from './component.mutations';
 
 const TYPE_BY_KIND = {
   GATEWAY: 'Gateway',
@@ -33,6 +34,12 @@ export const componentResolvers: Resolvers = {
   Query: {
     component: (_, { id }, ctx) => findComponent(ctx, id),
     components: (_, args, ctx) => listComponents(ctx, args, (ids) => effectiveStatusesAt(ctx, ids, ctx.now)),
+  },
+  Mutation: {
+    registerComponent: async (_, { input }, ctx) => ({ component: await registerComponent(ctx, input) }),
+    updateComponent: async (_, { input }, ctx) => ({ component: await updateComponent(ctx, input) }),
+    addDependency: async (_, { input }, ctx) => ({ dependency: await addDependency(ctx, input) }),
+    removeDependency: async (_, { input }, ctx) => ({ dependency: await removeDependency(ctx, input) }),
   },
   Component: {
     __resolveType: (c) => componentTypeName(c),

@@ -2,11 +2,18 @@ import type { Resolvers } from '../../generated/graphql';
 import { loadExisting } from '../common/batch';
 import { toGlobalId } from '../common/global-id';
 import { findIncident, listIncidents } from './incident.service';
+import { declareIncident, issueClearance, postIncidentUpdate, resolveIncident } from './incident.mutations';
 
 export const incidentResolvers: Resolvers = {
   Query: {
     incidents: (_, args, ctx) => listIncidents(ctx, args),
     incident: (_, { id }, ctx) => findIncident(ctx, id),
+  },
+  Mutation: {
+    declareIncident: async (_, { input }, ctx) => ({ incident: await declareIncident(ctx, input) }),
+    postIncidentUpdate: (_, { input }, ctx) => postIncidentUpdate(ctx, input),
+    resolveIncident: async (_, { input }, ctx) => ({ incident: await resolveIncident(ctx, input) }),
+    issueClearance: (_, { input }, ctx) => issueClearance(ctx, input),
   },
   Incident: {
     id: (i) => toGlobalId('Incident', i.id),

@@ -6,6 +6,7 @@ import { listAdvisories } from '../advisory';
 import { servicesOfMunicipality } from '../status';
 import { Organisation } from './organisation.entity';
 import { findMunicipality, findOrganisation, listOrganisations, municipalitiesServed } from './organisation.service';
+import { addMembership, registerOrganisation } from './organisation.mutations';
 
 const TYPE_BY_KIND = {
   MUNICIPALITY: 'Municipality',
@@ -29,6 +30,10 @@ export const organisationResolvers: Resolvers = {
     organisation: (_, args, ctx) => findOrganisation(ctx, args),
     organisations: (_, args, ctx) => listOrganisations(ctx, args),
     municipality: (_, { cbsCode }, ctx) => findMunicipality(ctx, cbsCode),
+  },
+  Mutation: {
+    registerOrganisation: async (_, { input }, ctx) => ({ organisation: await registerOrganisation(ctx, input) }),
+    addMembership: async (_, { input }, ctx) => ({ membership: await addMembership(ctx, input) }),
   },
   Organisation: {
     __resolveType: (o) => organisationTypeName(o),

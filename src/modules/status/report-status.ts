@@ -62,11 +62,8 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
   const report = validate(ctx, input);
   const component = await ctx.unguarded.componentById.load(report.componentId);
   if (!component) throw notFound(`No component with id ${input.componentId}`, 'componentId');
-  const viewer = ctx.viewer;
-  const isOperator = viewer.kind === 'organisation' && viewer.organisationId === component.operatorId
-    && (viewer.role === 'OPERATOR' || viewer.role === 'VENDOR');
-  if (!ctx.scope.isCoordinator && !isOperator) throw ctx.scope.denied('Reporting on this component');
-  const reporterId = (viewer as { organisationId: string }).organisationId;
+  ctx.scope.requireOperatorOf(component, 'Reporting on this component');
+  const reporterId = ctx.scope.actingOrganisationId;
 
   return ctx.db.transaction(async (db) => {
     const inserted: { id: string }[] = await db.query(
