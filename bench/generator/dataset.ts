@@ -324,14 +324,13 @@ class Generator {
     if (this.random.chance(0.7)) this.dependOnPair(application, home.citrixPair, 'remote-access');
     else this.depend(application, this.random.pick(home.webGateways), 'REQUIRED');
     const infrastructure = new Zipf(home.infrastructure.length, 1.0);
-    for (let i = this.random.int(1, 6); i > 0; i--) this.depend(application, home.infrastructure[infrastructure.draw(this.random)], 'REQUIRED');
-    if (home.vendorApplications.length > 0) {
-      for (let i = this.random.int(0, 3); i > 0; i--) {
-        this.depend(application, this.random.pick(home.vendorApplications), this.random.chance(0.7) ? 'REQUIRED' : 'OPTIONAL');
-      }
+    for (let i = this.random.int(1, 8); i > 0; i--) this.depend(application, home.infrastructure[infrastructure.draw(this.random)], 'REQUIRED');
+    // Most of a home's applications run on its own servers; some are front ends of a vendor's hosted system.
+    if (home.vendorApplications.length > 0 && this.random.chance(0.3)) {
+      this.depend(application, this.random.pick(home.vendorApplications), this.random.chance(0.7) ? 'REQUIRED' : 'OPTIONAL');
     }
     const national = new Zipf(this.nationalApplications.length, 1.0);
-    for (let i = this.random.int(0, 2); i > 0; i--) this.depend(application, this.nationalApplications[national.draw(this.random)], 'REQUIRED');
+    if (this.random.chance(0.3)) this.depend(application, this.nationalApplications[national.draw(this.random)], 'REQUIRED');
   }
 
   private serviceEdges(home: Home, service: ComponentRow): void {
@@ -412,17 +411,17 @@ class Generator {
       let down = false;
       if (isGateway && vulnerable.has(key) && !this.keepUp.has(component.id)) {
         if (pair) {
-          if (!pairDecision.has(pair)) pairDecision.set(pair, this.random.chance(0.3));
+          if (!pairDecision.has(pair)) pairDecision.set(pair, this.random.chance(0.12));
           down = pairDecision.get(pair)!;
         } else {
-          down = this.random.chance(0.25);
+          down = this.random.chance(0.15);
         }
         if (down) {
           last = Math.max(last, HISTORY_END - 10 * DAY);
           report('MAJOR_OUTAGE', 'PRECAUTIONARY_SHUTDOWN', momentBetween(this.random, last + 1000, HISTORY_END - 2 * DAY));
           switchedOff.add(component.id);
         }
-      } else if (!this.keepUp.has(component.id) && this.random.chance(0.015)) {
+      } else if (!this.keepUp.has(component.id) && this.random.chance(0.01)) {
         const [status, cause] = this.outage();
         report(status, cause, momentBetween(this.random, Math.max(last + 1000, HISTORY_END - 20 * DAY), HISTORY_END - 2 * DAY));
       }

@@ -5,7 +5,7 @@ import { describe, generateDataset } from './dataset';
 import type { Dataset } from './rows';
 
 /** Bump when the generator's output changes, so a cached database of the old shape is rebuilt. */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 export const SERVER_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 

@@ -2,7 +2,7 @@ import type { ContenderName } from './contenders';
 import { median, post, runLoad } from './load';
 import type { LoadResult } from './load-worker';
 import { NORMALISERS } from './normalisers';
-import { pinBackends, resetStatementStatistics, statementCount } from './postgres';
+import { pinBackends, resetStatementStatistics, statementCount, statementList } from './postgres';
 import type { RunningServer } from './server-process';
 import { differences, Json } from './validate';
 import type { Workload } from './workloads';
@@ -28,6 +28,8 @@ export interface ContenderOutcome {
   validation: { checked: number; wrong: number; problems: string[] };
   singleRequestMs: number | null;
   statementsPerRequest: number | null;
+  /** ketenbeeld only: its statements per request, most frequent first (from pg_stat_statements). */
+  statements: { perRequest: number; query: string }[];
   saturation: LoadResult[];
   fixedRate: LoadResult[];
   fixedRatePerSecond: number | null;
@@ -76,7 +78,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     const normaliser = NORMALISERS[participant.normaliser];
     const expected = floorAnswers.map((answer) => JSON.stringify(normaliser.expected(answer)));
     const result: ContenderOutcome = {
-      name: participant.name, validation: { checked: 0, wrong: 0, problems: [] }, singleRequestMs: null, statementsPerRequest: null,
+      name: participant.name, validation: { checked: 0, wrong: 0, problems: [] }, singleRequestMs: null, statementsPerRequest: null, statements: [],
       saturation: [], fixedRate: [], fixedRatePerSecond: null, peakThroughput: null, p50: null, p99: null,
     };
     // Validation, one request at a time: every input once, or as many as fit in the time allowed (at least one).
@@ -103,6 +105,9 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
       await resetStatementStatistics();
       for (let i = 0; i < count; i++) await post(server.url, participant.bodies[i], s.headers);
       result.statementsPerRequest = (await statementCount(s.database)) / count;
+      if (participant.name === 'ketenbeeld') {
+        result.statements = (await statementList(s.database, 12)).map((x) => ({ perRequest: x.calls / count, query: x.query }));
+      }
     }
     outcome.contenders.push(result);
     expectedFor.set(participant.name, expected);
@@ -129,7 +134,10 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   };
 
   // Warm-up (not recorded): the first saturated seconds of a Node server are slower (JIT, pools).
-  for (const c of outcome.contenders.filter((x) => (x.singleRequestMs ?? 0) < 500)) await runLoad(configFor(c), s.loadCore);
+  for (const c of outcome.contenders.filter((x) => (x.singleRequestMs ?? 0) < 500)) {
+    const config = configFor(c);
+    await runLoad({ ...config, amount: Math.max(config.connections, Math.ceil((config.amount ?? 8) / 2)) }, s.loadCore);
+  }
 
   // Saturation: every contender once per round, the order reversed every other round (A B A B ...).
   for (let round = 0; round < s.rounds; round++) {

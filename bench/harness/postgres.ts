@@ -72,14 +72,28 @@ export async function statementCount(database: string): Promise<number> {
   });
 }
 
+/** The statements run in `database` since the last reset, most called first: what a reviewer wants to see. */
+export async function statementList(database: string, limit: number): Promise<{ calls: number; query: string }[]> {
+  return withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ calls: string; query: string }>(
+      `SELECT s.calls, s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+       WHERE d.datname = $1 AND s.query !~* '^\\s*(BEGIN|COMMIT|ROLLBACK|START|SET|RESET|SAVEPOINT|RELEASE|SHOW|DISCARD|DEALLOCATE)'
+       ORDER BY s.calls DESC, s.total_exec_time DESC LIMIT $2`,
+      [database, limit]);
+    return rows.map((r) => ({ calls: Number(r.calls), query: r.query.replace(/\s+/g, ' ').slice(0, 240) }));
+  });
+}
+
 /**
  * Settings every contender gets alike: no JIT (it compiles for seconds when a recursive CTE's row
- * estimate is huge) and no parallel workers (they would escape the one core the server side has).
+ * estimate is huge), no parallel workers (they would escape the one core the server side has), and
+ * enough work_mem that a national-scale aggregate sorts in memory.
  */
 export async function tuneDatabase(database: string): Promise<void> {
   await withAdmin(async (admin) => {
     await admin.query(`ALTER DATABASE ${database} SET jit = off`);
     await admin.query(`ALTER DATABASE ${database} SET max_parallel_workers_per_gather = 0`);
+    await admin.query(`ALTER DATABASE ${database} SET work_mem = '32MB'`);
   });
 }
 

@@ -96,6 +96,13 @@ export function markdown(report: RunReport): string {
       lines.push('|---|---|---|---|');
       for (const [peer, r] of peers) lines.push(`| ${peer} | ${ratio(r.throughput)} | ${ratio(r.p50)} | ${ratio(r.p99)} |`);
     }
+    const ketenbeeld = w.contenders.find((c) => c.name === 'ketenbeeld');
+    if (ketenbeeld && ketenbeeld.statements.length > 0) {
+      lines.push('');
+      lines.push('ketenbeeld\'s SQL per request (pg_stat_statements):');
+      lines.push('');
+      for (const st of ketenbeeld.statements) lines.push(`- ${n(st.perRequest, 1)} × \`${st.query.replace(/`/g, "'").slice(0, 160)}\``);
+    }
     const problems = w.contenders.filter((c) => c.validation.problems.length > 0);
     if (problems.length > 0) {
       lines.push('');

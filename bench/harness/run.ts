@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
     for (const workload of defineWorkloads(inputs, schema?.query ?? null, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null)) {
       workloads.push(await measureWorkload(workload, servers, {
-        rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 6, validationSeconds: options.quick ? 4 : 15, serverCore, loadCore,
+        rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 6, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
     }

@@ -33,7 +33,12 @@ up(id, level) AS (
   SELECT id, level FROM source
   UNION
   SELECT d.component_id, CASE WHEN d.kind = 'REQUIRED' THEN u.level ELSE 2 END
-  FROM up u JOIN dependency d ON d.depends_on_id = u.id AND d.removed_at IS NULL AND d.redundancy_group IS NULL
+  FROM up u CROSS JOIN LATERAL (
+    -- OFFSET 0 keeps this a per-row index probe: the planner, misjudging the recursion's size, would
+    -- otherwise merge-join the whole dependency index on every step.
+    SELECT component_id, kind FROM dependency
+    WHERE depends_on_id = u.id AND removed_at IS NULL AND redundancy_group IS NULL OFFSET 0
+  ) d
 ),
 imposed AS (
   SELECT id, max(level) AS level FROM up GROUP BY id

@@ -6,36 +6,41 @@ import { globalId, levelOf } from './common.sql';
  *
  * ketenbeeld's reading of the what-if, reproduced: the services that depend on the component (directly
  * or not), delivered to municipalities, judged as if the component had the given status; listed when
- * not OPERATIONAL (UNKNOWN too). The statuses come from the same "walk up from the outages" as W2, but
- * only over the closure of the affected services.
+ * not OPERATIONAL (UNKNOWN too).
+ *
+ * A hub's dependants reach half the country, so the statuses come from W2's whole-graph method (walk up
+ * from every outage, the hypothetical one included) rather than from the closure of the dependants,
+ * which at national scale is larger and slower. The recursions probe the indexes row by row
+ * (LATERAL … OFFSET 0): the planner's estimate for a recursive CTE is far too high and it would
+ * otherwise scan the whole dependency table at every step. Same assumption as W1 about redundancy groups.
  */
 export const W3_IMPACT_SQL = `
 WITH RECURSIVE
 above(id) AS (
   SELECT id FROM component WHERE id = $1
   UNION
-  SELECT d.component_id FROM above a JOIN dependency d ON d.depends_on_id = a.id AND d.removed_at IS NULL
+  SELECT d.component_id FROM above a CROSS JOIN LATERAL (
+    SELECT component_id FROM dependency WHERE depends_on_id = a.id AND removed_at IS NULL OFFSET 0
+  ) d
 ),
-delivery AS (
+delivery AS MATERIALIZED (
   SELECT sd.service_id, sd.municipality_id FROM service_delivery sd JOIN above a ON a.id = sd.service_id
 ),
-closure(id) AS (
-  SELECT DISTINCT service_id FROM delivery
-  UNION
-  SELECT d.depends_on_id FROM closure c JOIN dependency d ON d.component_id = c.id AND d.removed_at IS NULL
+reported AS (
+  SELECT DISTINCT ON (component_id) component_id AS id, ${levelOf('status')} AS level
+  FROM status_report WHERE observed_at <= $3
+  ORDER BY component_id, observed_at DESC, seq DESC
 ),
 own AS MATERIALIZED (
-  SELECT c.id, CASE WHEN c.id = $1 THEN ${levelOf('$2::text')} ELSE coalesce(r.level, 1) END AS level
-  FROM closure c LEFT JOIN LATERAL (
-    SELECT ${levelOf('r.status')} AS level FROM status_report r
-    WHERE r.component_id = c.id AND r.observed_at <= $3 ORDER BY r.observed_at DESC, r.seq DESC LIMIT 1
-  ) r ON true
+  SELECT id, level FROM reported WHERE id <> $1
+  UNION ALL
+  SELECT $1, ${levelOf('$2::text')}
 ),
 grp AS (
   SELECT d.component_id AS c, d.redundancy_group AS g, bool_or(d.kind = 'REQUIRED') AS required,
-         bool_and(o.level >= 2) AS all_out, min(o.level) AS best
-  FROM closure c JOIN dependency d ON d.component_id = c.id AND d.removed_at IS NULL AND d.redundancy_group IS NOT NULL
-  JOIN own o ON o.id = d.depends_on_id
+         bool_and(coalesce(o.level, 1) >= 2) AS all_out, min(o.level) AS best
+  FROM dependency d LEFT JOIN own o ON o.id = d.depends_on_id
+  WHERE d.removed_at IS NULL AND d.redundancy_group IS NOT NULL
   GROUP BY d.component_id, d.redundancy_group
 ),
 source(id, level) AS (
@@ -47,15 +52,18 @@ up(id, level) AS (
   SELECT id, level FROM source
   UNION
   SELECT d.component_id, CASE WHEN d.kind = 'REQUIRED' THEN u.level ELSE 2 END
-  FROM up u JOIN dependency d ON d.depends_on_id = u.id AND d.removed_at IS NULL AND d.redundancy_group IS NULL
-  JOIN closure c ON c.id = d.component_id
+  FROM up u CROSS JOIN LATERAL (
+    SELECT component_id, kind FROM dependency
+    WHERE depends_on_id = u.id AND removed_at IS NULL AND redundancy_group IS NULL OFFSET 0
+  ) d
 ),
 imposed AS (
   SELECT id, max(level) AS level FROM up GROUP BY id
 ),
 eff AS MATERIALIZED (
-  SELECT d.service_id, d.municipality_id, c.audience, greatest(o.level, coalesce(i.level, 0)) AS level
-  FROM delivery d JOIN component c ON c.id = d.service_id JOIN own o ON o.id = d.service_id
+  SELECT d.service_id, d.municipality_id, c.audience, greatest(coalesce(o.level, 1), coalesce(i.level, 0)) AS level
+  FROM delivery d JOIN component c ON c.id = d.service_id
+  LEFT JOIN own o ON o.id = d.service_id
   LEFT JOIN imposed i ON i.id = d.service_id
 ),
 affected AS (
