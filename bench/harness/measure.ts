@@ -1,6 +1,6 @@
 import type { ContenderName } from './contenders';
 import { median, post, runLoad } from './load';
-import type { LoadResult } from './load-worker';
+import type { LoadConfig, LoadResult } from './load-worker';
 import { NORMALISERS } from './normalisers';
 import { pinBackends, resetStatementStatistics, statementCount, statementList } from './postgres';
 import type { RunningServer } from './server-process';
@@ -116,7 +116,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   // A saturation run sends a fixed number of requests, sized from the single-request time to last about
   // `seconds` (at least `minimumRequests`), over 4 connections (2 for a contender that needs over half a second): enough to keep one core busy, and a
   // contender that needs seconds per answer still completes its requests. A fixed-rate run is timed.
-  const configFor = (c: ContenderOutcome, rate?: number) => {
+  const configFor = (c: ContenderOutcome, rate?: number): LoadConfig => {
     const participant = participants.find((p) => p.name === c.name)!;
     const singleMs = Math.max(1, c.singleRequestMs ?? 100);
     const connections = rate ? 8 : singleMs > 500 ? 2 : 4;
