@@ -119,13 +119,16 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   const configFor = (c: ContenderOutcome, rate?: number): LoadConfig => {
     const participant = participants.find((p) => p.name === c.name)!;
     const singleMs = Math.max(1, c.singleRequestMs ?? 100);
-    const connections = rate ? 8 : singleMs > 500 ? 2 : 4;
+    const connections = rate ? Math.min(8, Math.max(2, Math.ceil(rate))) : singleMs > 500 ? 2 : 4;
     return {
       url: servers.get(c.name)!.url,
       headers: s.headers,
       connections,
       durationSeconds: s.seconds,
-      ...(rate ? { overallRate: rate } : { amount: Math.max(s.minimumRequests, connections, Math.ceil((s.seconds * 1000) / singleMs)) }),
+      // A fixed-rate run lasts `seconds`, but sends at least two requests however low the rate.
+      ...(rate
+        ? { overallRate: rate, amount: Math.max(connections, Math.ceil(s.seconds * rate)) }
+        : { amount: Math.max(s.minimumRequests, connections, Math.ceil((s.seconds * 1000) / singleMs)) }),
       timeoutSeconds: Math.max(30, Math.ceil((singleMs * 20) / 1000)),
       bodies: participant.bodies,
       expected: expectedFor.get(c.name)!,

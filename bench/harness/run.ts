@@ -41,7 +41,7 @@ function parseOptions(argv: string[]): Options {
     scale: Number(value('--scale') ?? (quick ? 0.02 : 1)),
     seed: Number(value('--seed') ?? 1),
     rounds: Number(value('--rounds') ?? 5),
-    seconds: Number(value('--seconds') ?? (quick ? 1 : 10)),
+    seconds: Number(value('--seconds') ?? (quick ? 1 : 6)),
     fresh: argv.includes('--fresh'),
     cpuProfile: argv.includes('--cpu-prof'),
     municipalities: Number(value('--municipalities') ?? (quick ? 12 : 40)),
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
     for (const workload of defineWorkloads(inputs, schema?.query ?? null, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null)) {
       workloads.push(await measureWorkload(workload, servers, {
-        rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 6, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
+        rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 4, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
     }
