@@ -1,6 +1,7 @@
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config';
+import { nulCharacterPlugin } from './nul-characters';
 import { queryCostPlugin } from './query-cost';
 import { queryLimitRules, queryParseOptions } from './query-limits';
 
@@ -34,6 +35,7 @@ export function apolloHardening<TContext extends object>(config: Config): Harden
     hideSchemaDetailsFromClientErrors: production,
     plugins: [
       operationTypePlugin<TContext>(),
+      nulCharacterPlugin<TContext>(),
       queryCostPlugin<TContext>(config.limits.queryCost),
       ...(production ? [hideSuggestionsPlugin<TContext>()] : []),
     ],
@@ -41,24 +43,34 @@ export function apolloHardening<TContext extends object>(config: Config): Harden
 }
 
 /**
- * `subscription { … }` passes graphql-js's validation even when the schema has no Subscription
- * type, and then fails in execution with an error that has no code (masked as internal). Refuse it
- * as the client's mistake instead; the same for mutations, should the schema ever have none.
+ * Operations Apollo would run but cannot answer, refused as the client's mistake rather than left
+ * to fail in execution with an error that has no code (which is masked as internal):
+ * - a subscription over HTTP: Apollo executes it like a query and the subscription field resolves
+ *   to nothing. Subscriptions are served over WebSocket (graphql-ws). Only real HTTP requests are
+ *   refused; tests may still execute operations directly.
+ * - an operation type the schema lacks (`subscription` before there was a Subscription type):
+ *   graphql-js's validation lets it through.
  */
 function operationTypePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, operation }) {
-          if (operation && !schema.getRootType(operation.operation)) {
-            throw new GraphQLError(`This API has no ${operation.operation} operations.`, {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-            });
+        async didResolveOperation({ schema, operation, request }) {
+          if (!operation) return;
+          if (!schema.getRootType(operation.operation)) {
+            throw refusal(`This API has no ${operation.operation} operations.`);
+          }
+          if (operation.operation === 'subscription' && request.http) {
+            throw refusal('Subscriptions are served over WebSocket (the graphql-ws protocol), not over HTTP.');
           }
         },
       };
     },
   };
+}
+
+function refusal(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
 }
 
 /**

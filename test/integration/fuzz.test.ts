@@ -31,7 +31,7 @@ import { openTestDatabase, TestDatabase } from '../helpers/database';
  * the dashboard afterwards. The generator is seeded, so a failure replays exactly.
  */
 const SEED = 20200117;
-const REQUESTS = 3000;
+const REQUESTS = 2000;
 const CONCURRENCY = 8;
 const CODES = new Set(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED']);
 /** What only the server's insides would put in a response: stack frames, driver and ORM errors, paths. */
@@ -354,9 +354,7 @@ test('thousands of generated requests: no 5xx, no unmasked or internal error, an
     while (sent < requests.length) {
       const request = requests[sent++];
       kinds.set(request.kind, (kinds.get(request.kind) ?? 0) + 1);
-      const t0 = Date.now();
       const verdict = await send(request);
-      if (process.env.FUZZ_TIMES) fs.appendFileSync(process.env.FUZZ_TIMES, `${request.kind}\t${Date.now() - t0}\n`);
       if (verdict) failures.push(verdict);
     }
   };

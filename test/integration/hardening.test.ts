@@ -1,4 +1,4 @@
-import { getIntrospectionQuery } from 'graphql';
+import { buildSchema, getIntrospectionQuery, isNonNullType } from 'graphql';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createDataSource } from '../../src/db/data-source';
@@ -7,6 +7,7 @@ import { issueFirstTokenIfNone, issueToken } from '../../src/modules/access';
 import { Organisation } from '../../src/modules/organisation';
 import { RateLimiter } from '../../src/platform/rate-limit';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
+import { loadTypeDefs } from '../../src/schema';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 
@@ -163,6 +164,30 @@ describe('query shape', () => {
     expectAnswered(await query(strict, withNames(90)));
     expect(expectRefused(await query(strict, withNames(91)), 400, 'BAD_USER_INPUT')).toMatch(/more that 100 tokens/);
   });
+});
+
+test('a string with a NUL character, in a variable or in the query, is refused before it reaches PostgreSQL', async () => {
+  const search = 'query($s: String) { organisations(search: $s) { totalCount } }';
+  expectAnswered(await query(api, search, { s: 'Lisse' }));
+  const refused = 'Strings may not contain the NUL character (U+0000).';
+  expect(expectRefused(await query(api, search, { s: 'Lis\u0000se' }), 400, 'BAD_USER_INPUT')).toBe(refused);
+  expect(expectRefused(await query(api, '{ organisations(search: "Lis\\u0000se") { totalCount } }'), 400, 'BAD_USER_INPUT')).toBe(refused);
+});
+
+test('operations the API does not have, and persisted-query hashes, are the client’s mistakes, not internal errors', async () => {
+  // A valid subscription of whatever the schema has: none is served over HTTP.
+  const subscriptionType = buildSchema(loadTypeDefs()).getSubscriptionType();
+  if (subscriptionType) {
+    const field = Object.values(subscriptionType.getFields()).find((f) => f.args.every((a) => !isNonNullType(a.type)))!;
+    const subscription = await query(api, `subscription { ${field.name} { __typename } }`);
+    expect(expectRefused(subscription, 400, 'BAD_USER_INPUT')).toBe('Subscriptions are served over WebSocket (the graphql-ws protocol), not over HTTP.');
+  } else {
+    expect(expectRefused(await query(api, 'subscription { __typename }'), 400, 'BAD_USER_INPUT')).toBe('This API has no subscription operations.');
+  }
+  const hashed = await post(api, { query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: 'x' } } });
+  // 200 is Apollo's persisted-query protocol: a client that sent only a hash reads the error and
+  // sends the whole query again. The code is still one of the closed list.
+  expect(expectRefused(hashed, 200, 'BAD_USER_INPUT')).toBe('PersistedQueryNotSupported');
 });
 
 describe('cost', () => {
