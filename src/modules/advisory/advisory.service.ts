@@ -22,7 +22,7 @@ export async function listAdvisories(
 ): Promise<Page<Advisory>> {
   ctx.scope.requireOrganisation('Advisories');
   const size = pageSize(args.first, 20);
-  const cursor = decodeCursor(args.after, ['string', 'string']);
+  const cursor = decodeCursor(args.after, ['timestamp', 'uuid']);
   const { rows, totalCount } = await advisoryRepository.page(
     ctx.db,
     { publisherId: args.publisherId },

@@ -25,7 +25,22 @@ export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | null | undefined, shape: readonly ('string' | 'number')[]): (string | number)[] | null {
+export type CursorPart = 'string' | 'number' | 'uuid' | 'timestamp';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+/** Every part is checked for what the SQL will do with it, so a forged cursor is the client's error, not ours. */
+function partIsValid(part: unknown, kind: CursorPart): boolean {
+  switch (kind) {
+    case 'string': return typeof part === 'string' && part.length <= 1000 && !part.includes('\u0000');
+    case 'number': return typeof part === 'number' && Number.isSafeInteger(part) && part >= 0;
+    case 'uuid': return typeof part === 'string' && UUID.test(part);
+    case 'timestamp': return typeof part === 'string' && TIMESTAMP.test(part) && !Number.isNaN(new Date(part).getTime());
+  }
+}
+
+export function decodeCursor(cursor: string | null | undefined, shape: readonly CursorPart[]): (string | number)[] | null {
   if (cursor === null || cursor === undefined) return null;
   let key: unknown;
   try {
@@ -33,7 +48,7 @@ export function decodeCursor(cursor: string | null | undefined, shape: readonly 
   } catch {
     key = undefined;
   }
-  const valid = Array.isArray(key) && key.length === shape.length && key.every((part, i) => typeof part === shape[i]);
+  const valid = Array.isArray(key) && key.length === shape.length && key.every((part, i) => partIsValid(part, shape[i]));
   if (!valid) throw badInput('after is not a cursor this list gave out', 'after');
   return key as (string | number)[];
 }

@@ -36,7 +36,7 @@ export async function listComponents(
 ): Promise<Page<Component>> {
   ctx.scope.requireOrganisation('The component list');
   const size = pageSize(args.first);
-  const cursor = decodeCursor(args.after, ['string', 'string']);
+  const cursor = decodeCursor(args.after, ['string', 'uuid']);
   const input = args.filter ?? {};
   for (const field of ['product', 'search'] as const) {
     if ((input[field]?.length ?? 0) > 200) throw badInput(`filter.${field} is limited to 200 characters`, `filter.${field}`);
@@ -59,7 +59,7 @@ export async function listComponents(
 /** An organisation's components: batched across organisations, one statement for all of them. */
 export async function listComponentsOf(ctx: RequestContext, operatorId: string, args: { first?: number | null; after?: string | null }): Promise<Page<Component>> {
   const size = pageSize(args.first);
-  const cursor = decodeCursor(args.after, ['string', 'string']);
+  const cursor = decodeCursor(args.after, ['string', 'uuid']);
   const after = cursor ? { name: cursor[0] as string, id: cursor[1] as string } : null;
   const page = await ctx.loaders.componentPageByOperator.load({ parentId: operatorId, limit: size, after });
   const components = await loadExisting(ctx.loaders.componentById, page.ids);

@@ -5,6 +5,7 @@ import { AppError, badInput, notFound } from '../../errors';
 import { recordAudit } from '../access';
 import { idOf } from '../common/global-id';
 import { optionalText, pastMoment, requiredText } from '../common/input';
+import { recordIncidentUpdate } from '../events';
 import { Incident, IncidentSeverity, IncidentState, IncidentUpdate, IncidentUpdateKind } from './incident.entity';
 
 interface UpdateText {
@@ -29,6 +30,8 @@ async function appendUpdate(
 ): Promise<IncidentUpdate> {
   const id = randomUUID();
   await db.insert(IncidentUpdate, { id, incidentId, authorId: ctx.scope.actingOrganisationId, ...update });
+  // Every change of an incident appends an update, after the incident row: subscribers hear of it at commit.
+  await recordIncidentUpdate(db, incidentId, id);
   return db.findOneByOrFail(IncidentUpdate, { id });
 }
 

@@ -23,7 +23,7 @@ export async function listIncidents(
 ): Promise<Page<Incident>> {
   ctx.scope.requireOrganisation('Incidents');
   const size = pageSize(args.first, 20);
-  const cursor = decodeCursor(args.after, ['string', 'string']);
+  const cursor = decodeCursor(args.after, ['timestamp', 'uuid']);
   const filter = args.filter ?? {};
   const municipality = filter.municipalityCbsCode ? await findMunicipality(ctx, filter.municipalityCbsCode) : null;
   const { ids, totalCount } = await incidentRepository.pageIds(

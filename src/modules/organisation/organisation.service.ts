@@ -36,7 +36,7 @@ export async function listOrganisations(
 ): Promise<Page<Organisation>> {
   ctx.scope.requireOrganisation('The organisation list');
   const size = pageSize(args.first);
-  const cursor = decodeCursor(args.after, ['string', 'string']);
+  const cursor = decodeCursor(args.after, ['string', 'uuid']);
   if (args.search && args.search.length > 200) throw badInput('search is limited to 200 characters', 'search');
   const { rows, totalCount } = await organisationRepository.page(
     ctx.db,

@@ -2,6 +2,7 @@ import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import { recordAudit } from '../access';
 import { idOf } from '../common/global-id';
+import { recordStatusChanges } from '../events';
 import { ComponentStatus, StatusCause, StatusReport } from './status-report.entity';
 
 /** A clock a few minutes fast at the reporter's end is normal; an hour is a mistake. */
@@ -78,6 +79,8 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
     if (inserted.length === 1) {
       id = inserted[0].id;
       await recordAudit(db, ctx, { operation: 'reportStatus', entityType: 'StatusReport', entityId: id });
+      // Live updates: one change event per component whose effective status this report changed.
+      await recordStatusChanges(db, { componentId: report.componentId, reportId: id, observedAt: report.observedAt, now: ctx.now });
     } else {
       const first = await db.findOneByOrFail(StatusReport, { reporterId, idempotencyKey: report.idempotencyKey! });
       const same = first.componentId === report.componentId && first.status === report.status && first.cause === report.cause

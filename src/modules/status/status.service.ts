@@ -38,7 +38,7 @@ export async function statusHistory(
   args: { first?: number | null; after?: string | null },
 ): Promise<Page<StatusReport>> {
   const size = pageSize(args.first);
-  const cursor = decodeCursor(args.after, ['string', 'number']);
+  const cursor = decodeCursor(args.after, ['timestamp', 'number']);
   const after = cursor ? { observedAt: cursor[0] as string, seq: cursor[1] as number } : null;
   const page = await ctx.loaders.statusHistoryPage.load({ parentId: componentId, limit: size, after });
   const reports = await loadExisting(ctx.loaders.statusReportById, page.ids);

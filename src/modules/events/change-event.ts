@@ -1,0 +1,42 @@
+import type { IncidentState } from '../incident';
+import type { ComponentStatus, StatusCause } from '../status';
+
+/** A component's effective status changed (its own report, or a dependency's). */
+export interface StatusChangeEvent {
+  kind: 'STATUS';
+  /** Delivery order across every server instance; the `since` cursor encodes it. */
+  seq: number;
+  componentId: string;
+  /** The municipalities the component is delivered to when it is a service; otherwise empty. */
+  municipalityIds: string[];
+  status: ComponentStatus;
+  previousStatus: ComponentStatus;
+  cause: StatusCause | null;
+  /** The component first, the root cause last; empty when operational or unknown. */
+  rootCause: string[];
+  /** When the new status took effect: the observation of the report that changed it. */
+  since: Date | null;
+  occurredAt: Date;
+}
+
+/** An incident was declared, updated (a clearance included) or resolved. */
+export interface IncidentChangeEvent {
+  kind: 'INCIDENT';
+  seq: number;
+  incidentId: string;
+  /** The timeline entry this change added, when it added one. */
+  incidentUpdateId: string | null;
+  /** The incident's state once the change was made. */
+  incidentState: IncidentState;
+  occurredAt: Date;
+}
+
+export type ChangeEvent = StatusChangeEvent | IncidentChangeEvent;
+
+/**
+ * Events fetched together, by one query. Everything delivered from one batch may share one set of
+ * loaders (src/websocket.ts), so a thousand subscribers of one municipality cost what one costs.
+ */
+export interface EventBatch {
+  events: readonly ChangeEvent[];
+}

@@ -1,0 +1,11 @@
+export type { ChangeEvent, EventBatch, IncidentChangeEvent, StatusChangeEvent } from './change-event';
+export { EventBus } from './event-bus';
+export type { EventChannel, EventBusStats } from './event-bus';
+export { batchOf } from './event.models';
+export type { IncidentChangeModel, StatusChangeModel } from './event.models';
+export { InProcessChannel } from './in-process-channel';
+export { PostgresChannel } from './postgres-channel';
+export { startEventBus } from './start-event-bus';
+export { recordIncidentUpdate } from './incident-changes';
+export { recordStatusChanges } from './status-changes';
+export { subscriptionResolvers } from './subscription.resolvers';

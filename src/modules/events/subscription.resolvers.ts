@@ -1,0 +1,36 @@
+import type { Resolvers } from '../../generated/graphql';
+import { loadExisting } from '../common/batch';
+import type { IncidentChangeModel, StatusChangeModel } from './event.models';
+import { cursorOf, incidentChanges, statusChanges, visibleRootCause } from './subscription.service';
+
+export const subscriptionResolvers: Resolvers = {
+  Subscription: {
+    statusChanged: {
+      subscribe: (_, args, ctx) => statusChanges(ctx, args),
+      resolve: (payload: StatusChangeModel) => payload,
+    },
+    incidentUpdated: {
+      subscribe: (_, args, ctx) => incidentChanges(ctx, args),
+      resolve: (payload: IncidentChangeModel) => payload,
+    },
+  },
+  StatusChange: {
+    cursor: (m) => cursorOf(m.event),
+    component: async (m, _, ctx) => (await ctx.loaders.componentById.load(m.event.componentId))!,
+    municipality: (m, _, ctx) => (m.municipalityId ? ctx.loaders.organisationById.load(m.municipalityId) : null),
+    municipalities: (m, _, ctx) => loadExisting(ctx.loaders.organisationById, m.event.municipalityIds),
+    status: (m) => m.event.status,
+    previousStatus: (m) => m.event.previousStatus,
+    cause: (m) => m.event.cause,
+    since: (m) => m.event.since,
+    rootCause: (m, _, ctx) => visibleRootCause(ctx, m.event.rootCause),
+    occurredAt: (m) => m.event.occurredAt,
+  },
+  IncidentChange: {
+    cursor: (m) => cursorOf(m.event),
+    incident: async (m, _, ctx) => (await ctx.loaders.incidentById.load(m.event.incidentId))!,
+    update: (m, _, ctx) => (m.event.incidentUpdateId ? ctx.loaders.incidentUpdateById.load(m.event.incidentUpdateId) : null),
+    state: (m) => m.event.incidentState,
+    occurredAt: (m) => m.event.occurredAt,
+  },
+};

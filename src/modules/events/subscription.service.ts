@@ -1,0 +1,116 @@
+import type { RequestContext } from '../../context';
+import { AppError, badInput, notFound } from '../../errors';
+import type { Component } from '../component';
+import { loadExisting } from '../common/batch';
+import { idOf } from '../common/global-id';
+import { decodeCursor, encodeCursor } from '../common/pagination';
+import { checkCbsCode } from '../organisation';
+import type { ChangeEvent, IncidentChangeEvent, StatusChangeEvent } from './change-event';
+import { changeEventRepository } from './change-event.repository';
+import type { EventBus } from './event-bus';
+import { EventStream } from './event-stream';
+import type { IncidentChangeModel, StatusChangeModel } from './event.models';
+
+export function cursorOf(event: ChangeEvent): string {
+  return encodeCursor([event.seq]);
+}
+
+function sinceOf(since: string | null | undefined): number | null {
+  try {
+    const key = decodeCursor(since, ['number']);
+    if (key === null) return null;
+    const seq = key[0] as number;
+    if (!Number.isSafeInteger(seq) || seq < 0) throw badInput('since', 'since');
+    return seq;
+  } catch (error) {
+    if (error instanceof AppError) throw badInput('since is not a cursor a subscription gave out', 'since');
+    throw error;
+  }
+}
+
+function busOf(ctx: RequestContext): EventBus {
+  if (!ctx.events) throw badInput('Subscriptions are served over WebSocket at /graphql (the graphql-ws protocol), not over HTTP');
+  return ctx.events;
+}
+
+export interface StatusChangedArgs {
+  municipalityCbsCode?: string | null;
+  componentId?: string | null;
+  since?: string | null;
+}
+
+/**
+ * A `statusChanged` subscription. Who may ask what is decided here, once; each event is then
+ * matched in memory. The public may follow a municipality (its availability is public anyway);
+ * following a component, or a whole picture, needs a token that may see that component's status.
+ */
+export async function statusChanges(ctx: RequestContext, args: StatusChangedArgs): Promise<EventStream<StatusChangeModel>> {
+  const bus = busOf(ctx);
+  const since = sinceOf(args.since);
+
+  let municipalityId: string | null = null;
+  if (args.municipalityCbsCode !== null && args.municipalityCbsCode !== undefined) {
+    const municipality = await ctx.loaders.organisationByCbsCode.load(checkCbsCode(args.municipalityCbsCode, 'municipalityCbsCode'));
+    if (!municipality || municipality.kind !== 'MUNICIPALITY') {
+      throw notFound(`No municipality with CBS code ${args.municipalityCbsCode}`, 'municipalityCbsCode');
+    }
+    municipalityId = municipality.id;
+  }
+
+  let componentId: string | null = null;
+  if (args.componentId !== null && args.componentId !== undefined) {
+    componentId = idOf('Component', args.componentId, 'componentId');
+    if (!(await ctx.unguarded.componentById.load(componentId))) throw notFound(`No component with id ${args.componentId}`, 'componentId');
+    if (!(await ctx.scope.mayReadComponentDetails(componentId))) throw ctx.scope.denied('Following the status of this component');
+  }
+
+  // Neither argument: the caller's whole picture. Decided now, for the life of the subscription.
+  let picture: Set<string> | null = null;
+  if (municipalityId === null && componentId === null) {
+    ctx.scope.requireOrganisation('Following status changes without a municipalityCbsCode');
+    if (!ctx.scope.isCoordinator) picture = await ctx.scope.visibleComponentIds();
+  }
+
+  const matches = (event: ChangeEvent): event is StatusChangeEvent =>
+    event.kind === 'STATUS'
+    && (municipalityId === null || event.municipalityIds.includes(municipalityId))
+    && (componentId === null || event.componentId === componentId)
+    && (picture === null || picture.has(event.componentId));
+
+  return new EventStream<StatusChangeModel>({
+    bus,
+    since,
+    matches,
+    replay: (seq, limit) => changeEventRepository.replay(ctx.db, seq, { kind: 'STATUS', componentId, municipalityId }, limit),
+    toPayload: (event, batch) => ({ event: event as StatusChangeEvent, batch, municipalityId }),
+  });
+}
+
+/** An `incidentUpdated` subscription: for an organisation that may read the incident. */
+export async function incidentChanges(ctx: RequestContext, args: { incidentId: string; since?: string | null }): Promise<EventStream<IncidentChangeModel>> {
+  const bus = busOf(ctx);
+  const since = sinceOf(args.since);
+  const incidentId = idOf('Incident', args.incidentId, 'incidentId');
+  ctx.scope.requireOrganisation('Following an incident');
+  // The guarded loader refuses an incident outside the caller's picture.
+  if (!(await ctx.loaders.incidentById.load(incidentId))) throw notFound(`No incident with id ${args.incidentId}`, 'incidentId');
+
+  return new EventStream<IncidentChangeModel>({
+    bus,
+    since,
+    matches: (event) => event.kind === 'INCIDENT' && event.incidentId === incidentId,
+    replay: (seq, limit) => changeEventRepository.replay(ctx.db, seq, { kind: 'INCIDENT', incidentId }, limit),
+    toPayload: (event, batch) => ({ event: event as IncidentChangeEvent, batch }),
+  });
+}
+
+/**
+ * The root cause path, if the caller may see every component on it; otherwise nothing. Half a path
+ * would name the wrong component as the cause. The public sees no component's details, so no path.
+ */
+export async function visibleRootCause(ctx: RequestContext, path: readonly string[]): Promise<Component[]> {
+  for (const id of path) {
+    if (!(await ctx.scope.mayReadComponentDetails(id))) return [];
+  }
+  return loadExisting(ctx.loaders.componentById, path);
+}
