@@ -51,6 +51,8 @@ const config: CodegenConfig = {
           Viewer: '../modules/access/viewer#Viewer as ViewerModel',
           AuditEntry: '../modules/access/audit#AuditEntryModel',
           SilentOrganisation: '../modules/overview/overview.models#SilentOrganisationModel',
+          StatusChange: '../modules/events/event.models#StatusChangeModel',
+          IncidentChange: '../modules/events/event.models#IncidentChangeModel',
         },
       },
     },

@@ -1,6 +1,7 @@
 import { CreateDomainModel1768000000000 } from './1768000000000-CreateDomainModel';
 import { CreateAccessToken1768100000000 } from './1768100000000-CreateAccessToken';
 import { CreateAuditEntry1768200000000 } from './1768200000000-CreateAuditEntry';
+import { CreateChangeEvent1768360000000 } from './1768360000000-CreateChangeEvent';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
-export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000];
+export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000];

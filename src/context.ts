@@ -5,6 +5,7 @@ import { GuardedLoaders, guardLoaders } from './modules/access/guarded-loaders';
 import { PUBLIC_VIEWER, Viewer } from './modules/access/viewer';
 import { createAdvisoryLoaders } from './modules/advisory/advisory.loaders';
 import { createComponentLoaders } from './modules/component/component.loaders';
+import type { EventBus } from './modules/events';
 import { createIncidentLoaders } from './modules/incident/incident.loaders';
 import { createOrganisationLoaders } from './modules/organisation/organisation.loaders';
 import { createStatusLoaders } from './modules/status/status.loaders';
@@ -39,15 +40,21 @@ export interface RequestContext {
   requestId: string;
   /** One clock reading per request: every "now" in one answer is the same moment. */
   now: Date;
+  /** This instance's change events; only on WebSocket subscriptions (src/websocket.ts). */
+  events?: EventBus;
 }
 
 export function createRequestContext(
   db: EntityManager,
-  options: { requestId?: string; viewer?: Viewer; clientAddress?: string } = {},
+  options: {
+    requestId?: string; viewer?: Viewer; clientAddress?: string;
+    /** A subscription's scope, decided when it began, and loaders shared by one batch of events. */
+    scope?: AccessScope; unguarded?: Loaders; events?: EventBus;
+  } = {},
 ): RequestContext {
-  const viewer = options.viewer ?? PUBLIC_VIEWER;
-  const scope = new AccessScope(db, viewer);
-  const unguarded = createLoaders(db);
+  const viewer = options.scope?.viewer ?? options.viewer ?? PUBLIC_VIEWER;
+  const scope = options.scope ?? new AccessScope(db, viewer);
+  const unguarded = options.unguarded ?? createLoaders(db);
   return {
     db,
     viewer,
@@ -57,5 +64,6 @@ export function createRequestContext(
     unguarded,
     requestId: options.requestId ?? randomUUID(),
     now: new Date(),
+    events: options.events,
   };
 }

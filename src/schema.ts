@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from './generated/graphql';
 import { accessResolvers } from './modules/access';
 import { advisoryResolvers } from './modules/advisory';
 import { DateScalar, DateTimeScalar } from './modules/common/scalars';
 import { nodeResolvers } from './modules/common/node.resolvers';
 import { componentResolvers } from './modules/component';
+import { subscriptionResolvers } from './modules/events';
 import { incidentResolvers } from './modules/incident';
 import { organisationResolvers } from './modules/organisation';
 import { overviewResolvers } from './modules/overview';
@@ -55,4 +58,13 @@ export const resolvers: Resolvers = mergeResolvers([
   advisoryResolvers,
   overviewResolvers,
   accessResolvers,
+  subscriptionResolvers,
 ]);
+
+/**
+ * The executable schema, built here rather than by Apollo, because HTTP (Apollo) and WebSocket
+ * subscriptions (graphql-ws, src/websocket.ts) must serve the same one.
+ */
+export function createSchema(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as Parameters<typeof makeExecutableSchema>[0]['resolvers'] });
+}

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, GraphQLSchema } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -12,7 +12,9 @@ import { createRequestContext, RequestContext } from './context';
 import { AppError, formatError, isExpected } from './errors';
 import { Authenticator } from './modules/access';
 import type { Log } from './log';
-import { loadTypeDefs, resolvers } from './schema';
+import { EventBus, startEventBus } from './modules/events';
+import { createSchema } from './schema';
+import { serveSubscriptions } from './websocket';
 import { apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { rateLimited, RateLimiter } from './platform/rate-limit';
@@ -41,13 +43,17 @@ function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
   };
 }
 
-export function createApolloServer(options: { config: Config; log: Log; httpServer?: http.Server }): ApolloServer<RequestContext> {
+export function createApolloServer(options: {
+  config: Config; log: Log; httpServer?: http.Server;
+  /** The schema the WebSocket server shares; built here when there is none. */
+  schema?: GraphQLSchema;
+  plugins?: ApolloServerPlugin<RequestContext>[];
+}): ApolloServer<RequestContext> {
   const exposeInternals = options.config.nodeEnv === 'development';
   // Limits, rate limit, no schema hints in production: src/platform/hardening.ts.
   const hardening = apolloHardening<RequestContext>(options.config);
   return new ApolloServer<RequestContext>({
-    typeDefs: loadTypeDefs(),
-    resolvers,
+    schema: options.schema ?? createSchema(),
     introspection: options.config.nodeEnv !== 'production',
     includeStacktraceInErrorResponses: false,
     // main.ts owns SIGTERM/SIGINT and stops Apollo itself; two handlers racing left the process hanging.
@@ -62,6 +68,7 @@ export function createApolloServer(options: { config: Config; log: Log; httpServ
       ...hardening.plugins,
       requestIdPlugin(options.log),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
+      ...(options.plugins ?? []),
     ],
   });
 }
@@ -77,6 +84,8 @@ function requestIdOf(request: express.Request): string {
 export interface RunningServer {
   url: string;
   port: number;
+  /** This instance's change events: subscribers listening, fetches made (tests and diagnostics). */
+  events: EventBus;
   stop(): Promise<void>;
 }
 
@@ -84,10 +93,14 @@ export interface RunningServer {
 export async function startHttpServer(config: Config, dataSource: DataSource, log: Log): Promise<RunningServer> {
   const app = express();
   const httpServer = http.createServer(app);
-  const apollo = createApolloServer({ config, log, httpServer });
-  await apollo.start();
   const authenticator = new Authenticator(config.jwt);
   const limiter = new RateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
+  // Subscriptions: WebSocket on the same port and path; events between instances via LISTEN/NOTIFY.
+  const schema = createSchema();
+  const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
+  const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, authenticator, limiter, config, log });
+  const apollo = createApolloServer({ config, log, httpServer, schema, plugins: [subscriptions.drainPlugin] });
+  await apollo.start();
 
   app.disable('x-powered-by');
   app.get('/healthz', async (_request, response) => {
@@ -134,8 +147,10 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   return {
     url: `http://${host}:${port}/graphql`,
     port,
+    events,
     async stop() {
       await apollo.stop();
+      await events.stop();
     },
   };
 }

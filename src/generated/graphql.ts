@@ -11,6 +11,7 @@ import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } fro
 import { AccessToken as AccessTokenModel } from '../modules/access/access-token.entity';
 import { Viewer as ViewerModel } from '../modules/access/viewer';
 import { AuditEntryModel } from '../modules/access/audit';
+import { StatusChangeModel, IncidentChangeModel } from '../modules/events/event.models';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -431,6 +432,19 @@ export type Incident = Node & {
   title: Scalars['String']['output'];
   /** The timeline, oldest first. */
   updates: Array<IncidentUpdate>;
+};
+
+/** An incident was declared, updated, cleared or resolved. */
+export type IncidentChange = {
+  __typename?: 'IncidentChange';
+  /** Pass it as `since` when subscribing again, to receive the changes after this one first. */
+  cursor: Scalars['String']['output'];
+  incident: Incident;
+  occurredAt: Scalars['DateTime']['output'];
+  /** The incident's state once the change was made. */
+  state: IncidentState;
+  /** The timeline entry the change added, if it added one. */
+  update: Maybe<IncidentUpdate>;
 };
 
 export type IncidentConnection = {
@@ -1135,6 +1149,35 @@ export type StatusCause =
   | 'MAINTENANCE'
   | 'PRECAUTIONARY_SHUTDOWN';
 
+/**
+ * A change of a component's effective status, as it happened. Changes a dependency caused are
+ * included: when Centric's gateway goes down, the public counter of Hillegom, Lisse and Teylingen
+ * changes to MAJOR_OUTAGE, and a subscriber for any of the three hears it.
+ */
+export type StatusChange = {
+  __typename?: 'StatusChange';
+  /** PRECAUTIONARY_SHUTDOWN, FAILURE, …; DEPENDENCY when a dependency imposes the status. */
+  cause: Maybe<StatusCause>;
+  component: Component;
+  /** Pass it as `since` when subscribing again, to receive the changes after this one first. */
+  cursor: Scalars['String']['output'];
+  /** The municipalities the component is delivered to, when it is a service; otherwise empty. */
+  municipalities: Array<Municipality>;
+  /** The municipality the subscription named; null when it named none. */
+  municipality: Maybe<Municipality>;
+  /** When ketenbeeld recorded the change. */
+  occurredAt: Scalars['DateTime']['output'];
+  previousStatus: ComponentStatus;
+  /**
+   * The path to the root cause, this component first, the root last. Empty when operational or
+   * unknown, and for a caller who may not see every component on the path (the public never does).
+   */
+  rootCause: Array<Component>;
+  /** When the new status took effect: the observation of the report that changed it. */
+  since: Maybe<Scalars['DateTime']['output']>;
+  status: ComponentStatus;
+};
+
 export type StatusCount = {
   __typename?: 'StatusCount';
   count: Scalars['Int']['output'];
@@ -1172,6 +1215,48 @@ export type StatusReportEdge = {
   __typename?: 'StatusReportEdge';
   cursor: Scalars['String']['output'];
   node: StatusReport;
+};
+
+/**
+ * Live updates over WebSocket at `/graphql` (the `graphql-ws` protocol); send the token as
+ * `connectionParams: { authorization: "Bearer kb_…" }`. Every server instance delivers every change,
+ * whichever instance took the write.
+ */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Changes of one incident, for an organisation that may read it. `since` as for statusChanged. */
+  incidentUpdated: IncidentChange;
+  /**
+   * Every change of effective status that matches the arguments:
+   * `municipalityCbsCode`: the services delivered to that municipality (open to the public);
+   * `componentId`: that component (needs a token whose picture includes it);
+   * neither: every component in the caller's picture (needs a token).
+   * `since`: a `cursor` from an earlier change; the stored changes after it come first, then live ones.
+   */
+  statusChanged: StatusChange;
+};
+
+
+/**
+ * Live updates over WebSocket at `/graphql` (the `graphql-ws` protocol); send the token as
+ * `connectionParams: { authorization: "Bearer kb_…" }`. Every server instance delivers every change,
+ * whichever instance took the write.
+ */
+export type SubscriptionIncidentUpdatedArgs = {
+  incidentId: Scalars['ID']['input'];
+  since?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live updates over WebSocket at `/graphql` (the `graphql-ws` protocol); send the token as
+ * `connectionParams: { authorization: "Bearer kb_…" }`. Every server instance delivers every change,
+ * whichever instance took the write.
+ */
+export type SubscriptionStatusChangedArgs = {
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  municipalityCbsCode?: InputMaybe<Scalars['String']['input']>;
+  since?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Fields left out stay as they are. `revision` is the one you read: a stale one is a CONFLICT. */
@@ -1362,6 +1447,7 @@ export type ResolversTypes = {
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImpactReport: ResolverTypeWrapper<ImpactReportModel>;
   Incident: ResolverTypeWrapper<IncidentModel>;
+  IncidentChange: ResolverTypeWrapper<IncidentChangeModel>;
   IncidentConnection: ResolverTypeWrapper<Omit<IncidentConnection, 'edges'> & { edges: Array<ResolversTypes['IncidentEdge']> }>;
   IncidentEdge: ResolverTypeWrapper<Omit<IncidentEdge, 'node'> & { node: ResolversTypes['Incident'] }>;
   IncidentFilter: IncidentFilter;
@@ -1410,11 +1496,13 @@ export type ResolversTypes = {
   SharedServiceOrganisation: ResolverTypeWrapper<OrganisationModel>;
   SilentOrganisation: ResolverTypeWrapper<SilentOrganisationModel>;
   StatusCause: StatusCause;
+  StatusChange: ResolverTypeWrapper<StatusChangeModel>;
   StatusCount: ResolverTypeWrapper<StatusCount>;
   StatusReport: ResolverTypeWrapper<StatusReportModel>;
   StatusReportConnection: ResolverTypeWrapper<Omit<StatusReportConnection, 'edges'> & { edges: Array<ResolversTypes['StatusReportEdge']> }>;
   StatusReportEdge: ResolverTypeWrapper<Omit<StatusReportEdge, 'node'> & { node: ResolversTypes['StatusReport'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateComponentInput: UpdateComponentInput;
   UpdateComponentPayload: ResolverTypeWrapper<Omit<UpdateComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   Vendor: ResolverTypeWrapper<OrganisationModel>;
@@ -1456,6 +1544,7 @@ export type ResolversParentTypes = {
   ID: Scalars['ID']['output'];
   ImpactReport: ImpactReportModel;
   Incident: IncidentModel;
+  IncidentChange: IncidentChangeModel;
   IncidentConnection: Omit<IncidentConnection, 'edges'> & { edges: Array<ResolversParentTypes['IncidentEdge']> };
   IncidentEdge: Omit<IncidentEdge, 'node'> & { node: ResolversParentTypes['Incident'] };
   IncidentFilter: IncidentFilter;
@@ -1498,11 +1587,13 @@ export type ResolversParentTypes = {
   ServiceAvailability: ServiceAvailabilityModel;
   SharedServiceOrganisation: OrganisationModel;
   SilentOrganisation: SilentOrganisationModel;
+  StatusChange: StatusChangeModel;
   StatusCount: StatusCount;
   StatusReport: StatusReportModel;
   StatusReportConnection: Omit<StatusReportConnection, 'edges'> & { edges: Array<ResolversParentTypes['StatusReportEdge']> };
   StatusReportEdge: Omit<StatusReportEdge, 'node'> & { node: ResolversParentTypes['StatusReport'] };
   String: Scalars['String']['output'];
+  Subscription: Record<PropertyKey, never>;
   UpdateComponentInput: UpdateComponentInput;
   UpdateComponentPayload: Omit<UpdateComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   Vendor: OrganisationModel;
@@ -1711,6 +1802,14 @@ export type IncidentResolvers<ContextType = RequestContext, ParentType extends R
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   updates?: Resolver<Array<ResolversTypes['IncidentUpdate']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type IncidentChangeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IncidentChange'] = ResolversParentTypes['IncidentChange']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['IncidentState'], ParentType, ContextType>;
+  update?: Resolver<Maybe<ResolversTypes['IncidentUpdate']>, ParentType, ContextType>;
 };
 
 export type IncidentConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IncidentConnection'] = ResolversParentTypes['IncidentConnection']> = {
@@ -1955,6 +2054,19 @@ export type SilentOrganisationResolvers<ContextType = RequestContext, ParentType
   organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
 };
 
+export type StatusChangeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StatusChange'] = ResolversParentTypes['StatusChange']> = {
+  cause?: Resolver<Maybe<ResolversTypes['StatusCause']>, ParentType, ContextType>;
+  component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  municipalities?: Resolver<Array<ResolversTypes['Municipality']>, ParentType, ContextType>;
+  municipality?: Resolver<Maybe<ResolversTypes['Municipality']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  previousStatus?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
+  rootCause?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
+  since?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
+};
+
 export type StatusCountResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StatusCount'] = ResolversParentTypes['StatusCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
@@ -1983,6 +2095,11 @@ export type StatusReportConnectionResolvers<ContextType = RequestContext, Parent
 export type StatusReportEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['StatusReportEdge'] = ResolversParentTypes['StatusReportEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['StatusReport'], ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  incidentUpdated?: SubscriptionResolver<ResolversTypes['IncidentChange'], "incidentUpdated", ParentType, ContextType, RequireFields<SubscriptionIncidentUpdatedArgs, 'incidentId'>>;
+  statusChanged?: SubscriptionResolver<ResolversTypes['StatusChange'], "statusChanged", ParentType, ContextType, Partial<SubscriptionStatusChangedArgs>>;
 };
 
 export type UpdateComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateComponentPayload'] = ResolversParentTypes['UpdateComponentPayload']> = {
@@ -2031,6 +2148,7 @@ export type Resolvers<ContextType = RequestContext> = {
   Gateway?: GatewayResolvers<ContextType>;
   ImpactReport?: ImpactReportResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
+  IncidentChange?: IncidentChangeResolvers<ContextType>;
   IncidentConnection?: IncidentConnectionResolvers<ContextType>;
   IncidentEdge?: IncidentEdgeResolvers<ContextType>;
   IncidentUpdate?: IncidentUpdateResolvers<ContextType>;
@@ -2061,10 +2179,12 @@ export type Resolvers<ContextType = RequestContext> = {
   ServiceAvailability?: ServiceAvailabilityResolvers<ContextType>;
   SharedServiceOrganisation?: SharedServiceOrganisationResolvers<ContextType>;
   SilentOrganisation?: SilentOrganisationResolvers<ContextType>;
+  StatusChange?: StatusChangeResolvers<ContextType>;
   StatusCount?: StatusCountResolvers<ContextType>;
   StatusReport?: StatusReportResolvers<ContextType>;
   StatusReportConnection?: StatusReportConnectionResolvers<ContextType>;
   StatusReportEdge?: StatusReportEdgeResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   UpdateComponentPayload?: UpdateComponentPayloadResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;

@@ -1,0 +1,379 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { QueryCounter } from '../../src/db/query-counter';
+import { createLog } from '../../src/log';
+import { issueToken, Role } from '../../src/modules/access';
+import { loadDemoScenario } from '../../src/seed/demo-scenario';
+import { RunningServer, startHttpServer } from '../../src/server';
+import { openTestDatabase, TestDatabase } from '../helpers/database';
+import { liveClient, LiveSubscription, waitUntil } from '../helpers/live';
+
+/**
+ * Subscriptions end to end: real HTTP writes, real graphql-ws clients. On a PostgreSQL server,
+ * instance A takes the writes and instance B (another pool on the same database) serves the
+ * subscribers, so every event crosses instances through LISTEN/NOTIFY. On the embedded engine one
+ * process owns the database: the same tests run against one instance, through the in-process channel.
+ */
+const ON_SERVER = Boolean(process.env.DATABASE_URL);
+const log = createLog('silent');
+let db: TestDatabase;
+let writer: RunningServer;
+let reader: RunningServer;
+let readerDataSource: DataSource | null = null;
+const readerQueries = new QueryCounter();
+
+const tokens: Record<'centric' | 'hltsamen' | 'hillegom' | 'tilburg' | 'tilburgMunicipality', string> = {} as never;
+let centricGateway: string;
+let publicCounter: string;
+let tilburgGateway: string;
+
+const HLT = ['GM0534', 'GM0553', 'GM1525'];
+const BY_MUNICIPALITY = `
+  subscription($cbs: String, $since: String) {
+    statusChanged(municipalityCbsCode: $cbs, since: $since) {
+      cursor status previousStatus cause since occurredAt
+      component { name } municipality { cbsCode } municipalities { cbsCode } rootCause { name }
+    }
+  }`;
+const BY_COMPONENT = `
+  subscription($id: ID) { statusChanged(componentId: $id) { cursor status previousStatus cause component { name } rootCause { name } } }`;
+const WHOLE_PICTURE = `subscription { statusChanged { status component { name } } }`;
+const INCIDENT = `
+  subscription($id: ID!, $since: String) {
+    incidentUpdated(incidentId: $id, since: $since) {
+      cursor state occurredAt
+      incident { title state }
+      update { kind state message author { name } }
+    }
+  }`;
+
+const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
+
+function config() {
+  return loadConfig({
+    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent',
+    RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000',
+    // With DATABASE_URL the instances listen on the test database; without, it is the embedded engine.
+    ...(ON_SERVER ? { DATABASE_URL: db.url } : {}),
+  });
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  await db.dataSource.transaction((manager) => loadDemoScenario(manager));
+  const one = async (sql: string, parameters: unknown[]) => ((await db.dataSource.query(sql, parameters)) as { id: string }[])[0].id;
+  const organisation = (name: string) => one(`SELECT id FROM organisation WHERE name LIKE $1`, [`${name}%`]);
+  const issue = async (organisationId: string, role: Role) =>
+    (await db.dataSource.transaction((tx) => issueToken(tx, { organisationId, role, expiresInDays: 1, label: 'subscriptions test', issuedByTokenId: null }))).secret;
+  tokens.centric = await issue(await organisation('Centric'), 'VENDOR');
+  tokens.hltsamen = await issue(await organisation('HLTsamen'), 'OPERATOR');
+  tokens.hillegom = await issue(await organisation('Hillegom'), 'MUNICIPALITY');
+  tokens.tilburg = await issue(await organisation('Tilburg'), 'OPERATOR');
+  tokens.tilburgMunicipality = await issue(await organisation('Tilburg'), 'MUNICIPALITY');
+  centricGateway = globalId('Component', await one(`SELECT id FROM component WHERE name = $1`, ['Centric Citrix server']));
+  publicCounter = globalId('Component', await one(`SELECT id FROM component WHERE name = $1`, ['Public counter (burgerzaken)']));
+  tilburgGateway = globalId('Component', await one(`SELECT id FROM component WHERE name = $1`, ['Tilburg Citrix ADC']));
+
+  writer = await startHttpServer(config(), db.dataSource, log);
+  if (ON_SERVER) {
+    readerDataSource = createDataSource({ url: db.url, poolSize: 5, queryCounter: readerQueries });
+    await readerDataSource.initialize();
+    reader = await startHttpServer(config(), readerDataSource, log);
+  } else {
+    reader = writer;
+  }
+});
+
+afterAll(async () => {
+  if (reader !== writer) await reader?.stop();
+  await writer?.stop();
+  await readerDataSource?.destroy();
+  await db?.close();
+});
+
+/** Every client a test opens is closed after it, whatever happened. */
+const clients: ReturnType<typeof liveClient>[] = [];
+function client(token?: string) {
+  const opened = liveClient(reader.url, token);
+  clients.push(opened);
+  return opened;
+}
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((opened) => opened.dispose()));
+  await waitUntil(() => reader.events.listenerCount === 0, 2000, 'subscriptions to end');
+});
+
+async function post(token: string, query: string, variables: Record<string, unknown>) {
+  const sentAt = performance.now();
+  const response = await fetch(writer.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(`GraphQL errors: ${JSON.stringify(body.errors)}`);
+  return { data: body.data, sentAt, ackAt: performance.now() };
+}
+
+const REPORT = `mutation($input: ReportStatusInput!) { reportStatus(input: $input) { replayed current } }`;
+function report(token: string, componentId: string, status: string, cause: string | null = null, extra: Record<string, unknown> = {}) {
+  return post(token, REPORT, { input: { componentId, status, cause, ...extra } });
+}
+
+/** Both instances have fetched every stored event: nothing from an earlier step is still on its way. */
+async function settled(): Promise<void> {
+  const [{ seq }] = await db.dataSource.query(`SELECT coalesce(max(seq), 0)::int AS seq FROM change_event`);
+  await waitUntil(() => writer.events.position >= seq && reader.events.position >= seq, 2000, `event ${seq} to reach every instance`);
+}
+
+/** Subscriptions are registered asynchronously after the WebSocket handshake: wait until they are. */
+async function listening(count: number): Promise<void> {
+  await waitUntil(() => reader.events.listenerCount >= count, 3000, `${count} subscriptions`);
+}
+
+/** The picture starts operational for every test: the demo's 2020 weekend is long over. */
+beforeEach(async () => {
+  await report(tokens.centric, centricGateway, 'OPERATIONAL');
+  await report(tokens.hltsamen, publicCounter, 'OPERATIONAL');
+  await report(tokens.tilburg, tilburgGateway, 'OPERATIONAL');
+  await settled();
+});
+
+async function theGatewayGoesDown(description: string) {
+  const municipalities = HLT.map((cbs) => new LiveSubscription(client(cbs === 'GM0534' ? tokens.hillegom : undefined), BY_MUNICIPALITY, { cbs }));
+  const gateway = new LiveSubscription(client(tokens.centric), BY_COMPONENT, { id: centricGateway });
+  await listening(4);
+
+  const { ackAt } = await report(tokens.centric, centricGateway, 'MAJOR_OUTAGE', 'PRECAUTIONARY_SHUTDOWN');
+  for (const [i, subscription] of municipalities.entries()) {
+    const change = await subscription.nextData('statusChanged', 1000);
+    expect(change).toMatchObject({
+      component: { name: 'Public counter (burgerzaken)' }, municipality: { cbsCode: HLT[i] },
+      status: 'MAJOR_OUTAGE', previousStatus: 'OPERATIONAL', cause: 'DEPENDENCY',
+    });
+    expect(change.municipalities.map((m: { cbsCode: string }) => m.cbsCode).sort()).toEqual(HLT);
+    expect(change.at - ackAt).toBeLessThan(1000);
+  }
+  expect(await gateway.nextData('statusChanged', 1000)).toMatchObject({
+    component: { name: 'Centric Citrix server' }, status: 'MAJOR_OUTAGE', cause: 'PRECAUTIONARY_SHUTDOWN',
+    rootCause: [{ name: 'Centric Citrix server' }],
+  });
+  // Municipalities hear of their services only, not of the gateway or the application behind them.
+  await settled();
+  for (const subscription of municipalities) expect(subscription.unread).toBe(0);
+  process.stdout.write(`subscriptions (${description}): counter's change reached 3 municipalities ` +
+    `${Math.round(Math.max(...municipalities.map((s) => s.results[0].at)) - ackAt)} ms after the mutation's response\n`);
+}
+
+// Only on a server: the embedded engine's connections share one session, so LISTEN/NOTIFY does not
+// cross them, and one process owns that database anyway (the single-instance test below covers it).
+(ON_SERVER ? test : test.skip)(
+  'across instances: Centric switches its gateway off through A; Hillegom, Lisse and Teylingen hear on B within a second that their counter is down' +
+    (ON_SERVER ? '' : ' (skipped: needs DATABASE_URL, the embedded engine has no LISTEN/NOTIFY between connections)'),
+  () => theGatewayGoesDown('across instances'),
+);
+
+test('one instance: the counter goes down with Centric\'s gateway, and the municipalities hear it within a second', () =>
+  theGatewayGoesDown(ON_SERVER ? 'subscribers on B, writes on A' : 'embedded, one instance'));
+
+test('a subscriber that reconnects with `since` receives what it missed, in order, once, and then live changes', async () => {
+  const first = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  await listening(1);
+  await report(tokens.centric, centricGateway, 'MAJOR_OUTAGE', 'FAILURE');
+  const seen = await first.nextData('statusChanged');
+  expect(seen.status).toBe('MAJOR_OUTAGE');
+  await Promise.all(clients.splice(0).map((opened) => opened.dispose()));
+
+  // While it is away: the gateway comes back, then the counter goes into maintenance.
+  await report(tokens.centric, centricGateway, 'OPERATIONAL');
+  await report(tokens.hltsamen, publicCounter, 'UNDER_MAINTENANCE', 'MAINTENANCE');
+  await settled();
+
+  const again = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534', since: seen.cursor });
+  const missed = [await again.nextData('statusChanged'), await again.nextData('statusChanged')];
+  expect(missed.map((c) => [c.previousStatus, c.status])).toEqual([['MAJOR_OUTAGE', 'OPERATIONAL'], ['OPERATIONAL', 'UNDER_MAINTENANCE']]);
+  expect(missed[1].cause).toBe('MAINTENANCE');
+
+  await report(tokens.hltsamen, publicCounter, 'OPERATIONAL');
+  const live = await again.nextData('statusChanged');
+  expect([live.previousStatus, live.status]).toEqual(['UNDER_MAINTENANCE', 'OPERATIONAL']);
+  await settled();
+  expect(again.unread).toBe(0);
+  const cursors = [seen.cursor, ...missed.map((c) => c.cursor), live.cursor];
+  expect(new Set(cursors).size).toBe(cursors.length);
+
+  const bad = new LiveSubscription(client(), BY_MUNICIPALITY, { cbs: 'GM0534', since: 'not-a-cursor' });
+  expect((await bad.next()).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'since' });
+});
+
+test('the public hears its municipality\'s services change but not why; a municipality sees the path it may see', async () => {
+  const resident = new LiveSubscription(client(), BY_MUNICIPALITY, { cbs: 'GM0553' });
+  const hillegom = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  // Tilburg's dashboard may follow Lisse's availability (public), not the components behind it.
+  const tilburg = new LiveSubscription(client(tokens.tilburgMunicipality), BY_MUNICIPALITY, { cbs: 'GM0553' });
+  await listening(3);
+  await report(tokens.centric, centricGateway, 'MAJOR_OUTAGE', 'PRECAUTIONARY_SHUTDOWN');
+
+  const publicChange = await resident.nextData('statusChanged');
+  expect(publicChange).toMatchObject({ component: { name: 'Public counter (burgerzaken)' }, status: 'MAJOR_OUTAGE', cause: 'DEPENDENCY', rootCause: [] });
+  expect(publicChange.since).toEqual(expect.any(String));
+  expect((await tilburg.nextData('statusChanged')).rootCause).toEqual([]);
+  expect((await hillegom.nextData('statusChanged')).rootCause.map((c: { name: string }) => c.name))
+    .toEqual(['Public counter (burgerzaken)', 'Burgerzaken application (Centric)', 'Centric Citrix server']);
+});
+
+test('who may subscribe to what: components need a token whose picture holds them, incidents an organisation that may read them', async () => {
+  const refused = async (token: string | undefined, query: string, variables: Record<string, unknown>) => {
+    const subscription = new LiveSubscription(client(token), query, variables);
+    const result = await subscription.next();
+    expect(result.data ?? null).toBeNull();
+    return result.errors?.[0].extensions?.code;
+  };
+  expect(await refused(undefined, BY_COMPONENT, { id: publicCounter })).toBe('UNAUTHENTICATED');
+  expect(await refused(undefined, WHOLE_PICTURE, {})).toBe('UNAUTHENTICATED');
+  // Another tenant's component: Hillegom's dashboard may not follow Tilburg's gateway.
+  expect(await refused(tokens.hillegom, BY_COMPONENT, { id: tilburgGateway })).toBe('FORBIDDEN');
+  expect(await refused(tokens.centric, BY_COMPONENT, { id: tilburgGateway })).toBe('FORBIDDEN');
+  expect(await refused(undefined, BY_MUNICIPALITY, { cbs: 'GM9999' })).toBe('NOT_FOUND');
+
+  // A token that is present but unusable closes the connection; it never falls back to the public.
+  const impostor = new LiveSubscription(client('kb_not-a-real-token'), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  await impostor.ended();
+  expect(impostor.failure).toMatchObject({ code: 4403 });
+
+  // Subscriptions over HTTP are refused with a pointer to the WebSocket.
+  const overHttp = await fetch(writer.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: BY_MUNICIPALITY, variables: { cbs: 'GM0534' } }) });
+  expect(overHttp.status).toBe(400);
+  expect(((await overHttp.json()) as any).errors[0]).toMatchObject({ message: expect.stringContaining('WebSocket'), extensions: { code: 'BAD_USER_INPUT' } });
+
+  // Queries and mutations belong on HTTP, where Apollo's limits and plugins apply.
+  const query = new LiveSubscription(client(), `{ municipality(cbsCode: "GM0534") { name } }`);
+  await query.ended();
+  expect(query.failure).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })]);
+
+  // Hillegom's whole picture: the counter and what it depends on, never Tilburg.
+  const picture = new LiveSubscription(client(tokens.hillegom), WHOLE_PICTURE);
+  await listening(1);
+  await report(tokens.tilburg, tilburgGateway, 'MAJOR_OUTAGE', 'PRECAUTIONARY_SHUTDOWN');
+  await report(tokens.centric, centricGateway, 'MAJOR_OUTAGE', 'FAILURE');
+  await settled();
+  const names = picture.results.map((r) => r.data.statusChanged.component.name);
+  expect(names.sort()).toEqual(['Burgerzaken application (Centric)', 'Centric Citrix server', 'Public counter (burgerzaken)']);
+
+  // Incidents: declared over HTTP, followed over WebSocket.
+  const DECLARE = `mutation($input: DeclareIncidentInput!) { declareIncident(input: $input) { incident { id } } }`;
+  const hlt = (await post(tokens.hltsamen, DECLARE, { input: { title: 'No public counter', severity: 'MAJOR', affectedComponentIds: [publicCounter], message: 'Centric switched its server off' } })).data.declareIncident.incident.id;
+  const tilburgIncident = (await post(tokens.tilburg, DECLARE, { input: { title: 'Citrix closed', severity: 'MAJOR', affectedComponentIds: [tilburgGateway], message: 'Closed for the weekend' } })).data.declareIncident.incident.id;
+  expect(await refused(undefined, INCIDENT, { id: hlt })).toBe('UNAUTHENTICATED');
+  expect(await refused(tokens.hillegom, INCIDENT, { id: tilburgIncident })).toBe('FORBIDDEN');
+
+  const follower = new LiveSubscription(client(tokens.hillegom), INCIDENT, { id: hlt });
+  await listening(2);
+  await post(tokens.hltsamen, `mutation($input: PostIncidentUpdateInput!) { postIncidentUpdate(input: $input) { update { id } } }`,
+    { input: { incidentId: hlt, state: 'IDENTIFIED', message: 'Waiting for the green light from Centric', source: 'HLTsamen memo' } });
+  const update = await follower.nextData('incidentUpdated');
+  expect(update).toMatchObject({
+    state: 'IDENTIFIED', incident: { title: 'No public counter', state: 'IDENTIFIED' },
+    update: { kind: 'UPDATE', state: 'IDENTIFIED', message: 'Waiting for the green light from Centric', author: { name: 'HLTsamen' } },
+  });
+  await post(tokens.hltsamen, `mutation($input: ResolveIncidentInput!) { resolveIncident(input: $input) { incident { id } } }`,
+    { input: { incidentId: hlt, message: 'Servers back on, everything works' } });
+  expect(await follower.nextData('incidentUpdated')).toMatchObject({ state: 'RESOLVED', update: { message: 'Servers back on, everything works' } });
+
+  // The incident's history after a cursor: the resolution, once.
+  const late = new LiveSubscription(client(tokens.hillegom), INCIDENT, { id: hlt, since: update.cursor });
+  expect(await late.nextData('incidentUpdated')).toMatchObject({ state: 'RESOLVED' });
+  await settled();
+  expect(late.unread).toBe(0);
+});
+
+test('an idempotent replay and a late report (history, not news) emit nothing', async () => {
+  const count = async () => (await db.dataSource.query(`SELECT count(*)::int AS count FROM change_event`))[0].count as number;
+  const resident = new LiveSubscription(client(), BY_MUNICIPALITY, { cbs: 'GM1525' });
+  await listening(1);
+  // Given explicitly, so that the retry is the same report to the millisecond.
+  const input = { idempotencyKey: 'centric-switch-off-42', observedAt: new Date().toISOString() };
+
+  const before = await count();
+  const first = await report(tokens.centric, centricGateway, 'MAJOR_OUTAGE', 'PRECAUTIONARY_SHUTDOWN', input);
+  expect(first.data.reportStatus.replayed).toBe(false);
+  // The gateway, the application and the counter changed: three events, one of them for Teylingen.
+  expect(await count()).toBe(before + 3);
+  expect((await resident.nextData('statusChanged')).status).toBe('MAJOR_OUTAGE');
+
+  const retry = await report(tokens.centric, centricGateway, 'MAJOR_OUTAGE', 'PRECAUTIONARY_SHUTDOWN', input);
+  expect(retry.data.reportStatus.replayed).toBe(true);
+  const late = await report(tokens.centric, centricGateway, 'OPERATIONAL', null, { observedAt: new Date(Date.now() - 3_600_000).toISOString() });
+  expect(late.data.reportStatus.current).toBe(false);
+  expect(await count()).toBe(before + 3);
+
+  // The next thing the resident hears is the real change that follows, not an echo.
+  await report(tokens.centric, centricGateway, 'OPERATIONAL');
+  expect(await resident.nextData('statusChanged')).toMatchObject({ previousStatus: 'MAJOR_OUTAGE', status: 'OPERATIONAL' });
+  await settled();
+  expect(resident.unread).toBe(0);
+});
+
+/** N public subscribers of Lisse on the reading instance; `changes` reports, each awaited until all have it. */
+async function deliveryRun(subscribers: number, changes: number) {
+  const subscriptions = Array.from({ length: subscribers }, () => new LiveSubscription(client(), BY_MUNICIPALITY, { cbs: 'GM0553' }));
+  await listening(subscribers);
+  const afterResponse: number[] = [];
+  const afterSending: number[] = [];
+  const queries: number[] = [];
+  for (let i = 0; i < changes; i++) {
+    const status = i % 2 === 0 ? 'MAJOR_OUTAGE' : 'OPERATIONAL';
+    const counted = (ON_SERVER ? readerQueries : db.queries).count;
+    const { sentAt, ackAt } = await report(tokens.centric, centricGateway, status, status === 'OPERATIONAL' ? null : 'FAILURE');
+    const received = await Promise.all(subscriptions.map((s) => s.nextData('statusChanged', 5000)));
+    for (const change of received) {
+      expect(change.status).toBe(status);
+      afterResponse.push(change.at - ackAt);
+      afterSending.push(change.at - sentAt);
+    }
+    await settled();
+    queries.push((ON_SERVER ? readerQueries : db.queries).count - counted);
+  }
+  await Promise.all(clients.splice(0).map((opened) => opened.dispose()));
+  await waitUntil(() => reader.events.listenerCount === 0, 3000, 'subscriptions to end');
+  const sorted = (values: number[]) => values.sort((a, b) => a - b);
+  return { afterResponse: sorted(afterResponse), afterSending: sorted(afterSending), queries };
+}
+
+test('measured: delivery cost does not grow with subscribers; latency and throughput to 200 subscribers', async () => {
+  const one = await deliveryRun(1, 4);
+  const many = await deliveryRun(200, 4);
+  // The same statements per change for 1 and for 200 subscribers of one municipality.
+  expect(many.queries).toEqual(one.queries);
+
+  // Throughput: a burst of reports, then wait until every subscriber has every change.
+  const subscribers = 200;
+  const burst = 20;
+  const subscriptions = Array.from({ length: subscribers }, () => new LiveSubscription(client(), BY_MUNICIPALITY, { cbs: 'GM0553' }));
+  await listening(subscribers);
+  const fetchesBefore = reader.events.stats.fetches;
+  const wakesBefore = reader.events.stats.wakes;
+  const start = performance.now();
+  for (let i = 0; i < burst; i++) {
+    const status = i % 2 === 0 ? 'MAJOR_OUTAGE' : 'OPERATIONAL';
+    await report(tokens.centric, centricGateway, status, status === 'OPERATIONAL' ? null : 'FAILURE');
+  }
+  await waitUntil(() => subscriptions.every((s) => s.results.length === burst), 20_000, 'every subscriber to have every change');
+  const last = Math.max(...subscriptions.map((s) => s.results[burst - 1].at));
+  const seconds = (last - start) / 1000;
+  const percentiles = (values: number[]) => [0.5, 0.95, 1]
+    .map((p) => values[Math.min(values.length - 1, Math.floor(p * values.length))].toFixed(1)).join(' / ');
+  process.stdout.write(
+    `subscriptions (${ON_SERVER ? 'PostgreSQL, two instances' : 'embedded, one instance'}): ` +
+    `latency to 200 subscribers x 4 changes, p50 / p95 / max: ${percentiles(many.afterSending)} ms from sending the mutation, ` +
+    `${percentiles(many.afterResponse)} ms from its response (negative: delivered before the response arrived); ` +
+    `SQL statements per change on the ${ON_SERVER ? 'subscribers\' instance' : 'instance (writes included)'}: ${one.queries.join('/')} for 1 subscriber, ${many.queries.join('/')} for 200; ` +
+    `burst of ${burst} reports: ${Math.round((subscribers * burst) / seconds)} deliveries/s (${subscribers * burst} in ${seconds.toFixed(2)} s), ` +
+    `${reader.events.stats.fetches - fetchesBefore} fetches for ${reader.events.stats.wakes - wakesBefore} notifications\n`,
+  );
+  for (const subscription of subscriptions) {
+    const seqs = subscription.results.map((r) => r.data.statusChanged.cursor);
+    expect(new Set(seqs).size).toBe(burst);
+  }
+}, 60_000);
