@@ -12,10 +12,11 @@ import { createStatusLoaders } from './modules/status/status.loaders';
 
 /** Fresh for every request, so nothing cached in a loader outlives the request that loaded it. */
 export function createLoaders(db: EntityManager) {
+  const components = createComponentLoaders(db);
   return {
     ...createOrganisationLoaders(db),
-    ...createComponentLoaders(db),
-    ...createStatusLoaders(db),
+    ...components,
+    ...createStatusLoaders(db, (component) => components.componentById.prime(component.id, component)),
     ...createIncidentLoaders(db),
     ...createAdvisoryLoaders(db),
   };

@@ -37,6 +37,14 @@ async function buildMunicipality(cbsCode: string, services: number) {
   return municipality;
 }
 
+/**
+ * DataLoader batches by event-loop tick. On a server with a pool, two branches of one query (an
+ * operator's name here, a reporter's name there) sometimes finish in the same tick and share a
+ * batch, sometimes not: the count may differ by one or two between runs, never by the number of
+ * rows. An N+1 on these lists would add 27 or more statements.
+ */
+const TICK_VARIANCE = 2;
+
 async function statementsFor(query: string, variables: Record<string, unknown>, viewer?: Viewer) {
   db.queries.reset();
   const result = await api.query(query, variables, viewer);
@@ -73,8 +81,8 @@ test('the municipal dashboard sends as many statements for 50 services as for 5'
   expect(large.data.municipality.services).toHaveLength(50);
   expect(large.data.municipality.services.filter((s: { status: string }) => s.status === 'MAJOR_OUTAGE')).toHaveLength(25);
   expect(large.count).toBe(small.count);
-  // municipality, services, graph, reports, root-cause components, root-cause reports, operators, deliveries, municipalities
-  expect(large.count).toBeLessThanOrEqual(9);
+  // municipality, services, graph (components, edges and reports in one), root-cause reports, operators, deliveries
+  expect(large.count).toBeLessThanOrEqual(6);
   process.stdout.write(`dashboard query: ${large.count} SQL statements for 5 and for 50 services\n`);
 });
 
@@ -97,7 +105,7 @@ test('a component list with nested status, dependencies and incidents does not g
   const few = await statementsFor(query, { first: 3 });
   const many = await statementsFor(query, { first: 30 });
   expect(many.data.components.edges).toHaveLength(30);
-  expect(many.count).toBe(few.count);
+  expect(Math.abs(many.count - few.count)).toBeLessThanOrEqual(TICK_VARIANCE);
 });
 
 test('organisations with their components’ effective status are batched', async () => {
@@ -121,5 +129,5 @@ test('organisations with their components’ effective status are batched', asyn
   const many = await statementsFor(query, { first: 10 });
   expect(many.data.organisations.edges).toHaveLength(10);
   expect(many.data.organisations.edges.every((e: { node: { components: { totalCount: number } } }) => e.node.components.totalCount === 4)).toBe(true);
-  expect(many.count).toBe(few.count);
+  expect(Math.abs(many.count - few.count)).toBeLessThanOrEqual(TICK_VARIANCE);
 });

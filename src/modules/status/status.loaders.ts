@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { byKey } from '../common/batch';
 import { childPageLoader } from '../common/page-loader';
 import { StatusTimeline } from './status.engine';
+import type { Component } from '../component/component.entity';
 import { EffectiveStatusModel } from './status.models';
 import { StatusReport } from './status-report.entity';
 import { statusRepository } from './status.repository';
@@ -20,7 +21,8 @@ function perMoment<T>(make: (asOf: Date) => T): (asOf: Date) => T {
   };
 }
 
-export function createStatusLoaders(db: EntityManager) {
+/** `primeComponent` hands the component rows a graph query read to the component loader. */
+export function createStatusLoaders(db: EntityManager, primeComponent: (component: Component) => void) {
   return {
     statusReportById: new DataLoader<string, StatusReport | null>(async (ids) =>
       byKey(ids, await statusRepository.reportsByIds(db, ids), (row) => row.id)),
@@ -37,7 +39,8 @@ export function createStatusLoaders(db: EntityManager) {
      * and one report query for all of them, then the status engine in memory.
      */
     effectiveStatusAt: perMoment((asOf) => new DataLoader<string, EffectiveStatusModel>(async (ids) => {
-      const graph = await statusRepository.graphBelow(db, ids, asOf);
+      const { graph, components } = await statusRepository.graphBelowWithComponents(db, ids, asOf);
+      for (const component of components) primeComponent(component);
       const timeline = new StatusTimeline(graph);
       const picture = timeline.at(asOf);
       return ids.map((id) => ({ effective: picture.effective(id), timeline, asOf }));

@@ -2,6 +2,7 @@ import { EntityManager, In } from 'typeorm';
 import { pagesFromRows } from '../common/page-loader';
 import { ComponentFact, DependencyGraph, EdgeFact, ReportFact } from './status.engine';
 import { StatusReport } from './status-report.entity';
+import { Component } from '../component/component.entity';
 
 interface GraphRow {
   id: string;
@@ -41,44 +42,74 @@ function toGraph(componentRows: GraphRow[], reportRows: ReportRow[]): Dependency
   return new DependencyGraph(components.values(), edges);
 }
 
+interface ComponentRow {
+  id: string; kind: Component['kind']; operator_id: string; name: string; description: string | null;
+  product_vendor: string | null; product: string | null; version: string | null; internet_facing: boolean | null;
+  audience: Component['audience']; heartbeat_seconds: number | null; revision: number; created_at: Date; updated_at: Date;
+}
+
+/** A Component entity from a raw row (the same class TypeORM's own finds return). */
+function componentFromRow(db: EntityManager, row: ComponentRow): Component {
+  return db.create(Component, {
+    id: row.id, kind: row.kind, operatorId: row.operator_id, name: row.name, description: row.description,
+    productVendor: row.product_vendor, product: row.product, version: row.version, internetFacing: row.internet_facing,
+    audience: row.audience, heartbeatSeconds: row.heartbeat_seconds, revision: row.revision, createdAt: row.created_at, updatedAt: row.updated_at,
+  });
+}
+
 export const statusRepository = {
   /**
    * Everything the status engine needs to judge `rootIds` at `asOf`: every component they reach
    * through dependencies in force then, those edges, and the reports observed up to `asOf` (all of
    * them for `since` and uptime, or only the newest per component for a picture of one moment).
-   * Two statements, whatever the number of roots.
+   * One statement, whatever the number of roots; it also returns the component rows, so the
+   * root-cause components a dashboard shows need no query of their own.
    */
+  async graphBelowWithComponents(
+    db: EntityManager,
+    rootIds: readonly string[],
+    asOf: Date,
+    reports: 'history' | 'latest' = 'history',
+  ): Promise<{ graph: DependencyGraph; components: Component[] }> {
+    const reportsOfComponent = reports === 'history'
+      ? `SELECT json_agg(json_build_array(r.id, r.status, r.cause, r.observed_at, r.seq) ORDER BY r.observed_at, r.seq)
+           FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $2`
+      : `SELECT json_agg(json_build_array(r.id, r.status, r.cause, r.observed_at, r.seq))
+           FROM (SELECT * FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $2
+                  ORDER BY r.observed_at DESC, r.seq DESC LIMIT 1) r`;
+    const rows: (ComponentRow & { edges: GraphRow['edges']; reports: [string, ReportFact['status'], ReportFact['cause'], string, number][] })[] = await db.query(
+      `WITH RECURSIVE closure(id) AS (
+         SELECT unnest($1::uuid[])
+         UNION
+         SELECT d.depends_on_id FROM dependency d JOIN closure c ON d.component_id = c.id WHERE ${edgeInForce('$2')}
+       )
+       SELECT c.*,
+              COALESCE((SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group))
+                          FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')}), '[]') AS edges,
+              COALESCE((${reportsOfComponent}), '[]') AS reports
+         FROM closure JOIN component c ON c.id = closure.id`,
+      [rootIds, asOf],
+    );
+    const facts: ComponentFact[] = [];
+    const edges: EdgeFact[] = [];
+    for (const row of rows) {
+      facts.push({
+        id: row.id,
+        heartbeatSeconds: row.heartbeat_seconds,
+        reports: row.reports.map(([id, status, cause, observedAt, seq]) => ({ id, componentId: row.id, status, cause, observedAt: new Date(observedAt), seq: Number(seq) })),
+      });
+      for (const [dependsOnId, kind, redundancyGroup] of row.edges) edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup });
+    }
+    return { graph: new DependencyGraph(facts, edges), components: rows.map((row) => componentFromRow(db, row)) };
+  },
+
   async graphBelow(
     db: EntityManager,
     rootIds: readonly string[],
     asOf: Date,
     reports: 'history' | 'latest' = 'history',
   ): Promise<DependencyGraph> {
-    const componentRows: GraphRow[] = await db.query(
-      `WITH RECURSIVE closure(id) AS (
-         SELECT unnest($1::uuid[])
-         UNION
-         SELECT d.depends_on_id FROM dependency d JOIN closure c ON d.component_id = c.id WHERE ${edgeInForce('$2')}
-       )
-       SELECT c.id, c.heartbeat_seconds,
-              COALESCE((SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group))
-                          FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')}), '[]') AS edges
-         FROM closure JOIN component c ON c.id = closure.id`,
-      [rootIds, asOf],
-    );
-    const reportRows: ReportRow[] = await db.query(
-      reports === 'history'
-        ? `SELECT id, component_id, status, cause, observed_at, seq
-             FROM status_report
-            WHERE component_id = ANY($1::uuid[]) AND observed_at <= $2
-            ORDER BY component_id, observed_at, seq`
-        : `SELECT DISTINCT ON (component_id) id, component_id, status, cause, observed_at, seq
-             FROM status_report
-            WHERE component_id = ANY($1::uuid[]) AND observed_at <= $2
-            ORDER BY component_id, observed_at DESC, seq DESC`,
-      [componentRows.map((row) => row.id), asOf],
-    );
-    return toGraph(componentRows, reportRows);
+    return (await statusRepository.graphBelowWithComponents(db, rootIds, asOf, reports)).graph;
   },
 
   /**
