@@ -1,13 +1,14 @@
 import { AppError } from '../../errors';
 import type { ChangeEvent, EventBatch } from './change-event';
-import type { EventBus } from './event-bus';
+import type { BatchListener } from './event-bus';
 
 /** A subscriber this far behind (a stalled socket) is cut off; it may resume with its cursor. */
 export const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
 
 export interface EventStreamOptions<T> {
-  bus: EventBus;
+  /** The instance's EventBus, or anything else that hands out batches in `seq` order. */
+  bus: { listen(listener: BatchListener): () => void };
   /** Replay the stored events after this `seq` before the live ones; null for live events only. */
   since: number | null;
   /** The subscription's filter, in memory, for live and replayed events alike. */
