@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import autocannon from 'autocannon';
 import { NORMALISERS, NormaliserName } from './normalisers';
 import type { Json } from './validate';
@@ -16,7 +17,10 @@ export interface LoadConfig {
   durationSeconds: number;
   /** Stop after this many requests instead of after `durationSeconds` (for contenders taking seconds per request). */
   amount?: number;
-  /** Requests per second over all connections; absent for a saturation run. */
+  /**
+   * Requests per second for a fixed-rate run (open loop: each request leaves at its scheduled moment,
+   * whatever is still outstanding, and its latency counts from that moment); absent for a saturation run.
+   */
   overallRate?: number;
   timeoutSeconds: number;
   /** Request bodies, sent round-robin. */
@@ -38,11 +42,97 @@ export interface LoadResult {
   problems: string[];
 }
 
-export async function runOne(config: LoadConfig): Promise<LoadResult> {
+function checker(config: LoadConfig): { check: (status: number, body: string, index: number) => void; wrong: () => number; problems: string[] } {
   const normalise = NORMALISERS[config.normaliser].actual;
-  let next = 0;
   let wrongAnswers = 0;
   const problems: string[] = [];
+  return {
+    problems,
+    wrong: () => wrongAnswers,
+    check(status, body, index) {
+      let ok = status === 200;
+      if (ok) {
+        try {
+          ok = JSON.stringify(normalise(JSON.parse(body) as Json)) === config.expected[index];
+        } catch {
+          ok = false;
+        }
+      }
+      if (!ok) {
+        wrongAnswers++;
+        if (problems.length < 3) problems.push(`HTTP ${status}: ${body.slice(0, 300)}`);
+      }
+    },
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * Fixed rate, open loop. autocannon's own rate limit works in whole requests per second per connection,
+ * which national-scale W2 and W3 (well under one per second) cannot use; this sends request i at
+ * start + i / rate on a keep-alive agent and measures from that moment, so queueing counts in full.
+ */
+async function runFixedRate(config: LoadConfig): Promise<LoadResult> {
+  const rate = config.overallRate!;
+  const total = Math.max(2, Math.round(config.durationSeconds * rate));
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const url = new URL(config.url);
+  const check = checker(config);
+  const latencies: number[] = [];
+  let errors = 0;
+  let timeouts = 0;
+  const start = performance.now() + 50;
+  const one = (i: number) => new Promise<void>((resolve) => {
+    const scheduled = start + (i * 1000) / rate;
+    setTimeout(() => {
+      const index = i % config.bodies.length;
+      const request = http.request({
+        agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
+        headers: { ...config.headers, 'content-type': 'application/json' }, timeout: config.timeoutSeconds * 1000,
+      }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          latencies.push(performance.now() - scheduled);
+          check.check(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), index);
+          resolve();
+        });
+      });
+      request.on('timeout', () => {
+        timeouts++;
+        request.destroy();
+      });
+      request.on('error', () => {
+        errors++;
+        resolve();
+      });
+      request.end(config.bodies[index]);
+    }, Math.max(0, scheduled - performance.now()));
+  });
+  await Promise.all(Array.from({ length: total }, (_, i) => one(i)));
+  agent.destroy();
+  const sorted = latencies.sort((a, b) => a - b);
+  const elapsedSeconds = (performance.now() - start) / 1000;
+  return {
+    requests: latencies.length,
+    throughput: latencies.length / elapsedSeconds,
+    latencyMs: {
+      p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99),
+      mean: sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length), max: sorted[sorted.length - 1] ?? NaN,
+    },
+    non2xx: 0, errors, timeouts, wrongAnswers: check.wrong(), problems: check.problems,
+  };
+}
+
+/** Saturation: autocannon, closed loop, a fixed number of requests over `connections`. */
+export async function runOne(config: LoadConfig): Promise<LoadResult> {
+  if (config.overallRate) return runFixedRate(config);
+  const check = checker(config);
+  let next = 0;
   let firstSent: number | null = null;
   let lastAnswered = 0;
   const result = await autocannon({
@@ -52,7 +142,6 @@ export async function runOne(config: LoadConfig): Promise<LoadResult> {
     timeout: config.timeoutSeconds,
     // autocannon ends a run at its next sample tick; 100 ms instead of 1 s keeps short runs short.
     sampleInt: 100,
-    ...(config.overallRate ? { overallRate: config.overallRate } : {}),
     ...(config.amount ? { amount: config.amount } : {}),
     requests: [{
       method: 'POST',
@@ -65,25 +154,13 @@ export async function runOne(config: LoadConfig): Promise<LoadResult> {
       },
       onResponse: (status, body, context) => {
         lastAnswered = performance.now();
-        const index = (context as { index?: number }).index ?? 0;
-        let ok = status === 200;
-        if (ok) {
-          try {
-            ok = JSON.stringify(normalise(JSON.parse(body) as Json)) === config.expected[index];
-          } catch {
-            ok = false;
-          }
-        }
-        if (!ok) {
-          wrongAnswers++;
-          if (problems.length < 3) problems.push(`HTTP ${status}: ${body.slice(0, 300)}`);
-        }
+        check.check(status, body, (context as { index?: number }).index ?? 0);
       },
     }],
   });
   // From the first request sent to the last answer: autocannon's own `duration` is whole seconds.
   const elapsedSeconds = Math.max(0.001, (lastAnswered - (firstSent ?? lastAnswered)) / 1000);
-  const out: LoadResult = {
+  return {
     requests: result.requests.total,
     throughput: result.requests.total / elapsedSeconds,
     latencyMs: {
@@ -92,10 +169,9 @@ export async function runOne(config: LoadConfig): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    wrongAnswers,
-    problems,
+    wrongAnswers: check.wrong(),
+    problems: check.problems,
   };
-  return out;
 }
 
 interface Job { id: number; configFile: string }

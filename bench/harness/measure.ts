@@ -119,16 +119,14 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   const configFor = (c: ContenderOutcome, rate?: number): LoadConfig => {
     const participant = participants.find((p) => p.name === c.name)!;
     const singleMs = Math.max(1, c.singleRequestMs ?? 100);
-    const connections = rate ? Math.min(8, Math.max(2, Math.ceil(rate))) : singleMs > 500 ? 2 : 4;
+    const connections = singleMs > 500 ? 2 : 4;
     return {
       url: servers.get(c.name)!.url,
       headers: s.headers,
       connections,
       durationSeconds: s.seconds,
       // A fixed-rate run lasts `seconds`, but sends at least two requests however low the rate.
-      ...(rate
-        ? { overallRate: rate, amount: Math.max(connections, Math.ceil(s.seconds * rate)) }
-        : { amount: Math.max(s.minimumRequests, connections, Math.ceil((s.seconds * 1000) / singleMs)) }),
+      ...(rate ? { overallRate: rate } : { amount: Math.max(s.minimumRequests, connections, Math.ceil((s.seconds * 1000) / singleMs)) }),
       timeoutSeconds: Math.max(30, Math.ceil((singleMs * 20) / 1000)),
       bodies: participant.bodies,
       expected: expectedFor.get(c.name)!,
@@ -161,7 +159,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   const latencyPair = outcome.contenders.filter((c) => c.name === 'ketenbeeld' || c.name === 'floor');
   const slowestPeak = Math.min(...latencyPair.map((c) => c.peakThroughput ?? Infinity));
   if (Number.isFinite(slowestPeak) && slowestPeak > 0) {
-    const rate = Math.max(0.5, Math.round(slowestPeak * 5) / 10);
+    const rate = Math.round(slowestPeak * 50) / 100 || slowestPeak / 2;
     for (let round = 0; round < s.rounds; round++) {
       const order = round % 2 === 0 ? latencyPair : [...latencyPair].reverse();
       for (const c of order) {
@@ -176,7 +174,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
       c.p50 = median(c.fixedRate.map((r) => r.latencyMs.p50));
       c.p99 = median(c.fixedRate.map((r) => r.latencyMs.p99));
     }
-    s.log(`${workload.id} latency at ${rate}/s: ${latencyPair.map((c) => `${c.name} p50 ${c.p50} ms p99 ${c.p99} ms`).join(', ')}`);
+    s.log(`${workload.id} latency at ${rate}/s: ${latencyPair.map((c) => `${c.name} p50 ${c.p50?.toFixed(0)} ms p99 ${c.p99?.toFixed(0)} ms`).join(', ')}`);
   }
 
   const ketenbeeld = outcome.contenders.find((c) => c.name === 'ketenbeeld');
