@@ -343,6 +343,8 @@ async function deliveryRun(subscribers: number, changes: number) {
   await listening(subscribers);
   const afterResponse: number[] = [];
   const afterSending: number[] = [];
+  /** Per change: from the first subscriber's delivery to the last one's. */
+  const spread: number[] = [];
   const queries: number[] = [];
   for (let i = 0; i < changes; i++) {
     const status = i % 2 === 0 ? 'MAJOR_OUTAGE' : 'OPERATIONAL';
@@ -354,13 +356,14 @@ async function deliveryRun(subscribers: number, changes: number) {
       afterResponse.push(change.at - ackAt);
       afterSending.push(change.at - sentAt);
     }
+    spread.push(Math.max(...received.map((c) => c.at)) - Math.min(...received.map((c) => c.at)));
     await settled();
     queries.push((ON_SERVER ? readerQueries : db.queries).count - counted);
   }
   await Promise.all(clients.splice(0).map((opened) => opened.dispose()));
   await waitUntil(() => reader.events.listenerCount === 0, 3000, 'subscriptions to end');
   const sorted = (values: number[]) => values.sort((a, b) => a - b);
-  return { afterResponse: sorted(afterResponse), afterSending: sorted(afterSending), queries };
+  return { afterResponse: sorted(afterResponse), afterSending: sorted(afterSending), spread: sorted(spread), queries };
 }
 
 test('measured: delivery cost does not grow with subscribers; latency and throughput to 200 subscribers', async () => {
@@ -388,8 +391,9 @@ test('measured: delivery cost does not grow with subscribers; latency and throug
     .map((p) => values[Math.min(values.length - 1, Math.floor(p * values.length))].toFixed(1)).join(' / ');
   process.stdout.write(
     `subscriptions (${ON_SERVER ? 'PostgreSQL, two instances' : 'embedded, one instance'}): ` +
-    `latency to 200 subscribers x 4 changes, p50 / p95 / max: ${percentiles(many.afterSending)} ms from sending the mutation, ` +
+    `latency to 200 subscribers x 4 changes, p50 / p95 / max: ${percentiles(many.afterSending)} ms from sending the mutation (1 subscriber: ${percentiles(one.afterSending)}), ` +
     `${percentiles(many.afterResponse)} ms from its response (negative: delivered before the response arrived); ` +
+    `one change to all 200, first to last delivery: ${percentiles(many.spread)} ms; ` +
     `SQL statements per change on the ${ON_SERVER ? 'subscribers\' instance' : 'instance (writes included)'}: ${one.queries.join('/')} for 1 subscriber, ${many.queries.join('/')} for 200; ` +
     `burst of ${burst} reports: ${Math.round((subscribers * burst) / seconds)} deliveries/s (${subscribers * burst} in ${seconds.toFixed(2)} s), ` +
     `${reader.events.stats.fetches - fetchesBefore} fetches for ${reader.events.stats.wakes - wakesBefore} notifications\n`,
