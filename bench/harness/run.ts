@@ -152,9 +152,18 @@ async function main(): Promise<void> {
   const notRunnable: Record<string, string> = {};
   if (buildProblem) notRunnable.ketenbeeld = buildProblem;
 
+  // Interrupted (Ctrl-C, a timeout): stop what this run started, nothing else.
+  const servers = new Map<ContenderName, RunningServer>();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the servers and the load generator`);
+      stopLoadGenerator();
+      void Promise.all([...servers.values()].map((server) => server.stop())).then(() => process.exit(130));
+    });
+  }
+
   const profileDir = path.join(RAW_DIR, 'cpu-profiles');
   if (options.cpuProfile) fs.mkdirSync(profileDir, { recursive: true });
-  const servers = new Map<ContenderName, RunningServer>();
   for (const name of ['ketenbeeld', 'floor', 'postgraphile', 'naive'] as ContenderName[]) {
     if (notRunnable[name]) continue;
     try {
