@@ -76,6 +76,14 @@ export async function ensureDataset(scale: number, seed: number, options: { fres
   return { name, url, counts, reused: false, seconds: { generate, load } };
 }
 
+/**
+ * A run that wrote (W4, W5) leaves reports the generator did not make: change the fingerprint so the
+ * next run rebuilds the dataset instead of measuring on top of them.
+ */
+export async function markWritten(name: string, scale: number, seed: number): Promise<void> {
+  await withAdmin((admin) => admin.query(`COMMENT ON DATABASE ${name} IS '${fingerprint(scale, seed)}, written to by a benchmark'`));
+}
+
 async function createDatabase(name: string): Promise<void> {
   if (!/^bench_[a-z0-9_]+$/.test(name)) throw new Error(`refusing to touch database ${name}: benchmarks use bench_* only`);
   await withAdmin(async (admin) => {

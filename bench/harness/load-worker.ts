@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
+import { FanoutConfig, runFanout } from './fanout';
 import { NORMALISERS, NormaliserName } from './normalisers';
 import type { Json } from './validate';
 
@@ -25,6 +26,8 @@ export interface LoadConfig {
   timeoutSeconds: number;
   /** Request bodies, sent round-robin. */
   bodies: string[];
+  /** When set, every occurrence in a body is replaced by a value unique to the request (idempotency keys). */
+  uniqueToken?: string;
   /** Per body: JSON.stringify of the normalised expected answer. */
   expected: string[];
   normaliser: NormaliserName;
@@ -64,6 +67,14 @@ function checker(config: LoadConfig): { check: (status: number, body: string, in
       }
     },
   };
+}
+
+let unique = 0;
+const runStamp = `${process.pid}-${Date.now()}`;
+
+function bodyFor(config: LoadConfig, index: number): string {
+  const body = config.bodies[index];
+  return config.uniqueToken ? body.split(config.uniqueToken).join(`${runStamp}-${unique++}`) : body;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -110,7 +121,7 @@ async function runFixedRate(config: LoadConfig): Promise<LoadResult> {
         errors++;
         resolve();
       });
-      request.end(config.bodies[index]);
+      request.end(bodyFor(config, index));
     }, Math.max(0, scheduled - performance.now()));
   });
   await Promise.all(Array.from({ length: total }, (_, i) => one(i)));
@@ -150,7 +161,7 @@ export async function runOne(config: LoadConfig): Promise<LoadResult> {
         firstSent ??= performance.now();
         const index = next++ % config.bodies.length;
         (context as { index?: number }).index = index;
-        return { ...request, body: config.bodies[index] };
+        return { ...request, body: bodyFor(config, index) };
       },
       onResponse: (status, body, context) => {
         lastAnswered = performance.now();
@@ -177,8 +188,9 @@ export async function runOne(config: LoadConfig): Promise<LoadResult> {
 interface Job { id: number; configFile: string }
 
 process.on('message', (job: Job) => {
-  const config = JSON.parse(fs.readFileSync(job.configFile, 'utf8')) as LoadConfig;
-  runOne(config).then(
+  const config = JSON.parse(fs.readFileSync(job.configFile, 'utf8')) as LoadConfig | FanoutConfig;
+  const work: Promise<unknown> = 'kind' in config && config.kind === 'fanout' ? runFanout(config) : runOne(config as LoadConfig);
+  work.then(
     (result) => process.send!({ id: job.id, result }),
     (error: unknown) => process.send!({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
   );

@@ -1,11 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FanoutConfig, FanoutResult } from './fanout';
 import type { LoadConfig, LoadResult } from './load-worker';
 import { RAW_DIR, REPO, systemNode } from './paths';
 
 
-interface Pending { resolve: (result: LoadResult) => void; reject: (error: Error) => void; file: string }
+interface Pending { resolve: (result: never) => void; reject: (error: Error) => void; file: string }
 
 /** The one load-generator process of a run, pinned to its core; started on first use. */
 class LoadGenerator {
@@ -18,7 +19,7 @@ class LoadGenerator {
   private start(): ChildProcess {
     const worker = path.join(REPO, 'bench/dist/bench/harness/load-worker.js');
     const child = spawn('taskset', ['-c', String(this.core), systemNode(), worker], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.on('message', (message: { id: number; result?: LoadResult; error?: string }) => {
+    child.on('message', (message: { id: number; result?: never; error?: string }) => {
       const job = this.pending.get(message.id);
       if (!job) return;
       this.pending.delete(message.id);
@@ -34,14 +35,14 @@ class LoadGenerator {
     return child;
   }
 
-  run(config: LoadConfig): Promise<LoadResult> {
+  run<R>(config: LoadConfig | FanoutConfig): Promise<R> {
     this.child ??= this.start();
     fs.mkdirSync(RAW_DIR, { recursive: true });
     const id = this.nextId++;
     const file = path.join(RAW_DIR, `load-${process.pid}-${id}.json`);
     fs.writeFileSync(file, JSON.stringify(config));
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, file });
+    return new Promise<R>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (result: never) => void, reject, file });
       this.child!.send({ id, configFile: file });
     });
   }
@@ -56,7 +57,13 @@ let generator: LoadGenerator | null = null;
 /** Runs one load on the load-generator core and returns its result. */
 export function runLoad(config: LoadConfig, core: number): Promise<LoadResult> {
   generator ??= new LoadGenerator(core);
-  return generator.run(config);
+  return generator.run<LoadResult>(config);
+}
+
+/** W5 on the load-generator core. */
+export function runFanoutLoad(config: FanoutConfig, core: number): Promise<FanoutResult> {
+  generator ??= new LoadGenerator(core);
+  return generator.run<FanoutResult>(config);
 }
 
 export function stopLoadGenerator(): void {

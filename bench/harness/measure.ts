@@ -60,11 +60,16 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     error: null, contenders: [], ratios: {},
   };
   const floor = servers.get('floor');
-  if (!floor) return { ...outcome, error: 'the floor is not running, so no answer can be checked' };
+  if (!floor && workload.floorBodies.length > 0) return { ...outcome, error: 'the floor is not running, so no answer can be checked' };
+  // Requests that must differ from each other (idempotency keys) get a fresh value each time.
+  let unique = 0;
+  const materialise = (body: string) =>
+    workload.uniqueToken ? body.split(workload.uniqueToken).join(`harness-${process.pid}-${Date.now()}-${unique++}`) : body;
 
   // The floor's answers are the expected ones.
   const floorAnswers: Json[] = [];
   for (const body of workload.floorBodies) {
+    if (!floor) break;
     const answer = await post(floor.url, body, s.headers);
     const errors = (answer.json as { errors?: unknown[] }).errors;
     if (answer.status !== 200 || (errors && errors.length > 0)) return { ...outcome, error: `the floor failed: ${JSON.stringify(answer.json).slice(0, 300)}` };
@@ -76,7 +81,9 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   for (const participant of participants) {
     const server = servers.get(participant.name)!;
     const normaliser = NORMALISERS[participant.normaliser];
-    const expected = floorAnswers.map((answer) => JSON.stringify(normaliser.expected(answer)));
+    const expected = workload.floorBodies.length > 0
+      ? floorAnswers.map((answer) => JSON.stringify(normaliser.expected(answer)))
+      : participant.bodies.map(() => JSON.stringify(normaliser.expected(null)));
     const result: ContenderOutcome = {
       name: participant.name, validation: { checked: 0, wrong: 0, problems: [] }, singleRequestMs: null, statementsPerRequest: null, statements: [],
       saturation: [], fixedRate: [], fixedRatePerSecond: null, peakThroughput: null, p50: null, p99: null,
@@ -85,7 +92,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     const started = Date.now();
     const times: number[] = [];
     for (let i = 0; i < participant.bodies.length && (i === 0 || Date.now() - started < s.validationSeconds * 1000); i++) {
-      const answer = await post(server.url, participant.bodies[i], s.headers);
+      const answer = await post(server.url, materialise(participant.bodies[i]), s.headers);
       times.push(answer.ms);
       result.validation.checked++;
       const errors = (answer.json as { errors?: unknown[] } | null)?.errors;
@@ -103,7 +110,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     if (s.statementStatistics) {
       const count = Math.min(participant.bodies.length, (result.singleRequestMs ?? 0) > 1000 ? 2 : 5);
       await resetStatementStatistics();
-      for (let i = 0; i < count; i++) await post(server.url, participant.bodies[i], s.headers);
+      for (let i = 0; i < count; i++) await post(server.url, materialise(participant.bodies[i]), s.headers);
       result.statementsPerRequest = (await statementCount(s.database)) / count;
       if (participant.name === 'ketenbeeld') {
         result.statements = (await statementList(s.database, 12)).map((x) => ({ perRequest: x.calls / count, query: x.query }));
@@ -129,6 +136,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
       ...(rate ? { overallRate: rate } : { amount: Math.max(s.minimumRequests, connections, Math.ceil((s.seconds * 1000) / singleMs)) }),
       timeoutSeconds: Math.max(30, Math.ceil((singleMs * 20) / 1000)),
       bodies: participant.bodies,
+      ...(workload.uniqueToken ? { uniqueToken: workload.uniqueToken } : {}),
       expected: expectedFor.get(c.name)!,
       normaliser: participant.normaliser,
     };

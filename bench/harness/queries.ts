@@ -25,6 +25,14 @@ export const W3_IMPACT = `query Impact($id: ID!) {
   }
 }`;
 
+export const W4_REPORT_STATUS = `mutation Report($input: ReportStatusInput!) {
+  reportStatus(input: $input) { replayed current effectiveStatus { status } }
+}`;
+
+export const W5_STATUS_CHANGED = `subscription Changes($cbs: String!) {
+  statusChanged(municipalityCbsCode: $cbs) { cursor component { id } status previousStatus }
+}`;
+
 /**
  * PostGraphile's W1-equivalent: the raw graph a client needs to compute the dashboard itself — the
  * municipality's services, their dependencies in force four levels deep (the generated graph's full

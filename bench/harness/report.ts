@@ -1,4 +1,5 @@
 import { CONTENDER_TITLES, ContenderName } from './contenders';
+import type { FanoutResult } from './fanout';
 import type { ContenderOutcome, WorkloadOutcome } from './measure';
 import { W1_DEPTH } from './queries';
 
@@ -14,6 +15,7 @@ export interface RunReport {
   floorAssumptionViolations: number;
   notRunnable: Record<string, string>;
   workloads: WorkloadOutcome[];
+  fanout: { municipality: string; subscribers: number; flips: number; result: FanoutResult | null; error: string | null } | null;
   notAvailable: { id: string; title: string; reason: string }[];
   peakMemoryMiB: Record<string, number | null>;
 }
@@ -108,6 +110,23 @@ export function markdown(report: RunReport): string {
       lines.push('');
       lines.push('Answers that differ from the floor (first few):');
       for (const c of problems) for (const p of c.validation.problems.slice(0, 3)) lines.push(`- ${c.name}: ${p.replace(/\n/g, ' ').slice(0, 400)}`);
+    }
+  }
+  if (report.fanout) {
+    const f = report.fanout;
+    lines.push('');
+    lines.push('## W5 subscription fan-out (graphql-ws)');
+    lines.push('');
+    lines.push(`${f.subscribers} clients subscribed to \`statusChanged(municipalityCbsCode: "${f.municipality}")\`; one of its services switched MAJOR_OUTAGE ↔ OPERATIONAL ${f.flips} times with reportStatus. Delay from sending the mutation to each subscriber's receiving the change. No peer has subscriptions here.`);
+    lines.push('');
+    if (f.result) {
+      const r = f.result;
+      lines.push('| deliveries | missing | p50 ms | p99 ms | max ms | slowest subscriber per change, median ms | reportStatus alone, median ms |');
+      lines.push('|---|---|---|---|---|---|---|');
+      lines.push(`| ${r.delivered} | ${r.missing} | ${n(r.deliveryMs.p50, 0)} | ${n(r.deliveryMs.p99, 0)} | ${n(r.deliveryMs.max, 0)} | ${n(r.lastSubscriberMsMedian, 0)} | ${n(r.mutationMsMedian, 0)} |`);
+      for (const p of r.problems) lines.push(`- problem: ${p}`);
+    } else {
+      lines.push(`Not measured: ${f.error}`);
     }
   }
   for (const x of report.notAvailable) {

@@ -2,9 +2,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDataset } from '../generator/load';
+import { ensureDataset, markWritten } from '../generator/load';
 import { ContenderName, serverSpec } from './contenders';
-import { post, stopLoadGenerator } from './load';
+import { post, runFanoutLoad, stopLoadGenerator } from './load';
+import { W1_DASHBOARD } from './queries';
 import { Client } from 'pg';
 import { RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
@@ -134,6 +135,35 @@ async function probeSchema(server: RunningServer, headers: Record<string, string
   return fields;
 }
 
+/**
+ * W5: the first input municipality with an OPERATIONAL service (from the floor's W1 answer); that
+ * service is switched back and forth while `subscribers` clients listen.
+ */
+async function measureFanout(
+  ketenbeeld: RunningServer, floor: RunningServer | undefined, municipalities: string[], headers: Record<string, string>,
+  subscribers: number, flips: number, loadCore: number,
+): Promise<NonNullable<RunReport['fanout']>> {
+  const setup = { municipality: municipalities[0], subscribers, flips };
+  if (!floor) return { ...setup, result: null, error: 'the floor is not running (it picks the service to switch)' };
+  for (const municipality of municipalities) {
+    const answer = await post(floor.url, JSON.stringify({ operationName: 'Dashboard', query: W1_DASHBOARD, variables: { cbs: municipality } }));
+    const services = ((answer.json as { data?: { municipality?: { services?: { service: { id: string }; status: string }[] } } })
+      .data?.municipality?.services ?? []);
+    const quiet = services.find((s) => s.status === 'OPERATIONAL');
+    if (!quiet) continue;
+    try {
+      const result = await runFanoutLoad({
+        kind: 'fanout', httpUrl: ketenbeeld.url, wsUrl: ketenbeeld.url.replace(/^http/, 'ws'), headers, subscribers, flips,
+        municipality, serviceId: quiet.service.id, timeoutSeconds: 10,
+      }, loadCore);
+      return { ...setup, municipality, result, error: null };
+    } catch (error) {
+      return { ...setup, municipality, result: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+  return { ...setup, result: null, error: 'no municipality among the inputs has an OPERATIONAL service to switch' };
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date().toISOString();
@@ -178,25 +208,34 @@ async function main(): Promise<void> {
   const workloads: WorkloadOutcome[] = [];
   const notAvailable: RunReport['notAvailable'] = [];
   const peakMemoryMiB: Record<string, number | null> = {};
+  let fanout: RunReport['fanout'] = null;
   try {
     const ketenbeeld = servers.get('ketenbeeld');
     const headers = ketenbeeld ? await issueToken(dataset.url) : {};
     const schema = ketenbeeld ? await probeSchema(ketenbeeld, headers) : null;
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
-    for (const workload of defineWorkloads(inputs, schema?.query ?? null, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null)) {
+    const rootFields = schema ? new Set([
+      ...[...schema.query].map((f) => `Query.${f}`), ...[...schema.mutation].map((f) => `Mutation.${f}`),
+      ...[...schema.subscription].map((f) => `Subscription.${f}`),
+    ]) : null;
+    for (const workload of defineWorkloads(inputs, rootFields, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null)) {
+      if (workload.writes && workload.participants.length > 0) await markWritten(dataset.name, options.scale, options.seed);
       workloads.push(await measureWorkload(workload, servers, {
         rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 4, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
     }
-    // TODO(W4, W5): write the load once ketenbeeld has reportStatus and statusChanged; it also needs a
-    // bearer token for an operator (api.md "Access"), which the dataset does not create yet.
-    const mutationReason = !schema ? `ketenbeeld not runnable` : schema.mutation.has('reportStatus')
-      ? 'Mutation.reportStatus exists, but this harness has no load for it yet (it needs an operator token)' : 'schema has no Mutation.reportStatus';
-    notAvailable.push({ id: 'W4', title: 'reportStatus throughput', reason: mutationReason });
-    const subscriptionReason = !schema ? `ketenbeeld not runnable` : schema.subscription.has('statusChanged')
-      ? 'Subscription.statusChanged exists, but this harness has no graphql-ws fan-out load for it yet' : 'schema has no Subscription.statusChanged';
-    notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: subscriptionReason });
+    if (!ketenbeeld || !schema) {
+      notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: `ketenbeeld not runnable: ${notRunnable.ketenbeeld}` });
+    } else if (!schema.subscription.has('statusChanged')) {
+      notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: 'schema has no Subscription.statusChanged' });
+    } else {
+      const subscribers = options.quick ? 50 : 200;
+      fanout = await measureFanout(ketenbeeld, servers.get('floor'), inputs.municipalities, headers, subscribers, options.quick ? 6 : 20, loadCore);
+      await markWritten(dataset.name, options.scale, options.seed);
+      if (fanout.result) log(`W5 ${subscribers} subscribers: delivery p50 ${fanout.result.deliveryMs.p50.toFixed(0)} ms, p99 ${fanout.result.deliveryMs.p99.toFixed(0)} ms, ${fanout.result.missing} missing`);
+      else log(`W5 not measured: ${fanout.error}`);
+    }
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
     stopLoadGenerator();
@@ -211,7 +250,7 @@ async function main(): Promise<void> {
     ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
     statementStatistics: statistics ?? 'pg_stat_statements (track = top), per request, transaction control and SET not counted',
-    floorAssumptionViolations: violations, notRunnable, workloads, notAvailable, peakMemoryMiB,
+    floorAssumptionViolations: violations, notRunnable, workloads, fanout, notAvailable, peakMemoryMiB,
   };
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });

@@ -78,6 +78,11 @@ export function normaliseImpact(body: Json): Json {
   };
 }
 
+export function normaliseReport(body: Json): Json {
+  const payload = path(body, 'data', 'reportStatus');
+  return { stored: payload !== null && path(payload, 'replayed') === false };
+}
+
 /** The first few places where two normalised answers differ. */
 export function differences(expected: Json, actual: Json, where = '', found: string[] = []): string[] {
   if (found.length >= 5) return found;

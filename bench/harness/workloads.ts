@@ -2,9 +2,9 @@ import { Client } from 'pg';
 import { Random } from '../lib/random';
 import type { ContenderName } from './contenders';
 import type { NormaliserName } from './normalisers';
-import { W1_DASHBOARD, W1_POSTGRAPHILE, W2_NATIONAL_OVERVIEW, W3_IMPACT } from './queries';
+import { W1_DASHBOARD, W1_POSTGRAPHILE, W2_NATIONAL_OVERVIEW, W3_IMPACT, W4_REPORT_STATUS } from './queries';
 
-export type WorkloadId = 'W1' | 'W2' | 'W3';
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4';
 
 export interface Participant {
   name: ContenderName;
@@ -15,8 +15,12 @@ export interface Participant {
 export interface Workload {
   id: WorkloadId;
   title: string;
-  /** What the floor is asked; its answers are the expected ones. */
+  /** What the floor is asked; its answers are the expected ones. Empty: no floor (W4), see `uniqueToken`. */
   floorBodies: string[];
+  /** Replaced in every request by a value unique to it (W4's idempotency keys). */
+  uniqueToken?: string;
+  /** The workload writes: it runs last, and the dataset is rebuilt by the next run. */
+  writes?: boolean;
   participants: Participant[];
   /** Why ketenbeeld does not take part, when it does not. */
   ketenbeeldMissing: string | null;
@@ -26,6 +30,8 @@ export interface Workload {
 
 export interface Inputs {
   municipalities: string[];
+  /** Gateways nothing depends on (worldwide operators'), for W4's reports: they move no one's answer. */
+  quietGatewayIds: string[];
   hubGatewayId: string;
   hubGatewayName: string;
   hubDependants: number;
@@ -46,7 +52,11 @@ export async function pickInputs(url: string, count: number, seed: number): Prom
        FROM dependency d JOIN component c ON c.id = d.depends_on_id AND c.kind = 'GATEWAY'
        WHERE d.removed_at IS NULL AND d.redundancy_group IS NULL
        GROUP BY c.id, c.name ORDER BY count(*) DESC, c.id LIMIT 1`)).rows[0];
-    return { municipalities, hubGatewayId: Buffer.from(`Component:${hub.id}`).toString('base64url'), hubGatewayName: hub.name, hubDependants: Number(hub.n) };
+    const quiet = (await client.query<{ id: string }>(
+      `SELECT c.id FROM component c
+       WHERE c.kind = 'GATEWAY' AND NOT EXISTS (SELECT 1 FROM dependency d WHERE d.depends_on_id = c.id)
+       ORDER BY c.id LIMIT 200`)).rows.map((r) => Buffer.from(`Component:${r.id}`).toString('base64url'));
+    return { municipalities, quietGatewayIds: quiet, hubGatewayId: Buffer.from(`Component:${hub.id}`).toString('base64url'), hubGatewayName: hub.name, hubDependants: Number(hub.n) };
   } finally {
     await client.end();
   }
@@ -56,10 +66,12 @@ function body(query: string, operationName: string, variables: Record<string, un
   return JSON.stringify({ query, operationName, variables });
 }
 
-/** The workloads that can run, given which Query fields ketenbeeld's schema has (null: not runnable). */
-export function defineWorkloads(inputs: Inputs, queryFields: Set<string> | null, ketenbeeldReason: string | null): Workload[] {
+export const UNIQUE = '__UNIQUE__';
+
+/** The workloads that can run, given which root fields ketenbeeld's schema has (null: not runnable). */
+export function defineWorkloads(inputs: Inputs, rootFields: Set<string> | null, ketenbeeldReason: string | null): Workload[] {
   const missing = (field: string) =>
-    ketenbeeldReason ?? (queryFields && !queryFields.has(field) ? `schema has no Query.${field}` : null);
+    ketenbeeldReason ?? (rootFields && !rootFields.has(field) ? `schema has no ${field}` : null);
 
   const w1 = inputs.municipalities.map((cbs) => body(W1_DASHBOARD, 'Dashboard', { cbs }));
   const w2 = [body(W2_NATIONAL_OVERVIEW, 'NationalOverview')];
@@ -69,23 +81,30 @@ export function defineWorkloads(inputs: Inputs, queryFields: Set<string> | null,
 
   return [
     {
-      id: 'W1', title: 'municipal dashboard', floorBodies: w1, ketenbeeldMissing: missing('municipality'),
+      id: 'W1', title: 'municipal dashboard', floorBodies: w1, ketenbeeldMissing: missing('Query.municipality'),
       inputs: `${inputs.municipalities.length} municipalities, round-robin`,
       participants: [
-        ...withKetenbeeld('municipality', w1, 'dashboard'),
+        ...withKetenbeeld('Query.municipality', w1, 'dashboard'),
         { name: 'floor', bodies: w1, normaliser: 'dashboard' },
         { name: 'postgraphile', bodies: inputs.municipalities.map((cbs) => body(W1_POSTGRAPHILE, 'Dashboard', { cbs })), normaliser: 'postgraphile' },
         { name: 'naive', bodies: w1, normaliser: 'dashboard' },
       ],
     },
     {
-      id: 'W2', title: 'national overview', floorBodies: w2, ketenbeeldMissing: missing('nationalOverview'), inputs: 'one query',
-      participants: [...withKetenbeeld('nationalOverview', w2, 'overview'), { name: 'floor', bodies: w2, normaliser: 'overview' }],
+      id: 'W2', title: 'national overview', floorBodies: w2, ketenbeeldMissing: missing('Query.nationalOverview'), inputs: 'one query',
+      participants: [...withKetenbeeld('Query.nationalOverview', w2, 'overview'), { name: 'floor', bodies: w2, normaliser: 'overview' }],
     },
     {
-      id: 'W3', title: 'impact on a hub gateway', floorBodies: w3, ketenbeeldMissing: missing('impact'),
+      id: 'W3', title: 'impact on a hub gateway', floorBodies: w3, ketenbeeldMissing: missing('Query.impact'),
       inputs: `${inputs.hubGatewayName} (${inputs.hubDependants} direct dependants without a redundant alternative)`,
-      participants: [...withKetenbeeld('impact', w3, 'impact'), { name: 'floor', bodies: w3, normaliser: 'impact' }],
+      participants: [...withKetenbeeld('Query.impact', w3, 'impact'), { name: 'floor', bodies: w3, normaliser: 'impact' }],
+    },
+    {
+      id: 'W4', title: 'reportStatus throughput', floorBodies: [], uniqueToken: UNIQUE, writes: true,
+      ketenbeeldMissing: missing('Mutation.reportStatus'),
+      inputs: `OPERATIONAL reports (as a vendor integration's heartbeat would send) on ${inputs.quietGatewayIds.length} gateways nothing depends on, each with a new idempotency key; no peer has the mutation`,
+      participants: withKetenbeeld('Mutation.reportStatus', inputs.quietGatewayIds.map((id) =>
+        body(W4_REPORT_STATUS, 'Report', { input: { componentId: id, status: 'OPERATIONAL', source: 'bench:w4', idempotencyKey: `bench-${UNIQUE}` } })), 'report'),
     },
   ];
 }
