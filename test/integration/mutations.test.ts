@@ -160,3 +160,54 @@ test('the audit trail shows who did what, newest first, to coordinators only', a
   const refused = await api.query(`{ auditTrail { totalCount } }`, {}, hltsamen);
   expect(refused.errors?.[0].extensions?.code).toBe('FORBIDDEN');
 });
+
+describe('every input is checked, and a refusal writes nothing', () => {
+  const centricGatewayId = async () => gid('Component', (await db.dataSource.query(`SELECT id FROM component WHERE name = 'Centric Citrix server'`))[0].id);
+  const tables = ['incident', 'incident_update', 'advisory', 'advisory_affected_product', 'audit_entry'];
+  const snapshot = async () => Promise.all(tables.map(rows));
+
+  test.each([
+    ['an empty title', `title: " ", severity: MINOR, affectedComponentIds: [$c], message: "m"`, 'title'],
+    ['no affected component', `title: "t", severity: MINOR, affectedComponentIds: [], message: "m"`, 'affectedComponentIds'],
+    ['an incident that starts resolved', `title: "t", severity: MINOR, state: RESOLVED, affectedComponentIds: [$c], message: "m"`, 'state'],
+    ['a start in the future', `title: "t", severity: MINOR, startedAt: "2099-01-01T00:00:00Z", affectedComponentIds: [$c], message: "m"`, 'startedAt'],
+    ['an empty message', `title: "t", severity: MINOR, affectedComponentIds: [$c], message: ""`, 'message'],
+    ['a title of 301 characters', `title: "${'x'.repeat(301)}", severity: MINOR, affectedComponentIds: [$c], message: "m"`, 'title'],
+  ])('declareIncident refuses %s', async (_what, fields, field) => {
+    const before = await snapshot();
+    const usesComponent = fields.includes('$c');
+    const result = usesComponent
+      ? await api.query(`mutation($c: ID!) { declareIncident(input: { ${fields} }) { incident { id } } }`, { c: await centricGatewayId() }, hltsamen)
+      : await api.query(`mutation { declareIncident(input: { ${fields} }) { incident { id } } }`, {}, hltsamen);
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test('postIncidentUpdate refuses RESOLVED as a state (resolveIncident is for that) and an unknown incident', async () => {
+    const { declareIncident } = await api.data(`mutation($c: ID!) { declareIncident(input: { title: "t", severity: MINOR, affectedComponentIds: [$c], message: "m" }) { incident { id } } }`, { c: await centricGatewayId() }, hltsamen);
+    const before = await snapshot();
+    const resolved = await api.query(`mutation($i: ID!) { postIncidentUpdate(input: { incidentId: $i, message: "m", state: RESOLVED }) { incident { id } } }`, { i: declareIncident.incident.id }, hltsamen);
+    expect(resolved.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'state' });
+    const unknown = await api.query(`mutation($i: ID!) { postIncidentUpdate(input: { incidentId: $i, message: "m" }) { incident { id } } }`, { i: gid('Incident', '00000000-0000-4000-8000-000000000000') }, hltsamen);
+    expect(unknown.errors?.[0].extensions).toMatchObject({ code: 'NOT_FOUND', field: 'incidentId' });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  test.each([
+    ['a CVSS score above 10', `cvssScore: 10.5`, 'cvssScore'],
+    ['no affected product', `affectedProducts: []`, 'affectedProducts'],
+    ['a range that ends before it starts', `affectedProducts: [{ productVendor: "Citrix", product: "ADC", versionFrom: "13.0", versionTo: "12.1" }]`, 'affectedProducts.versionTo'],
+    ['a publication in the future', `publishedAt: "2099-01-01T00:00:00Z"`, 'publishedAt'],
+    ['an empty reference', `reference: ""`, 'reference'],
+  ])('publishAdvisory refuses %s', async (_what, override, field) => {
+    const fields: Record<string, string> = {
+      reference: `reference: "REF-${Math.random()}"`, title: `title: "t"`, advice: `advice: PATCH`,
+      affectedProducts: `affectedProducts: [{ productVendor: "Citrix", product: "ADC" }]`,
+    };
+    fields[override.split(':')[0]] = override;
+    const before = await snapshot();
+    const result = await api.query(`mutation { publishAdvisory(input: { ${Object.values(fields).join(', ')} }) { advisory { id } } }`, {}, ncsc);
+    expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    expect(await snapshot()).toEqual(before);
+  });
+});
