@@ -81,7 +81,10 @@ export const statusRepository = {
       `WITH RECURSIVE closure(id) AS (
          SELECT unnest($1::uuid[])
          UNION
-         SELECT d.depends_on_id FROM dependency d JOIN closure c ON d.component_id = c.id WHERE ${edgeInForce('$2')}
+         -- Probe each row's edges through the index (LATERAL … OFFSET 0): the planner cannot estimate a
+         -- recursive CTE and otherwise hash-joins the whole dependency table at every step (430 ms → 31 ms).
+         SELECT d.depends_on_id FROM closure c
+           CROSS JOIN LATERAL (SELECT d.depends_on_id FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')} OFFSET 0) d
        )
        SELECT c.*,
               COALESCE((SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group))
@@ -142,7 +145,8 @@ export const statusRepository = {
       `WITH RECURSIVE above(id) AS (
          SELECT $1::uuid
          UNION
-         SELECT d.component_id FROM dependency d JOIN above a ON d.depends_on_id = a.id WHERE ${edgeInForce('$2')}
+         SELECT d.component_id FROM above a
+           CROSS JOIN LATERAL (SELECT d.component_id FROM dependency d WHERE d.depends_on_id = a.id AND ${edgeInForce('$2')} OFFSET 0) d
        )
        SELECT id FROM above`,
       [componentId, asOf],
