@@ -1,15 +1,8 @@
 import type { EntityManager } from 'typeorm';
-import type { ComponentStatus, StatusCause } from '../status';
+import type { ReportFact, StatusCause } from '../status';
 
-/** A report as the status engine reads it (status.engine.ts, ReportFact). */
-export interface PreviousReport {
-  id: string;
-  componentId: string;
-  status: Exclude<ComponentStatus, 'UNKNOWN'>;
-  cause: StatusCause | null;
-  observedAt: Date;
-  seq: number;
-}
+/** A report as the status engine reads it. */
+export type PreviousReport = ReportFact;
 
 export const statusChangesRepository = {
   /**
