@@ -21,7 +21,8 @@ function fingerprint(scale: number, seed: number): string {
   return `ketenbeeld bench dataset v${GENERATOR_VERSION} scale=${scale} seed=${seed}`;
 }
 
-async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+/** Work on the server's `postgres` database: creating and dropping benchmark databases, statistics, settings. */
+export async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: databaseUrl('postgres') });
   await client.connect();
   try {

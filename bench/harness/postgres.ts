@@ -1,18 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { Client } from 'pg';
-import { databaseUrl } from '../generator/load';
+import { withAdmin } from '../generator/load';
 
-/** Work on the server's `postgres` database: statistics and settings, never the project's tables. */
-export async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: databaseUrl('postgres') });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+export { withAdmin };
 
 const CONF_NAME = '95-bench-pg-stat-statements.conf';
 

@@ -20,3 +20,37 @@ export function globalId(type: string, id: string): string {
 export function isoUtc(timestamp: string): string {
   return `to_char(${timestamp} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }
+
+/**
+ * The CTEs that carry outages up the graph, shared by W2 and W3. They need a CTE `own(id, level)`
+ * (each component's own level) before them and define `imposed(id, level)` (the worst level each
+ * component's dependencies impose): redundancy groups that are entirely out, then a walk up the
+ * dependants from every outage.
+ */
+export const OUTAGE_PROPAGATION_CTES = `grp AS (
+  SELECT d.component_id AS c, d.redundancy_group AS g, bool_or(d.kind = 'REQUIRED') AS required,
+         bool_and(coalesce(o.level, 1) >= 2) AS all_out, min(o.level) AS best
+  FROM dependency d LEFT JOIN own o ON o.id = d.depends_on_id
+  WHERE d.removed_at IS NULL AND d.redundancy_group IS NOT NULL
+  GROUP BY d.component_id, d.redundancy_group
+),
+source(id, level) AS (
+  SELECT id, level FROM own WHERE level >= 2
+  UNION
+  SELECT c, CASE WHEN required THEN best ELSE 2 END FROM grp WHERE all_out
+),
+up(id, level) AS (
+  SELECT id, level FROM source
+  UNION
+  SELECT d.component_id, CASE WHEN d.kind = 'REQUIRED' THEN u.level ELSE 2 END
+  FROM up u CROSS JOIN LATERAL (
+    -- OFFSET 0 keeps this a per-row index probe: the planner, misjudging the recursion's size, would
+    -- otherwise merge-join the whole dependency index on every step.
+    SELECT component_id, kind FROM dependency
+    WHERE depends_on_id = u.id AND removed_at IS NULL AND redundancy_group IS NULL OFFSET 0
+  ) d
+),
+imposed AS (
+  SELECT id, max(level) AS level FROM up GROUP BY id
+),
+`;

@@ -1,4 +1,4 @@
-import { levelOf, statusOf } from './common.sql';
+import { levelOf, OUTAGE_PROPAGATION_CTES, statusOf } from './common.sql';
 
 /**
  * W2, `nationalOverview { componentsByStatus { status count } gatewaysByProduct { vendor product version
@@ -17,33 +17,7 @@ own AS MATERIALIZED (
   FROM status_report WHERE observed_at <= $1
   ORDER BY component_id, observed_at DESC, seq DESC
 ),
-grp AS (
-  SELECT d.component_id AS c, d.redundancy_group AS g, bool_or(d.kind = 'REQUIRED') AS required,
-         bool_and(coalesce(o.level, 1) >= 2) AS all_out, min(o.level) AS best
-  FROM dependency d LEFT JOIN own o ON o.id = d.depends_on_id
-  WHERE d.removed_at IS NULL AND d.redundancy_group IS NOT NULL
-  GROUP BY d.component_id, d.redundancy_group
-),
-source(id, level) AS (
-  SELECT id, level FROM own WHERE level >= 2
-  UNION
-  SELECT c, CASE WHEN required THEN best ELSE 2 END FROM grp WHERE all_out
-),
-up(id, level) AS (
-  SELECT id, level FROM source
-  UNION
-  SELECT d.component_id, CASE WHEN d.kind = 'REQUIRED' THEN u.level ELSE 2 END
-  FROM up u CROSS JOIN LATERAL (
-    -- OFFSET 0 keeps this a per-row index probe: the planner, misjudging the recursion's size, would
-    -- otherwise merge-join the whole dependency index on every step.
-    SELECT component_id, kind FROM dependency
-    WHERE depends_on_id = u.id AND removed_at IS NULL AND redundancy_group IS NULL OFFSET 0
-  ) d
-),
-imposed AS (
-  SELECT id, max(level) AS level FROM up GROUP BY id
-),
-eff AS MATERIALIZED (
+${OUTAGE_PROPAGATION_CTES}eff AS MATERIALIZED (
   SELECT c.id, c.kind, c.product_vendor, c.product, c.version, c.audience,
          greatest(coalesce(o.level, 1), coalesce(i.level, 0)) AS level
   FROM component c LEFT JOIN own o ON o.id = c.id LEFT JOIN imposed i ON i.id = c.id

@@ -1,4 +1,4 @@
-import { globalId, levelOf } from './common.sql';
+import { globalId, levelOf, OUTAGE_PROPAGATION_CTES } from './common.sql';
 
 /**
  * W3, `impact(componentId) { residentsAffected municipalities { cbsCode } affected { service { id }
@@ -36,31 +36,7 @@ own AS MATERIALIZED (
   UNION ALL
   SELECT $1, ${levelOf('$2::text')}
 ),
-grp AS (
-  SELECT d.component_id AS c, d.redundancy_group AS g, bool_or(d.kind = 'REQUIRED') AS required,
-         bool_and(coalesce(o.level, 1) >= 2) AS all_out, min(o.level) AS best
-  FROM dependency d LEFT JOIN own o ON o.id = d.depends_on_id
-  WHERE d.removed_at IS NULL AND d.redundancy_group IS NOT NULL
-  GROUP BY d.component_id, d.redundancy_group
-),
-source(id, level) AS (
-  SELECT id, level FROM own WHERE level >= 2
-  UNION
-  SELECT c, CASE WHEN required THEN best ELSE 2 END FROM grp WHERE all_out
-),
-up(id, level) AS (
-  SELECT id, level FROM source
-  UNION
-  SELECT d.component_id, CASE WHEN d.kind = 'REQUIRED' THEN u.level ELSE 2 END
-  FROM up u CROSS JOIN LATERAL (
-    SELECT component_id, kind FROM dependency
-    WHERE depends_on_id = u.id AND removed_at IS NULL AND redundancy_group IS NULL OFFSET 0
-  ) d
-),
-imposed AS (
-  SELECT id, max(level) AS level FROM up GROUP BY id
-),
-eff AS MATERIALIZED (
+${OUTAGE_PROPAGATION_CTES}eff AS MATERIALIZED (
   SELECT d.service_id, d.municipality_id, c.audience, greatest(coalesce(o.level, 1), coalesce(i.level, 0)) AS level
   FROM delivery d JOIN component c ON c.id = d.service_id
   LEFT JOIN own o ON o.id = d.service_id
