@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { holdDataDirectory } from './db/data-directory-lock';
 import { issueFirstTokenIfNone } from './modules/access';
+import { rebuildLivePicture } from './modules/status';
 import { createLog } from './log';
 import { loadDemoScenarioIfEmpty } from './seed/demo-scenario';
 import { startHttpServer } from './server';
@@ -27,6 +28,10 @@ async function main(): Promise<void> {
     const loaded = await loadDemoScenarioIfEmpty(database.dataSource);
     if (loaded) log.info('loaded the January 2020 demo scenario (CVE-2019-19781)');
   }
+  // Judged once now, so the first coordinator to ask for the national overview does not wait for it.
+  const started = Date.now();
+  const picture = await rebuildLivePicture(database.dataSource.manager);
+  log.info('live picture current', { version: picture.version, ms: Date.now() - started });
   const firstToken = await issueFirstTokenIfNone(database.dataSource);
   if (firstToken) {
     process.stdout.write(

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, GraphQLSchema } from 'graphql';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -65,6 +66,9 @@ export function createApolloServer(options: {
     persistedQueries: hardening.persistedQueries,
     hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetailsFromClientErrors,
     plugins: [
+      // No field sets a cache hint and responses are per viewer; Apollo's default cache-control
+      // plugin would otherwise wrap every field of every answer (a what-if has 200,000).
+      ApolloServerPluginCacheControlDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),

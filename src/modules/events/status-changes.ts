@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { DependencyGraph, StatusPicture, statusRepository } from '../status';
+import { DependencyGraph, keepLivePictureCurrent, StatusPicture, statusRepository } from '../status';
 import { changeEventRepository, NewStatusChange } from './change-event.repository';
 import { markEventsRecorded, requireTransaction } from './in-process-channel';
 import { PreviousReport, statusChangesRepository } from './status-changes.repository';
@@ -64,7 +64,11 @@ export async function recordStatusChanges(db: EntityManager, report: InsertedRep
   const previous = await statusChangesRepository.reportBefore(db, report.componentId, report.reportId, moment);
   const before = withOwnReports(after, ids, report.componentId, previous ? [previous] : []);
 
-  const changes = changedStatuses(new StatusPicture(before, moment), new StatusPicture(after, moment), ids);
+  const afterPicture = new StatusPicture(after, moment);
+  // The national overview and what-ifs read the stored live picture: these components' rows change here.
+  await keepLivePictureCurrent(db, afterPicture, after, ids, moment);
+
+  const changes = changedStatuses(new StatusPicture(before, moment), afterPicture, ids);
   if (changes.length === 0) return 0;
   const deliveredTo = await statusChangesRepository.municipalitiesOfServices(db, changes.map((change) => change.componentId));
   const last = await changeEventRepository.insertStatusChanges(db, changes.map((change) => ({

@@ -24,5 +24,6 @@ export interface NationalOverviewModel {
   gatewaysByProduct: { vendor: string; product: string; version: string | null; status: ComponentStatus; count: number }[];
   municipalityIdsWithOutage: string[];
   residentsAffected: number;
-  silentSince: SilentOrganisationModel[];
+  /** Asked for only when a field needs it (it reads every exposed gateway of every advisory). */
+  silentSince: () => Promise<SilentOrganisationModel[]>;
 }

@@ -13,8 +13,9 @@ export const overviewResolvers: Resolvers = {
   },
   NationalOverview: {
     municipalitiesWithOutage: (o, _, ctx) => loadExisting(ctx.loaders.organisationById, o.municipalityIdsWithOutage),
-    silentOrganisations: (o, _, ctx) =>
-      loadExisting(ctx.loaders.organisationById, [...new Set(o.silentSince.map((s) => s.organisationId))]),
+    silentOrganisations: async (o, _, ctx) =>
+      loadExisting(ctx.loaders.organisationById, [...new Set((await o.silentSince()).map((s) => s.organisationId))]),
+    silentSince: (o) => o.silentSince(),
   },
   SilentOrganisation: {
     organisation: async (s, _, ctx) => (await ctx.loaders.organisationById.load(s.organisationId))!,

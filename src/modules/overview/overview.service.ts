@@ -1,17 +1,48 @@
 import type { RequestContext } from '../../context';
+import { loadExisting } from '../common/batch';
 import { exposedGateways, advisoryRepository } from '../advisory';
 import { findComponent } from '../component';
+import type { Component } from '../component';
 import type { ComponentKind } from '../component';
-import { severity, StatusPicture, statusRepository } from '../status';
+import { componentFromRow, livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
 import type { ComponentStatus, ServiceAvailabilityModel } from '../status';
 import { isOutage } from '../status/status.rules';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from './overview.models';
-import { overviewRepository } from './overview.repository';
+import { Delivery, overviewRepository } from './overview.repository';
 import { residentsAffected } from './residents';
 
-/** The national picture at `asOf`: one pass of the status engine over the whole graph. */
+type Counts = Pick<NationalOverviewModel, 'componentsByStatus' | 'componentsByKind' | 'gatewaysByProduct' | 'municipalityIdsWithOutage' | 'residentsAffected'>;
+
+/**
+ * The national picture at `asOf`. Now (or any moment after the newest fact) it is counted from the
+ * stored live picture; a moment in the past is judged from the reports, one pass of the status
+ * engine over the whole graph.
+ */
 export async function nationalOverview(ctx: RequestContext, asOf: Date): Promise<NationalOverviewModel> {
   ctx.scope.requireRole('The national overview', 'COORDINATOR');
+  const counts = await livePictureFor(ctx.db, asOf) ? await countedFromLivePicture(ctx) : await judgedFromReports(ctx, asOf);
+  let silent: Promise<SilentOrganisationModel[]> | null = null;
+  return { asOf, ...counts, silentSince: () => (silent ??= silentSinceAdvisories(ctx, asOf)) };
+}
+
+async function countedFromLivePicture(ctx: RequestContext): Promise<Counts> {
+  const [byKindRows, byProduct, municipalities] = await Promise.all([
+    livePictureRepository.countsByKind(ctx.db),
+    livePictureRepository.gatewaysByProduct(ctx.db),
+    livePictureRepository.municipalitiesHit(ctx.db),
+  ]);
+  const byStatus = new Map<ComponentStatus, number>();
+  const byKind = new Map<string, { kind: ComponentKind; status: ComponentStatus; count: number }>();
+  for (const row of byKindRows) {
+    byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + row.count);
+    byKind.set(`${row.kind}|${row.status}`, { kind: row.kind as ComponentKind, status: row.status, count: row.count });
+  }
+  let residents = 0;
+  for (const municipality of municipalities) if (municipality.residents) residents += municipality.population ?? 0;
+  return sortedCounts(byStatus, byKind, byProduct, municipalities.filter((m) => m.outage).map((m) => m.id), residents);
+}
+
+async function judgedFromReports(ctx: RequestContext, asOf: Date): Promise<Counts> {
   const [graph, components, deliveries] = await Promise.all([
     statusRepository.wholeGraphAt(ctx.db, asOf),
     overviewRepository.componentSummaries(ctx.db),
@@ -22,7 +53,7 @@ export async function nationalOverview(ctx: RequestContext, asOf: Date): Promise
 
   const byStatus = new Map<ComponentStatus, number>();
   const byKind = new Map<string, { kind: ComponentKind; status: ComponentStatus; count: number }>();
-  const byProduct = new Map<string, { vendor: string; product: string; version: string | null; status: ComponentStatus; count: number }>();
+  const byProduct = new Map<string, Counts['gatewaysByProduct'][number]>();
   for (const component of components) {
     const status = statusOf(component.id);
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
@@ -42,16 +73,24 @@ export async function nationalOverview(ctx: RequestContext, asOf: Date): Promise
   const withOutage = new Set<string>();
   for (const delivery of deliveries) if (isOutage(statusOf(delivery.serviceId))) withOutage.add(delivery.municipalityId);
 
+  return sortedCounts(byStatus, byKind, [...byProduct.values()], [...withOutage], residentsAffected(deliveries, statusOf));
+}
+
+function sortedCounts(
+  byStatus: Map<ComponentStatus, number>,
+  byKind: Map<string, Counts['componentsByKind'][number]>,
+  byProduct: Counts['gatewaysByProduct'],
+  municipalityIdsWithOutage: string[],
+  residents: number,
+): Counts {
   return {
-    asOf,
     componentsByStatus: [...byStatus.entries()].map(([status, count]) => ({ status, count })).sort(worstFirst),
     componentsByKind: [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.status.localeCompare(b.status)),
-    gatewaysByProduct: [...byProduct.values()].sort((a, b) =>
+    gatewaysByProduct: byProduct.sort((a, b) =>
       a.vendor.localeCompare(b.vendor) || a.product.localeCompare(b.product)
       || (a.version ?? '').localeCompare(b.version ?? '', undefined, { numeric: true }) || a.status.localeCompare(b.status)),
-    municipalityIdsWithOutage: [...withOutage],
-    residentsAffected: residentsAffected(deliveries, statusOf),
-    silentSince: await silentSinceAdvisories(ctx, asOf),
+    municipalityIdsWithOutage,
+    residentsAffected: residents,
   };
 }
 
@@ -95,12 +134,35 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
     throw ctx.scope.denied('A what-if on another organisation’s component');
   }
   const asOf = ctx.now;
-  const above = await statusRepository.idsAbove(ctx.db, component.id, asOf);
-  const [graph, deliveries] = await Promise.all([
-    statusRepository.graphBelow(ctx.db, above, asOf, 'latest'),
-    overviewRepository.deliveries(ctx.db, above),
-  ]);
-  const picture = new StatusPicture(graph, asOf, { componentId: component.id, status });
+  const whatIf = { componentId: component.id, status };
+  let picture: StatusPicture;
+  let staleNow: (id: string) => boolean;
+  let deliveries: Delivery[];
+  /** Service rows already read, by id. */
+  const services = new Map<string, Component>();
+  if (await livePictureFor(ctx.db, asOf)) {
+    // Only what lies above the component can change: judge that again, on top of the live picture.
+    const live = await liveWhatIfGraph(ctx.db, component.id, asOf, (ids) => overviewRepository.municipalitiesOf(ctx.db, ids));
+    const audience = new Map<string, Delivery['audience']>();
+    for (const row of live.components) {
+      if (row.kind !== 'SERVICE') continue;
+      audience.set(row.id, row.audience!);
+      services.set(row.id, componentFromRow(ctx.db, row));
+    }
+    deliveries = live.alongside.map((d) => ({ ...d, audience: audience.get(d.serviceId)! }));
+    picture = new StatusPicture(live.graph, asOf, whatIf, live.known);
+    staleNow = live.staleNow;
+  } else {
+    const above = await statusRepository.idsAbove(ctx.db, component.id, asOf);
+    const [graph, delivered] = await Promise.all([
+      statusRepository.graphBelow(ctx.db, above, asOf, 'latest'),
+      overviewRepository.deliveries(ctx.db, above),
+    ]);
+    picture = new StatusPicture(graph, asOf, whatIf);
+    const today = new StatusPicture(graph, asOf);
+    staleNow = (id) => today.effective(id).stale;
+    deliveries = delivered;
+  }
   // The totals are the operator's to know; the list names only services in the caller's own picture
   // (a vendor learns how many residents depend on it, not its customers' service catalogue).
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
@@ -111,8 +173,14 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
     if (effective.status === 'OPERATIONAL') continue;
     municipalityIds.add(delivery.municipalityId);
     if (visible && !visible.has(delivery.serviceId)) continue;
-    affected.push({ serviceId: delivery.serviceId, municipalityId: delivery.municipalityId, effective, timeline: null, asOf });
+    affected.push({
+      serviceId: delivery.serviceId, municipalityId: delivery.municipalityId,
+      // A what-if changes statuses, not how fresh the facts are: `stale` is today's.
+      effective: { ...effective, stale: staleNow(delivery.serviceId) },
+      timeline: null, asOf,
+    });
   }
+  await attachRows(ctx, affected, services);
   return {
     componentId: component.id,
     status,
@@ -120,4 +188,24 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
     municipalityIds: [...municipalityIds],
     residentsAffected: residentsAffected(deliveries, (id) => picture.effective(id).status),
   };
+}
+
+/**
+ * Hands each listed service and municipality to its model, so the resolvers answer without a
+ * promise per row. The list holds only what the viewer may see (filtered above); services not yet
+ * read and the municipalities come through the guarded loaders, once per distinct id.
+ */
+async function attachRows(ctx: RequestContext, models: ServiceAvailabilityModel[], services: Map<string, Component>): Promise<void> {
+  const missing = [...new Set(models.map((m) => m.serviceId).filter((id) => !services.has(id)))];
+  const municipalityIds = [...new Set(models.map((m) => m.municipalityId))];
+  const [loaded, municipalities] = await Promise.all([
+    loadExisting(ctx.loaders.componentById, missing),
+    loadExisting(ctx.loaders.organisationById, municipalityIds),
+  ]);
+  for (const service of loaded) services.set(service.id, service);
+  const municipalityById = new Map(municipalities.map((m) => [m.id, m]));
+  for (const model of models) {
+    model.service = services.get(model.serviceId);
+    model.municipality = municipalityById.get(model.municipalityId);
+  }
 }

@@ -103,11 +103,19 @@ export interface Effective {
   ownStaleSince: Date | null;
   /** This component or anything it depends on is stale. */
   stale: boolean;
+  /**
+   * When this component or anything it depends on goes (or went) stale, given the reports known:
+   * the earliest heartbeat deadline in its closure; null when none has a heartbeat. `stale` is
+   * `staleFrom < the picture's moment`. Kept in the live picture, where the moment is not yet known.
+   */
+  staleFrom: Date | null;
 }
 
 /**
  * The effective status of every component of a graph at one moment, computed on demand and
- * remembered. `override` replaces one component's own status (the what-if of `impact`).
+ * remembered. `override` replaces one component's own status (the what-if of `impact`); `known`
+ * gives the effective status of components outside the graph that the graph's edges point to
+ * (taken from the live picture, so a what-if need not load what lies below them).
  */
 export class StatusPicture {
   private readonly memo = new Map<string, Effective>();
@@ -118,16 +126,17 @@ export class StatusPicture {
     private readonly graph: DependencyGraph,
     at: Date,
     private readonly override?: { componentId: string; status: ComponentStatus },
+    private readonly known?: ReadonlyMap<string, Effective>,
   ) {
     this.at = at.getTime();
   }
 
   effective(componentId: string): Effective {
-    const known = this.memo.get(componentId);
-    if (known) return known;
+    const remembered = this.memo.get(componentId) ?? this.known?.get(componentId);
+    if (remembered) return remembered;
     if (this.inProgress.has(componentId)) {
       // The graph is kept acyclic on write; should an old cycle exist, it imposes nothing rather than looping.
-      return { componentId, status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReport: null, ownStaleSince: null, stale: false };
+      return { componentId, status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReport: null, ownStaleSince: null, stale: false, staleFrom: null };
     }
     this.inProgress.add(componentId);
     const result = this.evaluate(componentId);
@@ -139,26 +148,28 @@ export class StatusPicture {
   private evaluate(componentId: string): Effective {
     const fact = this.graph.component(componentId);
     const own = reportAt(fact, this.at);
-    const ownStaleSince = staleSince(fact, own, this.at);
+    const ownDue = heartbeatDue(fact, own);
+    const ownStaleSince = ownDue !== null && ownDue < this.at ? new Date(ownDue) : null;
 
     let best: Effective;
     if (this.override?.componentId === componentId) {
       const status = this.override.status;
       best = {
         componentId, status, cause: null,
-        rootCause: isOutage(status) ? [componentId] : [], rootCauseReport: null, ownStaleSince: null, stale: false,
+        rootCause: isOutage(status) ? [componentId] : [], rootCauseReport: null, ownStaleSince: null, stale: false, staleFrom: null,
       };
     } else {
       const status: ComponentStatus = own ? own.status : 'UNKNOWN';
       best = {
         componentId, status, cause: own?.cause ?? null,
         rootCause: isOutage(status) ? [componentId] : [], rootCauseReport: isOutage(status) ? own : null,
-        ownStaleSince, stale: ownStaleSince !== null,
+        ownStaleSince, stale: ownStaleSince !== null, staleFrom: ownDue === null ? null : new Date(ownDue),
       };
     }
     // An operator who says "down because of a dependency" is better served by the dependency's path.
     const ownDefersToDependencies = best.cause === 'DEPENDENCY' || best.cause === null;
     let anyDependencyStale = false;
+    let staleFrom = best.staleFrom?.getTime() ?? null;
 
     const considerImposed = (status: ComponentStatus | null, through: Effective) => {
       if (status === null) return;
@@ -179,6 +190,7 @@ export class StatusPicture {
     for (const edge of this.graph.dependenciesOf(componentId)) {
       const dependency = this.effective(edge.dependsOnId);
       anyDependencyStale ||= dependency.stale;
+      if (dependency.staleFrom !== null && (staleFrom === null || dependency.staleFrom.getTime() < staleFrom)) staleFrom = dependency.staleFrom.getTime();
       if (edge.redundancyGroup === null) {
         considerImposed(imposedBy(edge.kind, dependency.status), dependency);
         continue;
@@ -198,14 +210,14 @@ export class StatusPicture {
       considerImposed(imposedBy(group.kind, bestMember.status), bestMember);
     }
 
-    return { ...best, stale: best.stale || anyDependencyStale };
+    return { ...best, stale: best.stale || anyDependencyStale, staleFrom: staleFrom === null ? null : new Date(staleFrom) };
   }
 }
 
-function staleSince(fact: ComponentFact | undefined, own: ReportFact | null, at: number): Date | null {
+/** When the component's own heartbeat runs out (ms), whatever the moment; null without a heartbeat or a report. */
+function heartbeatDue(fact: ComponentFact | undefined, own: ReportFact | null): number | null {
   if (!fact?.heartbeatSeconds || !own) return null;
-  const due = own.observedAt.getTime() + fact.heartbeatSeconds * 1000;
-  return due < at ? new Date(due) : null;
+  return own.observedAt.getTime() + fact.heartbeatSeconds * 1000;
 }
 
 /**

@@ -44,8 +44,8 @@ export const statusResolvers: Resolvers = {
     rootCauseReport: (m, _, ctx) => rootCauseReport(m, ctx),
   },
   ServiceAvailability: {
-    service: async (m, _, ctx) => (await ctx.loaders.componentById.load(m.serviceId))!,
-    municipality: async (m, _, ctx) => (await ctx.loaders.organisationById.load(m.municipalityId))!,
+    service: (m, _, ctx) => m.service ?? ctx.loaders.componentById.load(m.serviceId).then((c) => c!),
+    municipality: (m, _, ctx) => m.municipality ?? ctx.loaders.organisationById.load(m.municipalityId).then((o) => o!),
     status: (m) => m.effective.status,
     cause: (m) => m.effective.cause,
     since: (m) => since(m),

@@ -1,0 +1,148 @@
+import type { EntityManager } from 'typeorm';
+import { ComponentFact, DependencyGraph, Effective, EdgeFact, StatusPicture } from './status.engine';
+import { LivePictureState, livePictureRepository, LiveRow } from './live-picture.repository';
+import type { ComponentRow } from './status.repository';
+
+/**
+ * The live picture: every component's effective status with every fact known, stored in
+ * `live_status` so the national overview reads counts instead of re-judging the country, and a
+ * what-if re-judges only what lies above the component it is about.
+ *
+ * It is kept current in the transaction of every status report (`keepLivePictureCurrent`, called
+ * by the live-updates code that already judges the report's dependants). Any other write that
+ * can change a status (a dependency added or removed, a heartbeat changed, the demo seed, a bulk
+ * load) is counted by a trigger and leaves the picture out of date; the next reader rebuilds it
+ * (`livePictureFor`). A reader asking about a moment before the newest fact gets `false` and
+ * judges the facts itself, so the picture never answers a question it cannot answer exactly.
+ */
+
+function rowOf(effective: Effective, fact: ComponentFact | undefined): LiveRow {
+  const reports = fact?.reports ?? [];
+  return {
+    componentId: effective.componentId,
+    status: effective.status,
+    cause: effective.cause,
+    rootCause: effective.rootCause,
+    rootCauseReport: effective.rootCauseReport,
+    staleFrom: effective.staleFrom,
+    report: reports.length > 0 ? reports[reports.length - 1] : null,
+  };
+}
+
+/** A stored row as the status engine's answer for that component at moment `at`. */
+export function effectiveFromLiveRow(row: LiveRow, at: Date): Effective {
+  return {
+    componentId: row.componentId,
+    status: row.status,
+    cause: row.cause,
+    rootCause: row.rootCause,
+    rootCauseReport: row.rootCauseReport,
+    // The stored deadline may come from below, so it cannot say when the component's own heartbeat
+    // ran out. A known component only stands in for a dependency, and dependants read `stale`.
+    ownStaleSince: null,
+    stale: row.staleFrom !== null && row.staleFrom.getTime() < at.getTime(),
+    staleFrom: row.staleFrom,
+  };
+}
+
+function isCurrent(state: LivePictureState): boolean {
+  return state.version === state.changes;
+}
+
+/**
+ * Judges every component with every fact in force and stores the result. Holds the state row for
+ * the duration, so status reports wait (seconds at national scale) rather than slip past it.
+ */
+export async function rebuildLivePicture(db: EntityManager): Promise<LivePictureState> {
+  return db.transaction(async (tx) => {
+    const state = await livePictureRepository.state(tx, 'lock');
+    if (isCurrent(state)) return state;
+    const latestMoment = await livePictureRepository.latestMomentOfFacts(tx);
+    // One after the other: a transaction is one connection.
+    const components = await livePictureRepository.allComponents(tx);
+    const edges = await livePictureRepository.allCurrentEdges(tx);
+    const reports = await livePictureRepository.newestReports(tx);
+    const facts = new Map<string, ComponentFact>();
+    for (const component of components) facts.set(component.id, { id: component.id, heartbeatSeconds: component.heartbeat_seconds, reports: [] });
+    for (const report of reports) facts.get(report.componentId)?.reports.push(report);
+    const graph = new DependencyGraph(facts.values(), edges);
+    // Every fact is at or before latestMoment, so the picture then is the picture with every fact.
+    const picture = new StatusPicture(graph, new Date(Number.isFinite(latestMoment) ? latestMoment : 0));
+    const rows = components.map((component) => rowOf(picture.effective(component.id), facts.get(component.id)));
+    await livePictureRepository.deleteAll(tx);
+    await livePictureRepository.write(tx, rows);
+    await livePictureRepository.markCurrent(tx, state.changes, latestMoment);
+    return { changes: state.changes, version: state.changes, latestMoment };
+  });
+}
+
+/**
+ * Whether the stored picture answers questions about moment `at` (rebuilding it first when a write
+ * left it out of date). False when a fact is dated after `at`: the question is about the past, or a
+ * reporter's clock runs ahead. Then the caller judges the facts itself.
+ */
+export async function livePictureFor(db: EntityManager, at: Date): Promise<boolean> {
+  let state = await livePictureRepository.state(db);
+  if (!isCurrent(state)) {
+    // A later fact makes the picture useless for `at` whether rebuilt or not (an unknown change
+    // counts as infinitely late until a rebuild has looked).
+    if (Number.isFinite(state.latestMoment) && state.latestMoment > at.getTime()) return false;
+    state = await rebuildLivePicture(db);
+  }
+  return state.latestMoment <= at.getTime();
+}
+
+/**
+ * Called in a status report's transaction, after the report was inserted (which counted one
+ * change), with the picture the live-updates code judged at `moment` for the reported component and
+ * everything above it. Stores those components' rows when the picture was current before this
+ * report and no fact lies after `moment`; otherwise leaves it for the next reader to rebuild.
+ */
+export async function keepLivePictureCurrent(db: EntityManager, picture: StatusPicture, graph: DependencyGraph, ids: readonly string[], moment: Date): Promise<boolean> {
+  const state = await livePictureRepository.state(db);
+  if (state.version !== state.changes - 1 || state.latestMoment > moment.getTime()) return false;
+  await livePictureRepository.write(db, ids.map((id) => rowOf(picture.effective(id), graph.component(id))));
+  await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
+  return true;
+}
+
+/**
+ * What a what-if on one component needs, read from the live picture: the component and everything
+ * above it (the only components whose status it can change) as a graph the status engine can judge
+ * without loading what lies below them. Dependencies that leave the set and can impose something
+ * carry the stored effective status of what they point to (`known`).
+ */
+export interface LiveWhatIfGraph {
+  /** The component rows of the set, for the answer's `service { … }`. */
+  components: ComponentRow[];
+  graph: DependencyGraph;
+  known: Map<string, Effective>;
+  /** Whether a member is stale now: a what-if changes statuses, not how fresh the facts are. */
+  staleNow(componentId: string): boolean;
+}
+
+/** `alongside` runs with the second query, on the same ids (the answer's deliveries, say). */
+export async function liveWhatIfGraph<T>(
+  db: EntityManager, componentId: string, at: Date, alongside: (ids: string[]) => Promise<T>,
+): Promise<LiveWhatIfGraph & { alongside: T }> {
+  // Both statements walk up from the component; running them side by side halves the wait.
+  const edgesRead = livePictureRepository.edgesThatMatter(db, componentId);
+  const members = await livePictureRepository.above(db, componentId);
+  const [edges, alongsideResult] = await Promise.all([edgesRead, alongside(members.map((m) => m.id))]);
+  const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.edge.dependsOnId))];
+  const known = new Map<string, Effective>();
+  for (const row of await livePictureRepository.rowsOf(db, outside)) known.set(row.componentId, effectiveFromLiveRow(row, at));
+
+  const facts: ComponentFact[] = members.map((m) => ({ id: m.id, heartbeatSeconds: m.heartbeatSeconds, reports: m.report ? [m.report] : [] }));
+  const staleFrom = new Map(members.map((m) => [m.id, m.staleFrom]));
+  return {
+    alongside: alongsideResult,
+    components: members.map((m) => m.component),
+    graph: new DependencyGraph(facts, edges.map((e) => e.edge)),
+    known,
+    staleNow: (id) => {
+      const from = staleFrom.get(id);
+      return from !== undefined && from !== null && from < at.getTime();
+    },
+  };
+}
