@@ -2,6 +2,7 @@ import http from 'node:http';
 import { Pool } from 'pg';
 import { W1_DASHBOARD_SQL } from './w1-dashboard.sql';
 import { W2_NATIONAL_OVERVIEW_SQL } from './w2-national-overview.sql';
+import { W2_NATIONAL_OVERVIEW_LIVE_SQL } from './w2-national-overview-live.sql';
 import { W3_IMPACT_SQL } from './w3-impact.sql';
 
 /**
@@ -28,6 +29,8 @@ async function answer(body: Body): Promise<string> {
       return (await pool.query<{ body: string }>(W1_DASHBOARD_SQL, [variables.cbs, now])).rows[0].body;
     case 'NationalOverview':
       return (await pool.query<{ body: string }>(W2_NATIONAL_OVERVIEW_SQL, [now])).rows[0].body;
+    case 'NationalOverviewFromLivePicture':
+      return (await pool.query<{ body: string }>(W2_NATIONAL_OVERVIEW_LIVE_SQL)).rows[0].body;
     case 'Impact':
       return (await pool.query<{ body: string }>(W3_IMPACT_SQL, [uuidOf(variables.id), variables.status ?? 'MAJOR_OUTAGE', now])).rows[0].body;
     default:

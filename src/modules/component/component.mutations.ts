@@ -7,6 +7,7 @@ import { idOf } from '../common/global-id';
 import { optionalText, requiredText } from '../common/input';
 import { Organisation } from '../organisation/organisation.entity';
 import { Audience, Component, ComponentKind, Dependency, DependencyKind, ServiceDelivery } from './component.entity';
+import { rejudgeInLivePicture } from '../status/live-picture';
 
 const HEARTBEAT_MIN = 60;
 const HEARTBEAT_MAX = 7 * 24 * 3600;
@@ -125,6 +126,8 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
       throw new AppError('CONFLICT', `The component changed since you read it: revision ${now.revision}, not ${input.revision}. Read it again and reapply your change.`, 'revision');
     }
     if (deliveredTo) await replaceDeliveries(db, id, deliveredTo);
+    // A changed heartbeat changes when this component and what depends on it go stale.
+    if (columns.includes('heartbeat_seconds')) await rejudgeInLivePicture(db, id);
     await recordAudit(db, ctx, { operation: 'updateComponent', entityType: 'Component', entityId: id });
     return db.findOneByOrFail(Component, { id });
   });
@@ -173,6 +176,7 @@ export async function addDependency(
     }
     const id = randomUUID();
     await db.insert(Dependency, { id, componentId, dependsOnId, kind: input.kind, redundancyGroup, addedAt: new Date(), removedAt: null });
+    await rejudgeInLivePicture(db, componentId);
     await recordAudit(db, ctx, { operation: 'addDependency', entityType: 'Dependency', entityId: id });
     return db.findOneByOrFail(Dependency, { id });
   });
@@ -188,6 +192,7 @@ export async function removeDependency(ctx: RequestContext, input: { dependencyI
     ctx.scope.requireOperatorOf(component, 'Removing dependencies of this component');
     if (dependency.removedAt !== null) return dependency;
     await db.query('UPDATE dependency SET removed_at = now() WHERE id = $1 AND removed_at IS NULL', [id]);
+    await rejudgeInLivePicture(db, dependency.componentId);
     await recordAudit(db, ctx, { operation: 'removeDependency', entityType: 'Dependency', entityId: id });
     return db.findOneByOrFail(Dependency, { id });
   });

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { ComponentFact, DependencyGraph, Effective, EdgeFact, StatusPicture } from './status.engine';
 import { LivePictureState, livePictureRepository, LiveRow } from './live-picture.repository';
-import type { ComponentRow } from './status.repository';
+import { ComponentRow, statusRepository } from './status.repository';
 
 /**
  * The live picture: every component's effective status with every fact known, stored in
@@ -104,6 +104,22 @@ export async function keepLivePictureCurrent(db: EntityManager, picture: StatusP
   await livePictureRepository.write(db, ids.map((id) => rowOf(picture.effective(id), graph.component(id))));
   await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
   return true;
+}
+
+/**
+ * Called in the transaction of a write that changed one component's dependencies or heartbeat (one
+ * counted change): judges that component and everything above it again, with every fact, and stores
+ * them, so the national overview need not rebuild the country after a vendor adds an edge.
+ */
+export async function rejudgeInLivePicture(db: EntityManager, componentId: string): Promise<boolean> {
+  const state = await livePictureRepository.state(db);
+  if (state.version !== state.changes - 1 || !Number.isFinite(state.latestMoment)) return false;
+  // Every fact is at or before latestMoment: the picture then is the picture with every fact.
+  const moment = new Date(state.latestMoment);
+  const above = await statusRepository.idsAbove(db, componentId, moment);
+  const ids = [componentId, ...above.filter((id) => id !== componentId)];
+  const graph = await statusRepository.graphBelow(db, ids, moment, 'latest');
+  return keepLivePictureCurrent(db, new StatusPicture(graph, moment), graph, ids, moment);
 }
 
 /**

@@ -186,7 +186,8 @@ export class StatusPicture {
       }
     };
 
-    const groups = new Map<string, { kind: 'REQUIRED' | 'OPTIONAL'; members: Effective[] }>();
+    // Made only for components that have redundancy groups (a hub's dependants number 30,000).
+    let groups: Map<string, { kind: 'REQUIRED' | 'OPTIONAL'; members: Effective[] }> | null = null;
     for (const edge of this.graph.dependenciesOf(componentId)) {
       const dependency = this.effective(edge.dependsOnId);
       anyDependencyStale ||= dependency.stale;
@@ -195,6 +196,7 @@ export class StatusPicture {
         considerImposed(imposedBy(edge.kind, dependency.status), dependency);
         continue;
       }
+      groups ??= new Map();
       const group = groups.get(edge.redundancyGroup);
       if (group) {
         group.members.push(dependency);
@@ -204,13 +206,15 @@ export class StatusPicture {
       }
     }
     // A redundancy group is down only when all its members are; then it imposes its best member's status.
-    for (const group of groups.values()) {
+    for (const group of groups?.values() ?? []) {
       if (!group.members.every((member) => isOutage(member.status))) continue;
       const bestMember = group.members.reduce((a, b) => (severity(b.status) < severity(a.status) ? b : a));
       considerImposed(imposedBy(group.kind, bestMember.status), bestMember);
     }
 
-    return { ...best, stale: best.stale || anyDependencyStale, staleFrom: staleFrom === null ? null : new Date(staleFrom) };
+    best.stale ||= anyDependencyStale;
+    if (staleFrom !== (best.staleFrom?.getTime() ?? null)) best.staleFrom = staleFrom === null ? null : new Date(staleFrom);
+    return best;
   }
 }
 
