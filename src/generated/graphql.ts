@@ -410,7 +410,10 @@ export type GatewayStatusHistoryArgs = {
 /** What-if: the effect of one component taking `status`. Nothing is changed. */
 export type ImpactReport = {
   __typename?: 'ImpactReport';
-  /** Every service × municipality that would not be OPERATIONAL, with the status it would have. */
+  /**
+   * Every service × municipality that would not be OPERATIONAL, with the status it would have.
+   * `stale` is today's: a hypothetical status does not make the facts fresher. `since` is null.
+   */
   affected: Array<ServiceAvailability>;
   component: Component;
   municipalities: Array<Municipality>;
