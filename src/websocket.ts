@@ -103,6 +103,11 @@ export function serveSubscriptions(options: {
     if (!loaders) {
       loaders = createLoaders(db);
       loadersOfBatch.set(batch, loaders);
+      // Subscribers resolve their events one at a time, each in its own tick, so without this every
+      // event would load its component alone (a gateway's outage: hundreds of statements). One load
+      // for the batch's components, started now; each event's load then finds it in the cache.
+      const componentIds = [...new Set(batch.events.flatMap((event) => (event.kind === 'STATUS' ? [event.componentId] : [])))];
+      if (componentIds.length > 0) void loaders.componentById.loadMany(componentIds);
     }
     return loaders;
   };

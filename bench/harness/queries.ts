@@ -29,6 +29,16 @@ export const W4_REPORT_STATUS = `mutation Report($input: ReportStatusInput!) {
   reportStatus(input: $input) { replayed current effectiveStatus { status } }
 }`;
 
+/**
+ * W5's expectations: the what-if of the gateway's outage (MAJOR_OUTAGE) and of its recovery
+ * (OPERATIONAL, today's picture). Named Impact, which is what the floor answers, with the status.
+ */
+export const W5_IMPACT = `query Impact($id: ID!, $status: ComponentStatus!) {
+  impact(componentId: $id, status: $status) {
+    affected { service { id } municipality { cbsCode } status }
+  }
+}`;
+
 export const W5_STATUS_CHANGED = `subscription Changes($cbs: String!) {
   statusChanged(municipalityCbsCode: $cbs) { cursor component { id } status previousStatus }
 }`;

@@ -1,5 +1,5 @@
 import { CONTENDER_TITLES, ContenderName } from './contenders';
-import type { FanoutResult } from './fanout';
+import type { FanoutPhase, FanoutResult } from './fanout';
 import type { ContenderOutcome, WorkloadOutcome } from './measure';
 import { W1_DEPTH } from './queries';
 
@@ -15,9 +15,39 @@ export interface RunReport {
   floorAssumptionViolations: number;
   notRunnable: Record<string, string>;
   workloads: WorkloadOutcome[];
-  fanout: { municipality: string; subscribers: number; flips: number; result: FanoutResult | null; error: string | null } | null;
+  fanout: FanoutReport | null;
   notAvailable: { id: string; title: string; reason: string }[];
   peakMemoryMiB: Record<string, number | null>;
+}
+
+/** W5: the gateway switched, what its outage changes, and the measurement. */
+export interface FanoutReport {
+  gateway: {
+    id: string;
+    name: string;
+    /** Components depending on it, directly or not (live edges), and the most the pick allowed. */
+    dependants: number;
+    bound: number;
+    /** Reached through edges without a redundant alternative: municipalities, and services delivered to them. */
+    municipalitiesReached: number;
+    servicesReached: number;
+  } | null;
+  /** From the what-ifs of the outage and the recovery: the services whose status changes, where they are delivered. */
+  expectation: {
+    source: string;
+    services: number;
+    municipalities: number;
+    /** Service × municipality pairs: the events per flip if each municipality had one subscriber. */
+    deliveries: number;
+    /** Service × municipality statuses on which ketenbeeld's what-ifs differ from the floor's; null when only ketenbeeld's were asked. */
+    disagreements: number | null;
+  } | null;
+  /** Municipalities subscribed to (every one of the dataset's). */
+  municipalities: number;
+  subscribers: number;
+  flips: number;
+  result: FanoutResult | null;
+  error: string | null;
 }
 
 function n(value: number | null | undefined, digits = 1): string {
@@ -48,6 +78,27 @@ function targets(report: RunReport): Target[] {
   add('W2 latency ≤ 1.25× a floor reading the same stored picture (p50)', r('W2L', 'floor')?.p50, (v) => v <= 1.25);
   add('W3 latency ≤ 1.25× the floor (p50)', r('W3', 'floor')?.p50, (v) => v <= 1.25);
   add('W3 on a hub gateway under 50 ms (p50)', c('W3', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
+  const fanout = report.fanout?.result;
+  const measured = fanout?.phases[fanout.phases.length - 1];
+  // Every expected event must arrive, and nothing else, for a delivery time to count.
+  const clean = measured ? measured.missing === 0 && measured.spurious === 0 : false;
+  list.push({
+    text: 'W5 p99 delivery ≤ 1 s after the mutation\'s acknowledgement (1,000 subscribers)',
+    value: fanout && measured
+      ? `${n(fanout.fromAckMs.p99, 0)} ms (${fanout.subscribers} subscribers${clean ? '' : `; ${measured.missing} missing, ${measured.spurious} spurious`})`
+      : '–',
+    met: fanout && Number.isFinite(fanout.fromAckMs.p99) ? fanout.fromAckMs.p99 <= 1000 && clean : null,
+  });
+  const one = fanout?.phases.find((p) => p.name === 'one subscriber per reached municipality');
+  const perFlip = (p: FanoutPhase | undefined) => p?.statementsPerFlip ?? null;
+  // Independent: the measured phase's statements per flip within 10% (at least 2) of one subscriber per municipality's.
+  const a = perFlip(one);
+  const b = perFlip(measured);
+  list.push({
+    text: `W5 SQL statements per flip independent of subscribers (${one?.subscribers ?? '–'} vs ${measured?.subscribers ?? '–'})`,
+    value: a !== null && b !== null ? `${n(a, 1)} vs ${n(b, 1)}` : '–',
+    met: a !== null && b !== null ? Math.abs(b - a) <= Math.max(2, 0.1 * a) : null,
+  });
   return list;
 }
 
@@ -115,17 +166,56 @@ export function markdown(report: RunReport): string {
   }
   if (report.fanout) {
     const f = report.fanout;
+    const g = f.gateway;
+    const e = f.expectation;
     lines.push('');
     lines.push('## W5 subscription fan-out (graphql-ws)');
     lines.push('');
-    lines.push(`${f.subscribers} clients subscribed to \`statusChanged(municipalityCbsCode: "${f.municipality}")\`; one of its services switched MAJOR_OUTAGE ↔ OPERATIONAL ${f.flips} times with reportStatus. Delay from sending the mutation to each subscriber's receiving the change. No peer has subscriptions here.`);
+    lines.push(`${f.subscribers} clients subscribed to \`statusChanged(municipalityCbsCode)\`, round-robin over all ${f.municipalities} municipalities. `
+      + (g
+        ? `The gateway **${g.name}** (${g.dependants} components depend on it, directly or not; the pick allows at most ${g.bound}; not W3's hub; `
+          + `OPERATIONAL in its own newest report) reaches ${g.servicesReached} services delivered to ${g.municipalitiesReached} municipalities `
+          + 'through dependencies without a redundant alternative. It is reported MAJOR_OUTAGE (PRECAUTIONARY_SHUTDOWN) and OPERATIONAL again, '
+          + `alternating, ${f.flips} times, one flip at a time, each after every subscriber has its events (or 10 s).`
+        : 'No gateway was picked.'));
+    if (e) {
+      lines.push('');
+      lines.push(`Expected, from ${e.source} of the outage and of the recovery: ${e.services} services change status, delivered to ${e.municipalities} municipalities `
+        + `(${e.deliveries} service × municipality pairs); a subscriber of such a municipality expects one event per flip for each of its services, `
+        + 'with the what-if\'s status and previous status; a subscriber of any other municipality expects none, and anything it receives counts as spurious.'
+        + (e.disagreements === null ? '' : ` ketenbeeld's own impact for the same two what-ifs differs from the floor's on ${e.disagreements} service × municipality statuses.`));
+    }
     lines.push('');
     if (f.result) {
       const r = f.result;
-      lines.push('| deliveries | missing | p50 ms | p99 ms | max ms | slowest subscriber per change, median ms | reportStatus alone, median ms |');
-      lines.push('|---|---|---|---|---|---|---|');
-      lines.push(`| ${r.delivered} | ${r.missing} | ${n(r.deliveryMs.p50, 0)} | ${n(r.deliveryMs.p99, 0)} | ${n(r.deliveryMs.max, 0)} | ${n(r.lastSubscriberMsMedian, 0)} | ${n(r.mutationMsMedian, 0)} |`);
-      for (const p of r.problems) lines.push(`- problem: ${p}`);
+      const measured = r.phases[r.phases.length - 1];
+      lines.push(`Measured with all ${r.subscribers} subscribers, ${r.expectingSubscribers} of them in reached municipalities: ${r.expectedEventsPerFlip} expected events per flip. `
+        + 'Per flip and expecting subscriber: the arrival of its last expected event, from the moment reportStatus\'s HTTP answer arrived (the acknowledgement) and from the moment it was sent; '
+        + `negative means the events arrived before the answer; over the ${r.flips * r.expectingSubscribers - measured.incompleteSubscribers} of ${r.flips * r.expectingSubscribers} (flip, subscriber) pairs that had every expected event within 10 s. `
+        + 'Clients run in the load-generator process on their own core; no peer has subscriptions.');
+      lines.push('');
+      lines.push('| | p50 ms | p99 ms | max ms | slowest subscriber per flip, median ms |');
+      lines.push('|---|---|---|---|---|');
+      lines.push(`| last event after the acknowledgement | ${n(r.fromAckMs.p50, 0)} | ${n(r.fromAckMs.p99, 0)} | ${n(r.fromAckMs.max, 0)} | ${n(r.slowestSubscriberFromAckMsMedian, 0)} |`);
+      lines.push(`| last event after sending the mutation | ${n(r.fromSendMs.p50, 0)} | ${n(r.fromSendMs.p99, 0)} | ${n(r.fromSendMs.max, 0)} | ${n(r.slowestSubscriberFromSendMsMedian, 0)} |`);
+      lines.push('');
+      lines.push(`reportStatus from sending to its answer: median ${n(r.mutationMsMedian, 0)} ms.`);
+      lines.push('');
+      lines.push('SQL statements per flip (pg_stat_statements over the bench database, reset once the phase\'s subscribers had connected; the mutation\'s own statements included), and deliveries:');
+      lines.push('');
+      lines.push('| phase | subscribers (in reached municipalities) | flips | SQL statements / flip | events delivered | missing | subscriber-flips incomplete | spurious | wrong status |');
+      lines.push('|---|---|---|---|---|---|---|---|---|');
+      for (const p of r.phases) {
+        lines.push(`| ${p.name} | ${p.subscribers} (${p.expectingSubscribers}) | ${p.flips} | ${n(p.statementsPerFlip, 1)} | ${p.delivered} | ${p.missing} | ${p.incompleteSubscribers} | ${p.spurious} | ${p.wrongStatus} |`);
+      }
+      if (r.statements.length > 0) {
+        lines.push('');
+        lines.push(`ketenbeeld's SQL per flip with all subscribers (pg_stat_statements):`);
+        lines.push('');
+        for (const st of r.statements) lines.push(`- ${n(st.perFlip, 1)} × \`${st.query.replace(/`/g, "'").slice(0, 160)}\``);
+      }
+      if (r.problems.length > 0) lines.push('');
+      for (const p of r.problems) lines.push(`- problem: ${p.replace(/\n/g, ' ')}`);
     } else {
       lines.push(`Not measured: ${f.error}`);
     }

@@ -5,12 +5,13 @@ import path from 'node:path';
 import { ensureDataset, markWritten } from '../generator/load';
 import { ContenderName, serverSpec } from './contenders';
 import { post, runFanoutLoad, stopLoadGenerator } from './load';
-import { W1_DASHBOARD } from './queries';
+import type { FanoutConfig } from './fanout';
+import { W5_IMPACT } from './queries';
 import { Client } from 'pg';
 import { RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
-import { ensureStatementStatistics, floorAssumptionViolations, tuneDatabase, withAdmin } from './postgres';
-import { markdown, RunReport } from './report';
+import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, withAdmin } from './postgres';
+import { FanoutReport, markdown, RunReport } from './report';
 import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
 
@@ -135,33 +136,127 @@ async function probeSchema(server: RunningServer, headers: Record<string, string
   return fields;
 }
 
+/** A component's global id, as ketenbeeld and the floor spell it. */
+const globalComponentId = (uuid: string) => Buffer.from(`Component:${uuid}`).toString('base64url');
+
 /**
- * W5: the first input municipality with an OPERATIONAL service (from the floor's W1 answer); that
- * service is switched back and forth while `subscribers` clients listen.
+ * W5's gateway: among gateways whose transitive dependants (live edges) number at most `bound`, that
+ * are OPERATIONAL in their own newest report and are not W3's hub, the one whose outage reaches
+ * services delivered to the most municipalities (order: municipalities, then id). "Reaches" follows
+ * only edges without a redundancy group: a member of a redundant pair going down alone takes nothing
+ * down with it.
+ */
+async function pickFanoutGateway(url: string, bound: number, hubGatewayId: string): Promise<FanoutReport['gateway']> {
+  const hub = Buffer.from(hubGatewayId, 'base64url').toString('utf8').replace(/^Component:/, '');
+  const client = new Client({ connectionString: url, application_name: 'bench-harness' });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; name: string; dependants: string; municipalities: string; services: string }>(
+      `WITH RECURSIVE up(gateway_id, id, hard) AS (
+         SELECT g.id, d.component_id, d.redundancy_group IS NULL
+         FROM component g JOIN dependency d ON d.depends_on_id = g.id AND d.removed_at IS NULL
+         WHERE g.kind = 'GATEWAY' AND g.id <> $2::uuid
+         UNION
+         SELECT up.gateway_id, d.component_id, up.hard AND d.redundancy_group IS NULL
+         FROM up JOIN dependency d ON d.depends_on_id = up.id AND d.removed_at IS NULL
+       ), reach AS (
+         SELECT up.gateway_id, count(DISTINCT up.id) AS dependants,
+                count(DISTINCT sd.municipality_id) FILTER (WHERE up.hard) AS municipalities,
+                count(DISTINCT sd.service_id) FILTER (WHERE up.hard) AS services
+         FROM up LEFT JOIN service_delivery sd ON sd.service_id = up.id
+         GROUP BY up.gateway_id
+       )
+       SELECT c.id, c.name, r.dependants, r.municipalities, r.services
+       FROM reach r JOIN component c ON c.id = r.gateway_id
+       WHERE r.dependants <= $1 AND r.municipalities > 0
+         AND (SELECT s.status FROM status_report s WHERE s.component_id = c.id AND s.observed_at <= now()
+              ORDER BY s.observed_at DESC, s.seq DESC LIMIT 1) = 'OPERATIONAL'
+       ORDER BY r.municipalities DESC, c.id LIMIT 1`,
+      [bound, hub]);
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    return {
+      id: globalComponentId(row.id), name: row.name, dependants: Number(row.dependants), bound,
+      municipalitiesReached: Number(row.municipalities), servicesReached: Number(row.services),
+    };
+  } finally {
+    await client.end();
+  }
+}
+
+/** One what-if of the gateway: status per `cbs\tserviceId` for every service × municipality that would not be OPERATIONAL. */
+async function whatIf(server: RunningServer, gatewayId: string, status: string, headers: Record<string, string>): Promise<Map<string, string>> {
+  const answer = await post(server.url, JSON.stringify({ operationName: 'Impact', query: W5_IMPACT, variables: { id: gatewayId, status } }), headers, 300_000);
+  const json = answer.json as { errors?: unknown[]; data?: { impact?: { affected: { service: { id: string }; municipality: { cbsCode: string }; status: string }[] } } };
+  if (answer.status !== 200 || json.errors || !json.data?.impact) throw new Error(`impact(${status}) from ${server.spec.name}: ${JSON.stringify(json).slice(0, 300)}`);
+  return new Map(json.data.impact.affected.map((a) => [`${a.municipality.cbsCode}\t${a.service.id}`, a.status]));
+}
+
+/**
+ * W5: `subscribers` graphql-ws clients spread round-robin over every municipality; a gateway whose
+ * outage reaches several of them (not the W3 hub) is reported down and up again `flips` times. What
+ * each subscriber should receive comes from the what-ifs of that outage and of its recovery: the
+ * floor's (the expected answers of every workload) when it runs, ketenbeeld's impact otherwise; the
+ * two are compared.
  */
 async function measureFanout(
-  ketenbeeld: RunningServer, floor: RunningServer | undefined, municipalities: string[], headers: Record<string, string>,
-  subscribers: number, flips: number, loadCore: number,
-): Promise<NonNullable<RunReport['fanout']>> {
-  const setup = { municipality: municipalities[0], subscribers, flips };
-  if (!floor) return { ...setup, result: null, error: 'the floor is not running (it picks the service to switch)' };
-  for (const municipality of municipalities) {
-    const answer = await post(floor.url, JSON.stringify({ operationName: 'Dashboard', query: W1_DASHBOARD, variables: { cbs: municipality } }));
-    const services = ((answer.json as { data?: { municipality?: { services?: { service: { id: string }; status: string }[] } } })
-      .data?.municipality?.services ?? []);
-    const quiet = services.find((s) => s.status === 'OPERATIONAL');
-    if (!quiet) continue;
-    try {
-      const result = await runFanoutLoad({
-        kind: 'fanout', httpUrl: ketenbeeld.url, wsUrl: ketenbeeld.url.replace(/^http/, 'ws'), headers, subscribers, flips,
-        municipality, serviceId: quiet.service.id, timeoutSeconds: 10,
-      }, loadCore);
-      return { ...setup, municipality, result, error: null };
-    } catch (error) {
-      return { ...setup, municipality, result: null, error: error instanceof Error ? error.message : String(error) };
+  ketenbeeld: RunningServer, floor: RunningServer | undefined, dataset: { url: string; name: string }, statistics: boolean,
+  hubGatewayId: string, headers: Record<string, string>, options: Options, cores: { server: number; load: number },
+): Promise<FanoutReport> {
+  const subscribers = options.quick ? 100 : 1000;
+  const flips = options.quick ? 4 : 10;
+  const bound = Math.max(1000, Math.round(3000 * options.scale));
+  const report: FanoutReport = { gateway: null, expectation: null, municipalities: 0, subscribers, flips, result: null, error: null };
+  try {
+    const client = new Client({ connectionString: dataset.url, application_name: 'bench-harness' });
+    await client.connect();
+    const codes = await client.query<{ cbs_code: string }>(`SELECT cbs_code FROM organisation WHERE kind = 'MUNICIPALITY' ORDER BY cbs_code`)
+      .finally(() => client.end());
+    const municipalities = codes.rows.map((r) => r.cbs_code);
+    report.municipalities = municipalities.length;
+    report.gateway = await pickFanoutGateway(dataset.url, bound, hubGatewayId);
+    if (!report.gateway) return { ...report, error: `no OPERATIONAL gateway other than the W3 hub with at most ${bound} transitive dependants reaches a municipality` };
+    const gatewayId = report.gateway.id;
+
+    // What changes, and to what, when the gateway goes down and comes back.
+    const source = floor ?? ketenbeeld;
+    const down = await whatIf(source, gatewayId, 'MAJOR_OUTAGE', headers);
+    const up = await whatIf(source, gatewayId, 'OPERATIONAL', headers);
+    let disagreements: number | null = null;
+    if (source !== ketenbeeld) {
+      const [kDown, kUp] = [await whatIf(ketenbeeld, gatewayId, 'MAJOR_OUTAGE', headers), await whatIf(ketenbeeld, gatewayId, 'OPERATIONAL', headers)];
+      const differ = (a: Map<string, string>, b: Map<string, string>) =>
+        [...new Set([...a.keys(), ...b.keys()])].filter((key) => a.get(key) !== b.get(key)).length;
+      disagreements = differ(down, kDown) + differ(up, kUp);
     }
+    const expected: FanoutConfig['expected'] = {};
+    const services = new Set<string>();
+    for (const key of new Set([...down.keys(), ...up.keys()])) {
+      const [cbs, serviceId] = key.split('\t');
+      const change = { down: down.get(key) ?? 'OPERATIONAL', up: up.get(key) ?? 'OPERATIONAL' };
+      if (change.down === change.up) continue;
+      (expected[cbs] ??= {})[serviceId] = change;
+      services.add(serviceId);
+    }
+    report.expectation = {
+      source: source === ketenbeeld ? 'ketenbeeld\'s impact' : 'the floor\'s impact',
+      services: services.size, municipalities: Object.keys(expected).length,
+      deliveries: Object.values(expected).reduce((sum, m) => sum + Object.keys(m).length, 0),
+      disagreements,
+    };
+    if (services.size === 0) return { ...report, error: `the what-if says ${report.gateway.name} going down changes no service` };
+
+    await pinBackends(dataset.name, cores.server);
+    report.result = await runFanoutLoad({
+      kind: 'fanout', httpUrl: ketenbeeld.url, wsUrl: ketenbeeld.url.replace(/^http/, 'ws'), headers,
+      subscriberMunicipalities: Array.from({ length: subscribers }, (_, i) => municipalities[i % municipalities.length]),
+      gatewayId, expected, flips, countingFlips: { none: 2, onePerMunicipality: Math.min(4, flips) }, timeoutSeconds: 10,
+      database: statistics ? dataset.name : null,
+    }, cores.load);
+    return report;
+  } catch (error) {
+    return { ...report, error: error instanceof Error ? error.message : String(error) };
   }
-  return { ...setup, result: null, error: 'no municipality among the inputs has an OPERATIONAL service to switch' };
 }
 
 async function main(): Promise<void> {
@@ -230,11 +325,20 @@ async function main(): Promise<void> {
     } else if (!schema.subscription.has('statusChanged')) {
       notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: 'schema has no Subscription.statusChanged' });
     } else {
-      const subscribers = options.quick ? 50 : 200;
-      fanout = await measureFanout(ketenbeeld, servers.get('floor'), inputs.municipalities, headers, subscribers, options.quick ? 6 : 20, loadCore);
       await markWritten(dataset.name, options.scale, options.seed);
-      if (fanout.result) log(`W5 ${subscribers} subscribers: delivery p50 ${fanout.result.deliveryMs.p50.toFixed(0)} ms, p99 ${fanout.result.deliveryMs.p99.toFixed(0)} ms, ${fanout.result.missing} missing`);
-      else log(`W5 not measured: ${fanout.error}`);
+      const started = performance.now();
+      fanout = await measureFanout(ketenbeeld, servers.get('floor'), dataset, statistics === null, inputs.hubGatewayId, headers, options,
+        { server: serverCore, load: loadCore });
+      const r = fanout.result;
+      const took = `${((performance.now() - started) / 1000).toFixed(1)} s`;
+      if (r) {
+        const measured = r.phases[r.phases.length - 1];
+        log(`W5 ${r.subscribers} subscribers, ${fanout.gateway?.name} down/up ${r.flips}×: last event after the acknowledgement p50 ${r.fromAckMs.p50.toFixed(0)} ms, `
+          + `p99 ${r.fromAckMs.p99.toFixed(0)} ms; ${measured.missing} missing, ${measured.spurious} spurious; `
+          + `SQL per flip ${r.phases.map((p) => `${p.subscribers} subscribers ${p.statementsPerFlip?.toFixed(1) ?? '–'}`).join(', ')} (${took})`);
+      } else {
+        log(`W5 not measured: ${fanout.error} (${took})`);
+      }
     }
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
