@@ -7,7 +7,7 @@ import { idOf } from '../common/global-id';
 import { optionalText, requiredText } from '../common/input';
 import { Organisation } from '../organisation/organisation.entity';
 import { Audience, Component, ComponentKind, Dependency, DependencyKind, ServiceDelivery } from './component.entity';
-import { rejudgeInLivePicture } from '../status/live-picture';
+import { livePictureStateBefore, rejudgeInLivePicture } from '../status/live-picture';
 
 const HEARTBEAT_MIN = 60;
 const HEARTBEAT_MAX = 7 * 24 * 3600;
@@ -115,6 +115,7 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
   if (input.heartbeatSeconds !== undefined) changes.heartbeat_seconds = input.heartbeatSeconds;
   const columns = Object.keys(changes);
   return ctx.db.transaction(async (db) => {
+    const pictureBefore = await livePictureStateBefore(db);
     const deliveredTo = input.deliveredTo ? await municipalitiesFor(db, input.deliveredTo) : null;
     const assignments = [...columns.map((column, i) => `${column} = $${i + 3}`), 'revision = revision + 1', 'updated_at = now()'];
     const [, affected] = await db.query(
@@ -127,7 +128,7 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
     }
     if (deliveredTo) await replaceDeliveries(db, id, deliveredTo);
     // A changed heartbeat changes when this component and what depends on it go stale.
-    if (columns.includes('heartbeat_seconds')) await rejudgeInLivePicture(db, id);
+    if (columns.includes('heartbeat_seconds')) await rejudgeInLivePicture(db, id, pictureBefore);
     await recordAudit(db, ctx, { operation: 'updateComponent', entityType: 'Component', entityId: id });
     return db.findOneByOrFail(Component, { id });
   });
@@ -175,8 +176,9 @@ export async function addDependency(
       if (other) throw badInput(`The members of redundancy group "${redundancyGroup}" are ${other.kind}; one group has one kind`, 'kind');
     }
     const id = randomUUID();
+    const pictureBefore = await livePictureStateBefore(db);
     await db.insert(Dependency, { id, componentId, dependsOnId, kind: input.kind, redundancyGroup, addedAt: new Date(), removedAt: null });
-    await rejudgeInLivePicture(db, componentId);
+    await rejudgeInLivePicture(db, componentId, pictureBefore);
     await recordAudit(db, ctx, { operation: 'addDependency', entityType: 'Dependency', entityId: id });
     return db.findOneByOrFail(Dependency, { id });
   });
@@ -191,8 +193,9 @@ export async function removeDependency(ctx: RequestContext, input: { dependencyI
     const component = await db.findOneByOrFail(Component, { id: dependency.componentId });
     ctx.scope.requireOperatorOf(component, 'Removing dependencies of this component');
     if (dependency.removedAt !== null) return dependency;
+    const pictureBefore = await livePictureStateBefore(db);
     await db.query('UPDATE dependency SET removed_at = now() WHERE id = $1 AND removed_at IS NULL', [id]);
-    await rejudgeInLivePicture(db, dependency.componentId);
+    await rejudgeInLivePicture(db, dependency.componentId, pictureBefore);
     await recordAudit(db, ctx, { operation: 'removeDependency', entityType: 'Dependency', entityId: id });
     return db.findOneByOrFail(Dependency, { id });
   });

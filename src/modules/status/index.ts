@@ -7,6 +7,6 @@ export type { EffectiveStatusModel, ServiceAvailabilityModel } from './status.mo
 export { statusRepository } from './status.repository';
 export { statusResolvers } from './status.resolvers';
 export { effectiveStatusesAt, servicesOfMunicipality, statusHistory } from './status.service';
-export { keepLivePictureCurrent, livePictureFor, liveWhatIfGraph, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
+export { keepLivePictureCurrent, livePictureFor, liveWhatIfGraph, livePictureStateBefore, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
 export { componentFromRow } from './status.repository';
 export { livePictureRepository } from './live-picture.repository';

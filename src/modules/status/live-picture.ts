@@ -106,16 +106,25 @@ export async function keepLivePictureCurrent(db: EntityManager, picture: StatusP
   return true;
 }
 
+/** The picture's state, read in a write's transaction before the write; see `rejudgeInLivePicture`. */
+export function livePictureStateBefore(db: EntityManager): Promise<LivePictureState> {
+  return livePictureRepository.state(db);
+}
+
 /**
- * Called in the transaction of a write that changed one component's dependencies or heartbeat (one
- * counted change): judges that component and everything above it again, with every fact, and stores
- * them, so the national overview need not rebuild the country after a vendor adds an edge.
+ * Called in the transaction of a write that changed one component's dependencies or heartbeat,
+ * with the state read before that write: judges that component and everything above it again, with
+ * every fact, and stores them, so the national overview need not rebuild the country after a vendor
+ * adds an edge. Only when the picture was current before and this write counted exactly one change:
+ * a write that changed nothing (the same heartbeat again, an edge already removed) must not mark
+ * current a picture that another write left out of date.
  */
-export async function rejudgeInLivePicture(db: EntityManager, componentId: string): Promise<boolean> {
+export async function rejudgeInLivePicture(db: EntityManager, componentId: string, before: LivePictureState): Promise<boolean> {
   const state = await livePictureRepository.state(db);
-  if (state.version !== state.changes - 1 || !Number.isFinite(state.latestMoment)) return false;
-  // Every fact is at or before latestMoment: the picture then is the picture with every fact.
-  const moment = new Date(state.latestMoment);
+  if (!isCurrent(before) || state.changes !== before.changes + 1 || !Number.isFinite(state.latestMoment)) return false;
+  // Every fact is at or before latestMoment, so the picture then is the picture with every fact.
+  // Rounded up: the server's now() (an edge's removal) has microseconds, a Date has milliseconds.
+  const moment = new Date(Math.ceil(state.latestMoment));
   const above = await statusRepository.idsAbove(db, componentId, moment);
   const ids = [componentId, ...above.filter((id) => id !== componentId)];
   const graph = await statusRepository.graphBelow(db, ids, moment, 'latest');
