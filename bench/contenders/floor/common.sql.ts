@@ -54,3 +54,14 @@ imposed AS (
   SELECT id, max(level) AS level FROM up GROUP BY id
 ),
 `;
+
+/**
+ * W2's answer, built from three CTEs the statement defines before it: `by_status(level, n)`,
+ * `by_product(product_vendor, product, version, level, n)` and `residents(n)`.
+ */
+export const NATIONAL_OVERVIEW_JSON = `SELECT json_build_object('data', json_build_object('nationalOverview', json_build_object(
+  'componentsByStatus', (SELECT json_agg(json_build_object('status', ${statusOf('level')}, 'count', n) ORDER BY level DESC) FROM by_status),
+  'gatewaysByProduct', coalesce((SELECT json_agg(json_build_object('vendor', product_vendor, 'product', product, 'version', version,
+      'status', ${statusOf('level')}, 'count', n) ORDER BY product_vendor, product, version, level) FROM by_product), '[]'::json),
+  'residentsAffected', (SELECT n FROM residents)
+)))::text AS body`;

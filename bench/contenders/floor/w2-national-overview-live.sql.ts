@@ -1,4 +1,4 @@
-import { levelOf, statusOf } from './common.sql';
+import { levelOf, NATIONAL_OVERVIEW_JSON } from './common.sql';
 
 /**
  * W2 again, as one statement over ketenbeeld's stored live picture (`live_status`, kept current on
@@ -25,10 +25,5 @@ residents AS (
     SELECT 1 FROM service_delivery sd JOIN live_status l ON l.component_id = sd.service_id JOIN component s ON s.id = sd.service_id
     WHERE sd.municipality_id = m.id AND s.audience = 'RESIDENTS' AND l.status <> 'OPERATIONAL')
 )
-SELECT json_build_object('data', json_build_object('nationalOverview', json_build_object(
-  'componentsByStatus', (SELECT json_agg(json_build_object('status', ${statusOf('level')}, 'count', n) ORDER BY level DESC) FROM by_status),
-  'gatewaysByProduct', coalesce((SELECT json_agg(json_build_object('vendor', product_vendor, 'product', product, 'version', version,
-      'status', ${statusOf('level')}, 'count', n) ORDER BY product_vendor, product, version, level) FROM by_product), '[]'::json),
-  'residentsAffected', (SELECT n FROM residents)
-)))::text AS body
+${NATIONAL_OVERVIEW_JSON}
 `;

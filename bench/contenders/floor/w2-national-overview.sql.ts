@@ -1,4 +1,4 @@
-import { levelOf, OUTAGE_PROPAGATION_CTES, statusOf } from './common.sql';
+import { levelOf, NATIONAL_OVERVIEW_JSON, OUTAGE_PROPAGATION_CTES } from './common.sql';
 
 /**
  * W2, `nationalOverview { componentsByStatus { status count } gatewaysByProduct { vendor product version
@@ -35,10 +35,5 @@ residents AS (
     SELECT 1 FROM service_delivery sd JOIN eff e ON e.id = sd.service_id
     WHERE sd.municipality_id = m.id AND e.audience = 'RESIDENTS' AND e.level <> 0)
 )
-SELECT json_build_object('data', json_build_object('nationalOverview', json_build_object(
-  'componentsByStatus', (SELECT json_agg(json_build_object('status', ${statusOf('level')}, 'count', n) ORDER BY level DESC) FROM by_status),
-  'gatewaysByProduct', coalesce((SELECT json_agg(json_build_object('vendor', product_vendor, 'product', product, 'version', version,
-      'status', ${statusOf('level')}, 'count', n) ORDER BY product_vendor, product, version, level) FROM by_product), '[]'::json),
-  'residentsAffected', (SELECT n FROM residents)
-)))::text AS body
+${NATIONAL_OVERVIEW_JSON}
 `;
