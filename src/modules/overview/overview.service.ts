@@ -5,7 +5,7 @@ import { findComponent } from '../component';
 import type { Component } from '../component';
 import type { ComponentKind } from '../component';
 import { componentFromRow, livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
-import type { ComponentStatus, ServiceAvailabilityModel } from '../status';
+import type { ComponentStatus, Effective, ServiceAvailabilityModel } from '../status';
 import { isOutage } from '../status/status.rules';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from './overview.models';
 import { Delivery, overviewRepository } from './overview.repository';
@@ -149,7 +149,7 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
       audience.set(row.id, row.audience!);
       services.set(row.id, componentFromRow(ctx.db, row));
     }
-    deliveries = live.alongside.map((d) => ({ ...d, audience: audience.get(d.serviceId)! }));
+    deliveries = live.alongside.map((d) => ({ serviceId: d.serviceId, municipalityId: d.municipalityId, population: d.population, audience: audience.get(d.serviceId)! }));
     picture = new StatusPicture(live.graph, asOf, whatIf, live.known);
     staleNow = live.staleNow;
   } else {
@@ -167,18 +167,20 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
   // (a vendor learns how many residents depend on it, not its customers' service catalogue).
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
   const affected: ServiceAvailabilityModel[] = [];
+  const withTodaysStaleness = new Map<string, Effective>();
   const municipalityIds = new Set<string>();
   for (const delivery of deliveries) {
     const effective = picture.effective(delivery.serviceId);
     if (effective.status === 'OPERATIONAL') continue;
     municipalityIds.add(delivery.municipalityId);
     if (visible && !visible.has(delivery.serviceId)) continue;
-    affected.push({
-      serviceId: delivery.serviceId, municipalityId: delivery.municipalityId,
-      // A what-if changes statuses, not how fresh the facts are: `stale` is today's.
-      effective: { ...effective, stale: staleNow(delivery.serviceId) },
-      timeline: null, asOf,
-    });
+    // A what-if changes statuses, not how fresh the facts are: `stale` is today's (once per service).
+    let shown = withTodaysStaleness.get(delivery.serviceId);
+    if (!shown) {
+      shown = { ...effective, stale: staleNow(delivery.serviceId) };
+      withTodaysStaleness.set(delivery.serviceId, shown);
+    }
+    affected.push({ serviceId: delivery.serviceId, municipalityId: delivery.municipalityId, effective: shown, timeline: null, asOf });
   }
   await attachRows(ctx, affected, services);
   return {

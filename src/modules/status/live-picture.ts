@@ -150,10 +150,9 @@ export interface LiveWhatIfGraph {
 export async function liveWhatIfGraph<T>(
   db: EntityManager, componentId: string, at: Date, alongside: (ids: string[]) => Promise<T>,
 ): Promise<LiveWhatIfGraph & { alongside: T }> {
-  // Both statements walk up from the component; running them side by side halves the wait.
-  const edgesRead = livePictureRepository.edgesThatMatter(db, componentId);
   const members = await livePictureRepository.above(db, componentId);
-  const [edges, alongsideResult] = await Promise.all([edgesRead, alongside(members.map((m) => m.id))]);
+  const ids = members.map((m) => m.id);
+  const [edges, alongsideResult] = await Promise.all([livePictureRepository.edgesThatMatter(db, ids), alongside(ids)]);
   const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.edge.dependsOnId))];
   const known = new Map<string, Effective>();
   for (const row of await livePictureRepository.rowsOf(db, outside)) known.set(row.componentId, effectiveFromLiveRow(row, at));
