@@ -142,6 +142,10 @@ export const livePictureRepository = {
 
   // ---- writing ------------------------------------------------------------------------------------
 
+  async analyse(db: EntityManager): Promise<void> {
+    await db.query(`ANALYZE live_status`);
+  },
+
   async deleteAll(db: EntityManager): Promise<void> {
     await db.query(`DELETE FROM live_status`);
   },

@@ -72,6 +72,8 @@ export async function rebuildLivePicture(db: EntityManager): Promise<LivePicture
     await livePictureRepository.deleteAll(tx);
     await livePictureRepository.write(tx, rows);
     await livePictureRepository.markCurrent(tx, state.changes, latestMoment);
+    // Every row was just replaced: fresh statistics keep the national counts' plans right.
+    await livePictureRepository.analyse(tx);
     return { changes: state.changes, version: state.changes, latestMoment };
   });
 }
