@@ -9,11 +9,12 @@ import { ComponentRow, statusRepository } from './status.repository';
  * what-if re-judges only what lies above the component it is about.
  *
  * It is kept current in the transaction of every status report (`keepLivePictureCurrent`, called
- * by the live-updates code that already judges the report's dependants). Any other write that
- * can change a status (a dependency added or removed, a heartbeat changed, the demo seed, a bulk
- * load) is counted by a trigger and leaves the picture out of date; the next reader rebuilds it
- * (`livePictureFor`). A reader asking about a moment before the newest fact gets `false` and
- * judges the facts itself, so the picture never answers a question it cannot answer exactly.
+ * by the live-updates code that already judges the report's dependants) and of every dependency
+ * added or removed and heartbeat changed (`rejudgeInLivePicture`). Any other write that can change
+ * a status (the demo seed, a bulk load, SQL by hand) is counted by a trigger and leaves the picture
+ * out of date; the next reader rebuilds it (`livePictureFor`). A reader asking about a moment
+ * before the newest fact gets `false` and judges the facts itself, so the picture never answers a
+ * question it cannot answer exactly.
  */
 
 function rowOf(effective: Effective, fact: ComponentFact | undefined): LiveRow {
