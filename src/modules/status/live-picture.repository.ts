@@ -225,23 +225,23 @@ export const livePictureRepository = {
    * works imposes nothing, and most of a hub's dependants' dependencies are such (400,000 → 120,000
    * for Centric's gateway). Each member's dependencies are read from the covering index.
    */
-  async edgesThatMatter(db: EntityManager, ids: readonly string[]): Promise<{ edge: EdgeFact; outsideOutage: boolean }[]> {
-    const rows: { c: string; d: string; k: EdgeFact['kind']; g: string | null; outside_outage: boolean }[] = await db.query(
+  async edgesThatMatter(db: EntityManager, ids: readonly string[]): Promise<(EdgeFact & { outsideOutage: boolean })[]> {
+    // Rows named as the engine's EdgeFact, handed over as they are: 120,000 fewer objects to make.
+    return db.query(
       // The members as an array, not as the walk's recursive CTE: the planner knows an array's length
       // and hashes live_status once; guessing 110 rows for the walk, it probed it 400,000 times (1.6 s).
       `WITH members AS MATERIALIZED (SELECT unnest($1::uuid[]) AS id)
-       SELECT e.c, e.d, e.k, e.g, l.component_id IS NOT NULL AS outside_outage
-         FROM (SELECT m.id AS c, d.depends_on_id AS d, d.kind AS k, d.redundancy_group AS g,
+       SELECT e."componentId", e."dependsOnId", e.kind, e."redundancyGroup", l.component_id IS NOT NULL AS "outsideOutage"
+         FROM (SELECT m.id AS "componentId", d.depends_on_id AS "dependsOnId", d.kind, d.redundancy_group AS "redundancyGroup",
                       -- IN (subquery) becomes one hash of the members; a join would sort 400,000 rows.
                       d.depends_on_id IN (SELECT id FROM members) AS inside
                  FROM members m
                 CROSS JOIN LATERAL (SELECT depends_on_id, kind, redundancy_group FROM dependency
                                      WHERE component_id = m.id AND removed_at IS NULL OFFSET 0) d) e
-         LEFT JOIN live_status l ON l.component_id = e.d AND NOT e.inside AND l.status NOT IN ('OPERATIONAL', 'UNKNOWN')
-        WHERE e.inside OR l.component_id IS NOT NULL OR e.g IS NOT NULL`,
+         LEFT JOIN live_status l ON l.component_id = e."dependsOnId" AND NOT e.inside AND l.status NOT IN ('OPERATIONAL', 'UNKNOWN')
+        WHERE e.inside OR l.component_id IS NOT NULL OR e."redundancyGroup" IS NOT NULL`,
       [ids],
     );
-    return rows.map((row) => ({ edge: { componentId: row.c, dependsOnId: row.d, kind: row.k, redundancyGroup: row.g }, outsideOutage: row.outside_outage }));
   },
 
   /** Stored rows of some components. */

@@ -156,7 +156,7 @@ export async function liveWhatIfGraph<T>(
   const members = await livePictureRepository.above(db, componentId);
   const ids = members.map((m) => m.id);
   const [edges, alongsideResult] = await Promise.all([livePictureRepository.edgesThatMatter(db, ids), alongside(ids)]);
-  const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.edge.dependsOnId))];
+  const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.dependsOnId))];
   const known = new Map<string, Effective>();
   for (const row of await livePictureRepository.rowsOf(db, outside)) known.set(row.componentId, effectiveFromLiveRow(row, at));
 
@@ -165,7 +165,7 @@ export async function liveWhatIfGraph<T>(
   return {
     alongside: alongsideResult,
     components: members.map((m) => m.component),
-    graph: new DependencyGraph(facts, edges.map((e) => e.edge)),
+    graph: new DependencyGraph(facts, edges),
     known,
     staleNow: (id) => {
       const from = staleFrom.get(id);
