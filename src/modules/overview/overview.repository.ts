@@ -26,17 +26,12 @@ export const overviewRepository = {
   /** Who receives which service, with what the residents count needs. `serviceIds` null means all. */
   async deliveries(db: EntityManager, serviceIds: readonly string[] | null): Promise<Delivery[]> {
     const rows: { service_id: string; audience: Audience; municipality_id: string; population: number }[] = await db.query(
-      serviceIds === null
-        ? `SELECT sd.service_id, s.audience, sd.municipality_id, m.population
-             FROM service_delivery sd
-             JOIN component s ON s.id = sd.service_id
-             JOIN organisation m ON m.id = sd.municipality_id`
-        : `SELECT sd.service_id, s.audience, sd.municipality_id, m.population
-             FROM unnest($1::uuid[]) AS asked(id)
-             JOIN service_delivery sd ON sd.service_id = asked.id
-             JOIN component s ON s.id = sd.service_id
-             JOIN organisation m ON m.id = sd.municipality_id`,
-      serviceIds === null ? [] : [serviceIds],
+      `SELECT sd.service_id, s.audience, sd.municipality_id, m.population
+         FROM service_delivery sd
+         JOIN component s ON s.id = sd.service_id
+         JOIN organisation m ON m.id = sd.municipality_id
+        WHERE $1::uuid[] IS NULL OR sd.service_id = ANY($1::uuid[])`,
+      [serviceIds],
     );
     return rows.map((r) => ({ serviceId: r.service_id, audience: r.audience, municipalityId: r.municipality_id, population: r.population }));
   },

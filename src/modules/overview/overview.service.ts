@@ -147,7 +147,7 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
     for (const row of live.components) {
       if (row.kind !== 'SERVICE') continue;
       audience.set(row.id, row.audience!);
-      services.set(row.id, componentFromRow(ctx.db, row));
+      services.set(row.id, componentFromRow(row));
     }
     deliveries = live.alongside.map((d) => ({ serviceId: d.serviceId, municipalityId: d.municipalityId, population: d.population, audience: audience.get(d.serviceId)! }));
     picture = new StatusPicture(live.graph, asOf, whatIf, live.known);

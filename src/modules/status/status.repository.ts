@@ -49,7 +49,7 @@ export interface ComponentRow {
 }
 
 /** A Component entity from a raw row (the same class TypeORM's own finds return). */
-export function componentFromRow(_db: EntityManager, row: ComponentRow): Component {
+export function componentFromRow(row: ComponentRow): Component {
   // Plain assignment, not db.create: this runs for every component above a hub gateway (33,000).
   return Object.assign(new Component(), {
     id: row.id, kind: row.kind, operatorId: row.operator_id, name: row.name, description: row.description,
@@ -106,7 +106,7 @@ export const statusRepository = {
       });
       for (const [dependsOnId, kind, redundancyGroup] of row.edges) edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup });
     }
-    return { graph: new DependencyGraph(facts, edges), components: rows.map((row) => componentFromRow(db, row)) };
+    return { graph: new DependencyGraph(facts, edges), components: rows.map((row) => componentFromRow(row)) };
   },
 
   async graphBelow(
