@@ -69,7 +69,10 @@ async function overview(asOf?: string) {
 
 const IMPACT = `query($id: ID!, $status: ComponentStatus!) { impact(componentId: $id, status: $status) {
   residentsAffected municipalities { id }
-  affected { service { id } municipality { id } status cause stale rootCause { id } rootCauseReport { id } } } }`;
+  affected {
+    # The service as its own entity: the stored picture's path builds it from the walk's rows.
+    service { id kind name description heartbeatSeconds revision operator { id } ... on Service { audience } }
+    municipality { id } status cause stale rootCause { id } rootCauseReport { id } } } }`;
 
 async function impact(node: Node, status: Status) {
   const { impact: i } = await api.data(IMPACT, { id: componentId(node.id), status });

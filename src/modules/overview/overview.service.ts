@@ -4,7 +4,7 @@ import { exposedGateways, advisoryRepository } from '../advisory';
 import { findComponent } from '../component';
 import type { Component } from '../component';
 import type { ComponentKind } from '../component';
-import { componentFromRow, livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
+import { livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
 import type { ComponentStatus, Effective, ServiceAvailabilityModel } from '../status';
 import { isOutage } from '../status/status.rules';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from './overview.models';
@@ -144,10 +144,9 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
     // Only what lies above the component can change: judge that again, on top of the live picture.
     const live = await liveWhatIfGraph(ctx.db, component.id, asOf, (ids) => overviewRepository.municipalitiesOf(ctx.db, ids));
     const audience = new Map<string, Delivery['audience']>();
-    for (const row of live.components) {
-      if (row.kind !== 'SERVICE') continue;
-      audience.set(row.id, row.audience!);
-      services.set(row.id, componentFromRow(row));
+    for (const service of live.services) {
+      audience.set(service.id, service.audience!);
+      services.set(service.id, service);
     }
     deliveries = live.alongside.map((d) => ({ serviceId: d.serviceId, municipalityId: d.municipalityId, population: d.population, audience: audience.get(d.serviceId)! }));
     picture = new StatusPicture(live.graph, asOf, whatIf, live.known);

@@ -1,7 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import { ComponentFact, DependencyGraph, Effective, EdgeFact, StatusPicture } from './status.engine';
 import { LivePictureState, livePictureRepository, LiveRow } from './live-picture.repository';
-import { ComponentRow, statusRepository } from './status.repository';
+import { statusRepository } from './status.repository';
+import type { Component } from '../component/component.entity';
 
 /**
  * The live picture: every component's effective status with every fact known, stored in
@@ -141,8 +142,8 @@ export async function rejudgeInLivePicture(db: EntityManager, componentId: strin
  * carry the stored effective status of what they point to (`known`).
  */
 export interface LiveWhatIfGraph {
-  /** The component rows of the set, for the answer's `service { … }`. */
-  components: ComponentRow[];
+  /** The services of the set, for the answer's `service { … }`. */
+  services: Component[];
   graph: DependencyGraph;
   known: Map<string, Effective>;
   /** Whether a member is stale now: a what-if changes statuses, not how fresh the facts are. */
@@ -154,18 +155,17 @@ export async function liveWhatIfGraph<T>(
   db: EntityManager, componentId: string, at: Date, alongside: (ids: string[]) => Promise<T>,
 ): Promise<LiveWhatIfGraph & { alongside: T }> {
   const members = await livePictureRepository.above(db, componentId);
-  const ids = members.map((m) => m.id);
+  const ids = members.map((m) => m.fact.id);
   const [edges, alongsideResult] = await Promise.all([livePictureRepository.edgesThatMatter(db, ids), alongside(ids)]);
   const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.dependsOnId))];
   const known = new Map<string, Effective>();
   for (const row of await livePictureRepository.rowsOf(db, outside)) known.set(row.componentId, effectiveFromLiveRow(row, at));
 
-  const facts: ComponentFact[] = members.map((m) => ({ id: m.id, heartbeatSeconds: m.heartbeatSeconds, reports: m.report ? [m.report] : [] }));
-  const staleFrom = new Map(members.map((m) => [m.id, m.staleFrom]));
+  const staleFrom = new Map(members.map((m) => [m.fact.id, m.staleFrom]));
   return {
     alongside: alongsideResult,
-    components: members.map((m) => m.component),
-    graph: new DependencyGraph(facts, edges),
+    services: members.flatMap((m) => (m.service ? [m.service] : [])),
+    graph: new DependencyGraph(members.map((m) => m.fact), edges),
     known,
     staleNow: (id) => {
       const from = staleFrom.get(id);

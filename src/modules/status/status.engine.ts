@@ -151,6 +151,7 @@ export class StatusPicture {
     const ownDue = heartbeatDue(fact, own);
     const ownStaleSince = ownDue !== null && ownDue < this.at ? new Date(ownDue) : null;
 
+    // Made here and changed in place until returned: no copy per better dependency (33,000 components above a hub).
     let best: Effective;
     if (this.override?.componentId === componentId) {
       const status = this.override.status;
@@ -176,13 +177,10 @@ export class StatusPicture {
       const worse = isWorse(status, best.status);
       const tieWonByDependency = status === best.status && ownDefersToDependencies && best.rootCause.length <= 1;
       if (worse || tieWonByDependency) {
-        best = {
-          ...best,
-          status,
-          cause: 'DEPENDENCY',
-          rootCause: [componentId, ...through.rootCause],
-          rootCauseReport: through.rootCauseReport,
-        };
+        best.status = status;
+        best.cause = 'DEPENDENCY';
+        best.rootCause = [componentId, ...through.rootCause];
+        best.rootCauseReport = through.rootCauseReport;
       }
     };
 
