@@ -136,6 +136,18 @@ describe('diamonds and shared dependencies', () => {
     expect(at(g).effective('svc')).toMatchObject({ status: 'MAJOR_OUTAGE', rootCause: ['svc', 'right', 'gw'] });
   });
 
+  test('of equally bad dependencies the one with the smallest id explains, in whatever order the edges arrive', () => {
+    // 3 dependencies (sorted by insertion) and 40 (sorted by Array.prototype.sort): the same rule.
+    for (const count of [3, 40]) {
+      const ids = Array.from({ length: count }, (_, i) => `dep-${String(i).padStart(2, '0')}`);
+      const reports = [report('svc', 'OPERATIONAL'), ...ids.map((id) => report(id, 'MAJOR_OUTAGE'))];
+      for (const order of [ids, [...ids].reverse(), [...ids.slice(1), ids[0]]]) {
+        const g = graph(reports, order.map((id) => edge('svc', id)));
+        expect(at(g).effective('svc').rootCause).toEqual(['svc', 'dep-00']);
+      }
+    }
+  });
+
   test('a cycle left over in old data imposes nothing instead of looping', () => {
     const g = graph([report('a', 'OPERATIONAL'), report('b', 'MAJOR_OUTAGE')], [edge('a', 'b'), edge('b', 'a')]);
     expect(statusOf(g, 'a')).toBe('MAJOR_OUTAGE');

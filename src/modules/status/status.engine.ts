@@ -42,9 +42,7 @@ export class DependencyGraph {
       else this.edgesFrom.set(edge.componentId, [edge]);
     }
     // A stable order, so ties between equally bad dependencies resolve the same way on every read.
-    for (const list of this.edgesFrom.values()) {
-      list.sort((a, b) => (a.dependsOnId < b.dependsOnId ? -1 : a.dependsOnId > b.dependsOnId ? 1 : 0));
-    }
+    for (const list of this.edgesFrom.values()) sortByDependency(list);
   }
 
   component(id: string): ComponentFact | undefined {
@@ -69,6 +67,26 @@ export class DependencyGraph {
       }
     }
     return [...seen];
+  }
+}
+
+/**
+ * Sorts one component's dependencies by the id they point to, in place. A component has a handful;
+ * sorted by insertion they cost no allocation, which Array.prototype.sort's does at 33,000 lists.
+ */
+function sortByDependency(list: EdgeFact[]): void {
+  if (list.length > 16) {
+    list.sort((a, b) => (a.dependsOnId < b.dependsOnId ? -1 : a.dependsOnId > b.dependsOnId ? 1 : 0));
+    return;
+  }
+  for (let i = 1; i < list.length; i++) {
+    const edge = list[i];
+    let j = i - 1;
+    while (j >= 0 && list[j].dependsOnId > edge.dependsOnId) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = edge;
   }
 }
 
