@@ -17,13 +17,19 @@ export interface SilentOrganisationModel {
   lastReportedAt: Date | null;
 }
 
+/**
+ * The national picture at one moment. Each part is read when a field asks for it, and once: a
+ * dashboard polling three counts does not pay for the municipalities list it does not show.
+ */
 export interface NationalOverviewModel {
   asOf: Date;
-  componentsByStatus: { status: ComponentStatus; count: number }[];
-  componentsByKind: { kind: ComponentKind; status: ComponentStatus; count: number }[];
-  gatewaysByProduct: { vendor: string; product: string; version: string | null; status: ComponentStatus; count: number }[];
-  municipalityIdsWithOutage: string[];
-  residentsAffected: number;
-  /** Asked for only when a field needs it (it reads every exposed gateway of every advisory). */
+  counts: () => Promise<{
+    componentsByStatus: { status: ComponentStatus; count: number }[];
+    componentsByKind: { kind: ComponentKind; status: ComponentStatus; count: number }[];
+  }>;
+  gatewaysByProduct: () => Promise<{ vendor: string; product: string; version: string | null; status: ComponentStatus; count: number }[]>;
+  municipalityIdsWithOutage: () => Promise<string[]>;
+  residentsAffected: () => Promise<number>;
+  /** Reads every exposed gateway of every advisory. */
   silentSince: () => Promise<SilentOrganisationModel[]>;
 }

@@ -12,7 +12,11 @@ export const overviewResolvers: Resolvers = {
     municipalities: (r, _, ctx) => loadExisting(ctx.loaders.organisationById, r.municipalityIds),
   },
   NationalOverview: {
-    municipalitiesWithOutage: (o, _, ctx) => loadExisting(ctx.loaders.organisationById, o.municipalityIdsWithOutage),
+    componentsByStatus: async (o) => (await o.counts()).componentsByStatus,
+    componentsByKind: async (o) => (await o.counts()).componentsByKind,
+    gatewaysByProduct: (o) => o.gatewaysByProduct(),
+    residentsAffected: (o) => o.residentsAffected(),
+    municipalitiesWithOutage: async (o, _, ctx) => loadExisting(ctx.loaders.organisationById, await o.municipalityIdsWithOutage()),
     silentOrganisations: async (o, _, ctx) =>
       loadExisting(ctx.loaders.organisationById, [...new Set((await o.silentSince()).map((s) => s.organisationId))]),
     silentSince: (o) => o.silentSince(),

@@ -11,38 +11,65 @@ import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } fro
 import { Delivery, overviewRepository } from './overview.repository';
 import { residentsAffected } from './residents';
 
-type Counts = Pick<NationalOverviewModel, 'componentsByStatus' | 'componentsByKind' | 'gatewaysByProduct' | 'municipalityIdsWithOutage' | 'residentsAffected'>;
+interface Counts {
+  componentsByStatus: { status: ComponentStatus; count: number }[];
+  componentsByKind: { kind: ComponentKind; status: ComponentStatus; count: number }[];
+  gatewaysByProduct: Awaited<ReturnType<NationalOverviewModel['gatewaysByProduct']>>;
+  municipalityIdsWithOutage: string[];
+  residentsAffected: number;
+}
+
+type Parts = Omit<NationalOverviewModel, 'asOf' | 'silentSince'>;
 
 /**
- * The national picture at `asOf`. Now (or any moment after the newest fact) it is counted from the
- * stored live picture; a moment in the past is judged from the reports, one pass of the status
- * engine over the whole graph.
+ * The national picture at `asOf`. Now (or any moment after the newest fact) each part is one
+ * aggregate statement over the stored live picture, run when a field asks for it; a moment in the
+ * past is judged from the reports, one pass of the status engine over the whole graph.
  */
 export async function nationalOverview(ctx: RequestContext, asOf: Date): Promise<NationalOverviewModel> {
   ctx.scope.requireRole('The national overview', 'COORDINATOR');
-  const counts = await livePictureFor(ctx.db, asOf) ? await countedFromLivePicture(ctx) : await judgedFromReports(ctx, asOf);
-  let silent: Promise<SilentOrganisationModel[]> | null = null;
-  return { asOf, ...counts, silentSince: () => (silent ??= silentSinceAdvisories(ctx, asOf)) };
+  const parts = await livePictureFor(ctx.db, asOf) ? countedFromLivePicture(ctx) : judgedFromReports(ctx, asOf);
+  return { asOf, ...parts, silentSince: once(() => silentSinceAdvisories(ctx, asOf)) };
 }
 
-async function countedFromLivePicture(ctx: RequestContext): Promise<Counts> {
-  const [byKindRows, byProduct, municipalities] = await Promise.all([
-    livePictureRepository.countsByKind(ctx.db),
-    livePictureRepository.gatewaysByProduct(ctx.db),
-    livePictureRepository.municipalitiesHit(ctx.db),
-  ]);
-  const byStatus = new Map<ComponentStatus, number>();
-  const byKind = new Map<string, { kind: ComponentKind; status: ComponentStatus; count: number }>();
-  for (const row of byKindRows) {
-    byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + row.count);
-    byKind.set(`${row.kind}|${row.status}`, { kind: row.kind as ComponentKind, status: row.status, count: row.count });
-  }
-  let residents = 0;
-  for (const municipality of municipalities) if (municipality.residents) residents += municipality.population ?? 0;
-  return sortedCounts(byStatus, byKind, byProduct, municipalities.filter((m) => m.outage).map((m) => m.id), residents);
+/** `read` the first time the part is asked for; the same answer after that. */
+function once<T>(read: () => Promise<T>): () => Promise<T> {
+  let answer: Promise<T> | null = null;
+  return () => (answer ??= read());
 }
 
-async function judgedFromReports(ctx: RequestContext, asOf: Date): Promise<Counts> {
+function countedFromLivePicture(ctx: RequestContext): Parts {
+  return {
+    counts: once(async () => {
+      const byStatus = new Map<ComponentStatus, number>();
+      const byKind: Counts['componentsByKind'] = [];
+      for (const row of await livePictureRepository.countsByKind(ctx.db)) {
+        byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + row.count);
+        byKind.push({ kind: row.kind as ComponentKind, status: row.status, count: row.count });
+      }
+      return { componentsByStatus: sortedByStatus(byStatus), componentsByKind: sortedByKind(byKind) };
+    }),
+    gatewaysByProduct: once(async () => sortedByProduct(await livePictureRepository.gatewaysByProduct(ctx.db))),
+    municipalityIdsWithOutage: once(() => livePictureRepository.municipalitiesWithOutage(ctx.db)),
+    residentsAffected: once(() => livePictureRepository.residentsAffected(ctx.db)),
+  };
+}
+
+/** Every part at once: the engine's one pass over the whole graph answers them all. */
+function judgedFromReports(ctx: RequestContext, asOf: Date): Parts {
+  const judged = once(() => judgeEveryComponent(ctx, asOf));
+  return {
+    counts: async () => {
+      const { componentsByStatus, componentsByKind } = await judged();
+      return { componentsByStatus, componentsByKind };
+    },
+    gatewaysByProduct: async () => (await judged()).gatewaysByProduct,
+    municipalityIdsWithOutage: async () => (await judged()).municipalityIdsWithOutage,
+    residentsAffected: async () => (await judged()).residentsAffected,
+  };
+}
+
+async function judgeEveryComponent(ctx: RequestContext, asOf: Date): Promise<Counts> {
   const [graph, components, deliveries] = await Promise.all([
     statusRepository.wholeGraphAt(ctx.db, asOf),
     overviewRepository.componentSummaries(ctx.db),
@@ -73,25 +100,27 @@ async function judgedFromReports(ctx: RequestContext, asOf: Date): Promise<Count
   const withOutage = new Set<string>();
   for (const delivery of deliveries) if (isOutage(statusOf(delivery.serviceId))) withOutage.add(delivery.municipalityId);
 
-  return sortedCounts(byStatus, byKind, [...byProduct.values()], [...withOutage], residentsAffected(deliveries, statusOf));
+  return {
+    componentsByStatus: sortedByStatus(byStatus),
+    componentsByKind: sortedByKind([...byKind.values()]),
+    gatewaysByProduct: sortedByProduct([...byProduct.values()]),
+    municipalityIdsWithOutage: [...withOutage],
+    residentsAffected: residentsAffected(deliveries, statusOf),
+  };
 }
 
-function sortedCounts(
-  byStatus: Map<ComponentStatus, number>,
-  byKind: Map<string, Counts['componentsByKind'][number]>,
-  byProduct: Counts['gatewaysByProduct'],
-  municipalityIdsWithOutage: string[],
-  residents: number,
-): Counts {
-  return {
-    componentsByStatus: [...byStatus.entries()].map(([status, count]) => ({ status, count })).sort(worstFirst),
-    componentsByKind: [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.status.localeCompare(b.status)),
-    gatewaysByProduct: byProduct.sort((a, b) =>
-      a.vendor.localeCompare(b.vendor) || a.product.localeCompare(b.product)
-      || (a.version ?? '').localeCompare(b.version ?? '', undefined, { numeric: true }) || a.status.localeCompare(b.status)),
-    municipalityIdsWithOutage,
-    residentsAffected: residents,
-  };
+function sortedByStatus(byStatus: Map<ComponentStatus, number>): Counts['componentsByStatus'] {
+  return [...byStatus.entries()].map(([status, count]) => ({ status, count })).sort(worstFirst);
+}
+
+function sortedByKind(byKind: Counts['componentsByKind']): Counts['componentsByKind'] {
+  return byKind.sort((a, b) => a.kind.localeCompare(b.kind) || a.status.localeCompare(b.status));
+}
+
+function sortedByProduct(byProduct: Counts['gatewaysByProduct']): Counts['gatewaysByProduct'] {
+  return byProduct.sort((a, b) =>
+    a.vendor.localeCompare(b.vendor) || a.product.localeCompare(b.product)
+    || (a.version ?? '').localeCompare(b.version ?? '', undefined, { numeric: true }) || a.status.localeCompare(b.status));
 }
 
 /** Worst first, so a coordinator reads the outages before the good news. */

@@ -285,21 +285,32 @@ export const livePictureRepository = {
     );
   },
 
-  /**
-   * Municipalities with at least one service in an outage, and those where a service for residents
-   * is not OPERATIONAL (with their population, for residents affected).
-   */
-  async municipalitiesHit(db: EntityManager): Promise<{ id: string; population: number | null; outage: boolean; residents: boolean }[]> {
-    return db.query(
-      `SELECT m.id, m.population,
-              bool_or(l.status NOT IN ('OPERATIONAL', 'UNKNOWN')) AS outage,
-              bool_or(s.audience = 'RESIDENTS') AS residents
-         FROM service_delivery sd
-         JOIN live_status l ON l.component_id = sd.service_id AND l.status <> 'OPERATIONAL'
-         JOIN component s ON s.id = sd.service_id
-         JOIN organisation m ON m.id = sd.municipality_id
-        GROUP BY m.id, m.population`,
+  /** Municipalities receiving at least one service in an outage (from the outages' partial index). */
+  async municipalitiesWithOutage(db: EntityManager): Promise<string[]> {
+    const rows: { id: string }[] = await db.query(
+      `SELECT DISTINCT sd.municipality_id AS id
+         FROM live_status l JOIN service_delivery sd ON sd.service_id = l.component_id
+        WHERE l.status NOT IN ('OPERATIONAL', 'UNKNOWN')`,
     );
+    return rows.map((r) => r.id);
+  },
+
+  /**
+   * domain.md's residents affected: the population of every municipality where a service for
+   * residents is not OPERATIONAL (UNKNOWN counts: nobody can say it works), each counted once. Per
+   * municipality the search stops at the first such service.
+   */
+  async residentsAffected(db: EntityManager): Promise<number> {
+    const [row]: { residents: string }[] = await db.query(
+      `SELECT coalesce(sum(m.population), 0) AS residents
+         FROM organisation m
+        WHERE m.kind = 'MUNICIPALITY' AND EXISTS (
+              SELECT 1 FROM service_delivery sd
+                JOIN live_status l ON l.component_id = sd.service_id AND l.status <> 'OPERATIONAL'
+                JOIN component s ON s.id = sd.service_id AND s.audience = 'RESIDENTS'
+               WHERE sd.municipality_id = m.id)`,
+    );
+    return Number(row.residents);
   },
 };
 
