@@ -146,3 +146,32 @@ test('every report is in the audit trail with organisation, token and request', 
   const rows = await db.dataSource.query(`SELECT organisation_id, token_id, operation, request_id FROM audit_entry WHERE entity_id = $1`, [uuid]);
   expect(rows).toEqual([{ organisation_id: (centric as { organisationId: string }).organisationId, token_id: 'centric-integration', operation: 'reportStatus', request_id: expect.any(String) }]);
 });
+
+test('a gateway that 9,500 services stand on goes down: one report, one change event each, in order', async () => {
+  // Past 65,535 / 7 = 9,362 changes a row of parameters per event overflowed PostgreSQL's limit.
+  const operator = (centric as { organisationId: string }).organisationId;
+  const [{ id: gateway }] = await db.dataSource.query(
+    `INSERT INTO component (kind, operator_id, name, product_vendor, product, version, internet_facing)
+     VALUES ('GATEWAY', $1, 'Busy shared gateway', 'Citrix', 'ADC', '13.0', true) RETURNING id`, [operator]);
+  const services: { id: string }[] = await db.dataSource.query(
+    `INSERT INTO component (kind, operator_id, name, audience)
+     SELECT 'SERVICE', $1, 'Hosted service ' || n, 'RESIDENTS' FROM generate_series(1, 9500) n RETURNING id`, [operator]);
+  await db.dataSource.query(
+    `INSERT INTO dependency (component_id, depends_on_id, kind) SELECT unnest($1::uuid[]), $2, 'REQUIRED'`, [services.map((s) => s.id), gateway]);
+  await db.dataSource.query(
+    `INSERT INTO status_report (component_id, status, observed_at, reporter_id, source)
+     SELECT id, 'OPERATIONAL', now() - interval '1 hour', $1, 'setup' FROM component WHERE id = $2 OR name LIKE 'Hosted service %'`, [operator, gateway]);
+  const [{ last }] = await db.dataSource.query(`SELECT coalesce(max(seq), 0)::bigint AS last FROM change_event`);
+
+  const input = { componentId: Buffer.from(`Component:${gateway}`).toString('base64url'), status: 'MAJOR_OUTAGE', cause: 'PRECAUTIONARY_SHUTDOWN' };
+  const { reportStatus } = await api.data(REPORT, { input }, centric);
+  expect(reportStatus).toMatchObject({ replayed: false, current: true, effectiveStatus: { status: 'MAJOR_OUTAGE' } });
+
+  const events: { component_id: string; status: string; previous_status: string; root_cause: string[] }[] = await db.dataSource.query(
+    `SELECT component_id, status, previous_status, root_cause::text[] AS root_cause FROM change_event WHERE seq > $1 ORDER BY seq`, [last]);
+  expect(events).toHaveLength(9501);
+  expect(events[0]).toEqual({ component_id: gateway, status: 'MAJOR_OUTAGE', previous_status: 'OPERATIONAL', root_cause: [gateway] });
+  const service = events.find((e) => e.component_id === services[4321].id);
+  expect(service).toEqual({ component_id: services[4321].id, status: 'MAJOR_OUTAGE', previous_status: 'OPERATIONAL', root_cause: [services[4321].id, gateway] });
+  expect(new Set(events.map((e) => e.component_id)).size).toBe(9501);
+}, 120_000);

@@ -49,6 +49,14 @@ function toEvent(row: ChangeEventRow): ChangeEvent {
 
 export type NewStatusChange = Omit<StatusChangeEvent, 'kind' | 'seq' | 'occurredAt'>;
 
+/** Rows per INSERT: seven arrays of 10,000 values stay well inside one message. */
+const INSERT_CHUNK = 10_000;
+
+/** A JSON array of ids (one row's list, as unnest cannot hand out arrays of arrays) as uuid[]. */
+function uuidsOf(column: string): string {
+  return `(SELECT coalesce(array_agg(x::uuid ORDER BY i), '{}') FROM jsonb_array_elements_text(${column}) WITH ORDINALITY AS e(x, i))`;
+}
+
 /** Which stored events a replay after a `since` cursor needs; absent fields do not narrow. */
 export interface ReplayFilter {
   kind: ChangeEvent['kind'];
@@ -68,21 +76,35 @@ export const changeEventRepository = {
     await db.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(seq)]);
   },
 
-  /** One statement for all the changes one write caused. Returns the highest `seq` it took. */
+  /**
+   * All the changes one write caused, in their order, as columns of arrays (seven parameters per
+   * statement, whatever the number of rows: a row of parameters each would pass PostgreSQL's 65,535
+   * at 9,363 changes, and Centric's gateway going down changes 33,000). Returns the highest `seq`.
+   */
   async insertStatusChanges(db: EntityManager, changes: readonly NewStatusChange[]): Promise<number> {
-    const values: unknown[] = [];
-    const rows = changes.map((change) => {
-      const at = values.length;
-      values.push(change.componentId, change.municipalityIds, change.status, change.previousStatus, change.cause, change.rootCause, change.since);
-      return `('STATUS', $${at + 1}::uuid, $${at + 2}::uuid[], $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}::uuid[], $${at + 7}::timestamptz)`;
-    });
-    const inserted: { seq: string }[] = await db.query(
-      `INSERT INTO change_event (kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since)
-       VALUES ${rows.join(', ')}
-       RETURNING seq`,
-      values,
-    );
-    return Math.max(...inserted.map((row) => Number(row.seq)));
+    let last = 0;
+    for (let start = 0; start < changes.length; start += INSERT_CHUNK) {
+      const chunk = changes.slice(start, start + INSERT_CHUNK);
+      const inserted: { seq: string }[] = await db.query(
+        `INSERT INTO change_event (kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since)
+         SELECT 'STATUS', c, ${uuidsOf('m')}, s, p, ca, ${uuidsOf('r')}, si
+           FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+                WITH ORDINALITY AS t(c, m, s, p, ca, r, si, n)
+          ORDER BY n
+         RETURNING seq`,
+        [
+          chunk.map((c) => c.componentId),
+          chunk.map((c) => JSON.stringify(c.municipalityIds)),
+          chunk.map((c) => c.status),
+          chunk.map((c) => c.previousStatus),
+          chunk.map((c) => c.cause),
+          chunk.map((c) => JSON.stringify(c.rootCause)),
+          chunk.map((c) => c.since),
+        ],
+      );
+      for (const row of inserted) last = Math.max(last, Number(row.seq));
+    }
+    return last;
   },
 
   /** The incident's state is read in the same statement, so the event says what the write left behind. */

@@ -163,7 +163,7 @@ export const livePictureRepository = {
       await db.query(
         `INSERT INTO live_status (component_id, kind, status, cause, root_cause, root_cause_report, stale_from,
                                   report_id, report_status, report_cause, report_observed_at, report_seq)
-         SELECT c, k.kind, s, ca, (SELECT coalesce(array_agg(x::uuid), '{}') FROM jsonb_array_elements_text(rc) x), rcr, sf, ri, rs, rca, ro, rq
+         SELECT c, k.kind, s, ca, (SELECT coalesce(array_agg(x::uuid ORDER BY i), '{}') FROM jsonb_array_elements_text(rc) WITH ORDINALITY AS e(x, i)), rcr, sf, ri, rs, rca, ro, rq
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[],
                        $7::uuid[], $8::text[], $9::text[], $10::timestamptz[], $11::bigint[])
                 AS t(c, s, ca, rc, rcr, sf, ri, rs, rca, ro, rq)
