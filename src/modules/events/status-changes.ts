@@ -20,8 +20,8 @@ export interface InsertedReport {
  * The same graph with one component's own reports replaced. Everything else, edges included, is shared.
  */
 export function withOwnReports(graph: DependencyGraph, rootIds: readonly string[], componentId: string, reports: PreviousReport[]): DependencyGraph {
-  const ids = new Set<string>();
-  for (const root of rootIds) for (const id of graph.closureOf(root)) ids.add(id);
+  // One walk for all roots: above a hub they number 33,000 and share most of what lies below them.
+  const ids = graph.closureOfAll(rootIds);
   const components: ComponentFact[] = [];
   const edges: EdgeFact[] = [];
   for (const id of ids) {

@@ -55,8 +55,13 @@ export class DependencyGraph {
 
   /** Every component reachable from `id` through dependencies, `id` included. */
   closureOf(id: string): string[] {
-    const seen = new Set<string>([id]);
-    const stack = [id];
+    return this.closureOfAll([id]);
+  }
+
+  /** Every component reachable from any of `ids`, them included: one walk, however much the closures overlap. */
+  closureOfAll(ids: readonly string[]): string[] {
+    const seen = new Set<string>(ids);
+    const stack = [...seen];
     while (stack.length > 0) {
       const current = stack.pop()!;
       for (const edge of this.dependenciesOf(current)) {

@@ -58,6 +58,59 @@ export function componentFromRow(row: ComponentRow): Component {
   });
 }
 
+type ClosureRow = Partial<ComponentRow> & Pick<ComponentRow, 'id' | 'heartbeat_seconds'> & {
+  edges: GraphRow['edges'];
+  reports: [string, ReportFact['status'], ReportFact['cause'], string, number][];
+};
+
+/**
+ * Every component `rootIds` reach through dependencies in force at `asOf`, with its edges then and
+ * its reports up to `asOf` (all of them, or only the newest): one statement, whatever the number of
+ * roots. `columns` are the component's own columns to return.
+ */
+async function closureRows(
+  db: EntityManager, rootIds: readonly string[], asOf: Date, reports: 'history' | 'latest', columns: 'c.*' | 'c.id, c.heartbeat_seconds',
+): Promise<ClosureRow[]> {
+  const reportsOfComponent = reports === 'history'
+    ? `SELECT json_agg(json_build_array(r.id, r.status, r.cause, r.observed_at, r.seq) ORDER BY r.observed_at, r.seq)
+         FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $2`
+    : `SELECT json_agg(json_build_array(r.id, r.status, r.cause, r.observed_at, r.seq))
+         FROM (SELECT * FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $2
+                ORDER BY r.observed_at DESC, r.seq DESC LIMIT 1) r`;
+  return db.query(
+    `WITH RECURSIVE closure(id) AS (
+       SELECT unnest($1::uuid[])
+       UNION
+       -- Probe each row's edges through the index (LATERAL … OFFSET 0): the planner cannot estimate a
+       -- recursive CTE and otherwise hash-joins the whole dependency table at every step (430 ms → 31 ms).
+       SELECT d.depends_on_id FROM closure c
+         CROSS JOIN LATERAL (SELECT d.depends_on_id FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')} OFFSET 0) d
+     )
+     SELECT ${columns},
+            COALESCE((SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group))
+                        FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')}), '[]') AS edges,
+            COALESCE((${reportsOfComponent}), '[]') AS reports
+       -- An array, not a join: the planner cannot estimate a recursive CTE and, joining, hashed the
+       -- whole component table (125,000 rows at national scale) to find a few hundred: 91 ms → 27 ms.
+       FROM component c WHERE c.id = ANY(ARRAY(SELECT id FROM closure))`,
+    [rootIds, asOf],
+  );
+}
+
+function graphOfRows(rows: readonly ClosureRow[]): DependencyGraph {
+  const facts: ComponentFact[] = [];
+  const edges: EdgeFact[] = [];
+  for (const row of rows) {
+    facts.push({
+      id: row.id,
+      heartbeatSeconds: row.heartbeat_seconds,
+      reports: row.reports.map(([id, status, cause, observedAt, seq]) => ({ id, componentId: row.id, status, cause, observedAt: new Date(observedAt), seq: Number(seq) })),
+    });
+    for (const [dependsOnId, kind, redundancyGroup] of row.edges) edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup });
+  }
+  return new DependencyGraph(facts, edges);
+}
+
 export const statusRepository = {
   /**
    * Everything the status engine needs to judge `rootIds` at `asOf`: every component they reach
@@ -72,51 +125,20 @@ export const statusRepository = {
     asOf: Date,
     reports: 'history' | 'latest' = 'history',
   ): Promise<{ graph: DependencyGraph; components: Component[] }> {
-    const reportsOfComponent = reports === 'history'
-      ? `SELECT json_agg(json_build_array(r.id, r.status, r.cause, r.observed_at, r.seq) ORDER BY r.observed_at, r.seq)
-           FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $2`
-      : `SELECT json_agg(json_build_array(r.id, r.status, r.cause, r.observed_at, r.seq))
-           FROM (SELECT * FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $2
-                  ORDER BY r.observed_at DESC, r.seq DESC LIMIT 1) r`;
-    const rows: (ComponentRow & { edges: GraphRow['edges']; reports: [string, ReportFact['status'], ReportFact['cause'], string, number][] })[] = await db.query(
-      `WITH RECURSIVE closure(id) AS (
-         SELECT unnest($1::uuid[])
-         UNION
-         -- Probe each row's edges through the index (LATERAL … OFFSET 0): the planner cannot estimate a
-         -- recursive CTE and otherwise hash-joins the whole dependency table at every step (430 ms → 31 ms).
-         SELECT d.depends_on_id FROM closure c
-           CROSS JOIN LATERAL (SELECT d.depends_on_id FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')} OFFSET 0) d
-       )
-       SELECT c.*,
-              COALESCE((SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group))
-                          FROM dependency d WHERE d.component_id = c.id AND ${edgeInForce('$2')}), '[]') AS edges,
-              COALESCE((${reportsOfComponent}), '[]') AS reports
-         -- An array, not a join: the planner cannot estimate a recursive CTE and, joining, hashed the
-         -- whole component table (125,000 rows at national scale) to find a few hundred: 91 ms → 27 ms.
-         FROM component c WHERE c.id = ANY(ARRAY(SELECT id FROM closure))`,
-      [rootIds, asOf],
-    );
-    const facts: ComponentFact[] = [];
-    const edges: EdgeFact[] = [];
-    for (const row of rows) {
-      facts.push({
-        id: row.id,
-        heartbeatSeconds: row.heartbeat_seconds,
-        reports: row.reports.map(([id, status, cause, observedAt, seq]) => ({ id, componentId: row.id, status, cause, observedAt: new Date(observedAt), seq: Number(seq) })),
-      });
-      for (const [dependsOnId, kind, redundancyGroup] of row.edges) edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup });
-    }
-    return { graph: new DependencyGraph(facts, edges), components: rows.map((row) => componentFromRow(row)) };
+    const rows = await closureRows(db, rootIds, asOf, reports, 'c.*');
+    return { graph: graphOfRows(rows), components: rows.map((row) => componentFromRow(row as ComponentRow)) };
   },
 
+  /** The graph alone: its rows carry only what the engine reads (a hub's closure is 35,000 rows). */
   async graphBelow(
     db: EntityManager,
     rootIds: readonly string[],
     asOf: Date,
     reports: 'history' | 'latest' = 'history',
   ): Promise<DependencyGraph> {
-    return (await statusRepository.graphBelowWithComponents(db, rootIds, asOf, reports)).graph;
+    return graphOfRows(await closureRows(db, rootIds, asOf, reports, 'c.id, c.heartbeat_seconds'));
   },
+
 
   /**
    * The whole graph at `asOf` with only each component's newest report: enough for a picture of
