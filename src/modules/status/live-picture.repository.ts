@@ -1,8 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { ComponentStatus, StatusCause } from './status.rules';
 import type { ComponentFact, EdgeFact, ReportFact } from './status.engine';
+import { componentFromColumns } from './status.repository';
 import type { ComponentRow } from './status.repository';
-import { Component } from '../component/component.entity';
+import type { Component } from '../component/component.entity';
 
 /** One row of `live_status` (see migrations/1768400000000-CreateLivePicture.ts). */
 export interface LiveRow {
@@ -223,14 +224,7 @@ export const livePictureRepository = {
         }],
       },
       staleFrom: row.stale_from_ms,
-      service: row.kind === 'SERVICE'
-        ? Object.assign(new Component(), {
-          id: row.id, kind: row.kind, operatorId: row.operator_id, name: row.name, description: row.description,
-          productVendor: row.product_vendor, product: row.product, version: row.version, internetFacing: row.internet_facing,
-          audience: row.audience, heartbeatSeconds: row.heartbeat_seconds, revision: row.revision,
-          createdAt: new Date(row.created_ms), updatedAt: new Date(row.updated_ms),
-        })
-        : null,
+      service: row.kind === 'SERVICE' ? componentFromColumns(row, new Date(row.created_ms), new Date(row.updated_ms)) : null,
     }));
   },
 
