@@ -172,12 +172,8 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
   if (await livePictureFor(ctx.db, asOf)) {
     // Only what lies above the component can change: judge that again, on top of the live picture.
     const live = await liveWhatIfGraph(ctx.db, component.id, asOf, (ids) => overviewRepository.municipalitiesOf(ctx.db, ids));
-    const audience = new Map<string, Delivery['audience']>();
-    for (const service of live.services) {
-      audience.set(service.id, service.audience!);
-      services.set(service.id, service);
-    }
-    deliveries = live.alongside.map((d) => ({ serviceId: d.serviceId, municipalityId: d.municipalityId, population: d.population, audience: audience.get(d.serviceId)! }));
+    for (const service of live.services) services.set(service.id, service);
+    deliveries = live.alongside.map((d) => ({ ...d, audience: services.get(d.serviceId)!.audience! }));
     picture = new StatusPicture(live.graph, asOf, whatIf, live.known);
     staleNow = live.staleNow;
   } else {
