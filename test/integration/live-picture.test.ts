@@ -235,11 +235,26 @@ describe(`status reports keep the live picture current (seed ${SEED})`, () => {
       // at the very moment of the component's previous report (arrival order decides).
       const observedAt = lastObserved.has(node) && chance(0.2) ? lastObserved.get(node) : chance(0.5) ? undefined
         : new Date(Date.now() - (chance(0.7) ? random() * 3 * 3_600_000 : (1 + random() * 3) * 86_400_000));
+      const before = await snapshot();
+      const [{ last }] = await sql(`SELECT coalesce(max(seq), 0)::bigint AS last FROM change_event`);
       const { statusReport } = await report(node, status, { observedAt, viewer: chance(0.3) ? COORDINATOR : node.operator });
       lastObserved.set(node, new Date(statusReport.observedAt));
       const state = await pictureState();
       expect({ report: i, ...state }).toEqual({ report: i, changes: state.changes, version: state.changes });
-      if (i % 20 === 0) await expectKeptEqualsRebuilt();
+      // The picture kept after each report is the picture rebuilt from the facts ...
+      await expectKeptEqualsRebuilt();
+      // ... and the report's change events are exactly the statuses it changed, the reported component first.
+      const after = await snapshot();
+      const was = new Map(before.map((row: { component_id: string; status: string }) => [row.component_id, row.status]));
+      const changed = after
+        .filter((row: { component_id: string; status: string }) => was.get(row.component_id) !== row.status)
+        .map((row: { component_id: string; status: string; root_cause: string }) => ({
+          component_id: row.component_id, status: row.status, previous_status: was.get(row.component_id), root_cause: row.root_cause }));
+      const events = await sql(
+        `SELECT component_id, status, previous_status, root_cause::text AS root_cause FROM change_event WHERE seq > $1 ORDER BY seq`, [last]);
+      const byComponent = (a: { component_id: string }, b: { component_id: string }) => a.component_id.localeCompare(b.component_id);
+      expect({ report: i, events: [...events].sort(byComponent) }).toEqual({ report: i, events: changed.sort(byComponent) });
+      if (events.length > 0) expect(events[0].component_id).toBe(node.id);
     }
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { DependencyGraph, keepLivePictureCurrent, StatusPicture, statusRepository } from '../status';
+import { DependencyGraph, judgeReportOnLivePicture, keepLivePictureCurrent, StatusPicture, statusRepository } from '../status';
+import type { JudgedReport } from '../status';
 import { changeEventRepository, NewStatusChange } from './change-event.repository';
 import { markEventsRecorded, requireTransaction } from './in-process-channel';
 import { PreviousReport, statusChangesRepository } from './status-changes.repository';
@@ -32,16 +33,34 @@ export function withOwnReports(graph: DependencyGraph, rootIds: readonly string[
   return new DependencyGraph(components, edges);
 }
 
-/** Components (of `ids`, in that order) whose effective status differs between two pictures. */
-export function changedStatuses(before: StatusPicture, after: StatusPicture, ids: readonly string[]): Omit<NewStatusChange, 'municipalityIds' | 'since'>[] {
+/** Components (of `ids`, in that order) whose effective status the report changed. */
+export function changedStatuses(judged: JudgedReport): Omit<NewStatusChange, 'municipalityIds' | 'since'>[] {
   const changes: Omit<NewStatusChange, 'municipalityIds' | 'since'>[] = [];
-  for (const id of ids) {
-    const was = before.effective(id);
-    const is = after.effective(id);
-    if (was.status === is.status) continue;
-    changes.push({ componentId: id, status: is.status, previousStatus: was.status, cause: is.cause, rootCause: is.rootCause });
+  for (const id of judged.ids) {
+    const was = judged.statusBefore(id);
+    const is = judged.after.effective(id);
+    if (was === is.status) continue;
+    changes.push({ componentId: id, status: is.status, previousStatus: was, cause: is.cause, rootCause: is.rootCause });
   }
   return changes;
+}
+
+/**
+ * The report judged from the facts: the reported component and everything above it, with all they
+ * depend on, before and after the report; the stored picture's rows of them are written when it
+ * was current before. For when the stored picture cannot be used (`judgeReportOnLivePicture`).
+ */
+async function judgeReportFromFacts(db: EntityManager, report: InsertedReport, moment: Date): Promise<JudgedReport> {
+  const above = await statusRepository.idsAbove(db, report.componentId, moment);
+  // The reported component first, then what depends on it.
+  const ids = [report.componentId, ...above.filter((id) => id !== report.componentId)];
+  const after = await statusRepository.graphBelow(db, ids, moment, 'latest');
+  const previous = await statusChangesRepository.reportBefore(db, report.componentId, report.reportId, moment);
+  const before = new StatusPicture(withOwnReports(after, ids, report.componentId, previous ? [previous] : []), moment);
+  const afterPicture = new StatusPicture(after, moment);
+  // The national overview and what-ifs read the stored live picture: these components' rows change here.
+  await keepLivePictureCurrent(db, afterPicture, after, ids, moment);
+  return { ids, statusBefore: (id) => before.effective(id).status, after: afterPicture };
 }
 
 /**
@@ -57,18 +76,8 @@ export async function recordStatusChanges(db: EntityManager, report: InsertedRep
   requireTransaction(db);
   await changeEventRepository.lockEventOrder(db);
   const moment = new Date(Math.max(report.now.getTime(), report.observedAt.getTime()));
-  const above = await statusRepository.idsAbove(db, report.componentId, moment);
-  // The reported component first, then what depends on it.
-  const ids = [report.componentId, ...above.filter((id) => id !== report.componentId)];
-  const after = await statusRepository.graphBelow(db, ids, moment, 'latest');
-  const previous = await statusChangesRepository.reportBefore(db, report.componentId, report.reportId, moment);
-  const before = withOwnReports(after, ids, report.componentId, previous ? [previous] : []);
-
-  const afterPicture = new StatusPicture(after, moment);
-  // The national overview and what-ifs read the stored live picture: these components' rows change here.
-  await keepLivePictureCurrent(db, afterPicture, after, ids, moment);
-
-  const changes = changedStatuses(new StatusPicture(before, moment), afterPicture, ids);
+  const judged = (await judgeReportOnLivePicture(db, report.componentId, moment)) ?? (await judgeReportFromFacts(db, report, moment));
+  const changes = changedStatuses(judged);
   if (changes.length === 0) return 0;
   const deliveredTo = await statusChangesRepository.municipalitiesOfServices(db, changes.map((change) => change.componentId));
   const last = await changeEventRepository.insertStatusChanges(db, changes.map((change) => ({

@@ -3,10 +3,11 @@ export type { ComponentStatus, ReportedStatus, StatusCause } from './status-repo
 export { severity } from './status.rules';
 export { DependencyGraph, StatusPicture, StatusTimeline } from './status.engine';
 export type { Effective, ReportFact } from './status.engine';
+export type { JudgedReport } from './live-picture';
 export type { EffectiveStatusModel, ServiceAvailabilityModel } from './status.models';
 export { statusRepository } from './status.repository';
 export { statusResolvers } from './status.resolvers';
 export { effectiveStatusesAt, servicesOfMunicipality, statusHistory } from './status.service';
-export { keepLivePictureCurrent, livePictureFor, liveWhatIfGraph, livePictureStateBefore, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
+export { judgeReportOnLivePicture, keepLivePictureCurrent, livePictureFor, liveWhatIfGraph, livePictureStateBefore, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
 export { componentFromRow } from './status.repository';
 export { livePictureRepository } from './live-picture.repository';

@@ -92,6 +92,17 @@ type AboveRow = Omit<ComponentRow, 'created_at' | 'updated_at'> & {
   report_status: ReportFact['status'] | null; report_cause: StatusCause | null; observed_ms: number | null; report_seq: string | null;
 };
 
+/** A component above a reported one (or the reported one itself), as the report's transaction judges it again. */
+export interface ReportMember {
+  /** Its heartbeat and its own newest report as stored, as the status engine reads them. */
+  fact: ComponentFact;
+  /** Its effective status in the stored picture: what it was before the report being judged. */
+  storedStatus: ComponentStatus;
+}
+
+/** Epoch milliseconds of a timestamp, exactly as `pg` turns it into a Date (microseconds dropped). */
+const epochMs = (column: string) => `(extract(epoch FROM date_trunc('milliseconds', ${column})) * 1000)::float8`;
+
 /** Rows written per statement: 11 arrays of 10,000 values stay well inside one message. */
 const WRITE_CHUNK = 10_000;
 
@@ -173,7 +184,10 @@ export const livePictureRepository = {
            status = excluded.status, cause = excluded.cause, root_cause = excluded.root_cause,
            root_cause_report = excluded.root_cause_report, stale_from = excluded.stale_from,
            report_id = excluded.report_id, report_status = excluded.report_status, report_cause = excluded.report_cause,
-           report_observed_at = excluded.report_observed_at, report_seq = excluded.report_seq`,
+           report_observed_at = excluded.report_observed_at, report_seq = excluded.report_seq
+         -- A row that says what it said before is left alone: no new row version, no index entries.
+         WHERE (live_status.status, live_status.cause, live_status.root_cause, live_status.root_cause_report, live_status.stale_from, live_status.report_id)
+               IS DISTINCT FROM (excluded.status, excluded.cause, excluded.root_cause, excluded.root_cause_report, excluded.stale_from, excluded.report_id)`,
         [
           chunk.map((r) => r.componentId),
           chunk.map((r) => r.status),
@@ -256,6 +270,81 @@ export const livePictureRepository = {
         WHERE e.inside OR e.outage OR e."redundancyGroup" IS NOT NULL`,
       [ids],
     );
+  },
+
+  /**
+   * The reported component and everything that depends on it (see \`members\`), with their
+   * heartbeats, their own newest reports and their effective statuses as stored.
+   */
+  async reportMembers(db: EntityManager, componentId: string): Promise<ReportMember[]> {
+    const rows: {
+      id: string; heartbeat_seconds: number | null; status: ComponentStatus; report_id: string | null;
+      report_status: ReportFact['status'] | null; report_cause: StatusCause | null; observed_ms: number | null; report_seq: string | null;
+    }[] = await db.query(
+      `${MEMBERS_ABOVE}
+       SELECT m.id, c.heartbeat_seconds, l.status, l.report_id, l.report_status, l.report_cause,
+              ${epochMs('l.report_observed_at')} AS observed_ms, l.report_seq
+         FROM members m JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
+      [componentId],
+    );
+    return rows.map((row) => ({
+      fact: {
+        id: row.id,
+        heartbeatSeconds: row.heartbeat_seconds,
+        reports: row.report_id === null ? [] : [{
+          id: row.report_id, componentId: row.id, status: row.report_status!, cause: row.report_cause,
+          observedAt: new Date(row.observed_ms!), seq: Number(row.report_seq),
+        }],
+      },
+      storedStatus: row.status,
+    }));
+  },
+
+  /** A component's own newest report (by observation, then arrival), or null when it has none. */
+  async newestReport(db: EntityManager, componentId: string): Promise<ReportFact | null> {
+    const [row]: { id: string; status: ReportFact['status']; cause: StatusCause | null; observed_at: Date; seq: string }[] = await db.query(
+      `SELECT id, status, cause, observed_at, seq FROM status_report WHERE component_id = $1 ORDER BY observed_at DESC, seq DESC LIMIT 1`,
+      [componentId],
+    );
+    return row ? { id: row.id, componentId, status: row.status, cause: row.cause, observedAt: row.observed_at, seq: Number(row.seq) } : null;
+  },
+
+  /**
+   * \`edgesThatMatter\` for judging a report, and with it, per member, the earliest heartbeat deadline
+   * among its dependencies outside \`ids\` (stored \`stale_from\`): a dependency that imposes nothing
+   * still says when the member goes stale, and those not read as edges number 200,000 above
+   * Centric's gateway. One statement, so each member's dependencies are read from the index once.
+   */
+  async edgesThatMatterAndOutsideDeadlines(db: EntityManager, ids: readonly string[]): Promise<{
+    edges: (EdgeFact & { outsideOutage: boolean })[];
+    staleFromOutside: Map<string, number>;
+  }> {
+    // Two kinds of row: an edge (dependsOnId set), or a member's outside deadline (dependsOnId null).
+    const rows: (EdgeFact & { outsideOutage: boolean; staleFromMs: number | null })[] = await db.query(
+      `WITH members AS MATERIALIZED (SELECT unnest($1::uuid[]) AS id),
+            e AS MATERIALIZED (
+              SELECT m.id AS "componentId", d.depends_on_id AS "dependsOnId", d.kind, d.redundancy_group AS "redundancyGroup",
+                     d.depends_on_id IN (SELECT id FROM members) AS inside,
+                     d.depends_on_id IN (SELECT component_id FROM live_status WHERE status NOT IN ('OPERATIONAL', 'UNKNOWN')) AS outage
+                FROM members m
+               CROSS JOIN LATERAL (SELECT depends_on_id, kind, redundancy_group FROM dependency
+                                    WHERE component_id = m.id AND removed_at IS NULL OFFSET 0) d)
+       SELECT "componentId", "dependsOnId", kind, "redundancyGroup", NOT inside AND outage AS "outsideOutage", NULL::float8 AS "staleFromMs"
+         FROM e WHERE inside OR outage OR "redundancyGroup" IS NOT NULL
+       UNION ALL
+       SELECT e."componentId", NULL, NULL, NULL, NULL, ${epochMs('min(l.stale_from)')}
+         FROM e JOIN live_status l ON l.component_id = e."dependsOnId" AND l.stale_from IS NOT NULL
+        WHERE NOT e.inside
+        GROUP BY e."componentId"`,
+      [ids],
+    );
+    const edges: (EdgeFact & { outsideOutage: boolean })[] = [];
+    const staleFromOutside = new Map<string, number>();
+    for (const row of rows) {
+      if (row.dependsOnId === null) staleFromOutside.set(row.componentId, row.staleFromMs!);
+      else edges.push(row);
+    }
+    return { edges, staleFromOutside };
   },
 
   /** Stored rows of some components. */

@@ -24,6 +24,12 @@ export interface ComponentFact {
   heartbeatSeconds: number | null;
   /** Sorted by (observedAt, seq), oldest first. */
   reports: ReportFact[];
+  /**
+   * When the graph was cut out of a larger one (a report judged on top of the live picture): the
+   * earliest heartbeat deadline (epoch ms) among this component's dependencies left outside the
+   * graph, which still count for when it goes stale. Absent or null: none.
+   */
+  staleFromOutside?: number | null;
 }
 
 /**
@@ -194,6 +200,11 @@ export class StatusPicture {
     const ownDefersToDependencies = best.cause === 'DEPENDENCY' || best.cause === null;
     let anyDependencyStale = false;
     let staleFrom = best.staleFrom?.getTime() ?? null;
+    const outsideDeadline = fact?.staleFromOutside ?? null;
+    if (outsideDeadline !== null) {
+      anyDependencyStale = outsideDeadline < this.at;
+      if (staleFrom === null || outsideDeadline < staleFrom) staleFrom = outsideDeadline;
+    }
 
     const considerImposed = (status: ComponentStatus | null, through: Effective) => {
       if (status === null) return;
