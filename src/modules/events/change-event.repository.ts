@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { IncidentState } from '../incident';
 import type { ComponentStatus, StatusCause } from '../status';
 import type { ChangeEvent, StatusChangeEvent } from './change-event';
+import { uuidArrayLiteral } from '../../db/uuid-array';
 
 /** The PostgreSQL channel every server instance LISTENs on; the payload is the newest `seq`. */
 export const EVENTS_CHANNEL = 'ketenbeeld_events';
@@ -52,11 +53,6 @@ export type NewStatusChange = Omit<StatusChangeEvent, 'kind' | 'seq' | 'occurred
 /** Rows per INSERT: seven arrays of 10,000 values stay well inside one message. */
 const INSERT_CHUNK = 10_000;
 
-/** A JSON array of ids (one row's list, as unnest cannot hand out arrays of arrays) as uuid[]. */
-function uuidsOf(column: string): string {
-  return `(SELECT coalesce(array_agg(x::uuid ORDER BY i), '{}') FROM jsonb_array_elements_text(${column}) WITH ORDINALITY AS e(x, i))`;
-}
-
 /** Which stored events a replay after a `since` cursor needs; absent fields do not narrow. */
 export interface ReplayFilter {
   kind: ChangeEvent['kind'];
@@ -86,23 +82,25 @@ export const changeEventRepository = {
     for (let start = 0; start < changes.length; start += INSERT_CHUNK) {
       const chunk = changes.slice(start, start + INSERT_CHUNK);
       const inserted: { seq: string }[] = await db.query(
-        `INSERT INTO change_event (kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since)
-         SELECT 'STATUS', c, ${uuidsOf('m')}, s, p, ca, ${uuidsOf('r')}, si
-           FROM unnest($1::uuid[], $2::jsonb[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
-                WITH ORDINALITY AS t(c, m, s, p, ca, r, si, n)
-          ORDER BY n
-         RETURNING seq`,
+        `WITH inserted AS (
+           INSERT INTO change_event (kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since)
+           SELECT 'STATUS', c, m::uuid[], s, p, ca, r::uuid[], si
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+                  WITH ORDINALITY AS t(c, m, s, p, ca, r, si, n)
+            ORDER BY n
+           RETURNING seq)
+         SELECT max(seq) AS seq FROM inserted`,
         [
           chunk.map((c) => c.componentId),
-          chunk.map((c) => JSON.stringify(c.municipalityIds)),
+          chunk.map((c) => uuidArrayLiteral(c.municipalityIds)),
           chunk.map((c) => c.status),
           chunk.map((c) => c.previousStatus),
           chunk.map((c) => c.cause),
-          chunk.map((c) => JSON.stringify(c.rootCause)),
+          chunk.map((c) => uuidArrayLiteral(c.rootCause)),
           chunk.map((c) => c.since),
         ],
       );
-      for (const row of inserted) last = Math.max(last, Number(row.seq));
+      last = Math.max(last, Number(inserted[0].seq));
     }
     return last;
   },

@@ -4,6 +4,7 @@ import type { ComponentFact, EdgeFact, ReportFact } from './status.engine';
 import { componentFromColumns } from './status.repository';
 import type { ComponentRow } from './status.repository';
 import type { Component } from '../component/component.entity';
+import { uuidArrayLiteral } from '../../db/uuid-array';
 
 /** One row of `live_status` (see migrations/1768400000000-CreateLivePicture.ts). */
 export interface LiveRow {
@@ -76,6 +77,26 @@ const MEMBERS_ABOVE = `WITH RECURSIVE level(depth, ids) AS (
           WHERE cardinality(level.ids) > 0 AND depth < 100
        ),
        members AS MATERIALIZED (SELECT DISTINCT unnest(ids) AS id FROM level)`;
+
+/**
+ * Every dependency in force of the components in \`members\` ($1), each member's read from the covering
+ * index, with whether it points at another member (\`inside\`) and whether at a component in an
+ * outage in the stored picture (\`outage\`). A subquery to select from; OFFSET 0 keeps the two tests
+ * evaluated once per dependency rather than pushed into a caller's WHERE clause.
+ *
+ * \`inside\` is a hashed set of the members, whose number the planner knows exactly (the array).
+ * \`outage\` is a hash join on the outages' partial index, not \`IN (subquery)\` as well: a set the
+ * planner expects to exceed work_mem is not hashed but scanned once per dependency, and after a few
+ * reports on Centric's gateway the dead rows of live_status made it expect 211,000 outages (there were
+ * 46,000). Both the what-if and the report on that gateway then ran into the statement timeout.
+ */
+const MEMBER_DEPENDENCIES = `SELECT d.component_id AS "componentId", d.depends_on_id AS "dependsOnId", d.kind, d.redundancy_group AS "redundancyGroup",
+              d.depends_on_id IN (SELECT id FROM members) AS inside, outage.component_id IS NOT NULL AS outage
+         FROM members m
+        CROSS JOIN LATERAL (SELECT component_id, depends_on_id, kind, redundancy_group FROM dependency
+                             WHERE component_id = m.id AND removed_at IS NULL OFFSET 0) d
+         LEFT JOIN live_status outage ON outage.component_id = d.depends_on_id AND outage.status NOT IN ('OPERATIONAL', 'UNKNOWN')
+       OFFSET 0`;
 
 /** A component above the one a what-if is about: what judging it again needs. */
 export interface WhatIfMember {
@@ -175,8 +196,8 @@ export const livePictureRepository = {
       await db.query(
         `INSERT INTO live_status (component_id, kind, status, cause, root_cause, root_cause_report, stale_from,
                                   report_id, report_status, report_cause, report_observed_at, report_seq)
-         SELECT c, k.kind, s, ca, (SELECT coalesce(array_agg(x::uuid ORDER BY i), '{}') FROM jsonb_array_elements_text(rc) WITH ORDINALITY AS e(x, i)), rcr, sf, ri, rs, rca, ro, rq
-           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::timestamptz[],
+         SELECT c, k.kind, s, ca, rc::uuid[], rcr, sf, ri, rs, rca, ro, rq
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[],
                        $7::uuid[], $8::text[], $9::text[], $10::timestamptz[], $11::bigint[])
                 AS t(c, s, ca, rc, rcr, sf, ri, rs, rca, ro, rq)
            JOIN component k ON k.id = t.c
@@ -192,7 +213,7 @@ export const livePictureRepository = {
           chunk.map((r) => r.componentId),
           chunk.map((r) => r.status),
           chunk.map((r) => r.cause),
-          chunk.map((r) => JSON.stringify(r.rootCause)),
+          chunk.map((r) => uuidArrayLiteral(r.rootCause)),
           chunk.map((r) => (r.rootCauseReport ? JSON.stringify(storedReport(r.rootCauseReport)) : null)),
           chunk.map((r) => r.staleFrom),
           chunk.map((r) => r.report?.id ?? null),
@@ -252,21 +273,12 @@ export const livePictureRepository = {
   async edgesThatMatter(db: EntityManager, ids: readonly string[]): Promise<(EdgeFact & { outsideOutage: boolean })[]> {
     // Rows named as the engine's EdgeFact, handed over as they are: 120,000 fewer objects to make.
     return db.query(
-      // Each member's dependencies come from the covering index, one probe per member. Whether the
-      // dependency is a member, and whether it is in an outage, are two hashed sets built once per
-      // statement (IN (subquery)): the members, and the outages from their partial index. Probing
-      // live_status once per dependency instead (400,000 probes for a hub) took 0.7 s.
-      // OFFSET 0 keeps the two tests in the select list, evaluated once per dependency; pushed down
-      // into the WHERE clause, the planner built each set twice.
+      // Whether a dependency is a member, and whether it is in an outage, are two sets built once per
+      // statement (see MEMBER_DEPENDENCIES). Probing live_status once per dependency instead (400,000
+      // probes for a hub) took 0.7 s.
       `WITH members AS MATERIALIZED (SELECT unnest($1::uuid[]) AS id)
        SELECT e."componentId", e."dependsOnId", e.kind, e."redundancyGroup", NOT e.inside AND e.outage AS "outsideOutage"
-         FROM (SELECT m.id AS "componentId", d.depends_on_id AS "dependsOnId", d.kind, d.redundancy_group AS "redundancyGroup",
-                      d.depends_on_id IN (SELECT id FROM members) AS inside,
-                      d.depends_on_id IN (SELECT component_id FROM live_status WHERE status NOT IN ('OPERATIONAL', 'UNKNOWN')) AS outage
-                 FROM members m
-                CROSS JOIN LATERAL (SELECT depends_on_id, kind, redundancy_group FROM dependency
-                                     WHERE component_id = m.id AND removed_at IS NULL OFFSET 0) d
-               OFFSET 0) e
+         FROM (${MEMBER_DEPENDENCIES}) e
         WHERE e.inside OR e.outage OR e."redundancyGroup" IS NOT NULL`,
       [ids],
     );
@@ -322,13 +334,7 @@ export const livePictureRepository = {
     // Two kinds of row: an edge (dependsOnId set), or a member's outside deadline (dependsOnId null).
     const rows: (EdgeFact & { outsideOutage: boolean; staleFromMs: number | null })[] = await db.query(
       `WITH members AS MATERIALIZED (SELECT unnest($1::uuid[]) AS id),
-            e AS MATERIALIZED (
-              SELECT m.id AS "componentId", d.depends_on_id AS "dependsOnId", d.kind, d.redundancy_group AS "redundancyGroup",
-                     d.depends_on_id IN (SELECT id FROM members) AS inside,
-                     d.depends_on_id IN (SELECT component_id FROM live_status WHERE status NOT IN ('OPERATIONAL', 'UNKNOWN')) AS outage
-                FROM members m
-               CROSS JOIN LATERAL (SELECT depends_on_id, kind, redundancy_group FROM dependency
-                                    WHERE component_id = m.id AND removed_at IS NULL OFFSET 0) d)
+            e AS MATERIALIZED (${MEMBER_DEPENDENCIES})
        SELECT "componentId", "dependsOnId", kind, "redundancyGroup", NOT inside AND outage AS "outsideOutage", NULL::float8 AS "staleFromMs"
          FROM e WHERE inside OR outage OR "redundancyGroup" IS NOT NULL
        UNION ALL
