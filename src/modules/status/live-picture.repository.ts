@@ -355,6 +355,7 @@ export const livePictureRepository = {
 
   /** Stored rows of some components. */
   async rowsOf(db: EntityManager, ids: readonly string[]): Promise<LiveRow[]> {
+    if (ids.length === 0) return [];
     const rows: LiveRowRecord[] = await db.query(`SELECT * FROM live_status WHERE component_id = ANY($1::uuid[])`, [ids]);
     return rows.map(toLiveRow);
   },
