@@ -27,6 +27,7 @@ const EnvironmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  SUBSCRIPTION_TOKEN_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
@@ -49,6 +50,8 @@ export type Config = Readonly<{
   limits: Limits;
   /** Verify JWTs from an identity provider against this JWKS, besides ketenbeeld's own tokens. */
   jwt: Readonly<{ jwksUrl: string; issuer: string; audience: string }> | null;
+  /** How often open WebSocket connections' tokens are checked again (revoked or expired: closed). */
+  subscriptionTokenCheckSeconds: number;
 }>;
 
 /** What one request may ask of the server (src/platform/, README "Limits"). */
@@ -105,5 +108,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     }),
     jwt: e.JWT_JWKS_URL ? Object.freeze({ jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! }) : null,
+    subscriptionTokenCheckSeconds: e.SUBSCRIPTION_TOKEN_CHECK_SECONDS,
   });
 }

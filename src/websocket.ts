@@ -8,15 +8,17 @@ import {
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from './config';
 import { createLoaders, createRequestContext, Loaders, RequestContext } from './context';
 import { AppError, formatError, isExpected } from './errors';
 import type { Log } from './log';
-import { Authenticator, PUBLIC_VIEWER, rateLimitKey, Viewer } from './modules/access';
+import { Authenticator, PUBLIC_VIEWER, rateLimitKey, unusableTokenIds, Viewer } from './modules/access';
 import { batchOf, EventBatch, EventBus } from './modules/events';
 import { apolloHardening } from './platform/hardening';
 import type { RateLimiter } from './platform/rate-limit';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What one WebSocket connection remembers: who it authenticated as, at connection_init. */
 interface Connection extends Record<PropertyKey, unknown> {
@@ -122,7 +124,31 @@ export function serveSubscriptions(options: {
       : formatted;
   };
 
+  // A subscription outlives the check of its token at connection_init: a token revoked during a
+  // crisis (a leaked vendor token, say) or expired must stop receiving changes. Every
+  // subscriptionTokenCheckSeconds the tokens of open connections are checked again, in one statement.
+  type OrganisationViewer = Extract<Viewer, { kind: 'organisation' }>;
+  const authenticated = new Map<WebSocket, OrganisationViewer>();
+  const closeConnectionsWithUnusableTokens = async () => {
+    if (authenticated.size === 0) return;
+    const now = new Date();
+    // Stored tokens are checked in the database; a JWT cannot be revoked here, only expire.
+    const storedTokenIds = [...new Set([...authenticated.values()].map((viewer) => viewer.tokenId).filter((id) => UUID.test(id)))];
+    const unusable = await unusableTokenIds(db, storedTokenIds, now);
+    for (const [socket, viewer] of authenticated) {
+      const expired = viewer.expiresAt !== undefined && viewer.expiresAt.getTime() <= now.getTime();
+      if (!expired && !unusable.has(viewer.tokenId)) continue;
+      authenticated.delete(socket);
+      socket.close(CloseCode.Forbidden, 'Forbidden: the token has expired or was revoked');
+    }
+  };
+  const tokenCheck = setInterval(() => {
+    closeConnectionsWithUnusableTokens().catch((error: unknown) => log.error('checking the tokens of open subscriptions failed', { error }));
+  }, config.subscriptionTokenCheckSeconds * 1000);
+  tokenCheck.unref();
+
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: config.limits.requestBytes });
+  wsServer.once('close', () => clearInterval(tokenCheck));
   const server = useServer<Record<string, unknown>, Connection>({
     schema,
     onConnect: async (ctx) => {
@@ -131,7 +157,13 @@ export function serveSubscriptions(options: {
         if (given !== undefined && given !== null && typeof given !== 'string') {
           throw new AppError('UNAUTHENTICATED', 'connectionParams.authorization must be "Bearer <token>"');
         }
-        ctx.extra.viewer = await authenticator.viewerFor(db, given ?? undefined, new Date());
+        const viewer = await authenticator.viewerFor(db, given ?? undefined, new Date());
+        ctx.extra.viewer = viewer;
+        if (viewer.kind === 'organisation') {
+          const socket = ctx.extra.socket;
+          authenticated.set(socket, viewer);
+          socket.once('close', () => authenticated.delete(socket));
+        }
         return true;
       } catch (error) {
         // The WebSocket counterpart of the HTTP 401: a present but unusable token never falls back to the public.
@@ -192,6 +224,7 @@ export function serveSubscriptions(options: {
       async serverWillStart() {
         return {
           async drainServer() {
+            clearInterval(tokenCheck);
             await server.dispose();
           },
         };

@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { QueryCounter } from '../../src/db/query-counter';
 import { createLog } from '../../src/log';
-import { issueToken, Role } from '../../src/modules/access';
+import { issueToken, revokeToken, Role } from '../../src/modules/access';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
@@ -54,6 +54,8 @@ function config() {
   return loadConfig({
     NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000',
+    // Open connections' tokens are checked again every second here (a minute by default).
+    SUBSCRIPTION_TOKEN_CHECK_SECONDS: '1',
     // With DATABASE_URL the instances listen on the test database; without, it is the embedded engine.
     ...(ON_SERVER ? { DATABASE_URL: db.url } : {}),
   });
@@ -403,3 +405,24 @@ test('measured: delivery cost does not grow with subscribers; latency and throug
     expect(new Set(seqs).size).toBe(burst);
   }
 }, 60_000);
+
+test('a token revoked or expired while its subscription is open closes the connection (4403); other connections stay open', async () => {
+  const hillegom = ((await db.dataSource.query(`SELECT id FROM organisation WHERE name LIKE 'Hillegom%'`)) as { id: string }[])[0].id;
+  const issue = () => db.dataSource.transaction((tx) => issueToken(tx, { organisationId: hillegom, role: 'MUNICIPALITY', expiresInDays: 1, label: 'revoked while open', issuedByTokenId: null }));
+  const [toRevoke, toExpire] = [await issue(), await issue()];
+  // Expires two seconds from now: after the connection was accepted, before the test ends.
+  await db.dataSource.query(`UPDATE access_token SET expires_at = now() + interval '2 seconds' WHERE id = $1`, [toExpire.token.id]);
+  const revoked = new LiveSubscription(client(toRevoke.secret), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  const expiring = new LiveSubscription(client(toExpire.secret), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  const kept = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  await waitUntil(() => reader.events.listenerCount === 3, 2000, 'three subscriptions to start');
+
+  await revokeToken(db.dataSource.manager, toRevoke.token.id);
+  await revoked.ended(3000);
+  expect(revoked.failure).toMatchObject({ code: 4403, reason: expect.stringContaining('revoked') });
+  await expiring.ended(4000);
+  expect(expiring.failure).toMatchObject({ code: 4403 });
+  // The connection with a usable token is still there, and still hears changes.
+  expect({ failure: kept.failure, completed: kept.completed }).toEqual({ failure: null, completed: false });
+  await waitUntil(() => reader.events.listenerCount === 1, 2000, 'the closed subscriptions to end');
+}, 15_000);

@@ -34,7 +34,7 @@ export class Authenticator {
     if (credential.startsWith(TOKEN_PREFIX)) {
       const token = await findUsableToken(db, credential, now);
       if (!token) throw unauthenticated('The token is unknown, expired or revoked');
-      return { kind: 'organisation', organisationId: token.organisationId, role: token.role, tokenId: token.id };
+      return { kind: 'organisation', organisationId: token.organisationId, role: token.role, tokenId: token.id, expiresAt: token.expiresAt };
     }
     if (this.jwks && this.jwt) return this.viewerFromJwt(db, credential);
     throw unauthenticated('The token is unknown, expired or revoked');
@@ -55,6 +55,9 @@ export class Authenticator {
     }
     const organisation = await db.findOneBy(Organisation, { id: organisationId });
     if (!organisation) throw unauthenticated('The JWT names an organisation ketenbeeld does not know');
-    return { kind: 'organisation', organisationId, role: role as Role, tokenId: `jwt:${String(claims.sub ?? claims.jti ?? organisationId)}` };
+    return {
+      kind: 'organisation', organisationId, role: role as Role, tokenId: `jwt:${String(claims.sub ?? claims.jti ?? organisationId)}`,
+      ...(typeof claims.exp === 'number' ? { expiresAt: new Date(claims.exp * 1000) } : {}),
+    };
   }
 }

@@ -5,7 +5,7 @@ export { Authenticator } from './authenticate';
 export type { JwtSettings } from './authenticate';
 export { guardLoaders } from './guarded-loaders';
 export type { GuardedLoaders } from './guarded-loaders';
-export { issueFirstTokenIfNone, issueToken, revokeToken } from './tokens';
+export { issueFirstTokenIfNone, issueToken, revokeToken, unusableTokenIds } from './tokens';
 export { PUBLIC_VIEWER, rateLimitKey } from './viewer';
 export type { Role, Viewer } from './viewer';
 export { recordAudit } from './audit';

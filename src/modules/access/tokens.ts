@@ -63,6 +63,20 @@ export async function findUsableToken(db: EntityManager, secret: string, now: Da
   return token;
 }
 
+/**
+ * Which of some stored tokens (by id) are no longer usable at `now`: revoked, expired or deleted.
+ * One statement, however many connections hold them.
+ */
+export async function unusableTokenIds(db: EntityManager, tokenIds: readonly string[], now: Date): Promise<Set<string>> {
+  if (tokenIds.length === 0) return new Set();
+  const usable: { id: string }[] = await db.query(
+    `SELECT id FROM access_token WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > $2`,
+    [tokenIds, now],
+  );
+  const stillUsable = new Set(usable.map((row) => row.id));
+  return new Set(tokenIds.filter((id) => !stillUsable.has(id)));
+}
+
 export async function revokeToken(db: EntityManager, tokenId: string): Promise<AccessToken> {
   const token = await db.findOneBy(AccessToken, { id: tokenId });
   if (!token) throw notFound(`No access token with id ${tokenId}`, 'tokenId');

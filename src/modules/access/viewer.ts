@@ -7,7 +7,11 @@ export type Role = 'MUNICIPALITY' | 'OPERATOR' | 'VENDOR' | 'COORDINATOR';
  */
 export type Viewer =
   | { kind: 'public' }
-  | { kind: 'organisation'; organisationId: string; role: Role; tokenId: string };
+  | {
+    kind: 'organisation'; organisationId: string; role: Role; tokenId: string;
+    /** When the token (or JWT) stops being valid; a WebSocket connection is closed then. */
+    expiresAt?: Date;
+  };
 
 export const PUBLIC_VIEWER: Viewer = Object.freeze({ kind: 'public' });
 
