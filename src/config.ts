@@ -28,6 +28,7 @@ const EnvironmentSchema = z.object({
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   SUBSCRIPTION_TOKEN_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  CHANGE_EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(7 * 24),
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
@@ -52,6 +53,8 @@ export type Config = Readonly<{
   jwt: Readonly<{ jwksUrl: string; issuer: string; audience: string }> | null;
   /** How often open WebSocket connections' tokens are checked again (revoked or expired: closed). */
   subscriptionTokenCheckSeconds: number;
+  /** How long change events are kept for subscribers replaying with `since`; older ones are pruned. */
+  changeEventRetentionHours: number;
 }>;
 
 /** What one request may ask of the server (src/platform/, README "Limits"). */
@@ -109,5 +112,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     jwt: e.JWT_JWKS_URL ? Object.freeze({ jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! }) : null,
     subscriptionTokenCheckSeconds: e.SUBSCRIPTION_TOKEN_CHECK_SECONDS,
+    changeEventRetentionHours: e.CHANGE_EVENT_RETENTION_HOURS,
   });
 }

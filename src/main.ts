@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { holdDataDirectory } from './db/data-directory-lock';
 import { issueFirstTokenIfNone } from './modules/access';
+import { keepChangeEventsPruned } from './modules/events';
 import { rebuildLivePicture } from './modules/status';
 import { createLog } from './log';
 import { loadDemoScenarioIfEmpty } from './seed/demo-scenario';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     );
   }
   const server = await startHttpServer(config, database.dataSource, log);
+  const pruning = keepChangeEventsPruned(database.dataSource, config.changeEventRetentionHours, log);
   log.info(`ketenbeeld serves ${server.url}`);
   process.stdout.write(`ketenbeeld is ready at ${server.url}\n`);
 
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
+    pruning.stop();
     await server.stop();
     await database.close();
     releaseDataDirectory();

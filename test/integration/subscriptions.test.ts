@@ -4,6 +4,8 @@ import { createDataSource } from '../../src/db/data-source';
 import { QueryCounter } from '../../src/db/query-counter';
 import { createLog } from '../../src/log';
 import { issueToken, revokeToken, Role } from '../../src/modules/access';
+import { decodeCursor, encodeCursor } from '../../src/modules/common/pagination';
+import { pruneChangeEvents } from '../../src/modules/events';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
@@ -426,3 +428,30 @@ test('a token revoked or expired while its subscription is open closes the conne
   expect({ failure: kept.failure, completed: kept.completed }).toEqual({ failure: null, completed: false });
   await waitUntil(() => reader.events.listenerCount === 1, 2000, 'the closed subscriptions to end');
 }, 15_000);
+
+test('change events past their retention are pruned: a since from before the horizon is refused, one at it replays what is kept', async () => {
+  const first = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  await listening(1);
+  await report(tokens.centric, centricGateway, 'MAJOR_OUTAGE', 'FAILURE');
+  const down = await first.nextData('statusChanged');
+  await report(tokens.centric, centricGateway, 'OPERATIONAL');
+  const up = await first.nextData('statusChanged');
+  await settled();
+  await Promise.all(clients.splice(0).map((opened) => opened.dispose()));
+
+  // Everything up to the outage's change occurred eight days ago; a week is kept.
+  const downSeq = decodeCursor(down.cursor, ['number'])![0] as number;
+  await db.dataSource.query(`UPDATE change_event SET occurred_at = now() - interval '8 days' WHERE seq <= $1`, [downSeq]);
+  expect(await pruneChangeEvents(db.dataSource, 7 * 24)).toBeGreaterThan(0);
+  const [left] = await db.dataSource.query(`SELECT count(*) FILTER (WHERE seq <= $1)::int AS old, count(*)::int AS kept FROM change_event`, [downSeq]);
+  expect(left.old).toBe(0);
+  expect(left.kept).toBeGreaterThan(0);
+  expect(await pruneChangeEvents(db.dataSource, 7 * 24)).toBe(0);
+
+  // From before the horizon the replay cannot be complete: refused, saying what to do instead.
+  const tooOld = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534', since: encodeCursor([downSeq - 1]) });
+  expect((await tooOld.next()).errors?.[0]).toMatchObject({ message: expect.stringContaining('no longer kept'), extensions: { code: 'BAD_USER_INPUT', field: 'since' } });
+  // At the horizon nothing after it is missing: the recovery is replayed.
+  const atHorizon = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534', since: down.cursor });
+  expect(await atHorizon.nextData('statusChanged')).toMatchObject({ cursor: up.cursor, previousStatus: 'MAJOR_OUTAGE', status: 'OPERATIONAL' });
+});

@@ -131,6 +131,33 @@ export const changeEventRepository = {
     return rows.map(toEvent);
   },
 
+  /** Every event up to this `seq` has been pruned (0: none). */
+  async prunedThrough(db: EntityManager): Promise<number> {
+    const [row]: { pruned_through: string }[] = await db.query(`SELECT pruned_through FROM change_event_horizon`);
+    return Number(row.pruned_through);
+  },
+
+  /**
+   * Prunes the oldest events, at most `batch`: of the `batch` first by `seq`, those up to the newest
+   * that occurred before `before`, so what is left always starts right after the horizon. Returns how
+   * many were pruned. One transaction per batch, so writers and readers never wait long.
+   */
+  async pruneOldest(db: EntityManager, before: Date, batch: number): Promise<number> {
+    return db.transaction(async (tx) => {
+      const [{ through }]: { through: string | null }[] = await tx.query(
+        `SELECT max(seq) AS through FROM (SELECT seq, occurred_at FROM change_event ORDER BY seq LIMIT $2) oldest WHERE occurred_at < $1`,
+        [before, batch],
+      );
+      if (through === null) return 0;
+      const [{ pruned }]: { pruned: number }[] = await tx.query(
+        `WITH pruned AS (DELETE FROM change_event WHERE seq <= $1 RETURNING 1) SELECT count(*)::int AS pruned FROM pruned`,
+        [through],
+      );
+      await tx.query(`UPDATE change_event_horizon SET pruned_through = greatest(pruned_through, $1)`, [through]);
+      return pruned;
+    });
+  },
+
   /** What one subscriber missed after its `since` cursor, oldest first. */
   async replay(db: EntityManager, seq: number, filter: ReplayFilter, limit: number): Promise<ChangeEvent[]> {
     const rows: ChangeEventRow[] = await db.query(

@@ -8,4 +8,5 @@ export { PostgresChannel } from './postgres-channel';
 export { startEventBus } from './start-event-bus';
 export { recordIncidentUpdate } from './incident-changes';
 export { recordStatusChanges } from './status-changes';
+export { keepChangeEventsPruned, pruneChangeEvents } from './event-retention';
 export { subscriptionResolvers } from './subscription.resolvers';

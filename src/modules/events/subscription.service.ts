@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor } from '../common/pagination';
 import { checkCbsCode } from '../organisation';
 import type { ChangeEvent, IncidentChangeEvent, StatusChangeEvent } from './change-event';
 import { changeEventRepository } from './change-event.repository';
+import type { ReplayFilter } from './change-event.repository';
 import type { EventBus } from './event-bus';
 import { EventStream } from './event-stream';
 import type { IncidentChangeModel, StatusChangeModel } from './event.models';
@@ -22,6 +23,23 @@ function sinceOf(since: string | null | undefined): number | null {
   } catch (error) {
     if (error instanceof AppError) throw badInput('since is not a cursor a subscription gave out', 'since');
     throw error;
+  }
+}
+
+/**
+ * The stored events after `seq` that match, or BAD_USER_INPUT when some events after `seq` were
+ * pruned (kept CHANGE_EVENT_RETENTION_HOURS). The horizon is read after the events: pruning removes
+ * the oldest first, so a horizon not past `seq` by then means nothing the read needed was missing.
+ */
+async function replayKept(ctx: RequestContext, seq: number, filter: ReplayFilter, limit: number): Promise<ChangeEvent[]> {
+  const events = await changeEventRepository.replay(ctx.db, seq, filter, limit);
+  await refuseIfPruned(ctx, seq);
+  return events;
+}
+
+async function refuseIfPruned(ctx: RequestContext, since: number): Promise<void> {
+  if ((await changeEventRepository.prunedThrough(ctx.db)) > since) {
+    throw badInput('The changes after this cursor are no longer kept: read the current picture, then subscribe again without since', 'since');
   }
 }
 
@@ -44,6 +62,8 @@ export interface StatusChangedArgs {
 export async function statusChanges(ctx: RequestContext, args: StatusChangedArgs): Promise<EventStream<StatusChangeModel>> {
   const bus = busOf(ctx);
   const since = sinceOf(args.since);
+  // Refused at once, as the subscription's error; the replay checks again, should pruning overtake it.
+  if (since !== null) await refuseIfPruned(ctx, since);
 
   let municipalityId: string | null = null;
   if (args.municipalityCbsCode !== null && args.municipalityCbsCode !== undefined) {
@@ -78,7 +98,7 @@ export async function statusChanges(ctx: RequestContext, args: StatusChangedArgs
     bus,
     since,
     matches,
-    replay: (seq, limit) => changeEventRepository.replay(ctx.db, seq, { kind: 'STATUS', componentId, municipalityId }, limit),
+    replay: (seq, limit) => replayKept(ctx, seq, { kind: 'STATUS', componentId, municipalityId }, limit),
     toPayload: (event, batch) => ({ event: event as StatusChangeEvent, batch, municipalityId }),
   });
 }
@@ -87,6 +107,8 @@ export async function statusChanges(ctx: RequestContext, args: StatusChangedArgs
 export async function incidentChanges(ctx: RequestContext, args: { incidentId: string; since?: string | null }): Promise<EventStream<IncidentChangeModel>> {
   const bus = busOf(ctx);
   const since = sinceOf(args.since);
+  // Refused at once, as the subscription's error; the replay checks again, should pruning overtake it.
+  if (since !== null) await refuseIfPruned(ctx, since);
   const incidentId = idOf('Incident', args.incidentId, 'incidentId');
   ctx.scope.requireOrganisation('Following an incident');
   // The guarded loader refuses an incident outside the caller's picture.
@@ -96,7 +118,7 @@ export async function incidentChanges(ctx: RequestContext, args: { incidentId: s
     bus,
     since,
     matches: (event) => event.kind === 'INCIDENT' && event.incidentId === incidentId,
-    replay: (seq, limit) => changeEventRepository.replay(ctx.db, seq, { kind: 'INCIDENT', incidentId }, limit),
+    replay: (seq, limit) => replayKept(ctx, seq, { kind: 'INCIDENT', incidentId }, limit),
     toPayload: (event, batch) => ({ event: event as IncidentChangeEvent, batch }),
   });
 }
