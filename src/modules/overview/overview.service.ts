@@ -1,10 +1,11 @@
+import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { loadExisting } from '../common/batch';
 import { exposedGateways, advisoryRepository } from '../advisory';
 import { findComponent } from '../component';
 import type { Component } from '../component';
 import type { ComponentKind } from '../component';
-import { livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
+import { livePictureAnswers, livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
 import type { ComponentStatus, Effective, ServiceAvailabilityModel } from '../status';
 import { isOutage } from '../status/status.rules';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from './overview.models';
@@ -157,36 +158,47 @@ async function silentSinceAdvisories(ctx: RequestContext, asOf: Date): Promise<S
  * What-if: every service that depends on the component, judged as if the component had `status`
  * now. Reads only; nothing is written.
  */
+/** A what-if judged: the picture with the component's status replaced, and what the answer needs. */
+interface JudgedWhatIf {
+  picture: StatusPicture;
+  staleNow: (id: string) => boolean;
+  deliveries: Delivery[];
+  /** Service rows already read, by id. */
+  services: Map<string, Component>;
+}
+
+async function judgeWhatIf(db: EntityManager, componentId: string, status: ComponentStatus, asOf: Date): Promise<JudgedWhatIf> {
+  const whatIf = { componentId, status };
+  const services = new Map<string, Component>();
+  if (await livePictureAnswers(db, asOf)) {
+    // Only what lies above the component can change: judge that again, on top of the live picture.
+    const live = await liveWhatIfGraph(db, componentId, asOf, (ids) => overviewRepository.municipalitiesOf(db, ids));
+    for (const service of live.services) services.set(service.id, service);
+    return {
+      picture: new StatusPicture(live.graph, asOf, whatIf, live.known),
+      staleNow: live.staleNow,
+      deliveries: live.alongside.map((d) => ({ ...d, audience: services.get(d.serviceId)!.audience! })),
+      services,
+    };
+  }
+  const above = await statusRepository.idsAbove(db, componentId, asOf);
+  const graph = await statusRepository.graphBelow(db, above, asOf, 'latest');
+  const deliveries = await overviewRepository.deliveries(db, above);
+  const today = new StatusPicture(graph, asOf);
+  return { picture: new StatusPicture(graph, asOf, whatIf), staleNow: (id) => today.effective(id).stale, deliveries, services };
+}
+
 export async function impact(ctx: RequestContext, componentGlobalId: string, status: ComponentStatus): Promise<ImpactReportModel> {
   const component = await findComponent(ctx, componentGlobalId, 'componentId');
   if (!ctx.scope.isCoordinator && ctx.scope.organisationId !== component.operatorId) {
     throw ctx.scope.denied('A what-if on another organisation’s component');
   }
   const asOf = ctx.now;
-  const whatIf = { componentId: component.id, status };
-  let picture: StatusPicture;
-  let staleNow: (id: string) => boolean;
-  let deliveries: Delivery[];
-  /** Service rows already read, by id. */
-  const services = new Map<string, Component>();
-  if (await livePictureFor(ctx.db, asOf)) {
-    // Only what lies above the component can change: judge that again, on top of the live picture.
-    const live = await liveWhatIfGraph(ctx.db, component.id, asOf, (ids) => overviewRepository.municipalitiesOf(ctx.db, ids));
-    for (const service of live.services) services.set(service.id, service);
-    deliveries = live.alongside.map((d) => ({ ...d, audience: services.get(d.serviceId)!.audience! }));
-    picture = new StatusPicture(live.graph, asOf, whatIf, live.known);
-    staleNow = live.staleNow;
-  } else {
-    const above = await statusRepository.idsAbove(ctx.db, component.id, asOf);
-    const [graph, delivered] = await Promise.all([
-      statusRepository.graphBelow(ctx.db, above, asOf, 'latest'),
-      overviewRepository.deliveries(ctx.db, above),
-    ]);
-    picture = new StatusPicture(graph, asOf, whatIf);
-    const today = new StatusPicture(graph, asOf);
-    staleNow = (id) => today.effective(id).stale;
-    deliveries = delivered;
-  }
+  // A rebuild of the stored picture, when one is due, writes: it comes first. The what-if then
+  // reads everything it judges from one snapshot, so reports arriving meanwhile (a crisis brings
+  // many) cannot leave it half before and half after them.
+  await livePictureFor(ctx.db, asOf);
+  const { picture, staleNow, deliveries, services } = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, component.id, status, asOf));
   // The totals are the operator's to know; the list names only services in the caller's own picture
   // (a vendor learns how many residents depend on it, not its customers' service catalogue).
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();

@@ -98,6 +98,15 @@ export async function livePictureFor(db: EntityManager, at: Date): Promise<boole
 }
 
 /**
+ * Whether the stored picture answers questions about moment `at` as it stands, without rebuilding
+ * (for a reader inside a transaction, after `livePictureFor` has rebuilt it when due).
+ */
+export async function livePictureAnswers(db: EntityManager, at: Date): Promise<boolean> {
+  const state = await livePictureRepository.state(db);
+  return isCurrent(state) && state.latestMoment <= at.getTime();
+}
+
+/**
  * Called in a status report's transaction, after the report was inserted (which counted one
  * change), with the picture the live-updates code judged at `moment` for the reported component and
  * everything above it. Stores those components' rows when the picture was current before this
