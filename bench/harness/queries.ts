@@ -25,6 +25,15 @@ export const W3_IMPACT = `query Impact($id: ID!) {
   }
 }`;
 
+/** W3's selection with the status as a variable: W4's check on components others depend on. */
+export const IMPACT_OF_STATUS = `query Impact($id: ID!, $status: ComponentStatus!) {
+  impact(componentId: $id, status: $status) {
+    residentsAffected
+    municipalities { cbsCode }
+    affected { service { id } municipality { cbsCode } status }
+  }
+}`;
+
 export const W4_REPORT_STATUS = `mutation Report($input: ReportStatusInput!) {
   reportStatus(input: $input) { replayed current effectiveStatus { status } }
 }`;

@@ -1,5 +1,6 @@
 import { CONTENDER_TITLES, ContenderName } from './contenders';
 import type { FanoutPhase, FanoutResult } from './fanout';
+import type { DependantsCheck } from './dependants';
 import type { ContenderOutcome, WorkloadOutcome } from './measure';
 import { W1_DEPTH } from './queries';
 
@@ -16,6 +17,8 @@ export interface RunReport {
   notRunnable: Record<string, string>;
   workloads: WorkloadOutcome[];
   fanout: FanoutReport | null;
+  /** W4's correctness on components others depend on (dependants.ts). */
+  dependants: DependantsCheck | null;
   notAvailable: { id: string; title: string; reason: string }[];
   peakMemoryMiB: Record<string, number | null>;
 }
@@ -78,6 +81,13 @@ function targets(report: RunReport): Target[] {
   add('W2 latency ≤ 1.25× a floor reading the same stored picture (p50)', r('W2L', 'floor')?.p50, (v) => v <= 1.25);
   add('W3 latency ≤ 1.25× the floor (p50)', r('W3', 'floor')?.p50, (v) => v <= 1.25);
   add('W3 on a hub gateway under 50 ms (p50)', c('W3', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
+  const checked = report.dependants?.reports ?? [];
+  const agreeing = checked.filter((r) => r.overviewAgrees && r.impactAgrees).length;
+  list.push({
+    text: 'W4 effective status of every dependant right after each report (reports on components others depend on, W3\'s hub among them)',
+    value: checked.length > 0 ? `${agreeing} of ${checked.length} reports agree with the floor${report.dependants?.error ? `; stopped: ${report.dependants.error}` : ''}` : '–',
+    met: checked.length > 0 ? agreeing === checked.length && !report.dependants?.error : null,
+  });
   const fanout = report.fanout?.result;
   const measured = fanout?.phases[fanout.phases.length - 1];
   // Every expected event must arrive, and nothing else, for a delivery time to count.
@@ -162,6 +172,28 @@ export function markdown(report: RunReport): string {
       lines.push('');
       lines.push('Answers that differ from the floor (first few):');
       for (const c of problems) for (const p of c.validation.problems.slice(0, 3)) lines.push(`- ${c.name}: ${p.replace(/\n/g, ' ').slice(0, 400)}`);
+    }
+  }
+  if (report.dependants) {
+    const d = report.dependants;
+    lines.push('');
+    lines.push('## W4 reports on components others depend on');
+    lines.push('');
+    lines.push('W4\'s throughput runs report on gateways nothing depends on. Here ketenbeeld gets one report at a time on components that others '
+      + 'depend on (W3\'s hub first, then others with at least three direct dependants, each OPERATIONAL before): MAJOR_OUTAGE, then OPERATIONAL again. '
+      + 'After each, its national overview (answered from the stored picture that the report kept current) and its what-if of the component\'s '
+      + 'new status (no longer hypothetical: every service × municipality above it) are compared with the floor\'s, which judges the reports.'
+      + (d.error ? ` Stopped: ${d.error}` : ''));
+    lines.push('');
+    lines.push('| component | kind | direct dependants | reported | reportStatus ms | services × municipalities not OPERATIONAL | overview agrees | what-if agrees |');
+    lines.push('|---|---|---|---|---|---|---|---|');
+    for (const r of d.reports) {
+      lines.push(`| ${r.component} | ${r.kind} | ${r.directDependants} | ${r.status} | ${n(r.mutationMs, 0)} | ${r.affected} | ${r.overviewAgrees ? 'yes' : '**no**'} | ${r.impactAgrees ? 'yes' : '**no**'} |`);
+    }
+    const problems = d.reports.flatMap((r) => r.problems.map((p) => `${r.component} ${r.status}: ${p}`));
+    if (problems.length > 0) {
+      lines.push('');
+      for (const p of problems.slice(0, 5)) lines.push(`- ${p.replace(/\n/g, ' ').slice(0, 400)}`);
     }
   }
   if (report.fanout) {

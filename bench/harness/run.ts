@@ -12,6 +12,7 @@ import { RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
 import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, withAdmin } from './postgres';
 import { FanoutReport, markdown, RunReport } from './report';
+import { checkReportsWithDependants, DependantsCheck } from './dependants';
 import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
 
@@ -304,6 +305,7 @@ async function main(): Promise<void> {
   const notAvailable: RunReport['notAvailable'] = [];
   const peakMemoryMiB: Record<string, number | null> = {};
   let fanout: RunReport['fanout'] = null;
+  let dependants: DependantsCheck | null = null;
   try {
     const ketenbeeld = servers.get('ketenbeeld');
     const headers = ketenbeeld ? await issueToken(dataset.url) : {};
@@ -340,6 +342,15 @@ async function main(): Promise<void> {
         log(`W5 not measured: ${fanout.error} (${took})`);
       }
     }
+    const floor = servers.get('floor');
+    if (ketenbeeld && schema?.mutation.has('reportStatus') && floor) {
+      await markWritten(dataset.name, options.scale, options.seed);
+      const started = performance.now();
+      dependants = await checkReportsWithDependants(ketenbeeld, floor, dataset.url, inputs.hubGatewayId, headers, options.quick ? 3 : 7);
+      const agreeing = dependants.reports.filter((r) => r.overviewAgrees && r.impactAgrees).length;
+      log(`W4 with dependants: ${agreeing} of ${dependants.reports.length} reports agree with the floor afterwards`
+        + `${dependants.error ? `; stopped: ${dependants.error}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    }
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
     stopLoadGenerator();
@@ -354,7 +365,7 @@ async function main(): Promise<void> {
     ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
     statementStatistics: statistics ?? 'pg_stat_statements (track = top), per request, transaction control and SET not counted',
-    floorAssumptionViolations: violations, notRunnable, workloads, fanout, notAvailable, peakMemoryMiB,
+    floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, notAvailable, peakMemoryMiB,
   };
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
