@@ -108,9 +108,8 @@ export interface WhatIfMember {
   service: Component | null;
 }
 
-type AboveRow = Omit<ComponentRow, 'created_at' | 'updated_at'> & {
-  created_ms: number; updated_ms: number; stale_from_ms: number | null; report_id: string | null;
-  report_status: ReportFact['status'] | null; report_cause: StatusCause | null; observed_ms: number | null; report_seq: string | null;
+type AboveRow = Omit<ComponentRow, 'created_at' | 'updated_at'> & MemberFactColumns & {
+  created_ms: number; updated_ms: number; stale_from_ms: number | null;
 };
 
 /** A component above a reported one (or the reported one itself), as the report's transaction judges it again. */
@@ -123,6 +122,27 @@ export interface ReportMember {
 
 /** Epoch milliseconds of a timestamp, exactly as `pg` turns it into a Date (microseconds dropped). */
 const epochMs = (column: string) => `(extract(epoch FROM date_trunc('milliseconds', ${column})) * 1000)::float8`;
+
+/** The columns a member's engine fact is made of: its heartbeat and its own newest report as stored. */
+interface MemberFactColumns {
+  id: string; heartbeat_seconds: number | null; report_id: string | null; report_status: ReportFact['status'] | null;
+  report_cause: StatusCause | null; observed_ms: number | null; report_seq: string | null;
+}
+
+/** The select list of MemberFactColumns, from \`c\` (component) and \`l\` (live_status). */
+const MEMBER_FACT_COLUMNS = `c.id, c.heartbeat_seconds, l.report_id, l.report_status, l.report_cause,
+              ${epochMs('l.report_observed_at')} AS observed_ms, l.report_seq`;
+
+function memberFact(row: MemberFactColumns): ComponentFact {
+  return {
+    id: row.id,
+    heartbeatSeconds: row.heartbeat_seconds,
+    reports: row.report_id === null ? [] : [{
+      id: row.report_id, componentId: row.id, status: row.report_status!, cause: row.report_cause,
+      observedAt: new Date(row.observed_ms!), seq: Number(row.report_seq),
+    }],
+  };
+}
 
 /** Rows written per statement: 11 arrays of 10,000 values stay well inside one message. */
 const WRITE_CHUNK = 10_000;
@@ -240,24 +260,14 @@ export const livePictureRepository = {
     // between: at a hub's 33,000 rows, every intermediate object is garbage collection to pay for.
     const rows: AboveRow[] = await db.query(
       `${MEMBERS_ABOVE}
-       SELECT c.id, c.kind, c.operator_id, c.name, c.description, c.product_vendor, c.product, c.version,
-              c.internet_facing, c.audience, c.heartbeat_seconds, c.revision,
-              extract(epoch FROM c.created_at)::float8 * 1000 AS created_ms, extract(epoch FROM c.updated_at)::float8 * 1000 AS updated_ms,
-              extract(epoch FROM l.stale_from)::float8 * 1000 AS stale_from_ms,
-              l.report_id, l.report_status, l.report_cause,
-              extract(epoch FROM l.report_observed_at)::float8 * 1000 AS observed_ms, l.report_seq
+       SELECT ${MEMBER_FACT_COLUMNS},
+              c.kind, c.operator_id, c.name, c.description, c.product_vendor, c.product, c.version, c.internet_facing, c.audience, c.revision,
+              ${epochMs('c.created_at')} AS created_ms, ${epochMs('c.updated_at')} AS updated_ms, ${epochMs('l.stale_from')} AS stale_from_ms
          FROM members m JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
       [componentId],
     );
     return rows.map((row) => ({
-      fact: {
-        id: row.id,
-        heartbeatSeconds: row.heartbeat_seconds,
-        reports: row.report_id === null ? [] : [{
-          id: row.report_id, componentId: row.id, status: row.report_status!, cause: row.report_cause,
-          observedAt: new Date(row.observed_ms!), seq: Number(row.report_seq),
-        }],
-      },
+      fact: memberFact(row),
       staleFrom: row.stale_from_ms,
       service: row.kind === 'SERVICE' ? componentFromColumns(row, new Date(row.created_ms), new Date(row.updated_ms)) : null,
     }));
@@ -289,27 +299,13 @@ export const livePictureRepository = {
    * heartbeats, their own newest reports and their effective statuses as stored.
    */
   async reportMembers(db: EntityManager, componentId: string): Promise<ReportMember[]> {
-    const rows: {
-      id: string; heartbeat_seconds: number | null; status: ComponentStatus; report_id: string | null;
-      report_status: ReportFact['status'] | null; report_cause: StatusCause | null; observed_ms: number | null; report_seq: string | null;
-    }[] = await db.query(
+    const rows: (MemberFactColumns & { status: ComponentStatus })[] = await db.query(
       `${MEMBERS_ABOVE}
-       SELECT m.id, c.heartbeat_seconds, l.status, l.report_id, l.report_status, l.report_cause,
-              ${epochMs('l.report_observed_at')} AS observed_ms, l.report_seq
+       SELECT ${MEMBER_FACT_COLUMNS}, l.status
          FROM members m JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
       [componentId],
     );
-    return rows.map((row) => ({
-      fact: {
-        id: row.id,
-        heartbeatSeconds: row.heartbeat_seconds,
-        reports: row.report_id === null ? [] : [{
-          id: row.report_id, componentId: row.id, status: row.report_status!, cause: row.report_cause,
-          observedAt: new Date(row.observed_ms!), seq: Number(row.report_seq),
-        }],
-      },
-      storedStatus: row.status,
-    }));
+    return rows.map((row) => ({ fact: memberFact(row), storedStatus: row.status }));
   },
 
   /** A component's own newest report (by observation, then arrival), or null when it has none. */
