@@ -53,6 +53,22 @@ function isCurrent(state: LivePictureState): boolean {
 }
 
 /**
+ * Read in a status report's transaction after the report was inserted (which counted one change):
+ * whether the picture was current just before it, with no fact dated after `moment`.
+ */
+function currentBeforeThisReport(state: LivePictureState, moment: Date): boolean {
+  return state.version === state.changes - 1 && state.latestMoment <= moment.getTime();
+}
+
+/** The stored picture of what the edges leaving a set point at, where that is in an outage. */
+async function storedOutagesOutside(db: EntityManager, edges: readonly { dependsOnId: string; outsideOutage: boolean }[], at: Date): Promise<Map<string, Effective>> {
+  const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.dependsOnId))];
+  const known = new Map<string, Effective>();
+  for (const row of await livePictureRepository.rowsOf(db, outside)) known.set(row.componentId, effectiveFromLiveRow(row, at));
+  return known;
+}
+
+/**
  * Judges every component with every fact in force and stores the result. Holds the state row for
  * the duration, so status reports wait (seconds at national scale) rather than slip past it.
  */
@@ -114,7 +130,7 @@ export async function livePictureAnswers(db: EntityManager, at: Date): Promise<b
  */
 export async function keepLivePictureCurrent(db: EntityManager, picture: StatusPicture, graph: DependencyGraph, ids: readonly string[], moment: Date): Promise<boolean> {
   const state = await livePictureRepository.state(db);
-  if (state.version !== state.changes - 1 || state.latestMoment > moment.getTime()) return false;
+  if (!currentBeforeThisReport(state, moment)) return false;
   await livePictureRepository.write(db, ids.map((id) => rowOf(picture.effective(id), graph.component(id))));
   await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
   return true;
@@ -140,7 +156,7 @@ export interface JudgedReport {
  */
 export async function judgeReportOnLivePicture(db: EntityManager, componentId: string, moment: Date): Promise<JudgedReport | null> {
   const state = await livePictureRepository.state(db);
-  if (state.version !== state.changes - 1 || state.latestMoment > moment.getTime()) return null;
+  if (!currentBeforeThisReport(state, moment)) return null;
   const members = await livePictureRepository.reportMembers(db, componentId);
   const reported = members.find((m) => m.fact.id === componentId);
   if (!reported) return null;
@@ -148,9 +164,7 @@ export async function judgeReportOnLivePicture(db: EntityManager, componentId: s
   const newest = await livePictureRepository.newestReport(db, componentId);
   const ids = [componentId, ...members.filter((m) => m !== reported).map((m) => m.fact.id)];
   const { edges, staleFromOutside } = await livePictureRepository.edgesThatMatterAndOutsideDeadlines(db, ids);
-  const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.dependsOnId))];
-  const known = new Map<string, Effective>();
-  for (const row of await livePictureRepository.rowsOf(db, outside)) known.set(row.componentId, effectiveFromLiveRow(row, moment));
+  const known = await storedOutagesOutside(db, edges, moment);
 
   const facts = members.map((m): ComponentFact => ({
     ...m.fact,
@@ -212,9 +226,7 @@ export async function liveWhatIfGraph<T>(
   const members = await livePictureRepository.above(db, componentId);
   const ids = members.map((m) => m.fact.id);
   const [edges, alongsideResult] = await Promise.all([livePictureRepository.edgesThatMatter(db, ids), alongside(ids)]);
-  const outside = [...new Set(edges.filter((e) => e.outsideOutage).map((e) => e.dependsOnId))];
-  const known = new Map<string, Effective>();
-  for (const row of await livePictureRepository.rowsOf(db, outside)) known.set(row.componentId, effectiveFromLiveRow(row, at));
+  const known = await storedOutagesOutside(db, edges, at);
 
   const staleFrom = new Map(members.map((m) => [m.fact.id, m.staleFrom]));
   return {
