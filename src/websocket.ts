@@ -18,8 +18,6 @@ import { batchOf, EventBatch, EventBus } from './modules/events';
 import { apolloHardening } from './platform/hardening';
 import type { RateLimiter } from './platform/rate-limit';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** What one WebSocket connection remembers: who it authenticated as, at connection_init. */
 interface Connection extends Record<PropertyKey, unknown> {
   viewer: Viewer;
@@ -133,8 +131,7 @@ export function serveSubscriptions(options: {
     if (authenticated.size === 0) return;
     const now = new Date();
     // Stored tokens are checked in the database; a JWT cannot be revoked here, only expire.
-    const storedTokenIds = [...new Set([...authenticated.values()].map((viewer) => viewer.tokenId).filter((id) => UUID.test(id)))];
-    const unusable = await unusableTokenIds(db, storedTokenIds, now);
+    const unusable = await unusableTokenIds(db, [...new Set([...authenticated.values()].map((viewer) => viewer.tokenId))], now);
     for (const [socket, viewer] of authenticated) {
       const expired = viewer.expiresAt !== undefined && viewer.expiresAt.getTime() <= now.getTime();
       if (!expired && !unusable.has(viewer.tokenId)) continue;

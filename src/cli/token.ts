@@ -6,7 +6,7 @@ import { openDatabase } from '../db/database';
 import { createLog } from '../log';
 import { issueToken, revokeToken } from '../modules/access';
 import type { Role } from '../modules/access';
-import { parseGlobalId } from '../modules/common/global-id';
+import { isUuid, parseGlobalId } from '../modules/common/global-id';
 import { Organisation } from '../modules/organisation';
 
 const USAGE = `Usage:
@@ -18,7 +18,6 @@ Works against DATABASE_URL, or on the embedded database in DATA_DIR while no ser
 While an embedded server runs, use the first token it printed and the issueAccessToken mutation.`;
 
 const ROLES: readonly Role[] = ['MUNICIPALITY', 'OPERATOR', 'VENDOR', 'COORDINATOR'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -42,7 +41,7 @@ async function main(): Promise<void> {
       }));
       process.stdout.write(`Token for ${organisation.name} (${role}), expires ${issued.token.expiresAt.toISOString()}, id ${issued.token.id}. Shown once:\n${issued.secret}\n`);
     } else if (command === 'revoke') {
-      if (!values.id || !UUID.test(values.id)) throw new Error(USAGE);
+      if (!values.id || !isUuid(values.id)) throw new Error(USAGE);
       const token = await revokeToken(db, values.id);
       process.stdout.write(`Revoked ${token.id} at ${token.revokedAt?.toISOString()}\n`);
     } else {
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
 }
 
 async function findOrganisation(db: import('typeorm').EntityManager, reference: string): Promise<Organisation> {
-  const id = /^GM\d{4}$/i.test(reference) ? null : UUID.test(reference) ? reference : parseGlobalId(reference, 'org').id;
+  const id = /^GM\d{4}$/i.test(reference) ? null : isUuid(reference) ? reference : parseGlobalId(reference, 'org').id;
   const organisation = id
     ? await db.findOneBy(Organisation, { id })
     : await db.findOneBy(Organisation, { cbsCode: reference.toUpperCase() });

@@ -1,12 +1,10 @@
 import type { RequestContext } from '../../context';
-import { idOf } from '../common/global-id';
+import { idOf, isUuid } from '../common/global-id';
 import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
 import { AccessToken } from './access-token.entity';
 import { AuditEntryModel, auditPage, recordAudit } from './audit';
 import { IssuedToken, issueToken, revokeToken } from './tokens';
 import type { Role } from './viewer';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export async function issueAccessToken(
   ctx: RequestContext,
@@ -21,7 +19,7 @@ export async function issueAccessToken(
       expiresInDays: input.expiresInDays ?? 90,
       label: input.label ?? null,
       // Only ketenbeeld's own tokens have a row to point at; a JWT caller is recorded by organisation only.
-      issuedByTokenId: ctx.viewer.kind === 'organisation' && UUID.test(ctx.viewer.tokenId) ? ctx.viewer.tokenId : null,
+      issuedByTokenId: ctx.viewer.kind === 'organisation' && isUuid(ctx.viewer.tokenId) ? ctx.viewer.tokenId : null,
     });
     await recordAudit(db, ctx, { operation: 'issueAccessToken', entityType: 'AccessToken', entityId: issued.token.id });
     return issued;

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { EntityManager } from 'typeorm';
+import { isUuid } from '../common/global-id';
 import { Organisation } from '../organisation/organisation.entity';
 import { findUsableToken, TOKEN_PREFIX, unauthenticated } from './tokens';
 import { PUBLIC_VIEWER, Role, Viewer } from './viewer';
@@ -11,7 +12,6 @@ export interface JwtSettings {
 }
 
 const ROLES: readonly Role[] = ['MUNICIPALITY', 'OPERATOR', 'VENDOR', 'COORDINATOR'];
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Turns an Authorization header into a viewer. No header: the public. A `kb_` token: looked up by
@@ -50,7 +50,7 @@ export class Authenticator {
     }
     const organisationId = claims.ketenbeeld_org;
     const role = claims.ketenbeeld_role;
-    if (typeof organisationId !== 'string' || !UUID.test(organisationId) || !ROLES.includes(role as Role)) {
+    if (typeof organisationId !== 'string' || !isUuid(organisationId) || !ROLES.includes(role as Role)) {
       throw unauthenticated('The JWT lacks the claims ketenbeeld_org (uuid) and ketenbeeld_role');
     }
     const organisation = await db.findOneBy(Organisation, { id: organisationId });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, badInput, notFound } from '../../errors';
+import { isUuid } from '../common/global-id';
 import { Organisation } from '../organisation/organisation.entity';
 import type { OrganisationKind } from '../organisation/organisation.entity';
 import { AccessToken } from './access-token.entity';
@@ -64,17 +65,19 @@ export async function findUsableToken(db: EntityManager, secret: string, now: Da
 }
 
 /**
- * Which of some stored tokens (by id) are no longer usable at `now`: revoked, expired or deleted.
- * One statement, however many connections hold them.
+ * Which of some viewers' token ids name stored tokens that are no longer usable at `now`: revoked,
+ * expired or deleted. A JWT's id (not a uuid) is not stored here and never listed. One statement,
+ * however many connections hold them.
  */
 export async function unusableTokenIds(db: EntityManager, tokenIds: readonly string[], now: Date): Promise<Set<string>> {
-  if (tokenIds.length === 0) return new Set();
+  const stored = tokenIds.filter(isUuid);
+  if (stored.length === 0) return new Set();
   const usable: { id: string }[] = await db.query(
     `SELECT id FROM access_token WHERE id = ANY($1::uuid[]) AND revoked_at IS NULL AND expires_at > $2`,
-    [tokenIds, now],
+    [stored, now],
   );
   const stillUsable = new Set(usable.map((row) => row.id));
-  return new Set(tokenIds.filter((id) => !stillUsable.has(id)));
+  return new Set(stored.filter((id) => !stillUsable.has(id)));
 }
 
 export async function revokeToken(db: EntityManager, tokenId: string): Promise<AccessToken> {

@@ -9,6 +9,11 @@ export type GlobalIdType = (typeof GLOBAL_ID_TYPES)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** A uuid in PostgreSQL's text form (lower case). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /**
  * Relay global ids: base64url of `Type:uuid`. UUIDs keep ids from several deployments apart,
  * so their pictures can later be composed into one national graph.

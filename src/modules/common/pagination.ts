@@ -1,4 +1,5 @@
 import { badInput } from '../../errors';
+import { isUuid } from './global-id';
 
 export const MAX_PAGE_SIZE = 200;
 
@@ -27,7 +28,6 @@ export function encodeCursor(key: readonly (string | number)[]): string {
 
 export type CursorPart = 'string' | 'number' | 'uuid' | 'timestamp';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
 /** Every part is checked for what the SQL will do with it, so a forged cursor is the client's error, not ours. */
@@ -35,7 +35,7 @@ function partIsValid(part: unknown, kind: CursorPart): boolean {
   switch (kind) {
     case 'string': return typeof part === 'string' && part.length <= 1000 && !part.includes('\u0000');
     case 'number': return typeof part === 'number' && Number.isSafeInteger(part) && part >= 0;
-    case 'uuid': return typeof part === 'string' && UUID.test(part);
+    case 'uuid': return typeof part === 'string' && isUuid(part);
     case 'timestamp': return typeof part === 'string' && TIMESTAMP.test(part) && !Number.isNaN(new Date(part).getTime());
   }
 }
