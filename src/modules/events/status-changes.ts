@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { DependencyGraph, judgeReportOnLivePicture, keepLivePictureCurrent, StatusPicture, statusRepository } from '../status';
+import { DependencyGraph, judgeReportOnLivePicture, StatusPicture, statusRepository } from '../status';
 import type { JudgedReport } from '../status';
 import { changeEventRepository, NewStatusChange } from './change-event.repository';
 import { markEventsRecorded, requireTransaction } from './in-process-channel';
@@ -47,8 +47,8 @@ export function changedStatuses(judged: JudgedReport): Omit<NewStatusChange, 'mu
 
 /**
  * The report judged from the facts: the reported component and everything above it, with all they
- * depend on, before and after the report; the stored picture's rows of them are written when it
- * was current before. For when the stored picture cannot be used (`judgeReportOnLivePicture`).
+ * depend on, before and after the report. For when the stored picture cannot be used
+ * (`judgeReportOnLivePicture`): it stays out of date, for the next reader to rebuild.
  */
 async function judgeReportFromFacts(db: EntityManager, report: InsertedReport, moment: Date): Promise<JudgedReport> {
   const above = await statusRepository.idsAbove(db, report.componentId, moment);
@@ -57,10 +57,7 @@ async function judgeReportFromFacts(db: EntityManager, report: InsertedReport, m
   const after = await statusRepository.graphBelow(db, ids, moment, 'latest');
   const previous = await statusChangesRepository.reportBefore(db, report.componentId, report.reportId, moment);
   const before = new StatusPicture(withOwnReports(after, ids, report.componentId, previous ? [previous] : []), moment);
-  const afterPicture = new StatusPicture(after, moment);
-  // The national overview and what-ifs read the stored live picture: these components' rows change here.
-  await keepLivePictureCurrent(db, afterPicture, after, ids, moment);
-  return { ids, statusBefore: (id) => before.effective(id).status, after: afterPicture };
+  return { ids, statusBefore: (id) => before.effective(id).status, after: new StatusPicture(after, moment) };
 }
 
 /**

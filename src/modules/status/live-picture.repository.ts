@@ -112,11 +112,11 @@ type AboveRow = Omit<ComponentRow, 'created_at' | 'updated_at'> & MemberFactColu
   created_ms: number; updated_ms: number; stale_from_ms: number | null;
 };
 
-/** A component above a reported one (or the reported one itself), as the report's transaction judges it again. */
-export interface ReportMember {
+/** A component above a changed one (or the changed one itself), as a write's transaction judges it again. */
+export interface StoredMember {
   /** Its heartbeat and its own newest report as stored, as the status engine reads them. */
   fact: ComponentFact;
-  /** Its effective status in the stored picture: what it was before the report being judged. */
+  /** Its effective status in the stored picture: what it was before the write being judged. */
   storedStatus: ComponentStatus;
 }
 
@@ -295,10 +295,10 @@ export const livePictureRepository = {
   },
 
   /**
-   * The reported component and everything that depends on it (see \`members\`), with their
-   * heartbeats, their own newest reports and their effective statuses as stored.
+   * A component and everything that depends on it (see \`members\`), with their heartbeats, their
+   * own newest reports and their effective statuses as stored.
    */
-  async reportMembers(db: EntityManager, componentId: string): Promise<ReportMember[]> {
+  async membersToJudge(db: EntityManager, componentId: string): Promise<StoredMember[]> {
     const rows: (MemberFactColumns & { status: ComponentStatus })[] = await db.query(
       `${MEMBERS_ABOVE}
        SELECT ${MEMBER_FACT_COLUMNS}, l.status

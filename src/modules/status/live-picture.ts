@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { ComponentFact, DependencyGraph, Effective, EdgeFact, StatusPicture } from './status.engine';
+import { ComponentFact, DependencyGraph, Effective, EdgeFact, ReportFact, StatusPicture } from './status.engine';
 import { LivePictureState, livePictureRepository, LiveRow } from './live-picture.repository';
-import { statusRepository } from './status.repository';
+import type { StoredMember } from './live-picture.repository';
 import type { Component } from '../component/component.entity';
 import type { ComponentStatus } from './status.rules';
 
@@ -10,9 +10,10 @@ import type { ComponentStatus } from './status.rules';
  * `live_status` so the national overview reads counts instead of re-judging the country, and a
  * what-if re-judges only what lies above the component it is about.
  *
- * It is kept current in the transaction of every status report (`keepLivePictureCurrent`, called
- * by the live-updates code that already judges the report's dependants) and of every dependency
- * added or removed and heartbeat changed (`rejudgeInLivePicture`). Any other write that can change
+ * It is kept current in the transaction of every status report (`judgeReportOnLivePicture`, called
+ * by the live-updates code, which takes its change events from it) and of every dependency added or
+ * removed and heartbeat changed (`rejudgeInLivePicture`): both judge the changed component and what
+ * is above it again on top of the stored picture. Any other write that can change
  * a status (the demo seed, a bulk load, SQL by hand) is counted by a trigger and leaves the picture
  * out of date; the next reader rebuilds it (`livePictureFor`). A reader asking about a moment
  * before the newest fact gets `false` and judges the facts itself, so the picture never answers a
@@ -122,20 +123,6 @@ export async function livePictureAnswers(db: EntityManager, at: Date): Promise<b
   return isCurrent(state) && state.latestMoment <= at.getTime();
 }
 
-/**
- * Called in a status report's transaction, after the report was inserted (which counted one
- * change), with the picture the live-updates code judged at `moment` for the reported component and
- * everything above it. Stores those components' rows when the picture was current before this
- * report and no fact lies after `moment`; otherwise leaves it for the next reader to rebuild.
- */
-export async function keepLivePictureCurrent(db: EntityManager, picture: StatusPicture, graph: DependencyGraph, ids: readonly string[], moment: Date): Promise<boolean> {
-  const state = await livePictureRepository.state(db);
-  if (!currentBeforeThisReport(state, moment)) return false;
-  await livePictureRepository.write(db, ids.map((id) => rowOf(picture.effective(id), graph.component(id))));
-  await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
-  return true;
-}
-
 /** A status report judged: the components it can change, their statuses before, and the picture after. */
 export interface JudgedReport {
   /** The reported component first, then everything that depends on it. */
@@ -145,38 +132,51 @@ export interface JudgedReport {
 }
 
 /**
- * Called in a status report's transaction, after the report was inserted, when the stored picture
- * was current before it and no fact lies after `moment`: judges the reported component and
- * everything above it again on top of the stored picture, as a what-if does, stores their rows
- * and marks the picture current. What lies below them did not change, so it is read as stored:
- * the dependencies that can impose something, with the stored picture of what they point to, and
- * per component the earliest heartbeat deadline among the rest (when it goes stale). Centric's
- * gateway: 33,000 components judged without loading the 400,000 dependencies below them.
- * Returns null when the stored picture cannot say what was before; the caller judges the facts.
+ * The component and everything that depends on it judged again on top of the stored picture, as a
+ * what-if does, and their rows written. What lies below them did not change, so it is read as
+ * stored: the dependencies that can impose something, with the stored picture of what they point
+ * to, and per component the earliest heartbeat deadline among the rest (when it goes stale).
+ * Centric's gateway: 33,000 components judged without loading the 400,000 dependencies below them.
+ * `newestReport`, when given, is the component's own newest report (a report was just inserted; its
+ * stored row still holds the one before). Null when the component has no stored row.
  */
-export async function judgeReportOnLivePicture(db: EntityManager, componentId: string, moment: Date): Promise<JudgedReport | null> {
-  const state = await livePictureRepository.state(db);
-  if (!currentBeforeThisReport(state, moment)) return null;
-  const members = await livePictureRepository.reportMembers(db, componentId);
-  const reported = members.find((m) => m.fact.id === componentId);
-  if (!reported) return null;
-  // Its own newest report: the one just inserted, or a newer one when this report is history.
-  const newest = await livePictureRepository.newestReport(db, componentId);
-  const ids = [componentId, ...members.filter((m) => m !== reported).map((m) => m.fact.id)];
+async function judgeAboveOnStoredPicture(
+  db: EntityManager, componentId: string, moment: Date, newestReport?: ReportFact | null,
+): Promise<{ ids: string[]; members: StoredMember[]; after: StatusPicture } | null> {
+  const members = await livePictureRepository.membersToJudge(db, componentId);
+  const self = members.find((m) => m.fact.id === componentId);
+  if (!self) return null;
+  const ids = [componentId, ...members.filter((m) => m !== self).map((m) => m.fact.id)];
   const { edges, staleFromOutside } = await livePictureRepository.edgesThatMatterAndOutsideDeadlines(db, ids);
   const known = await storedOutagesOutside(db, edges, moment);
-
   const facts = members.map((m): ComponentFact => ({
     ...m.fact,
-    reports: m === reported ? (newest ? [newest] : []) : m.fact.reports,
+    reports: m === self && newestReport !== undefined ? (newestReport ? [newestReport] : []) : m.fact.reports,
     staleFromOutside: staleFromOutside.get(m.fact.id) ?? null,
   }));
   const graph = new DependencyGraph(facts, edges);
   const after = new StatusPicture(graph, moment, undefined, known);
   await livePictureRepository.write(db, ids.map((id) => rowOf(after.effective(id), graph.component(id))));
+  return { ids, members, after };
+}
+
+/**
+ * Called in a status report's transaction, after the report was inserted, when the stored picture
+ * was current before it and no fact lies after `moment`: judges the reported component and
+ * everything above it on top of the stored picture (`judgeAboveOnStoredPicture`), stores their
+ * rows and marks the picture current. The statuses before are the stored ones.
+ * Returns null when the stored picture cannot say what was before; the caller judges the facts.
+ */
+export async function judgeReportOnLivePicture(db: EntityManager, componentId: string, moment: Date): Promise<JudgedReport | null> {
+  const state = await livePictureRepository.state(db);
+  if (!currentBeforeThisReport(state, moment)) return null;
+  // Its own newest report: the one just inserted, or a newer one when this report is history.
+  const newest = await livePictureRepository.newestReport(db, componentId);
+  const judged = await judgeAboveOnStoredPicture(db, componentId, moment, newest);
+  if (!judged) return null;
   await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
-  const statusBefore = new Map(members.map((m) => [m.fact.id, m.storedStatus]));
-  return { ids, statusBefore: (id) => statusBefore.get(id)!, after };
+  const statusBefore = new Map(judged.members.map((m) => [m.fact.id, m.storedStatus]));
+  return { ids: judged.ids, statusBefore: (id) => statusBefore.get(id)!, after: judged.after };
 }
 
 /** The picture's state, read in a write's transaction before the write; see `rejudgeInLivePicture`. */
@@ -198,10 +198,10 @@ export async function rejudgeInLivePicture(db: EntityManager, componentId: strin
   // Every fact is at or before latestMoment, so the picture then is the picture with every fact.
   // Rounded up: the server's now() (an edge's removal) has microseconds, a Date has milliseconds.
   const moment = new Date(Math.ceil(state.latestMoment));
-  const above = await statusRepository.idsAbove(db, componentId, moment);
-  const ids = [componentId, ...above.filter((id) => id !== componentId)];
-  const graph = await statusRepository.graphBelow(db, ids, moment, 'latest');
-  return keepLivePictureCurrent(db, new StatusPicture(graph, moment), graph, ids, moment);
+  // Only this component and what is above it can change; what is below is as stored.
+  if (!(await judgeAboveOnStoredPicture(db, componentId, moment))) return false;
+  await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
+  return true;
 }
 
 /**
