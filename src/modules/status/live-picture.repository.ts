@@ -308,15 +308,6 @@ export const livePictureRepository = {
     return rows.map((row) => ({ fact: memberFact(row), storedStatus: row.status }));
   },
 
-  /** A component's own newest report (by observation, then arrival), or null when it has none. */
-  async newestReport(db: EntityManager, componentId: string): Promise<ReportFact | null> {
-    const [row]: { id: string; status: ReportFact['status']; cause: StatusCause | null; observed_at: Date; seq: string }[] = await db.query(
-      `SELECT id, status, cause, observed_at, seq FROM status_report WHERE component_id = $1 ORDER BY observed_at DESC, seq DESC LIMIT 1`,
-      [componentId],
-    );
-    return row ? { id: row.id, componentId, status: row.status, cause: row.cause, observedAt: row.observed_at, seq: Number(row.seq) } : null;
-  },
-
   /**
    * \`edgesThatMatter\` for judging a report, and with it, per member, the earliest heartbeat deadline
    * among its dependencies outside \`ids\` (stored \`stale_from\`): a dependency that imposes nothing

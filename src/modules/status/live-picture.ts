@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { ComponentFact, DependencyGraph, Effective, EdgeFact, ReportFact, StatusPicture } from './status.engine';
 import { LivePictureState, livePictureRepository, LiveRow } from './live-picture.repository';
 import type { StoredMember } from './live-picture.repository';
+import { statusRepository } from './status.repository';
 import type { Component } from '../component/component.entity';
 import type { ComponentStatus } from './status.rules';
 
@@ -171,7 +172,7 @@ export async function judgeReportOnLivePicture(db: EntityManager, componentId: s
   const state = await livePictureRepository.state(db);
   if (!currentBeforeThisReport(state, moment)) return null;
   // Its own newest report: the one just inserted, or a newer one when this report is history.
-  const newest = await livePictureRepository.newestReport(db, componentId);
+  const newest = await statusRepository.newestReport(db, componentId);
   const judged = await judgeAboveOnStoredPicture(db, componentId, moment, newest);
   if (!judged) return null;
   await livePictureRepository.markCurrentKeepingMoment(db, state.changes);

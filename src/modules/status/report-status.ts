@@ -4,6 +4,7 @@ import { recordAudit } from '../access';
 import { idOf } from '../common/global-id';
 import { recordStatusChanges } from '../events';
 import { ComponentStatus, StatusCause, StatusReport } from './status-report.entity';
+import { statusRepository } from './status.repository';
 
 /** A clock a few minutes fast at the reporter's end is normal; an hour is a mistake. */
 const FUTURE_SKEW_MS = 5 * 60_000;
@@ -92,10 +93,7 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
       id = first.id;
       replayed = true;
     }
-    const [newest]: { id: string }[] = await db.query(
-      `SELECT id FROM status_report WHERE component_id = $1 ORDER BY observed_at DESC, seq DESC LIMIT 1`,
-      [report.componentId],
-    );
-    return { report: await db.findOneByOrFail(StatusReport, { id }), replayed, current: newest.id === id };
+    const newest = await statusRepository.newestReport(db, report.componentId);
+    return { report: await db.findOneByOrFail(StatusReport, { id }), replayed, current: newest?.id === id };
   });
 }

@@ -2,6 +2,7 @@ import { EntityManager, In } from 'typeorm';
 import { pagesFromRows } from '../common/page-loader';
 import { ComponentFact, DependencyGraph, EdgeFact, ReportFact } from './status.engine';
 import { StatusReport } from './status-report.entity';
+import type { StatusCause } from './status-report.entity';
 import { Component } from '../component/component.entity';
 
 interface GraphRow {
@@ -165,6 +166,15 @@ export const statusRepository = {
       [asOf],
     );
     return toGraph(componentRows, reportRows);
+  },
+
+  /** A component's own newest report (by observation, then arrival), or null when it has none. */
+  async newestReport(db: EntityManager, componentId: string): Promise<ReportFact | null> {
+    const [row]: { id: string; status: ReportFact['status']; cause: StatusCause | null; observed_at: Date; seq: string }[] = await db.query(
+      `SELECT id, status, cause, observed_at, seq FROM status_report WHERE component_id = $1 ORDER BY observed_at DESC, seq DESC LIMIT 1`,
+      [componentId],
+    );
+    return row ? { id: row.id, componentId, status: row.status, cause: row.cause, observedAt: row.observed_at, seq: Number(row.seq) } : null;
   },
 
   /** Ids of every component that depends, directly or transitively, on `componentId` (itself included). */
