@@ -1,4 +1,5 @@
 import { EntityManager } from 'typeorm';
+import { uuidArrayLiteral } from '../../db/uuid-array';
 import type { Audience, ComponentKind } from '../component';
 
 export interface ComponentSummary {
@@ -36,16 +37,19 @@ export const overviewRepository = {
     return rows.map((r) => ({ serviceId: r.service_id, audience: r.audience, municipalityId: r.municipality_id, population: r.population }));
   },
 
-  /** Who receives each of `serviceIds`, with the municipality's population. */
-  async municipalitiesOf(db: EntityManager, serviceIds: readonly string[]): Promise<{ serviceId: string; municipalityId: string; population: number }[]> {
-    const rows: { service_id: string; municipality_id: string; population: number }[] = await db.query(
-      `SELECT sd.service_id, sd.municipality_id, m.population
+  /**
+   * Who receives each of `serviceIds`, with the municipality's population; `audience` is the
+   * caller's to fill in (it has the services). Rows handed over as they come: a hub's what-if reads
+   * 60,000 of them.
+   */
+  async municipalitiesOf(db: EntityManager, serviceIds: readonly string[]): Promise<Omit<Delivery, 'audience'>[]> {
+    return db.query(
+      `SELECT sd.service_id AS "serviceId", sd.municipality_id AS "municipalityId", m.population
          FROM unnest($1::uuid[]) AS asked(id)
          JOIN service_delivery sd ON sd.service_id = asked.id
          JOIN organisation m ON m.id = sd.municipality_id`,
-      [serviceIds],
+      [uuidArrayLiteral(serviceIds)],
     );
-    return rows.map((r) => ({ serviceId: r.service_id, municipalityId: r.municipality_id, population: r.population }));
   },
 
   /** Each organisation's newest status report observed up to `asOf`. */

@@ -177,7 +177,7 @@ async function judgeWhatIf(db: EntityManager, componentId: string, status: Compo
     return {
       picture: new StatusPicture(live.graph, asOf, whatIf, live.known),
       staleNow: live.staleNow,
-      deliveries: live.alongside.map((d) => ({ ...d, audience: services.get(d.serviceId)!.audience! })),
+      deliveries: withAudience(live.alongside, services),
       services,
     };
   }
@@ -186,6 +186,13 @@ async function judgeWhatIf(db: EntityManager, componentId: string, status: Compo
   const deliveries = await overviewRepository.deliveries(db, above);
   const today = new StatusPicture(graph, asOf);
   return { picture: new StatusPicture(graph, asOf, whatIf), staleNow: (id) => today.effective(id).stale, deliveries, services };
+}
+
+/** The deliveries' rows completed in place with each service's audience (60,000 rows above a hub: no copies). */
+function withAudience(rows: Omit<Delivery, 'audience'>[], services: Map<string, Component>): Delivery[] {
+  const deliveries = rows as Delivery[];
+  for (const delivery of deliveries) delivery.audience = services.get(delivery.serviceId)!.audience!;
+  return deliveries;
 }
 
 export async function impact(ctx: RequestContext, componentGlobalId: string, status: ComponentStatus): Promise<ImpactReportModel> {

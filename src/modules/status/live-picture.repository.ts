@@ -230,7 +230,7 @@ export const livePictureRepository = {
          WHERE (live_status.status, live_status.cause, live_status.root_cause, live_status.root_cause_report, live_status.stale_from, live_status.report_id)
                IS DISTINCT FROM (excluded.status, excluded.cause, excluded.root_cause, excluded.root_cause_report, excluded.stale_from, excluded.report_id)`,
         [
-          chunk.map((r) => r.componentId),
+          uuidArrayLiteral(chunk.map((r) => r.componentId)),
           chunk.map((r) => r.status),
           chunk.map((r) => r.cause),
           chunk.map((r) => uuidArrayLiteral(r.rootCause)),
@@ -290,7 +290,7 @@ export const livePictureRepository = {
        SELECT e."componentId", e."dependsOnId", e.kind, e."redundancyGroup", NOT e.inside AND e.outage AS "outsideOutage"
          FROM (${MEMBER_DEPENDENCIES}) e
         WHERE e.inside OR e.outage OR e."redundancyGroup" IS NOT NULL`,
-      [ids],
+      [uuidArrayLiteral(ids)],
     );
   },
 
@@ -329,7 +329,7 @@ export const livePictureRepository = {
          FROM e JOIN live_status l ON l.component_id = e."dependsOnId" AND l.stale_from IS NOT NULL
         WHERE NOT e.inside
         GROUP BY e."componentId"`,
-      [ids],
+      [uuidArrayLiteral(ids)],
     );
     const edges: (EdgeFact & { outsideOutage: boolean })[] = [];
     const staleFromOutside = new Map<string, number>();
@@ -343,7 +343,7 @@ export const livePictureRepository = {
   /** Stored rows of some components. */
   async rowsOf(db: EntityManager, ids: readonly string[]): Promise<LiveRow[]> {
     if (ids.length === 0) return [];
-    const rows: LiveRowRecord[] = await db.query(`SELECT * FROM live_status WHERE component_id = ANY($1::uuid[])`, [ids]);
+    const rows: LiveRowRecord[] = await db.query(`SELECT * FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids)]);
     return rows.map(toLiveRow);
   },
 
