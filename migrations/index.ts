@@ -5,8 +5,10 @@ import { CreateChangeEvent1768360000000 } from './1768360000000-CreateChangeEven
 import { CreateLivePicture1768400000000 } from './1768400000000-CreateLivePicture';
 import { IndexLiveOutages1768500000000 } from './1768500000000-IndexLiveOutages';
 import { CreateChangeEventHorizon1768600000000 } from './1768600000000-CreateChangeEventHorizon';
+import { CountDependencyChanges1768700000000 } from './1768700000000-CountDependencyChanges';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
 export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000,
   CreateLivePicture1768400000000, IndexLiveOutages1768500000000, CreateChangeEventHorizon1768600000000,
+  CountDependencyChanges1768700000000,
 ];

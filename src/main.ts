@@ -4,7 +4,7 @@ import { openDatabase } from './db/database';
 import { holdDataDirectory } from './db/data-directory-lock';
 import { issueFirstTokenIfNone } from './modules/access';
 import { keepChangeEventsPruned } from './modules/events';
-import { rebuildLivePicture } from './modules/status';
+import { loadDependenciesInForce, rebuildLivePicture } from './modules/status';
 import { createLog } from './log';
 import { loadDemoScenarioIfEmpty } from './seed/demo-scenario';
 import { startHttpServer } from './server';
@@ -33,6 +33,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const picture = await rebuildLivePicture(database.dataSource.manager);
   log.info('live picture current', { version: picture.version, ms: Date.now() - started });
+  // Likewise the dependencies in force the what-if walks, held in memory (src/modules/status/dependencies-in-memory.ts).
+  const loading = Date.now();
+  const dependencies = await loadDependenciesInForce(database.dataSource.manager);
+  log.info('dependencies in force loaded', { dependencies, ms: Date.now() - loading });
   const firstToken = await issueFirstTokenIfNone(database.dataSource);
   if (firstToken) {
     process.stdout.write(

@@ -422,6 +422,43 @@ describe('writes other than a status report', () => {
     });
   });
 
+  test('the what-if follows every dependency written since its copy in memory was loaded, through the API or not', async () => {
+    const dependencyChanges = async () => Number((await sql(`SELECT dependency_changes FROM live_picture_state`))[0].dependency_changes);
+    const [{ id: municipality }] = await sql(`SELECT id FROM organisation WHERE kind = 'MUNICIPALITY' ORDER BY name LIMIT 1`);
+    const newService = async () => {
+      const node: Node = { id: (await make.service(world[0].operator.organisationId, [municipality], { audience: 'RESIDENTS' })).id, kind: 'SERVICE', operator: world[0].operator };
+      world.push(node);
+      return node;
+    };
+    const lists = (answer: Awaited<ReturnType<typeof impact>>, node: Node) => answer.affected.some((a) => a.includes(componentId(node.id)));
+    const expectJudgedAlike = async () => expect(await impact(hub, 'MAJOR_OUTAGE')).toEqual(await judgedFromReports(() => impact(hub, 'MAJOR_OUTAGE')));
+
+    const before = await impact(hub, 'MAJOR_OUTAGE');
+    const viaApi = await newService();
+    const viaSql = await newService();
+    expect(lists(before, viaApi)).toBe(false);
+
+    // Through the API: counted, and the next what-if has it.
+    const count = await dependencyChanges();
+    const { addDependency } = await api.data(ADD, { input: { componentId: componentId(viaApi.id), dependsOnId: componentId(hub.id), kind: 'REQUIRED' } });
+    expect(await dependencyChanges()).toBeGreaterThan(count);
+    expect(lists(await impact(hub, 'MAJOR_OUTAGE'), viaApi)).toBe(true);
+    await expectJudgedAlike();
+
+    // Written by hand (a bulk load, SQL): the trigger counts it all the same.
+    await make.dependency(viaSql.id, hub.id, 'OPTIONAL');
+    const withBoth = await impact(hub, 'MAJOR_OUTAGE');
+    expect([lists(withBoth, viaApi), lists(withBoth, viaSql)]).toEqual([true, true]);
+    await expectJudgedAlike();
+
+    // Removed: gone from the next what-if.
+    await sleep(5);
+    await api.data(REMOVE, { input: { dependencyId: addDependency.dependency.id } });
+    const afterRemoval = await impact(hub, 'MAJOR_OUTAGE');
+    expect([lists(afterRemoval, viaApi), lists(afterRemoval, viaSql)]).toEqual([false, true]);
+    await expectJudgedAlike();
+  });
+
   describe('a heartbeat changed through the API', () => {
     // The newest fact then a report, to the millisecond as the API writes it (a removal's removed_at,
     // written by the database, has microseconds).

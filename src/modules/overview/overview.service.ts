@@ -5,7 +5,7 @@ import { exposedGateways, advisoryRepository } from '../advisory';
 import { findComponent } from '../component';
 import type { Component } from '../component';
 import type { ComponentKind } from '../component';
-import { livePictureAnswers, livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
+import { livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
 import type { ComponentStatus, Effective, ServiceAvailabilityModel } from '../status';
 import { isOutage } from '../status/status.rules';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from './overview.models';
@@ -170,9 +170,9 @@ interface JudgedWhatIf {
 async function judgeWhatIf(db: EntityManager, componentId: string, status: ComponentStatus, asOf: Date): Promise<JudgedWhatIf> {
   const whatIf = { componentId, status };
   const services = new Map<string, Component>();
-  if (await livePictureAnswers(db, asOf)) {
-    // Only what lies above the component can change: judge that again, on top of the live picture.
-    const live = await liveWhatIfGraph(db, componentId, asOf, (ids) => overviewRepository.municipalitiesOf(db, ids));
+  // Only what lies above the component can change: judge that again, on top of the live picture.
+  const live = await liveWhatIfGraph(db, componentId, asOf, (ids) => overviewRepository.municipalitiesOf(db, ids));
+  if (live) {
     for (const service of live.services) services.set(service.id, service);
     return {
       picture: new StatusPicture(live.graph, asOf, whatIf, live.known),

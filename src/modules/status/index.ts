@@ -8,6 +8,7 @@ export type { EffectiveStatusModel, ServiceAvailabilityModel } from './status.mo
 export { statusRepository } from './status.repository';
 export { statusResolvers } from './status.resolvers';
 export { effectiveStatusesAt, servicesOfMunicipality, statusHistory } from './status.service';
-export { judgeReportOnLivePicture, livePictureAnswers, livePictureFor, liveWhatIfGraph, livePictureStateBefore, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
+export { judgeReportOnLivePicture, livePictureFor, liveWhatIfGraph, livePictureStateBefore, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
 export { componentFromRow } from './status.repository';
 export { livePictureRepository } from './live-picture.repository';
+export { loadDependenciesInForce } from './dependencies-in-memory';

@@ -25,6 +25,8 @@ export interface LivePictureState {
   version: number;
   /** Newest timestamp among the facts, in ms (±Infinity when unknown or none). */
   latestMoment: number;
+  /** Statements that wrote \`dependency\`, counted by a trigger (see dependencies-in-memory.ts). */
+  dependencyChanges: number;
 }
 
 type StoredReport = [string, ReportFact['status'], StatusCause | null, string, number];
@@ -65,7 +67,9 @@ function toLiveRow(row: LiveRowRecord): LiveRow {
 /**
  * \`members\`: the component $1 and everything that depends on it, directly or transitively, through
  * the dependencies in force now. Level by level, each level one scan of the index of current
- * dependants (Centric's gateway: 33,000 components in five levels, ~100 ms).
+ * dependants (Centric's gateway: 33,000 components in five levels, ~200 ms). For a write's
+ * transaction, which must see its own writes; a what-if walks the copy in memory instead
+ * (dependencies-in-memory.ts).
  */
 const MEMBERS_ABOVE = `WITH RECURSIVE level(depth, ids) AS (
          SELECT 0, ARRAY[$1::uuid]
@@ -149,11 +153,14 @@ const WRITE_CHUNK = 10_000;
 
 export const livePictureRepository = {
   async state(db: EntityManager, lock: 'lock' | 'read' = 'read'): Promise<LivePictureState> {
-    const [row]: { changes: string; version: string; latest_ms: number }[] = await db.query(
-      `SELECT changes, version, extract(epoch FROM latest_moment)::float8 * 1000 AS latest_ms
+    const [row]: { changes: string; version: string; latest_ms: number; dependency_changes: string }[] = await db.query(
+      `SELECT changes, version, extract(epoch FROM latest_moment)::float8 * 1000 AS latest_ms, dependency_changes
          FROM live_picture_state ${lock === 'lock' ? 'FOR UPDATE' : ''}`,
     );
-    return { changes: Number(row.changes), version: Number(row.version), latestMoment: Number(row.latest_ms) };
+    return {
+      changes: Number(row.changes), version: Number(row.version), latestMoment: Number(row.latest_ms),
+      dependencyChanges: Number(row.dependency_changes),
+    };
   },
 
   /** The newest timestamp in the facts, in ms; -Infinity when there are none. */
@@ -249,22 +256,19 @@ export const livePictureRepository = {
   // ---- reading --------------------------------------------------------------------------------------
 
   /**
-   * Every component that depends, directly or transitively, on `componentId` through the
-   * dependencies in force now, itself included: the component row, its stored picture and its own
-   * newest report. The walk goes level by level, each level one scan of the index of current
-   * dependants (Centric's gateway: 33,000 components in five levels).
+   * What judging `ids` again for a what-if needs of each: the component row, its stored picture and
+   * its own newest report (Centric's gateway: 33,000 components above it).
    */
-  async above(db: EntityManager, componentId: string): Promise<WhatIfMember[]> {
+  async whatIfMembers(db: EntityManager, ids: readonly string[]): Promise<WhatIfMember[]> {
     // Times as epoch milliseconds: 33,000 rows of timestamps are the slowest thing to parse here.
     // Each row becomes its engine fact and (for a service) its entity at once, with no copies in
     // between: at a hub's 33,000 rows, every intermediate object is garbage collection to pay for.
     const rows: AboveRow[] = await db.query(
-      `${MEMBERS_ABOVE}
-       SELECT ${MEMBER_FACT_COLUMNS},
+      `SELECT ${MEMBER_FACT_COLUMNS},
               c.kind, c.operator_id, c.name, c.description, c.product_vendor, c.product, c.version, c.internet_facing, c.audience, c.revision,
               ${epochMs('c.created_at')} AS created_ms, ${epochMs('c.updated_at')} AS updated_ms, ${epochMs('l.stale_from')} AS stale_from_ms
-         FROM members m JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
-      [componentId],
+         FROM unnest($1::uuid[]) AS m(id) JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
+      [uuidArrayLiteral(ids)],
     );
     return rows.map((row) => ({
       fact: memberFact(row),
@@ -273,25 +277,12 @@ export const livePictureRepository = {
     }));
   },
 
-  /**
-   * The dependencies in force of `ids` that can matter when `ids` are judged again: those between
-   * members of `ids`, those in a redundancy group, and those to a component outside `ids` that is
-   * in an outage (with its stored picture as \`outside\`). A dependency on a component outside that
-   * works imposes nothing, and most of a hub's dependants' dependencies are such (400,000 → 120,000
-   * for Centric's gateway). Each member's dependencies are read from the covering index.
-   */
-  async edgesThatMatter(db: EntityManager, ids: readonly string[]): Promise<(EdgeFact & { outsideOutage: boolean })[]> {
-    // Rows named as the engine's EdgeFact, handed over as they are: 120,000 fewer objects to make.
-    return db.query(
-      // Whether a dependency is a member, and whether it is in an outage, are two sets built once per
-      // statement (see MEMBER_DEPENDENCIES). Probing live_status once per dependency instead (400,000
-      // probes for a hub) took 0.7 s.
-      `WITH members AS MATERIALIZED (SELECT unnest($1::uuid[]) AS id)
-       SELECT e."componentId", e."dependsOnId", e.kind, e."redundancyGroup", NOT e.inside AND e.outage AS "outsideOutage"
-         FROM (${MEMBER_DEPENDENCIES}) e
-        WHERE e.inside OR e.outage OR e."redundancyGroup" IS NOT NULL`,
-      [uuidArrayLiteral(ids)],
+  /** Every component in an outage in the stored picture (from the outages' partial index). */
+  async inOutage(db: EntityManager): Promise<Set<string>> {
+    const rows: { id: string }[] = await db.query(
+      `SELECT component_id AS id FROM live_status WHERE status NOT IN ('OPERATIONAL', 'UNKNOWN')`,
     );
+    return new Set(rows.map((r) => r.id));
   },
 
   /**
@@ -309,7 +300,10 @@ export const livePictureRepository = {
   },
 
   /**
-   * \`edgesThatMatter\` for judging a report, and with it, per member, the earliest heartbeat deadline
+   * The dependencies of \`ids\` that can matter when they are judged again for a write: those between
+   * members of \`ids\`, those in a redundancy group, and those to a component outside \`ids\` in an
+   * outage (\`outsideOutage\`); a dependency on a component outside that works imposes nothing. And
+   * with them, per member, the earliest heartbeat deadline
    * among its dependencies outside \`ids\` (stored \`stale_from\`): a dependency that imposes nothing
    * still says when the member goes stale, and those not read as edges number 200,000 above
    * Centric's gateway. One statement, so each member's dependencies are read from the index once.

@@ -3,6 +3,7 @@ import { ComponentFact, DependencyGraph, Effective, EdgeFact, ReportFact, Status
 import { LivePictureState, livePictureRepository, LiveRow } from './live-picture.repository';
 import type { StoredMember } from './live-picture.repository';
 import { statusRepository } from './status.repository';
+import { dependenciesInForce } from './dependencies-in-memory';
 import type { Component } from '../component/component.entity';
 import type { ComponentStatus } from './status.rules';
 
@@ -95,7 +96,7 @@ export async function rebuildLivePicture(db: EntityManager): Promise<LivePicture
     await livePictureRepository.markCurrent(tx, state.changes, latestMoment);
     // Every row was just replaced: fresh statistics keep the national counts' plans right.
     await livePictureRepository.analyse(tx);
-    return { changes: state.changes, version: state.changes, latestMoment };
+    return { ...state, version: state.changes, latestMoment };
   });
 }
 
@@ -113,15 +114,6 @@ export async function livePictureFor(db: EntityManager, at: Date): Promise<boole
     state = await rebuildLivePicture(db);
   }
   return state.latestMoment <= at.getTime();
-}
-
-/**
- * Whether the stored picture answers questions about moment `at` as it stands, without rebuilding
- * (for a reader inside a transaction, after `livePictureFor` has rebuilt it when due).
- */
-export async function livePictureAnswers(db: EntityManager, at: Date): Promise<boolean> {
-  const state = await livePictureRepository.state(db);
-  return isCurrent(state) && state.latestMoment <= at.getTime();
 }
 
 /** A status report judged: the components it can change, their statuses before, and the picture after. */
@@ -220,13 +212,25 @@ export interface LiveWhatIfGraph {
   staleNow(componentId: string): boolean;
 }
 
-/** `alongside` runs with the second query, on the same ids (the answer's deliveries, say). */
+/**
+ * The what-if graph of `componentId` at moment `at`, or null when the stored picture does not
+ * answer for `at` (the caller judges the facts). What lies above the component and the
+ * dependencies that matter there come from the dependencies in force kept in memory, checked
+ * against this snapshot's count of dependency writes; the members' stored rows and the outages
+ * from the stored picture. `alongside` runs with the members' query, on the same ids (the
+ * answer's deliveries, say). Read in one snapshot (the caller's transaction).
+ */
 export async function liveWhatIfGraph<T>(
   db: EntityManager, componentId: string, at: Date, alongside: (ids: string[]) => Promise<T>,
-): Promise<LiveWhatIfGraph & { alongside: T }> {
-  const members = await livePictureRepository.above(db, componentId);
-  const ids = members.map((m) => m.fact.id);
-  const [edges, alongsideResult] = await Promise.all([livePictureRepository.edgesThatMatter(db, ids), alongside(ids)]);
+): Promise<(LiveWhatIfGraph & { alongside: T }) | null> {
+  const state = await livePictureRepository.state(db);
+  if (!isCurrent(state) || state.latestMoment > at.getTime()) return null;
+  const dependencies = await dependenciesInForce(db, state.dependencyChanges);
+  const ids = dependencies.above(componentId);
+  // One after the other: a transaction is one connection.
+  const members = await livePictureRepository.whatIfMembers(db, ids);
+  const alongsideResult = await alongside(ids);
+  const edges = dependencies.edgesThatMatter(ids, await livePictureRepository.inOutage(db));
   const known = await storedOutagesOutside(db, edges, at);
 
   const staleFrom = new Map(members.map((m) => [m.fact.id, m.staleFrom]));
