@@ -1,6 +1,7 @@
 import type { Viewer } from '../../src/modules/access';
 import type { ComponentKind } from '../../src/modules/component';
-import { rebuildLivePicture } from '../../src/modules/status';
+import { livePictureRepository, loadDependenciesInForce, rebuildLivePicture } from '../../src/modules/status';
+import * as dependenciesInMemory from '../../src/modules/status/dependencies-in-memory';
 import { COORDINATOR, TestApi } from '../helpers/api';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 import { factories } from '../helpers/factories';
@@ -227,8 +228,17 @@ afterAll(async () => {
 
 describe(`status reports keep the live picture current (seed ${SEED})`, () => {
   test('after each of 60 random reports the picture is current, and equals one rebuilt from the facts', async () => {
+    // Every other report walks the dependencies in SQL, as when the copy in memory is out of date
+    // (a dependency written since); the rest walk the copy, loaded now.
+    await loadDependenciesInForce(db.dataSource.manager);
+    const kept = dependenciesInMemory.keptDependenciesInForce;
+    let inSql = false;
+    const copyAsked = jest.spyOn(dependenciesInMemory, 'keptDependenciesInForce').mockImplementation((manager, version) => (inSql ? null : kept(manager, version)));
+    const walkedInMemory = jest.spyOn(livePictureRepository, 'storedMembers');
+    const walkedInSql = jest.spyOn(livePictureRepository, 'membersToJudge');
     const lastObserved = new Map<Node, Date>();
     for (let i = 1; i <= 60; i++) {
+      inSql = i % 2 === 0;
       const node = pick(reportable);
       const status = chance(0.35) ? 'OPERATIONAL' : pick(STATUSES);
       // Mostly now; some a little earlier; some so late they are history behind the baseline; some
@@ -256,6 +266,11 @@ describe(`status reports keep the live picture current (seed ${SEED})`, () => {
       expect({ report: i, events: [...events].sort(byComponent) }).toEqual({ report: i, events: changed.sort(byComponent) });
       if (events.length > 0) expect(events[0].component_id).toBe(node.id);
     }
+    // Both ways were taken, 30 reports each.
+    expect([walkedInMemory.mock.calls.length, walkedInSql.mock.calls.length]).toEqual([30, 30]);
+    copyAsked.mockRestore();
+    walkedInMemory.mockRestore();
+    walkedInSql.mockRestore();
   }, 120_000);
 });
 

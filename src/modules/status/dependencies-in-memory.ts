@@ -101,17 +101,9 @@ export class DependenciesInForce {
    * (`outsideOutage`). A dependency on a component outside that works imposes nothing.
    */
   edgesThatMatter(members: readonly string[], inOutage: ReadonlySet<string>): (EdgeFact & { outsideOutage: boolean })[] {
-    const inside = new Uint8Array(this.ids.length);
-    for (const id of members) {
-      const n = this.numberOf.get(id);
-      if (n !== undefined) inside[n] = 1;
-    }
+    const inside = this.marked(members);
     // Marked by number once (46,000 outages), rather than looked up by id per dependency (400,000).
-    const down = new Uint8Array(this.ids.length);
-    for (const id of inOutage) {
-      const n = this.numberOf.get(id);
-      if (n !== undefined) down[n] = 1;
-    }
+    const down = this.marked(inOutage);
     const edges: (EdgeFact & { outsideOutage: boolean })[] = [];
     for (const componentId of members) {
       const from = this.numberOf.get(componentId);
@@ -126,6 +118,42 @@ export class DependenciesInForce {
       }
     }
     return edges;
+  }
+
+  /**
+   * Per member, the earliest heartbeat deadline (`deadlines`, epoch ms) among its dependencies
+   * outside `members`: they impose nothing, but still say when the member goes stale (as
+   * livePictureRepository.edgesThatMatterAndOutsideDeadlines decides in SQL). Members without one are left out.
+   */
+  earliestOutsideDeadlines(members: readonly string[], deadlines: ReadonlyMap<string, number>): Map<string, number> {
+    const inside = this.marked(members);
+    const deadlineOf = new Float64Array(this.ids.length).fill(Number.POSITIVE_INFINITY);
+    for (const [id, deadline] of deadlines) {
+      const n = this.numberOf.get(id);
+      if (n !== undefined) deadlineOf[n] = deadline;
+    }
+    const earliest = new Map<string, number>();
+    for (const componentId of members) {
+      const from = this.numberOf.get(componentId);
+      if (from === undefined) continue;
+      let first = Number.POSITIVE_INFINITY;
+      for (let i = this.outStart[from]; i < this.outStart[from + 1]; i++) {
+        const to = this.outTarget[i];
+        if (inside[to] === 0 && deadlineOf[to] < first) first = deadlineOf[to];
+      }
+      if (first !== Number.POSITIVE_INFINITY) earliest.set(componentId, first);
+    }
+    return earliest;
+  }
+
+  /** A mark per component number: 1 for those of `ids` known here. */
+  private marked(ids: Iterable<string>): Uint8Array {
+    const mark = new Uint8Array(this.ids.length);
+    for (const id of ids) {
+      const n = this.numberOf.get(id);
+      if (n !== undefined) mark[n] = 1;
+    }
+    return mark;
   }
 }
 
@@ -172,6 +200,16 @@ export async function dependenciesInForce(db: EntityManager, version: number): P
   } finally {
     if (kept.loading?.promise === promise) kept.loading = null;
   }
+}
+
+/**
+ * The kept copy when it was loaded at `version`, else null: for a write's transaction, which must
+ * not hold its locks for seconds while the copy reloads (it walks in SQL instead; the next what-if
+ * reloads the copy).
+ */
+export function keptDependenciesInForce(db: EntityManager, version: number): DependenciesInForce | null {
+  const copy = keptPerDatabase.get(db.connection)?.copy;
+  return copy?.version === version ? copy : null;
 }
 
 async function load(db: EntityManager, version: number): Promise<DependenciesInForce> {

@@ -299,6 +299,24 @@ export const livePictureRepository = {
     return rows.map((row) => ({ fact: memberFact(row), storedStatus: row.status }));
   },
 
+  /** \`membersToJudge\` for members already known (walked in memory). */
+  async storedMembers(db: EntityManager, ids: readonly string[]): Promise<StoredMember[]> {
+    const rows: (MemberFactColumns & { status: ComponentStatus })[] = await db.query(
+      `SELECT ${MEMBER_FACT_COLUMNS}, l.status
+         FROM unnest($1::uuid[]) AS m(id) JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
+      [uuidArrayLiteral(ids)],
+    );
+    return rows.map((row) => ({ fact: memberFact(row), storedStatus: row.status }));
+  },
+
+  /** Every component with a heartbeat deadline in the stored picture (\`stale_from\`), in epoch ms. */
+  async staleDeadlines(db: EntityManager): Promise<Map<string, number>> {
+    const rows: { id: string; ms: number }[] = await db.query(
+      `SELECT component_id AS id, ${epochMs('stale_from')} AS ms FROM live_status WHERE stale_from IS NOT NULL`,
+    );
+    return new Map(rows.map((r) => [r.id, r.ms]));
+  },
+
   /**
    * The dependencies of \`ids\` that can matter when they are judged again for a write: those between
    * members of \`ids\`, those in a redundancy group, and those to a component outside \`ids\` in an

@@ -3,7 +3,8 @@ import { ComponentFact, DependencyGraph, Effective, EdgeFact, ReportFact, Status
 import { LivePictureState, livePictureRepository, LiveRow } from './live-picture.repository';
 import type { StoredMember } from './live-picture.repository';
 import { statusRepository } from './status.repository';
-import { dependenciesInForce } from './dependencies-in-memory';
+import { dependenciesInForce, keptDependenciesInForce } from './dependencies-in-memory';
+import type { DependenciesInForce } from './dependencies-in-memory';
 import type { Component } from '../component/component.entity';
 import type { ComponentStatus } from './status.rules';
 
@@ -131,16 +132,25 @@ export interface JudgedReport {
  * to, and per component the earliest heartbeat deadline among the rest (when it goes stale).
  * Centric's gateway: 33,000 components judged without loading the 400,000 dependencies below them.
  * `newestReport`, when given, is the component's own newest report (a report was just inserted; its
- * stored row still holds the one before). Null when the component has no stored row.
+ * stored row still holds the one before). `dependencies`, when given, is the copy in memory that
+ * matches what this transaction sees: the walk and the dependencies come from it, not from 400,000
+ * index probes. Null when the component has no stored row.
  */
 async function judgeAboveOnStoredPicture(
-  db: EntityManager, componentId: string, moment: Date, newestReport?: ReportFact | null,
+  db: EntityManager, componentId: string, moment: Date, newestReport?: ReportFact | null, dependencies?: DependenciesInForce,
 ): Promise<{ ids: string[]; members: StoredMember[]; after: StatusPicture } | null> {
-  const members = await livePictureRepository.membersToJudge(db, componentId);
+  const members = dependencies
+    ? await livePictureRepository.storedMembers(db, dependencies.above(componentId))
+    : await livePictureRepository.membersToJudge(db, componentId);
   const self = members.find((m) => m.fact.id === componentId);
   if (!self) return null;
   const ids = [componentId, ...members.filter((m) => m !== self).map((m) => m.fact.id)];
-  const { edges, staleFromOutside } = await livePictureRepository.edgesThatMatterAndOutsideDeadlines(db, ids);
+  const { edges, staleFromOutside } = dependencies
+    ? {
+      edges: dependencies.edgesThatMatter(ids, await livePictureRepository.inOutage(db)),
+      staleFromOutside: dependencies.earliestOutsideDeadlines(ids, await livePictureRepository.staleDeadlines(db)),
+    }
+    : await livePictureRepository.edgesThatMatterAndOutsideDeadlines(db, ids);
   const known = await storedOutagesOutside(db, edges, moment);
   const facts = members.map((m): ComponentFact => ({
     ...m.fact,
@@ -165,7 +175,11 @@ export async function judgeReportOnLivePicture(db: EntityManager, componentId: s
   if (!currentBeforeThisReport(state, moment)) return null;
   // Its own newest report: the one just inserted, or a newer one when this report is history.
   const newest = await statusRepository.newestReport(db, componentId);
-  const judged = await judgeAboveOnStoredPicture(db, componentId, moment, newest);
+  // The walk and the dependencies from memory when the copy is current, as a what-if's: this
+  // transaction wrote no dependency, and the state row it locked with its report keeps any other
+  // writer of one waiting until it commits, so the count read above matches every dependency it sees.
+  const dependencies = keptDependenciesInForce(db, state.dependencyChanges) ?? undefined;
+  const judged = await judgeAboveOnStoredPicture(db, componentId, moment, newest, dependencies);
   if (!judged) return null;
   await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
   const statusBefore = new Map(judged.members.map((m) => [m.fact.id, m.storedStatus]));
