@@ -94,6 +94,25 @@ export class DependenciesInForce {
     return found.map((n) => this.ids[n]);
   }
 
+  /** The components that dependencies of `members` point to outside `members`, each once. */
+  outsideOf(members: readonly string[]): string[] {
+    // 1: a member; 2: outside and listed already.
+    const seen = this.marked(members);
+    const outside: string[] = [];
+    for (const componentId of members) {
+      const from = this.numberOf.get(componentId);
+      if (from === undefined) continue;
+      for (let i = this.outStart[from]; i < this.outStart[from + 1]; i++) {
+        const to = this.outTarget[i];
+        if (seen[to] === 0) {
+          seen[to] = 2;
+          outside.push(this.ids[to]);
+        }
+      }
+    }
+    return outside;
+  }
+
   /**
    * The dependencies of `members` that can matter when they are judged again (as
    * livePictureRepository.edgesThatMatterAndOutsideDeadlines decides in SQL for a write): those between members, those in a

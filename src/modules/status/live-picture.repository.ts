@@ -277,12 +277,26 @@ export const livePictureRepository = {
     }));
   },
 
-  /** Every component in an outage in the stored picture (from the outages' partial index). */
-  async inOutage(db: EntityManager): Promise<Set<string>> {
-    const rows: { id: string }[] = await db.query(
-      `SELECT component_id AS id FROM live_status WHERE status NOT IN ('OPERATIONAL', 'UNKNOWN')`,
+  /**
+   * What the stored picture says of the components a set's dependencies point to outside it: which
+   * are in an outage, and their heartbeat deadlines (\`stale_from\`, epoch ms). Read by id, so a
+   * report on an application reads a few hundred rows, and the what-if on Centric's gateway the
+   * components below its 33,000 dependants.
+   */
+  async storedOutside(db: EntityManager, ids: readonly string[]): Promise<{ inOutage: Set<string>; deadlines: Map<string, number> }> {
+    const inOutage = new Set<string>();
+    const deadlines = new Map<string, number>();
+    if (ids.length === 0) return { inOutage, deadlines };
+    const rows: { id: string; outage: boolean; stale_ms: number | null }[] = await db.query(
+      `SELECT component_id AS id, status NOT IN ('OPERATIONAL', 'UNKNOWN') AS outage, ${epochMs('stale_from')} AS stale_ms
+         FROM live_status WHERE component_id = ANY($1::uuid[])`,
+      [uuidArrayLiteral(ids)],
     );
-    return new Set(rows.map((r) => r.id));
+    for (const row of rows) {
+      if (row.outage) inOutage.add(row.id);
+      if (row.stale_ms !== null) deadlines.set(row.id, row.stale_ms);
+    }
+    return { inOutage, deadlines };
   },
 
   /**
@@ -307,14 +321,6 @@ export const livePictureRepository = {
       [uuidArrayLiteral(ids)],
     );
     return rows.map((row) => ({ fact: memberFact(row), storedStatus: row.status }));
-  },
-
-  /** Every component with a heartbeat deadline in the stored picture (\`stale_from\`), in epoch ms. */
-  async staleDeadlines(db: EntityManager): Promise<Map<string, number>> {
-    const rows: { id: string; ms: number }[] = await db.query(
-      `SELECT component_id AS id, ${epochMs('stale_from')} AS ms FROM live_status WHERE stale_from IS NOT NULL`,
-    );
-    return new Map(rows.map((r) => [r.id, r.ms]));
   },
 
   /**

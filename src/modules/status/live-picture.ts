@@ -146,10 +146,7 @@ async function judgeAboveOnStoredPicture(
   if (!self) return null;
   const ids = [componentId, ...members.filter((m) => m !== self).map((m) => m.fact.id)];
   const { edges, staleFromOutside } = dependencies
-    ? {
-      edges: dependencies.edgesThatMatter(ids, await livePictureRepository.inOutage(db)),
-      staleFromOutside: dependencies.earliestOutsideDeadlines(ids, await livePictureRepository.staleDeadlines(db)),
-    }
+    ? await fromMemory(db, dependencies, ids)
     : await livePictureRepository.edgesThatMatterAndOutsideDeadlines(db, ids);
   const known = await storedOutagesOutside(db, edges, moment);
   const facts = members.map((m): ComponentFact => ({
@@ -161,6 +158,12 @@ async function judgeAboveOnStoredPicture(
   const after = new StatusPicture(graph, moment, undefined, known);
   await livePictureRepository.write(db, ids.map((id) => rowOf(after.effective(id), graph.component(id))));
   return { ids, members, after };
+}
+
+/** `edgesThatMatterAndOutsideDeadlines`, from the copy in memory and the stored picture of what lies just outside `ids`. */
+async function fromMemory(db: EntityManager, dependencies: DependenciesInForce, ids: readonly string[]) {
+  const outside = await livePictureRepository.storedOutside(db, dependencies.outsideOf(ids));
+  return { edges: dependencies.edgesThatMatter(ids, outside.inOutage), staleFromOutside: dependencies.earliestOutsideDeadlines(ids, outside.deadlines) };
 }
 
 /**
@@ -244,7 +247,8 @@ export async function liveWhatIfGraph<T>(
   // One after the other: a transaction is one connection.
   const members = await livePictureRepository.whatIfMembers(db, ids);
   const alongsideResult = await alongside(ids);
-  const edges = dependencies.edgesThatMatter(ids, await livePictureRepository.inOutage(db));
+  const { inOutage } = await livePictureRepository.storedOutside(db, dependencies.outsideOf(ids));
+  const edges = dependencies.edgesThatMatter(ids, inOutage);
   const known = await storedOutagesOutside(db, edges, at);
 
   const staleFrom = new Map(members.map((m) => [m.fact.id, m.staleFrom]));
