@@ -146,7 +146,7 @@ async function judgeAboveOnStoredPicture(
   if (!self) return null;
   const ids = [componentId, ...members.filter((m) => m !== self).map((m) => m.fact.id)];
   const { edges, staleFromOutside } = dependencies
-    ? await fromMemory(db, dependencies, ids)
+    ? await edgesAndDeadlinesFromMemory(db, dependencies, ids)
     : await livePictureRepository.edgesThatMatterAndOutsideDeadlines(db, ids);
   const known = await storedOutagesOutside(db, edges, moment);
   const facts = members.map((m): ComponentFact => ({
@@ -161,7 +161,7 @@ async function judgeAboveOnStoredPicture(
 }
 
 /** `edgesThatMatterAndOutsideDeadlines`, from the copy in memory and the stored picture of what lies just outside `ids`. */
-async function fromMemory(db: EntityManager, dependencies: DependenciesInForce, ids: readonly string[]) {
+async function edgesAndDeadlinesFromMemory(db: EntityManager, dependencies: DependenciesInForce, ids: readonly string[]) {
   const outside = await livePictureRepository.storedOutside(db, dependencies.outsideOf(ids));
   return { edges: dependencies.edgesThatMatter(ids, outside.inOutage), staleFromOutside: dependencies.earliestOutsideDeadlines(ids, outside.deadlines) };
 }
