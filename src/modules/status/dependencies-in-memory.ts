@@ -147,11 +147,6 @@ export class DependenciesInForce {
    */
   earliestOutsideDeadlines(members: readonly string[], deadlines: ReadonlyMap<string, number>): Map<string, number> {
     const inside = this.marked(members);
-    const deadlineOf = new Float64Array(this.ids.length).fill(Number.POSITIVE_INFINITY);
-    for (const [id, deadline] of deadlines) {
-      const n = this.numberOf.get(id);
-      if (n !== undefined) deadlineOf[n] = deadline;
-    }
     const earliest = new Map<string, number>();
     for (const componentId of members) {
       const from = this.numberOf.get(componentId);
@@ -159,7 +154,9 @@ export class DependenciesInForce {
       let first = Number.POSITIVE_INFINITY;
       for (let i = this.outStart[from]; i < this.outStart[from + 1]; i++) {
         const to = this.outTarget[i];
-        if (inside[to] === 0 && deadlineOf[to] < first) first = deadlineOf[to];
+        if (inside[to] === 1) continue;
+        const deadline = deadlines.get(this.ids[to]);
+        if (deadline !== undefined && deadline < first) first = deadline;
       }
       if (first !== Number.POSITIVE_INFINITY) earliest.set(componentId, first);
     }

@@ -102,6 +102,9 @@ const MEMBER_DEPENDENCIES = `SELECT d.component_id AS "componentId", d.depends_o
          LEFT JOIN live_status outage ON outage.component_id = d.depends_on_id AND outage.status NOT IN ('OPERATIONAL', 'UNKNOWN')
        OFFSET 0`;
 
+/** The rows of the members \`m\` given as ids ($1, a uuid[]): component \`c\` and stored picture \`l\`. */
+const MEMBERS_BY_ID = `FROM unnest($1::uuid[]) AS m(id) JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`;
+
 /** A component above the one a what-if is about: what judging it again needs. */
 export interface WhatIfMember {
   /** Its heartbeat and its own newest report, as the status engine reads them. */
@@ -267,7 +270,7 @@ export const livePictureRepository = {
       `SELECT ${MEMBER_FACT_COLUMNS},
               c.kind, c.operator_id, c.name, c.description, c.product_vendor, c.product, c.version, c.internet_facing, c.audience, c.revision,
               ${epochMs('c.created_at')} AS created_ms, ${epochMs('c.updated_at')} AS updated_ms, ${epochMs('l.stale_from')} AS stale_from_ms
-         FROM unnest($1::uuid[]) AS m(id) JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
+         ${MEMBERS_BY_ID}`,
       [uuidArrayLiteral(ids)],
     );
     return rows.map((row) => ({
@@ -317,7 +320,7 @@ export const livePictureRepository = {
   async storedMembers(db: EntityManager, ids: readonly string[]): Promise<StoredMember[]> {
     const rows: (MemberFactColumns & { status: ComponentStatus })[] = await db.query(
       `SELECT ${MEMBER_FACT_COLUMNS}, l.status
-         FROM unnest($1::uuid[]) AS m(id) JOIN component c ON c.id = m.id JOIN live_status l ON l.component_id = m.id`,
+         ${MEMBERS_BY_ID}`,
       [uuidArrayLiteral(ids)],
     );
     return rows.map((row) => ({ fact: memberFact(row), storedStatus: row.status }));
