@@ -6,6 +6,7 @@ import { PUBLIC_VIEWER, Viewer } from './modules/access/viewer';
 import { createAdvisoryLoaders } from './modules/advisory/advisory.loaders';
 import { createComponentLoaders } from './modules/component/component.loaders';
 import type { EventBus } from './modules/events';
+import type { WhatIfReadings } from './modules/overview/kept-what-ifs';
 import { createIncidentLoaders } from './modules/incident/incident.loaders';
 import { createOrganisationLoaders } from './modules/organisation/organisation.loaders';
 import { createStatusLoaders } from './modules/status/status.loaders';
@@ -43,6 +44,8 @@ export interface RequestContext {
   now: Date;
   /** This instance's change events; only on WebSocket subscriptions (src/websocket.ts). */
   events?: EventBus;
+  /** Set when this request's answer may be kept (src/modules/overview/kept-what-ifs.ts); the what-ifs note their readings. */
+  whatIfReadings?: WhatIfReadings;
 }
 
 export function createRequestContext(

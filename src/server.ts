@@ -19,6 +19,7 @@ import { serveSubscriptions } from './websocket';
 import { apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { rateLimited, RateLimiter } from './platform/rate-limit';
+import { keptWhatIfsPlugin } from './modules/overview/kept-what-ifs';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -71,6 +72,8 @@ export function createApolloServer(options: {
       ApolloServerPluginCacheControlDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
+      // The same what-if, asked again while nothing it reads has changed, is given its answer again.
+      keptWhatIfsPlugin(),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
       ...(options.plugins ?? []),
     ],

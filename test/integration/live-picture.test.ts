@@ -445,7 +445,7 @@ describe('writes other than a status report', () => {
       world.push(node);
       return node;
     };
-    const lists = (answer: Awaited<ReturnType<typeof impact>>, node: Node) => answer.affected.some((a) => a.includes(componentId(node.id)));
+    const lists = (answer: Awaited<ReturnType<typeof impact>>, node: Node) => answer.affected.some((a: string) => a.includes(componentId(node.id)));
     const expectJudgedAlike = async () => expect(await impact(hub, 'MAJOR_OUTAGE')).toEqual(await judgedFromReports(() => impact(hub, 'MAJOR_OUTAGE')));
 
     const before = await impact(hub, 'MAJOR_OUTAGE');

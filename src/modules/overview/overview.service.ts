@@ -165,6 +165,8 @@ interface JudgedWhatIf {
   deliveries: Delivery[];
   /** Service rows already read, by id. */
   services: Map<string, Component>;
+  /** Judged on the live picture: when the answer changes by time alone (epoch ms); null when judged from the reports. */
+  nextStaleAt: number | null;
 }
 
 async function judgeWhatIf(db: EntityManager, componentId: string, status: ComponentStatus, asOf: Date): Promise<JudgedWhatIf> {
@@ -179,13 +181,14 @@ async function judgeWhatIf(db: EntityManager, componentId: string, status: Compo
       staleNow: live.staleNow,
       deliveries: withAudience(live.alongside, services),
       services,
+      nextStaleAt: live.nextStaleAt,
     };
   }
   const above = await statusRepository.idsAbove(db, componentId, asOf);
   const graph = await statusRepository.graphBelow(db, above, asOf, 'latest');
   const deliveries = await overviewRepository.deliveries(db, above);
   const today = new StatusPicture(graph, asOf);
-  return { picture: new StatusPicture(graph, asOf, whatIf), staleNow: (id) => today.effective(id).stale, deliveries, services };
+  return { picture: new StatusPicture(graph, asOf, whatIf), staleNow: (id) => today.effective(id).stale, deliveries, services, nextStaleAt: null };
 }
 
 /** The deliveries' rows completed in place with each service's audience (60,000 rows above a hub: no copies). */
@@ -205,7 +208,10 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
   // reads everything it judges from one snapshot, so reports arriving meanwhile (a crisis brings
   // many) cannot leave it half before and half after them.
   await livePictureFor(ctx.db, asOf);
-  const { picture, staleNow, deliveries, services } = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, component.id, status, asOf));
+  const { picture, staleNow, deliveries, services, nextStaleAt } = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, component.id, status, asOf));
+  // For the keeper of answers (kept-what-ifs.ts): whether this answer may be given again, and until when.
+  if (nextStaleAt === null) ctx.whatIfReadings?.answeredFromReports();
+  else ctx.whatIfReadings?.answeredFromLivePicture(nextStaleAt);
   // The totals are the operator's to know; the list names only services in the caller's own picture
   // (a vendor learns how many residents depend on it, not its customers' service catalogue).
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();

@@ -27,6 +27,8 @@ export interface LivePictureState {
   latestMoment: number;
   /** Statements that wrote \`dependency\`, counted by a trigger (see dependencies-in-memory.ts). */
   dependencyChanges: number;
+  /** Statements that wrote organisations, memberships, components or deliveries (see kept-what-ifs.ts). */
+  registerChanges: number;
 }
 
 type StoredReport = [string, ReportFact['status'], StatusCause | null, string, number];
@@ -156,13 +158,13 @@ const WRITE_CHUNK = 10_000;
 
 export const livePictureRepository = {
   async state(db: EntityManager, lock: 'lock' | 'read' = 'read'): Promise<LivePictureState> {
-    const [row]: { changes: string; version: string; latest_ms: number; dependency_changes: string }[] = await db.query(
-      `SELECT changes, version, extract(epoch FROM latest_moment)::float8 * 1000 AS latest_ms, dependency_changes
+    const [row]: { changes: string; version: string; latest_ms: number; dependency_changes: string; register_changes: string }[] = await db.query(
+      `SELECT changes, version, extract(epoch FROM latest_moment)::float8 * 1000 AS latest_ms, dependency_changes, register_changes
          FROM live_picture_state ${lock === 'lock' ? 'FOR UPDATE' : ''}`,
     );
     return {
       changes: Number(row.changes), version: Number(row.version), latestMoment: Number(row.latest_ms),
-      dependencyChanges: Number(row.dependency_changes),
+      dependencyChanges: Number(row.dependency_changes), registerChanges: Number(row.register_changes),
     };
   },
 

@@ -227,6 +227,13 @@ export interface LiveWhatIfGraph {
   known: Map<string, Effective>;
   /** Whether a member is stale now: a what-if changes statuses, not how fresh the facts are. */
   staleNow(componentId: string): boolean;
+  /** The picture's counts in this snapshot: the same counts later mean the same facts (kept-what-ifs.ts). */
+  state: LivePictureState;
+  /**
+   * When a member next turns stale, the one change time alone brings to the answer (epoch ms;
+   * Infinity when no heartbeat deadline lies ahead).
+   */
+  nextStaleAt: number;
 }
 
 /**
@@ -252,7 +259,11 @@ export async function liveWhatIfGraph<T>(
   const known = await storedOutagesOutside(db, edges, at);
 
   const staleFrom = new Map(members.map((m) => [m.fact.id, m.staleFrom]));
+  let nextStaleAt = Infinity;
+  for (const m of members) if (m.staleFrom !== null && m.staleFrom >= at.getTime() && m.staleFrom < nextStaleAt) nextStaleAt = m.staleFrom;
   return {
+    state,
+    nextStaleAt,
     alongside: alongsideResult,
     services: members.flatMap((m) => (m.service ? [m.service] : [])),
     graph: new DependencyGraph(members.map((m) => m.fact), edges),
