@@ -79,8 +79,10 @@ function targets(report: RunReport): Target[] {
   add(`W1 SQL statements per request ≤ query depth + 1 (${W1_DEPTH + 1})`, c('W1', 'ketenbeeld')?.statementsPerRequest, (v) => v <= W1_DEPTH + 1, (v) => n(v, 1));
   add('W2 latency ≤ 1.25× the floor (p50)', r('W2', 'floor')?.p50, (v) => v <= 1.25);
   add('W2 latency ≤ 1.25× a floor reading the same stored picture (p50)', r('W2L', 'floor')?.p50, (v) => v <= 1.25);
-  add('W3 latency ≤ 1.25× the floor (p50)', r('W3', 'floor')?.p50, (v) => v <= 1.25);
-  add('W3 on a hub gateway under 50 ms (p50)', c('W3', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
+  add('W3 latency ≤ 1.25× the floor (p50), the same what-if asked again', r('W3', 'floor')?.p50, (v) => v <= 1.25);
+  add('W3 latency ≤ 1.25× the floor (p50), first ask (W3F)', r('W3F', 'floor')?.p50, (v) => v <= 1.25);
+  add('W3 on a hub gateway under 50 ms (p50), the same what-if asked again', c('W3', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
+  add('W3 on a hub gateway under 50 ms (p50), first ask (W3F)', c('W3F', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
   const checked = report.dependants?.reports ?? [];
   const agreeing = checked.filter((r) => r.overviewAgrees && r.impactAgrees).length;
   list.push({

@@ -4,7 +4,7 @@ import type { ContenderName } from './contenders';
 import type { NormaliserName } from './normalisers';
 import { W1_DASHBOARD, W1_POSTGRAPHILE, W2_NATIONAL_OVERVIEW, W3_IMPACT, W4_REPORT_STATUS } from './queries';
 
-export type WorkloadId = 'W1' | 'W2' | 'W2L' | 'W3' | 'W4';
+export type WorkloadId = 'W1' | 'W2' | 'W2L' | 'W3' | 'W3F' | 'W4';
 
 export interface Participant {
   name: ContenderName;
@@ -77,6 +77,10 @@ export function defineWorkloads(inputs: Inputs, rootFields: Set<string> | null, 
   const w2 = [body(W2_NATIONAL_OVERVIEW, 'NationalOverview')];
   const w2Live = [body(W2_NATIONAL_OVERVIEW, 'NationalOverviewFromLivePicture')];
   const w3 = [body(W3_IMPACT, 'Impact', { id: inputs.hubGatewayId })];
+  // The same question with a comment unique to each request: ketenbeeld keeps answers per query
+  // text (src/modules/overview/kept-what-ifs.ts), so each is judged afresh, as the first ask after
+  // a change is. The floor ignores the text.
+  const w3First = [body(`${W3_IMPACT}\n# first ask ${UNIQUE}`, 'Impact', { id: inputs.hubGatewayId })];
   const withKetenbeeld = (field: string, bodies: string[], normaliser: NormaliserName): Participant[] =>
     missing(field) ? [] : [{ name: 'ketenbeeld', bodies, normaliser }];
 
@@ -106,6 +110,12 @@ export function defineWorkloads(inputs: Inputs, rootFields: Set<string> | null, 
       id: 'W3', title: 'impact on a hub gateway', floorBodies: w3, ketenbeeldMissing: missing('Query.impact'),
       inputs: `${inputs.hubGatewayName} (${inputs.hubDependants} direct dependants without a redundant alternative)`,
       participants: [...withKetenbeeld('Query.impact', w3, 'impact'), { name: 'floor', bodies: w3, normaliser: 'impact' }],
+    },
+    {
+      id: 'W3F', title: 'impact on a hub gateway, first ask (judged afresh every time)', floorBodies: w3, uniqueToken: UNIQUE,
+      ketenbeeldMissing: missing('Query.impact'),
+      inputs: `as W3, each request with a comment of its own, so no answer is given again`,
+      participants: [...withKetenbeeld('Query.impact', w3First, 'impact'), { name: 'floor', bodies: w3, normaliser: 'impact' }],
     },
     {
       id: 'W4', title: 'reportStatus throughput', floorBodies: [], uniqueToken: UNIQUE, writes: true,

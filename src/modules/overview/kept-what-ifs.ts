@@ -1,4 +1,4 @@
-import type { ApolloServerPlugin, GraphQLRequestListener, GraphQLResponse } from '@apollo/server';
+import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestListener, GraphQLResponse } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { DocumentNode, OperationDefinitionNode, GraphQLSchema, Kind, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
 import type { RequestContext } from '../../context';
@@ -29,6 +29,9 @@ import type { LivePictureState } from '../status/live-picture.repository';
  * counted. Requests asking the same question while it is being answered wait for that answer
  * instead of computing it again. An instance keeps at most `MAX_KEPT` answers and forgets those
  * whose counts have passed.
+ *
+ * A kept answer is kept as JSON too (`stringifyResult`): turning Centric's gateway's 40,000 rows
+ * into 5.8 MB of JSON again would take longer than everything else a kept answer costs.
  */
 
 const MAX_KEPT = 8;
@@ -121,7 +124,26 @@ function keptResponse(answer: KeptAnswer): GraphQLResponse {
   return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: { data: answer.data } } };
 }
 
-export function keptWhatIfsPlugin(): ApolloServerPlugin<RequestContext> {
+type StringifyResult = NonNullable<ApolloServerOptions<RequestContext>['stringifyResult']>;
+
+/** The keeper of one server: its plugin, and the serialiser that gives kept answers their kept JSON. */
+export function keptWhatIfs(): { plugin: ApolloServerPlugin<RequestContext>; stringifyResult: StringifyResult } {
+  /** Kept answers' `data`, and their response as JSON once it was made. */
+  const json = new WeakMap<object, string | null>();
+  const stringifyResult: StringifyResult = (result) => {
+    // Apollo's own serialisation, with the newline it adds.
+    if (result.errors !== undefined || result.extensions !== undefined || !result.data || !json.has(result.data)) return `${JSON.stringify(result)}\n`;
+    let made = json.get(result.data);
+    if (!made) {
+      made = `${JSON.stringify(result)}\n`;
+      json.set(result.data, made);
+    }
+    return made;
+  };
+  return { plugin: keptWhatIfsPlugin((data) => { if (!json.has(data)) json.set(data, null); }), stringifyResult };
+}
+
+function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<RequestContext> {
   const kept = new Map<string, KeptAnswer>();
   const underWay = new Map<string, AnswerUnderWay>();
   const keepableDocuments = new WeakMap<DocumentNode, boolean>();
@@ -188,6 +210,7 @@ export function keptWhatIfsPlugin(): ApolloServerPlugin<RequestContext> {
               if (countsOf(await livePictureRepository.state(contextValue.db), contextValue.now.getTime()) === counts) {
                 answer = { counts, until, data: result.data };
                 keep(key, answer);
+                onKept(answer.data);
               }
             }
           } finally {
