@@ -28,6 +28,9 @@ let municipalities: string[];
 /** Services of the gateway's operator (visible to it) and of another organisation (not visible). */
 let own: string;
 let others: string;
+/** What `own` also depends on (outside the gateway's dependants), and a gateway nothing here depends on. */
+let beside: string;
+let unrelated: string;
 
 /** Judges the whole picture again, as the next reader would after a write by hand. */
 const rebuild = () => rebuildLivePicture(db.dataSource.manager);
@@ -71,7 +74,10 @@ beforeAll(async () => {
   await make.dependency(application, gateway);
   await make.dependency(own, application);
   await make.dependency(others, application);
-  for (const id of [gateway, application, own, others]) await make.report(id, shared.id, 'OPERATIONAL', new Date(Date.now() - 3_600_000));
+  beside = (await make.component(shared.id, 'INFRASTRUCTURE')).id;
+  await make.dependency(own, beside);
+  unrelated = (await make.component(elsewhere.id, 'GATEWAY')).id;
+  for (const id of [gateway, application, own, others, beside, unrelated]) await make.report(id, shared.id, 'OPERATIONAL', new Date(Date.now() - 3_600_000));
   await rebuild();
 }, 60_000);
 afterAll(async () => {
@@ -96,6 +102,30 @@ test('after a status report through the API the next answer is judged again and 
   expect(after.answer).not.toEqual(before);
   expect(after.answer.affected.find((a: string) => a.includes(globalId(own)))).toContain('"status":"MAJOR_OUTAGE"');
   await api.data(REPORT, { input: { componentId: globalId(own), status: 'OPERATIONAL' } }, operator);
+});
+
+test('a status report on a component the answer did not read leaves it kept, and still right', async () => {
+  const before = await askedTwice('DEGRADED_PERFORMANCE', COORDINATOR, false);
+  const REPORT = `mutation($input: ReportStatusInput!) { reportStatus(input: $input) { current } }`;
+  const [elsewhere] = await sql(`SELECT operator_id AS id FROM component WHERE id = $1`, [unrelated]);
+  const operatorElsewhere: Viewer = { kind: 'organisation', organisationId: elsewhere.id, role: 'OPERATOR', tokenId: 'kept-elsewhere' };
+  await api.data(REPORT, { input: { componentId: globalId(unrelated), status: 'MAJOR_OUTAGE', cause: 'PRECAUTIONARY_SHUTDOWN' } }, operatorElsewhere);
+  const after = await whatIf('DEGRADED_PERFORMANCE');
+  expect(after.kept).toBe(true);
+  expect(after.answer).toEqual(before);
+  // Judged afresh (another query text is another question), it says the same.
+  expect((await whatIf('DEGRADED_PERFORMANCE', COORDINATOR, `${IMPACT} # afresh`)).answer).toEqual(before);
+});
+
+test('a status report on what the answer read just outside the dependants makes the next answer judged again', async () => {
+  await askedTwice('DEGRADED_PERFORMANCE', COORDINATOR, false);
+  const REPORT = `mutation($input: ReportStatusInput!) { reportStatus(input: $input) { current } }`;
+  await api.data(REPORT, { input: { componentId: globalId(beside), status: 'MAJOR_OUTAGE', cause: 'FAILURE' } }, operator);
+  const after = await whatIf('DEGRADED_PERFORMANCE');
+  expect(after.kept).toBe(false);
+  // `own` needs it: down, whatever the gateway does.
+  expect(after.answer.affected.find((a: string) => a.includes(globalId(own)))).toContain('"status":"MAJOR_OUTAGE"');
+  await api.data(REPORT, { input: { componentId: globalId(beside), status: 'OPERATIONAL' } }, operator);
 });
 
 test('a municipality’s population changed by hand is counted: the residents affected are judged again', async () => {

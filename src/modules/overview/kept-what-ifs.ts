@@ -1,6 +1,7 @@
 import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestListener, GraphQLResponse } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
-import { DocumentNode, OperationDefinitionNode, GraphQLSchema, Kind, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import { DocumentNode, OperationDefinitionNode, GraphQLSchema, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { livePictureRepository } from '../status';
 import type { LivePictureState } from '../status/live-picture.repository';
@@ -18,6 +19,12 @@ import type { LivePictureState } from '../status/live-picture.repository';
  *   deliveries; migrations CreateLivePicture, CountDependencyChanges, CountRegisterChanges),
  *   whoever writes. The counts only grow. An answer is kept under the counts read before it was
  *   computed, and only when the counts after it are the same: nothing was written in between.
+ * - In a crisis status reports arrive every second. When only status facts were written since an
+ *   answer's counts, the rows they changed say whether it still holds: every write of the live
+ *   picture records its count on the rows it changes (`live_status.written_at_change`), and the
+ *   answer remembers which rows it read (the components above its component and what they depend
+ *   on just outside them). None of those changed: it holds at the new counts too. So reports on
+ *   the rest of the country leave a what-if about Centric's gateway answered.
  * - Time alone changes one thing: a service turns `stale` when a heartbeat deadline passes. An
  *   answer is given again only before the first deadline among its components still ahead.
  * - Only operations that ask for nothing but `impact`, with fields from `KEEPABLE_FIELDS`, are
@@ -28,7 +35,7 @@ import type { LivePictureState } from '../status/live-picture.repository';
  * Every request still reads the counts (one statement), after its token was checked and its rate
  * counted. Requests asking the same question while it is being answered wait for that answer
  * instead of computing it again. An instance keeps at most `MAX_KEPT` answers and forgets those
- * whose counts have passed.
+ * that cannot hold again.
  *
  * A kept answer is kept as JSON too (`stringifyResult`): turning Centric's gateway's 40,000 rows
  * into 5.8 MB of JSON again would take longer than everything else a kept answer costs.
@@ -59,10 +66,15 @@ const KEEPABLE_FIELDS = new Set<string>([
 export class WhatIfReadings {
   private fromLivePicture = true;
   private nextStaleAt = Infinity;
+  readonly reads = new Set<string>();
 
-  /** A what-if answered from the live picture, which changes by time alone at `nextStaleAt` (epoch ms). */
-  answeredFromLivePicture(nextStaleAt: number): void {
+  /**
+   * A what-if answered from the live picture, which changes by time alone at `nextStaleAt` (epoch
+   * ms), and otherwise only when the stored rows of `reads` change.
+   */
+  answeredFromLivePicture(nextStaleAt: number, reads: readonly string[]): void {
     this.nextStaleAt = Math.min(this.nextStaleAt, nextStaleAt);
+    for (const id of reads) this.reads.add(id);
   }
 
   /** A what-if judged from the reports (a moment the live picture cannot answer): not kept. */
@@ -76,27 +88,49 @@ export class WhatIfReadings {
   }
 }
 
+/** The picture's counts of writes, read at one moment (see the module comment). */
+interface Counts {
+  changes: number;
+  dependencyChanges: number;
+  registerChanges: number;
+}
+
 interface KeptAnswer {
-  counts: string;
+  /** The counts it is known to hold at; moved on when later writes left its rows alone. */
+  counts: Counts;
   /** Epoch ms: given again only before this moment. */
   until: number;
+  /** The components whose stored rows it was judged from. */
+  reads: ReadonlySet<string>;
   data: Record<string, unknown>;
 }
 
 /** An answer being computed, for requests asking the same question meanwhile. */
 interface AnswerUnderWay {
-  counts: string;
+  counts: Counts;
   answer: Promise<KeptAnswer | null>;
 }
 
 /**
- * The counts as one string, or null when the live picture does not answer about `now`: out of date
- * (the what-if rebuilds it first) or with a fact dated after `now` (the what-if judges the reports).
+ * The counts, or null when the live picture does not answer about `now`: out of date (the what-if
+ * rebuilds it first) or with a fact dated after `now` (the what-if judges the reports).
  */
-function countsOf(state: LivePictureState, now: number): string | null {
+function countsOf(state: LivePictureState, now: number): Counts | null {
   if (state.version !== state.changes || state.latestMoment > now) return null;
-  return `${state.changes}/${state.dependencyChanges}/${state.registerChanges}`;
+  return { changes: state.changes, dependencyChanges: state.dependencyChanges, registerChanges: state.registerChanges };
 }
+
+function sameCounts(a: Counts | null, b: Counts | null): boolean {
+  return a !== null && b !== null && a.changes === b.changes && a.dependencyChanges === b.dependencyChanges && a.registerChanges === b.registerChanges;
+}
+
+/** Whether everything written between `older` and `newer` was status facts, whose rows say what they touched. */
+function onlyStatusFactsBetween(older: Counts, newer: Counts): boolean {
+  return older.dependencyChanges === newer.dependencyChanges && older.registerChanges === newer.registerChanges && older.changes <= newer.changes;
+}
+
+/** More rows written since an answer than this (a rebuild rewrites 125,000) and it is judged again. */
+const MAX_ROWS_WRITTEN_SINCE = 10_000;
 
 /** Whether every field the document asks for is keepable and the operation asks for nothing but what-ifs. */
 export function asksOnlyForKeepableWhatIfs(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): boolean {
@@ -148,9 +182,22 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
   const underWay = new Map<string, AnswerUnderWay>();
   const keepableDocuments = new WeakMap<DocumentNode, boolean>();
 
-  /** Forgets answers made at other counts: the counts only grow, so they cannot hold again. */
-  function forgetOtherThan(counts: string): void {
-    for (const [key, answer] of kept) if (answer.counts !== counts) kept.delete(key);
+  /** Forgets answers that cannot hold again: made before a write to the dependencies or the register, or past their time. */
+  function forgetThoseThatCannotHold(counts: Counts, now: number): void {
+    for (const [key, answer] of kept) if (!onlyStatusFactsBetween(answer.counts, counts) || now >= answer.until) kept.delete(key);
+  }
+
+  /**
+   * Whether a kept answer holds at `counts`: the same counts, or only status facts written since and
+   * none of them changed a row it read. Then it is known to hold at `counts` from now on.
+   */
+  async function holdsAt(answer: KeptAnswer, counts: Counts, db: EntityManager): Promise<boolean> {
+    if (sameCounts(answer.counts, counts)) return true;
+    if (!onlyStatusFactsBetween(answer.counts, counts)) return false;
+    const written = await livePictureRepository.componentsWrittenSince(db, answer.counts.changes, MAX_ROWS_WRITTEN_SINCE);
+    if (written === null || written.some((id) => answer.reads.has(id))) return false;
+    answer.counts = counts;
+    return true;
   }
 
   function keep(key: string, answer: KeptAnswer): void {
@@ -162,7 +209,7 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
 
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<RequestContext>> {
-      let computing: { key: string; counts: string; answer: Promise<KeptAnswer | null>; settle: (answer: KeptAnswer | null) => void } | null = null;
+      let computing: { key: string; counts: Counts; answer: Promise<KeptAnswer | null>; settle: (answer: KeptAnswer | null) => void } | null = null;
       return {
         async responseForOperation({ schema, document, operation, operationName, source, request, contextValue }) {
           // No operation when the name matches none of the document's (graphql-js then says so).
@@ -176,15 +223,15 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
           const now = contextValue.now.getTime();
           const counts = countsOf(await livePictureRepository.state(contextValue.db), now);
           if (counts === null) return null;
-          forgetOtherThan(counts);
+          forgetThoseThatCannotHold(counts, now);
           const key = keyOf(contextValue, source, operationName ?? undefined, request.variables);
           const answer = kept.get(key);
-          if (answer && now < answer.until) {
+          if (answer && await holdsAt(answer, counts, contextValue.db)) {
             keep(key, answer);
             return keptResponse(answer);
           }
           const pending = underWay.get(key);
-          if (pending && pending.counts === counts) {
+          if (pending && sameCounts(pending.counts, counts)) {
             const awaited = await Promise.race([pending.answer, giveUpAfter(WAIT_AT_MOST_MS)]);
             if (awaited && now < awaited.until) return keptResponse(awaited);
             return null;
@@ -207,8 +254,8 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
             const result = response.body.kind === 'single' ? response.body.singleResult : null;
             if (until !== null && result?.data && !result.errors) {
               // Nothing written since the counts were read before: the answer is the answer at those counts.
-              if (countsOf(await livePictureRepository.state(contextValue.db), contextValue.now.getTime()) === counts) {
-                answer = { counts, until, data: result.data };
+              if (sameCounts(countsOf(await livePictureRepository.state(contextValue.db), contextValue.now.getTime()), counts)) {
+                answer = { counts, until, reads: contextValue.whatIfReadings!.reads, data: result.data };
                 keep(key, answer);
                 onKept(answer.data);
               }

@@ -165,8 +165,11 @@ interface JudgedWhatIf {
   deliveries: Delivery[];
   /** Service rows already read, by id. */
   services: Map<string, Component>;
-  /** Judged on the live picture: when the answer changes by time alone (epoch ms); null when judged from the reports. */
-  nextStaleAt: number | null;
+  /**
+   * Judged on the live picture: when the answer changes by time alone (epoch ms) and the components
+   * whose stored rows it read. Null when judged from the reports.
+   */
+  live: { nextStaleAt: number; reads: string[] } | null;
 }
 
 async function judgeWhatIf(db: EntityManager, componentId: string, status: ComponentStatus, asOf: Date): Promise<JudgedWhatIf> {
@@ -181,14 +184,14 @@ async function judgeWhatIf(db: EntityManager, componentId: string, status: Compo
       staleNow: live.staleNow,
       deliveries: withAudience(live.alongside, services),
       services,
-      nextStaleAt: live.nextStaleAt,
+      live: { nextStaleAt: live.nextStaleAt, reads: live.reads },
     };
   }
   const above = await statusRepository.idsAbove(db, componentId, asOf);
   const graph = await statusRepository.graphBelow(db, above, asOf, 'latest');
   const deliveries = await overviewRepository.deliveries(db, above);
   const today = new StatusPicture(graph, asOf);
-  return { picture: new StatusPicture(graph, asOf, whatIf), staleNow: (id) => today.effective(id).stale, deliveries, services, nextStaleAt: null };
+  return { picture: new StatusPicture(graph, asOf, whatIf), staleNow: (id) => today.effective(id).stale, deliveries, services, live: null };
 }
 
 /** The deliveries' rows completed in place with each service's audience (60,000 rows above a hub: no copies). */
@@ -208,10 +211,10 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
   // reads everything it judges from one snapshot, so reports arriving meanwhile (a crisis brings
   // many) cannot leave it half before and half after them.
   await livePictureFor(ctx.db, asOf);
-  const { picture, staleNow, deliveries, services, nextStaleAt } = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, component.id, status, asOf));
-  // For the keeper of answers (kept-what-ifs.ts): whether this answer may be given again, and until when.
-  if (nextStaleAt === null) ctx.whatIfReadings?.answeredFromReports();
-  else ctx.whatIfReadings?.answeredFromLivePicture(nextStaleAt);
+  const { picture, staleNow, deliveries, services, live } = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, component.id, status, asOf));
+  // For the keeper of answers (kept-what-ifs.ts): whether this answer may be given again, until when, and while which rows stay.
+  if (live === null) ctx.whatIfReadings?.answeredFromReports();
+  else ctx.whatIfReadings?.answeredFromLivePicture(live.nextStaleAt, live.reads);
   // The totals are the operator's to know; the list names only services in the caller's own picture
   // (a vendor learns how many residents depend on it, not its customers' service catalogue).
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();

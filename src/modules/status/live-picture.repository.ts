@@ -221,14 +221,17 @@ export const livePictureRepository = {
     await db.query(`DELETE FROM live_status`);
   },
 
-  /** Inserts or replaces rows; one statement per 10,000. */
-  async write(db: EntityManager, rows: readonly LiveRow[]): Promise<void> {
+  /**
+   * Inserts or replaces rows; one statement per 10,000. `change` is the count of changes the write
+   * makes current, recorded on the rows it changes (see MarkLiveStatusWrites).
+   */
+  async write(db: EntityManager, rows: readonly LiveRow[], change: number): Promise<void> {
     for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
       const chunk = rows.slice(start, start + WRITE_CHUNK);
       await db.query(
         `INSERT INTO live_status (component_id, kind, status, cause, root_cause, root_cause_report, stale_from,
-                                  report_id, report_status, report_cause, report_observed_at, report_seq)
-         SELECT c, k.kind, s, ca, rc::uuid[], rcr, sf, ri, rs, rca, ro, rq
+                                  report_id, report_status, report_cause, report_observed_at, report_seq, written_at_change)
+         SELECT c, k.kind, s, ca, rc::uuid[], rcr, sf, ri, rs, rca, ro, rq, $12::bigint
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[],
                        $7::uuid[], $8::text[], $9::text[], $10::timestamptz[], $11::bigint[])
                 AS t(c, s, ca, rc, rcr, sf, ri, rs, rca, ro, rq)
@@ -237,7 +240,8 @@ export const livePictureRepository = {
            status = excluded.status, cause = excluded.cause, root_cause = excluded.root_cause,
            root_cause_report = excluded.root_cause_report, stale_from = excluded.stale_from,
            report_id = excluded.report_id, report_status = excluded.report_status, report_cause = excluded.report_cause,
-           report_observed_at = excluded.report_observed_at, report_seq = excluded.report_seq
+           report_observed_at = excluded.report_observed_at, report_seq = excluded.report_seq,
+           written_at_change = excluded.written_at_change
          -- A row that says what it said before is left alone: no new row version, no index entries.
          WHERE (live_status.status, live_status.cause, live_status.root_cause, live_status.root_cause_report, live_status.stale_from, live_status.report_id)
                IS DISTINCT FROM (excluded.status, excluded.cause, excluded.root_cause, excluded.root_cause_report, excluded.stale_from, excluded.report_id)`,
@@ -253,12 +257,24 @@ export const livePictureRepository = {
           chunk.map((r) => r.report?.cause ?? null),
           chunk.map((r) => r.report?.observedAt ?? null),
           chunk.map((r) => (r.report ? String(r.report.seq) : null)),
+          change,
         ],
       );
     }
   },
 
   // ---- reading --------------------------------------------------------------------------------------
+
+  /**
+   * The components whose stored rows writes after count `change` changed; null when there are more
+   * than `atMost` (a rebuild rewrites every row).
+   */
+  async componentsWrittenSince(db: EntityManager, change: number, atMost: number): Promise<string[] | null> {
+    const rows: { id: string }[] = await db.query(
+      `SELECT component_id AS id FROM live_status WHERE written_at_change > $1 LIMIT $2`, [change, atMost + 1],
+    );
+    return rows.length > atMost ? null : rows.map((r) => r.id);
+  },
 
   /**
    * What judging `ids` again for a what-if needs of each: the component row, its stored picture and

@@ -93,7 +93,7 @@ export async function rebuildLivePicture(db: EntityManager): Promise<LivePicture
     const picture = new StatusPicture(graph, new Date(Number.isFinite(latestMoment) ? latestMoment : 0));
     const rows = components.map((component) => rowOf(picture.effective(component.id), facts.get(component.id)));
     await livePictureRepository.deleteAll(tx);
-    await livePictureRepository.write(tx, rows);
+    await livePictureRepository.write(tx, rows, state.changes);
     await livePictureRepository.markCurrent(tx, state.changes, latestMoment);
     // Every row was just replaced: fresh statistics keep the national counts' plans right.
     await livePictureRepository.analyse(tx);
@@ -137,7 +137,7 @@ export interface JudgedReport {
  * index probes. Null when the component has no stored row.
  */
 async function judgeAboveOnStoredPicture(
-  db: EntityManager, componentId: string, moment: Date, newestReport?: ReportFact | null, dependencies?: DependenciesInForce,
+  db: EntityManager, change: number, componentId: string, moment: Date, newestReport?: ReportFact | null, dependencies?: DependenciesInForce,
 ): Promise<{ ids: string[]; members: StoredMember[]; after: StatusPicture } | null> {
   const members = dependencies
     ? await livePictureRepository.storedMembers(db, dependencies.above(componentId))
@@ -156,7 +156,7 @@ async function judgeAboveOnStoredPicture(
   }));
   const graph = new DependencyGraph(facts, edges);
   const after = new StatusPicture(graph, moment, undefined, known);
-  await livePictureRepository.write(db, ids.map((id) => rowOf(after.effective(id), graph.component(id))));
+  await livePictureRepository.write(db, ids.map((id) => rowOf(after.effective(id), graph.component(id))), change);
   return { ids, members, after };
 }
 
@@ -182,7 +182,7 @@ export async function judgeReportOnLivePicture(db: EntityManager, componentId: s
   // transaction wrote no dependency, and the state row it locked with its report keeps any other
   // writer of one waiting until it commits, so the count read above matches every dependency it sees.
   const dependencies = keptDependenciesInForce(db, state.dependencyChanges) ?? undefined;
-  const judged = await judgeAboveOnStoredPicture(db, componentId, moment, newest, dependencies);
+  const judged = await judgeAboveOnStoredPicture(db, state.changes, componentId, moment, newest, dependencies);
   if (!judged) return null;
   await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
   const statusBefore = new Map(judged.members.map((m) => [m.fact.id, m.storedStatus]));
@@ -209,7 +209,7 @@ export async function rejudgeInLivePicture(db: EntityManager, componentId: strin
   // Rounded up: the server's now() (an edge's removal) has microseconds, a Date has milliseconds.
   const moment = new Date(Math.ceil(state.latestMoment));
   // Only this component and what is above it can change; what is below is as stored.
-  if (!(await judgeAboveOnStoredPicture(db, componentId, moment))) return false;
+  if (!(await judgeAboveOnStoredPicture(db, state.changes, componentId, moment))) return false;
   await livePictureRepository.markCurrentKeepingMoment(db, state.changes);
   return true;
 }
@@ -234,6 +234,8 @@ export interface LiveWhatIfGraph {
    * Infinity when no heartbeat deadline lies ahead).
    */
   nextStaleAt: number;
+  /** The components whose stored rows the what-if read: the members and what they depend on outside them. */
+  reads: string[];
 }
 
 /**
@@ -254,7 +256,8 @@ export async function liveWhatIfGraph<T>(
   // One after the other: a transaction is one connection.
   const members = await livePictureRepository.whatIfMembers(db, ids);
   const alongsideResult = await alongside(ids);
-  const { inOutage } = await livePictureRepository.storedOutside(db, dependencies.outsideOf(ids));
+  const outside = dependencies.outsideOf(ids);
+  const { inOutage } = await livePictureRepository.storedOutside(db, outside);
   const edges = dependencies.edgesThatMatter(ids, inOutage);
   const known = await storedOutagesOutside(db, edges, at);
 
@@ -264,6 +267,7 @@ export async function liveWhatIfGraph<T>(
   return {
     state,
     nextStaleAt,
+    reads: ids.concat(outside),
     alongside: alongsideResult,
     services: members.flatMap((m) => (m.service ? [m.service] : [])),
     graph: new DependencyGraph(members.map((m) => m.fact), edges),
