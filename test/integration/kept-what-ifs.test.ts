@@ -1,5 +1,9 @@
+import { loadConfig } from '../../src/config';
+import { createLog } from '../../src/log';
+import { issueToken } from '../../src/modules/access';
 import type { Viewer } from '../../src/modules/access';
 import { rebuildLivePicture } from '../../src/modules/status';
+import { startHttpServer } from '../../src/server';
 import { COORDINATOR, TestApi } from '../helpers/api';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 import { factories } from '../helpers/factories';
@@ -186,4 +190,33 @@ test('the same question asked three times at once is judged once; the others wai
   expect(answers.filter((a) => a.kept)).toHaveLength(2);
   expect(answers[1].answer).toEqual(answers[0].answer);
   expect(answers[2].answer).toEqual(answers[0].answer);
+});
+
+test('over HTTP a kept answer is the same bytes as the judged one, marked by its header', async () => {
+  const server = await startHttpServer(loadConfig({ NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent' }), db.dataSource, createLog('silent'));
+  try {
+    const coordinatorId = (COORDINATOR as { organisationId: string }).organisationId;
+    const { secret } = await issueToken(db.dataSource.manager, { organisationId: coordinatorId, role: 'COORDINATOR', expiresInDays: 1, label: 'kept over HTTP', issuedByTokenId: null });
+    const ask = async (status: string) => {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+        body: JSON.stringify({ query: IMPACT, variables: { id: globalId(gateway), status } }),
+      });
+      return { header: response.headers.get('x-ketenbeeld-answer'), body: await response.text() };
+    };
+    await sql(`UPDATE organisation SET website = 'https://example.net' WHERE id = $1`, [municipalities[0]]);
+    const judged = await ask('MAJOR_OUTAGE');
+    const kept = await ask('MAJOR_OUTAGE');
+    expect(judged.header).toBeNull();
+    expect(kept.header).toBe('kept');
+    expect(kept.body).toBe(judged.body);
+    expect(JSON.parse(kept.body).data.impact.affected.length).toBeGreaterThan(0);
+    // Another question over the same server is judged, not given this one's JSON.
+    const other = await ask('DEGRADED_PERFORMANCE');
+    expect(other.header).toBeNull();
+    expect(JSON.parse(other.body).data.impact.affected.every((a: { status: string }) => a.status === 'DEGRADED_PERFORMANCE')).toBe(true);
+  } finally {
+    await server.stop();
+  }
 });

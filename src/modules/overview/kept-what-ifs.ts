@@ -34,14 +34,19 @@ import type { LivePictureState } from '../status/live-picture.repository';
  *
  * Every request still reads the counts (one statement), after its token was checked and its rate
  * counted. Requests asking the same question while it is being answered wait for that answer
- * instead of computing it again. An instance keeps at most `MAX_KEPT` answers and forgets those
- * that cannot hold again.
+ * instead of computing it again. An instance keeps at most `MAX_KEPT` answers and `MAX_KEPT_BYTES`
+ * of them, and forgets those that cannot hold again.
  *
- * A kept answer is kept as JSON too (`stringifyResult`): turning Centric's gateway's 40,000 rows
- * into 5.8 MB of JSON again would take longer than everything else a kept answer costs.
+ * A kept answer is kept as its JSON only: turning Centric's gateway's 40,000 rows into 5.8 MB of
+ * JSON again would take longer than everything else a kept answer costs, and the rows as objects
+ * would take twice the memory. Over HTTP the response's `data` is a stand-in that the server's
+ * `stringifyResult` replaces with the kept JSON; without HTTP (`executeOperation`, the tests) the
+ * JSON is parsed back.
  */
 
-const MAX_KEPT = 8;
+const MAX_KEPT = 16;
+/** Of JSON: about eight answers about a hub as big as Centric's gateway. */
+const MAX_KEPT_BYTES = 48 * 1024 * 1024;
 /** How long a request waits for the same answer under way before computing it itself. */
 const WAIT_AT_MOST_MS = 30_000;
 
@@ -102,7 +107,8 @@ interface KeptAnswer {
   until: number;
   /** The components whose stored rows it was judged from. */
   reads: ReadonlySet<string>;
-  data: Record<string, unknown>;
+  /** The response, as Apollo would send it: `{"data":…}` and a newline. */
+  json: string;
 }
 
 /** An answer being computed, for requests asking the same question meanwhile. */
@@ -152,39 +158,48 @@ function keyOf(context: RequestContext, source: string, operationName: string | 
   return JSON.stringify([caller, operationName ?? null, variables ?? {}, source]);
 }
 
-function keptResponse(answer: KeptAnswer): GraphQLResponse {
-  const headers = new HeaderMap();
-  headers.set('x-ketenbeeld-answer', 'kept');
-  return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: { data: answer.data } } };
-}
-
 type StringifyResult = NonNullable<ApolloServerOptions<RequestContext>['stringifyResult']>;
 
 /** The keeper of one server: its plugin, and the serialiser that gives kept answers their kept JSON. */
 export function keptWhatIfs(): { plugin: ApolloServerPlugin<RequestContext>; stringifyResult: StringifyResult } {
-  /** Kept answers' `data`, and their response as JSON once it was made. */
-  const json = new WeakMap<object, string | null>();
+  /** A response's `data` (or its stand-in) that is a kept answer, and the answer's JSON. */
+  const keptJson = new WeakMap<object, string>();
   const stringifyResult: StringifyResult = (result) => {
-    // Apollo's own serialisation, with the newline it adds.
-    if (result.errors !== undefined || result.extensions !== undefined || !result.data || !json.has(result.data)) return `${JSON.stringify(result)}\n`;
-    let made = json.get(result.data);
-    if (!made) {
-      made = `${JSON.stringify(result)}\n`;
-      json.set(result.data, made);
-    }
-    return made;
+    const json = result.errors === undefined && result.extensions === undefined && result.data ? keptJson.get(result.data) : undefined;
+    // Otherwise Apollo's own serialisation, with the newline it adds.
+    return json ?? `${JSON.stringify(result)}\n`;
   };
-  return { plugin: keptWhatIfsPlugin((data) => { if (!json.has(data)) json.set(data, null); }), stringifyResult };
+  return { plugin: keptWhatIfsPlugin(keptJson), stringifyResult };
 }
 
-function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<RequestContext> {
+function keptWhatIfsPlugin(keptJson: WeakMap<object, string>): ApolloServerPlugin<RequestContext> {
   const kept = new Map<string, KeptAnswer>();
+  let keptBytes = 0;
   const underWay = new Map<string, AnswerUnderWay>();
   const keepableDocuments = new WeakMap<DocumentNode, boolean>();
 
   /** Forgets answers that cannot hold again: made before a write to the dependencies or the register, or past their time. */
   function forgetThoseThatCannotHold(counts: Counts, now: number): void {
-    for (const [key, answer] of kept) if (!onlyStatusFactsBetween(answer.counts, counts) || now >= answer.until) kept.delete(key);
+    for (const [key, answer] of kept) if (!onlyStatusFactsBetween(answer.counts, counts) || now >= answer.until) forget(key);
+  }
+
+  function forget(key: string): void {
+    keptBytes -= kept.get(key)?.json.length ?? 0;
+    kept.delete(key);
+  }
+
+  /** The kept answer as a response: over HTTP its JSON (through a stand-in for `data`), otherwise parsed back. */
+  function keptResponse(answer: KeptAnswer, overHttp: boolean): GraphQLResponse {
+    const headers = new HeaderMap();
+    headers.set('x-ketenbeeld-answer', 'kept');
+    let data: Record<string, unknown>;
+    if (overHttp) {
+      data = {};
+      keptJson.set(data, answer.json);
+    } else {
+      data = (JSON.parse(answer.json) as { data: Record<string, unknown> }).data;
+    }
+    return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: { data } } };
   }
 
   /**
@@ -201,10 +216,11 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
   }
 
   function keep(key: string, answer: KeptAnswer): void {
-    kept.delete(key);
+    forget(key);
     kept.set(key, answer);
+    keptBytes += answer.json.length;
     // A Map iterates in insertion order: the first key is the one used longest ago.
-    while (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
+    while (kept.size > MAX_KEPT || keptBytes > MAX_KEPT_BYTES) forget(kept.keys().next().value!);
   }
 
   return {
@@ -212,6 +228,7 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
       let computing: { key: string; counts: Counts; answer: Promise<KeptAnswer | null>; settle: (answer: KeptAnswer | null) => void } | null = null;
       return {
         async responseForOperation({ schema, document, operation, operationName, source, request, contextValue }) {
+          const overHttp = request.http !== undefined;
           // No operation when the name matches none of the document's (graphql-js then says so).
           if (!operation) return null;
           let keepable = keepableDocuments.get(document);
@@ -228,12 +245,12 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
           const answer = kept.get(key);
           if (answer && await holdsAt(answer, counts, contextValue.db)) {
             keep(key, answer);
-            return keptResponse(answer);
+            return keptResponse(answer, overHttp);
           }
           const pending = underWay.get(key);
           if (pending && sameCounts(pending.counts, counts)) {
             const awaited = await Promise.race([pending.answer, giveUpAfter(WAIT_AT_MOST_MS)]);
-            if (awaited && now < awaited.until) return keptResponse(awaited);
+            if (awaited && now < awaited.until) return keptResponse(awaited, overHttp);
             return null;
           }
           let settle!: (answer: KeptAnswer | null) => void;
@@ -255,9 +272,12 @@ function keptWhatIfsPlugin(onKept: (data: object) => void): ApolloServerPlugin<R
             if (until !== null && result?.data && !result.errors) {
               // Nothing written since the counts were read before: the answer is the answer at those counts.
               if (sameCounts(countsOf(await livePictureRepository.state(contextValue.db), contextValue.now.getTime()), counts)) {
-                answer = { counts, until, reads: contextValue.whatIfReadings!.reads, data: result.data };
-                keep(key, answer);
-                onKept(answer.data);
+                // Made here rather than by Apollo after this hook: the same string, made once.
+                const json = `${JSON.stringify({ data: result.data })}\n`;
+                keptJson.set(result.data, json);
+                answer = { counts, until, reads: contextValue.whatIfReadings!.reads, json };
+                // An answer over the whole budget is sent, not kept.
+                if (json.length <= MAX_KEPT_BYTES) keep(key, answer);
               }
             }
           } finally {
