@@ -46,6 +46,12 @@ export interface RequestContext {
   events?: EventBus;
   /** Set when this request's answer may be kept (src/modules/overview/kept-what-ifs.ts); the what-ifs note their readings. */
   whatIfReadings?: WhatIfReadings;
+  /**
+   * What the HTTP handler sends instead of Apollo's serialisation of the response: an answer kept
+   * as bytes (src/platform/graphql-over-express.ts). An object of its own because Apollo runs each
+   * operation on a shallow copy of the context.
+   */
+  reply: { keptBytes?: Buffer };
 }
 
 export function createRequestContext(
@@ -69,5 +75,6 @@ export function createRequestContext(
     requestId: options.requestId ?? randomUUID(),
     now: new Date(),
     events: options.events,
+    reply: {},
   };
 }

@@ -4,7 +4,6 @@ import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, GraphQLSchema } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
 import { DataSource } from 'typeorm';
@@ -19,7 +18,8 @@ import { serveSubscriptions } from './websocket';
 import { apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { rateLimited, RateLimiter } from './platform/rate-limit';
-import { keptWhatIfs } from './modules/overview/kept-what-ifs';
+import { keptWhatIfsPlugin } from './modules/overview/kept-what-ifs';
+import { graphqlOverExpress } from './platform/graphql-over-express';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -54,8 +54,6 @@ export function createApolloServer(options: {
   const exposeInternals = options.config.nodeEnv === 'development';
   // Limits, rate limit, no schema hints in production: src/platform/hardening.ts.
   const hardening = apolloHardening<RequestContext>(options.config);
-  // The same what-if, asked again while nothing it reads has changed, is given its answer again.
-  const whatIfs = keptWhatIfs();
   return new ApolloServer<RequestContext>({
     schema: options.schema ?? createSchema(),
     introspection: options.config.nodeEnv !== 'production',
@@ -68,14 +66,14 @@ export function createApolloServer(options: {
     allowBatchedHttpRequests: hardening.allowBatchedHttpRequests,
     persistedQueries: hardening.persistedQueries,
     hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetailsFromClientErrors,
-    stringifyResult: whatIfs.stringifyResult,
     plugins: [
       // No field sets a cache hint and responses are per viewer; Apollo's default cache-control
       // plugin would otherwise wrap every field of every answer (a what-if has 200,000).
       ApolloServerPluginCacheControlDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
-      whatIfs.plugin,
+      // The same what-if, asked again while nothing it reads has changed, is given its answer again.
+      keptWhatIfsPlugin(),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
       ...(options.plugins ?? []),
     ],
@@ -126,9 +124,9 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
     express.json({ limit: config.limits.requestBytes }),
-    expressMiddleware(apollo, {
+    graphqlOverExpress(apollo,
       // A caller over its rate gets 429 before its query is parsed (src/platform/rate-limit.ts).
-      context: rateLimited(limiter, async ({ req, res }) => {
+      rateLimited(limiter, async ({ req, res }) => {
         const requestId = requestIdOf(req);
         res.setHeader('x-request-id', requestId);
         let viewer;
@@ -143,7 +141,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
         }
         return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress: req.socket.remoteAddress ?? 'unknown' });
       }),
-    }),
+    ),
   );
   // Body too large, not JSON: a JSON GraphQL error with a 4xx, not Express's HTML page.
   app.use('/graphql', requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));

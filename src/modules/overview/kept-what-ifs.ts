@@ -1,4 +1,4 @@
-import type { ApolloServerOptions, ApolloServerPlugin, GraphQLRequestListener, GraphQLResponse } from '@apollo/server';
+import type { ApolloServerPlugin, GraphQLRequestListener, GraphQLResponse } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { DocumentNode, OperationDefinitionNode, GraphQLSchema, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
 import type { EntityManager } from 'typeorm';
@@ -37,11 +37,12 @@ import type { LivePictureState } from '../status/live-picture.repository';
  * instead of computing it again. An instance keeps at most `MAX_KEPT` answers and `MAX_KEPT_BYTES`
  * of them, and forgets those that cannot hold again.
  *
- * A kept answer is kept as its JSON only: turning Centric's gateway's 40,000 rows into 5.8 MB of
- * JSON again would take longer than everything else a kept answer costs, and the rows as objects
- * would take twice the memory. Over HTTP the response's `data` is a stand-in that the server's
- * `stringifyResult` replaces with the kept JSON; without HTTP (`executeOperation`, the tests) the
- * JSON is parsed back.
+ * A kept answer is kept as the bytes of its JSON only: turning Centric's gateway's 40,000 rows into
+ * 5.8 MB of JSON again would take longer than everything else a kept answer costs, and the rows as
+ * objects would take twice the memory. Over HTTP the bytes go on the request context
+ * (`reply.keptBytes`), which src/platform/graphql-over-express.ts sends instead of Apollo's serialisation
+ * of the response, whose `data` is then an empty stand-in. Without HTTP (`executeOperation`, the
+ * tests) the JSON is parsed back.
  */
 
 const MAX_KEPT = 16;
@@ -107,8 +108,8 @@ interface KeptAnswer {
   until: number;
   /** The components whose stored rows it was judged from. */
   reads: ReadonlySet<string>;
-  /** The response, as Apollo would send it: `{"data":…}` and a newline. */
-  json: string;
+  /** The response as Apollo would send it, `{"data":…}` and a newline, in UTF-8. */
+  bytes: Buffer;
 }
 
 /** An answer being computed, for requests asking the same question meanwhile. */
@@ -158,23 +159,10 @@ function keyOf(context: RequestContext, source: string, operationName: string | 
   return JSON.stringify([caller, operationName ?? null, variables ?? {}, source]);
 }
 
-type StringifyResult = NonNullable<ApolloServerOptions<RequestContext>['stringifyResult']>;
-
-/** The keeper of one server: its plugin, and the serialiser that gives kept answers their kept JSON. */
-export function keptWhatIfs(): { plugin: ApolloServerPlugin<RequestContext>; stringifyResult: StringifyResult } {
-  /** A response's `data` (or its stand-in) that is a kept answer, and the answer's JSON. */
-  const keptJson = new WeakMap<object, string>();
-  const stringifyResult: StringifyResult = (result) => {
-    const json = result.errors === undefined && result.extensions === undefined && result.data ? keptJson.get(result.data) : undefined;
-    // Otherwise Apollo's own serialisation, with the newline it adds.
-    return json ?? `${JSON.stringify(result)}\n`;
-  };
-  return { plugin: keptWhatIfsPlugin(keptJson), stringifyResult };
-}
-
-function keptWhatIfsPlugin(keptJson: WeakMap<object, string>): ApolloServerPlugin<RequestContext> {
+/** The keeper of one server's what-if answers. */
+export function keptWhatIfsPlugin(): ApolloServerPlugin<RequestContext> {
   const kept = new Map<string, KeptAnswer>();
-  let keptBytes = 0;
+  let keptByteCount = 0;
   const underWay = new Map<string, AnswerUnderWay>();
   const keepableDocuments = new WeakMap<DocumentNode, boolean>();
 
@@ -184,21 +172,17 @@ function keptWhatIfsPlugin(keptJson: WeakMap<object, string>): ApolloServerPlugi
   }
 
   function forget(key: string): void {
-    keptBytes -= kept.get(key)?.json.length ?? 0;
+    keptByteCount -= kept.get(key)?.bytes.length ?? 0;
     kept.delete(key);
   }
 
-  /** The kept answer as a response: over HTTP its JSON (through a stand-in for `data`), otherwise parsed back. */
-  function keptResponse(answer: KeptAnswer, overHttp: boolean): GraphQLResponse {
+  /** The kept answer as a response: over HTTP its bytes (and a stand-in for `data`), otherwise parsed back. */
+  function keptResponse(answer: KeptAnswer, context: RequestContext, overHttp: boolean): GraphQLResponse {
     const headers = new HeaderMap();
     headers.set('x-ketenbeeld-answer', 'kept');
-    let data: Record<string, unknown>;
-    if (overHttp) {
-      data = {};
-      keptJson.set(data, answer.json);
-    } else {
-      data = (JSON.parse(answer.json) as { data: Record<string, unknown> }).data;
-    }
+    let data: Record<string, unknown> = {};
+    if (overHttp) context.reply.keptBytes = answer.bytes;
+    else data = (JSON.parse(answer.bytes.toString('utf8')) as { data: Record<string, unknown> }).data;
     return { http: { status: undefined, headers }, body: { kind: 'single', singleResult: { data } } };
   }
 
@@ -218,14 +202,14 @@ function keptWhatIfsPlugin(keptJson: WeakMap<object, string>): ApolloServerPlugi
   function keep(key: string, answer: KeptAnswer): void {
     forget(key);
     kept.set(key, answer);
-    keptBytes += answer.json.length;
+    keptByteCount += answer.bytes.length;
     // A Map iterates in insertion order: the first key is the one used longest ago.
-    while (kept.size > MAX_KEPT || keptBytes > MAX_KEPT_BYTES) forget(kept.keys().next().value!);
+    while (kept.size > MAX_KEPT || keptByteCount > MAX_KEPT_BYTES) forget(kept.keys().next().value!);
   }
 
   return {
     async requestDidStart(): Promise<GraphQLRequestListener<RequestContext>> {
-      let computing: { key: string; counts: Counts; answer: Promise<KeptAnswer | null>; settle: (answer: KeptAnswer | null) => void } | null = null;
+      let computing: { key: string; counts: Counts; overHttp: boolean; answer: Promise<KeptAnswer | null>; settle: (answer: KeptAnswer | null) => void } | null = null;
       return {
         async responseForOperation({ schema, document, operation, operationName, source, request, contextValue }) {
           const overHttp = request.http !== undefined;
@@ -245,25 +229,25 @@ function keptWhatIfsPlugin(keptJson: WeakMap<object, string>): ApolloServerPlugi
           const answer = kept.get(key);
           if (answer && await holdsAt(answer, counts, contextValue.db)) {
             keep(key, answer);
-            return keptResponse(answer, overHttp);
+            return keptResponse(answer, contextValue, overHttp);
           }
           const pending = underWay.get(key);
           if (pending && sameCounts(pending.counts, counts)) {
             const awaited = await Promise.race([pending.answer, giveUpAfter(WAIT_AT_MOST_MS)]);
-            if (awaited && now < awaited.until) return keptResponse(awaited, overHttp);
+            if (awaited && now < awaited.until) return keptResponse(awaited, contextValue, overHttp);
             return null;
           }
           let settle!: (answer: KeptAnswer | null) => void;
           const promise = new Promise<KeptAnswer | null>((resolve) => { settle = resolve; });
           underWay.set(key, { counts, answer: promise });
-          computing = { key, counts, answer: promise, settle };
+          computing = { key, counts, overHttp, answer: promise, settle };
           contextValue.whatIfReadings = new WhatIfReadings();
           return null;
         },
 
         async willSendResponse({ response, contextValue }) {
           if (!computing) return;
-          const { key, counts, answer: promise, settle } = computing;
+          const { key, counts, overHttp, answer: promise, settle } = computing;
           computing = null;
           let answer: KeptAnswer | null = null;
           try {
@@ -272,12 +256,16 @@ function keptWhatIfsPlugin(keptJson: WeakMap<object, string>): ApolloServerPlugi
             if (until !== null && result?.data && !result.errors) {
               // Nothing written since the counts were read before: the answer is the answer at those counts.
               if (sameCounts(countsOf(await livePictureRepository.state(contextValue.db), contextValue.now.getTime()), counts)) {
-                // Made here rather than by Apollo after this hook: the same string, made once.
-                const json = `${JSON.stringify({ data: result.data })}\n`;
-                keptJson.set(result.data, json);
-                answer = { counts, until, reads: contextValue.whatIfReadings!.reads, json };
+                // What Apollo would send, made here once; over HTTP these bytes are sent (and Apollo
+                // serialises only the stand-in).
+                const bytes = Buffer.from(`${JSON.stringify({ data: result.data })}\n`, 'utf8');
+                answer = { counts, until, reads: contextValue.whatIfReadings!.reads, bytes };
                 // An answer over the whole budget is sent, not kept.
-                if (json.length <= MAX_KEPT_BYTES) keep(key, answer);
+                if (bytes.length <= MAX_KEPT_BYTES) keep(key, answer);
+                if (overHttp) {
+                  contextValue.reply.keptBytes = bytes;
+                  result.data = {};
+                }
               }
             }
           } finally {
