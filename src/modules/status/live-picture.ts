@@ -227,8 +227,6 @@ export interface LiveWhatIfGraph {
   known: Map<string, Effective>;
   /** Whether a member is stale now: a what-if changes statuses, not how fresh the facts are. */
   staleNow(componentId: string): boolean;
-  /** The picture's counts in this snapshot: the same counts later mean the same facts (kept-what-ifs.ts). */
-  state: LivePictureState;
   /**
    * When a member next turns stale, the one change time alone brings to the answer (epoch ms;
    * Infinity when no heartbeat deadline lies ahead).
@@ -265,7 +263,6 @@ export async function liveWhatIfGraph<T>(
   let nextStaleAt = Infinity;
   for (const m of members) if (m.staleFrom !== null && m.staleFrom >= at.getTime() && m.staleFrom < nextStaleAt) nextStaleAt = m.staleFrom;
   return {
-    state,
     nextStaleAt,
     reads: ids.concat(outside),
     alongside: alongsideResult,
