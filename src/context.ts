@@ -6,7 +6,6 @@ import { PUBLIC_VIEWER, Viewer } from './modules/access/viewer';
 import { createAdvisoryLoaders } from './modules/advisory/advisory.loaders';
 import { createComponentLoaders } from './modules/component/component.loaders';
 import type { EventBus } from './modules/events';
-import type { WhatIfReadings } from './modules/overview/kept-what-ifs';
 import { createIncidentLoaders } from './modules/incident/incident.loaders';
 import { createOrganisationLoaders } from './modules/organisation/organisation.loaders';
 import { createStatusLoaders } from './modules/status/status.loaders';
@@ -44,14 +43,6 @@ export interface RequestContext {
   now: Date;
   /** This instance's change events; only on WebSocket subscriptions (src/websocket.ts). */
   events?: EventBus;
-  /** Set when this request's answer may be kept (src/modules/overview/kept-what-ifs.ts); the what-ifs note their readings. */
-  whatIfReadings?: WhatIfReadings;
-  /**
-   * What the HTTP handler sends instead of Apollo's serialisation of the response: an answer kept
-   * as bytes (src/platform/graphql-over-express.ts). An object of its own because Apollo runs each
-   * operation on a shallow copy of the context.
-   */
-  reply: { keptBytes?: Buffer };
 }
 
 export function createRequestContext(
@@ -75,6 +66,5 @@ export function createRequestContext(
     requestId: options.requestId ?? randomUUID(),
     now: new Date(),
     events: options.events,
-    reply: {},
   };
 }

@@ -3,16 +3,16 @@ import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from './generated/graphql';
-import { accessResolvers } from './modules/access';
-import { advisoryResolvers } from './modules/advisory';
-import { DateScalar, DateTimeScalar } from './modules/common/scalars';
-import { nodeResolvers } from './modules/common/node.resolvers';
-import { componentResolvers } from './modules/component';
-import { subscriptionResolvers } from './modules/events';
-import { incidentResolvers } from './modules/incident';
-import { organisationResolvers } from './modules/organisation';
-import { overviewResolvers } from './modules/overview';
-import { statusResolvers } from './modules/status';
+import { accessResolvers } from './modules/access/access.resolvers';
+import { advisoryResolvers } from './modules/advisory/advisory.resolvers';
+import { DateScalar, DateTimeScalar } from './common/scalars';
+import { nodeResolvers } from './node.resolvers';
+import { componentResolvers } from './modules/component/component.resolvers';
+import { subscriptionResolvers } from './modules/events/subscription.resolvers';
+import { incidentResolvers } from './modules/incident/incident.resolvers';
+import { organisationResolvers } from './modules/organisation/organisation.resolvers';
+import { overviewResolvers } from './modules/overview/overview.resolvers';
+import { statusResolvers } from './modules/status/status.resolvers';
 
 /** schema/ beside package.json, whether this runs from src/ (tests) or dist/src/ (npm start). */
 function schemaDirectory(): string {

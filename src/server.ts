@@ -18,7 +18,6 @@ import { serveSubscriptions } from './websocket';
 import { apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { rateLimited, RateLimiter } from './platform/rate-limit';
-import { keptWhatIfsPlugin } from './modules/overview/kept-what-ifs';
 import { graphqlOverExpress } from './platform/graphql-over-express';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
@@ -72,8 +71,6 @@ export function createApolloServer(options: {
       ApolloServerPluginCacheControlDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
-      // The same what-if, asked again while nothing it reads has changed, is given its answer again.
-      keptWhatIfsPlugin(),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
       ...(options.plugins ?? []),
     ],

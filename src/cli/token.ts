@@ -6,7 +6,7 @@ import { openDatabase } from '../db/database';
 import { createLog } from '../log';
 import { issueToken, revokeToken } from '../modules/access';
 import type { Role } from '../modules/access';
-import { isUuid, parseGlobalId } from '../modules/common/global-id';
+import { isUuid, parseGlobalId } from '../common/global-id';
 import { Organisation } from '../modules/organisation';
 
 const USAGE = `Usage:

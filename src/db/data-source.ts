@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
-import { entities } from '../modules/entities';
+import { entities } from '../entities';
 import { QueryCounter } from './query-counter';
 
 export interface DatabaseOptions {

@@ -4,10 +4,8 @@ import type express from 'express';
 import type { RequestContext } from '../context';
 
 /**
- * Apollo Server behind Express: the request as Apollo wants it, Apollo's answer written back. It
- * does what `expressMiddleware` of @as-integrations/express5 does, with one difference: an answer
- * kept as bytes (`RequestContext.reply`, src/modules/overview/kept-what-ifs.ts) is sent as those
- * bytes. Encoding Centric's gateway's 5.8 MB what-if from a string again took about 13 ms a response.
+ * Apollo Server behind Express: the request as Apollo wants it, Apollo's answer written back (what
+ * `expressMiddleware` of @as-integrations/express5 does, in a few lines we can read and change).
  */
 export function graphqlOverExpress(
   apollo: ApolloServer<RequestContext>,
@@ -26,21 +24,14 @@ export function graphqlOverExpress(
       // express.json() ran before; without a JSON body Apollo answers a GET or says what is missing.
       body: req.body,
     };
-    let context: RequestContext | undefined;
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => (context = await contextFor({ req, res })),
+      context: () => contextFor({ req, res }),
     });
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
-      const kept = context?.reply.keptBytes;
-      if (kept) {
-        res.setHeader('content-length', kept.length);
-        res.end(kept);
-      } else {
-        res.send(response.body.string);
-      }
+      res.send(response.body.string);
       return;
     }
     for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { getNullableType, GraphQLError, isListType } from 'graphql';
 import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
-import { MAX_PAGE_SIZE } from '../modules/common/pagination';
+import { MAX_PAGE_SIZE } from '../common/pagination';
 
 /**
  * What a list without a `first` argument (a municipality's services, a component's dependencies,

@@ -47,18 +47,6 @@ export class TestApi {
     return response.body.singleResult as GraphQLResult<T>;
   }
 
-  /** A query that must succeed, and whether its answer was one kept from before (src/modules/overview/kept-what-ifs.ts). */
-  async answer<T = any>(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = this.viewer): Promise<{ data: T; kept: boolean }> {
-    const response = await this.server.executeOperation(
-      { query, variables },
-      { contextValue: createRequestContext(this.dataSource.manager, { viewer }) },
-    );
-    if (response.body.kind !== 'single') throw new Error('expected a single result');
-    const result = response.body.singleResult as GraphQLResult<T>;
-    if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors, null, 2)}`);
-    return { data: result.data as T, kept: response.http.headers.get('x-ketenbeeld-answer') === 'kept' };
-  }
-
   /** A query that must succeed: fails the test with the errors otherwise. */
   async data<T = any>(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = this.viewer): Promise<T> {
     const result = await this.query<T>(query, variables, viewer);

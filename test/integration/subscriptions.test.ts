@@ -4,7 +4,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { QueryCounter } from '../../src/db/query-counter';
 import { createLog } from '../../src/log';
 import { issueToken, revokeToken, Role } from '../../src/modules/access';
-import { decodeCursor, encodeCursor } from '../../src/modules/common/pagination';
+import { decodeCursor, encodeCursor } from '../../src/common/pagination';
 import { pruneChangeEvents } from '../../src/modules/events';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { RunningServer, startHttpServer } from '../../src/server';

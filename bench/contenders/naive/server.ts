@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../../src/db/data-source';
-import { toGlobalId } from '../../../src/modules/common/global-id';
+import { toGlobalId } from '../../../src/common/global-id';
 import { Component } from '../../../src/modules/component/component.entity';
 import { ServiceDelivery } from '../../../src/modules/component/component.entity';
 import { Organisation } from '../../../src/modules/organisation/organisation.entity';

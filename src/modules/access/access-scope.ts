@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { AppError } from '../../errors';
-import type { Component } from '../component/component.entity';
-import type { Organisation } from '../organisation/organisation.entity';
+import type { Component } from '../component';
+import type { Organisation } from '../organisation';
 import type { Role, Viewer } from './viewer';
 
 /**

@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../generated/graphql';
-import { toGlobalId } from '../common/global-id';
+import { toGlobalId } from '../../common/global-id';
 import { auditTrail, issueAccessToken, revokeAccessToken } from './access.service';
-import type { GlobalIdType } from '../common/global-id';
+import type { GlobalIdType } from '../../common/global-id';
 
 export const accessResolvers: Resolvers = {
   Query: {

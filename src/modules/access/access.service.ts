@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../context';
-import { idOf, isUuid } from '../common/global-id';
-import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import { idOf, isUuid } from '../../common/global-id';
+import { decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
 import { AccessToken } from './access-token.entity';
 import { AuditEntryModel, auditPage, recordAudit } from './audit';
 import { IssuedToken, issueToken, revokeToken } from './tokens';

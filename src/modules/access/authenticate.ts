@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { EntityManager } from 'typeorm';
-import { isUuid } from '../common/global-id';
-import { Organisation } from '../organisation/organisation.entity';
+import { isUuid } from '../../common/global-id';
+import { Organisation } from '../organisation';
 import { findUsableToken, TOKEN_PREFIX, unauthenticated } from './tokens';
 import { PUBLIC_VIEWER, Role, Viewer } from './viewer';
 

@@ -1,6 +1,5 @@
 export { AccessScope } from './access-scope';
 export { AccessToken } from './access-token.entity';
-export { accessResolvers } from './access.resolvers';
 export { Authenticator } from './authenticate';
 export type { JwtSettings } from './authenticate';
 export { guardLoaders } from './guarded-loaders';

@@ -1,9 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppError, badInput, notFound } from '../../errors';
-import { isUuid } from '../common/global-id';
-import { Organisation } from '../organisation/organisation.entity';
-import type { OrganisationKind } from '../organisation/organisation.entity';
+import { isUuid } from '../../common/global-id';
+import { Organisation } from '../organisation';
+import type { OrganisationKind } from '../organisation';
 import { AccessToken } from './access-token.entity';
 import type { Role } from './viewer';
 

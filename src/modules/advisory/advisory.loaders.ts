@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
-import { byKey, groupByKey } from '../common/batch';
+import { byKey, groupByKey } from '../../common/batch';
 import { Advisory, AdvisoryAffectedProduct } from './advisory.entity';
 import { advisoryRepository } from './advisory.repository';
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../context';
 import { AppError, badInput } from '../../errors';
 import { recordAudit } from '../access';
-import { optionalText, pastMoment, requiredText } from '../common/input';
+import { optionalText, pastMoment, requiredText } from '../../common/input';
 import { Advice, Advisory, AdvisoryAffectedProduct } from './advisory.entity';
-import { isUniqueViolation } from '../common/sql';
+import { isUniqueViolation } from '../../common/sql';
 import { compareVersionPrefix } from './version-range';
 
 const CVE = /^CVE-\d{4}-\d{4,}$/;

@@ -1,5 +1,5 @@
 import { EntityManager, In } from 'typeorm';
-import { Component } from '../component/component.entity';
+import { Component } from '../component';
 import { Advisory, AdvisoryAffectedProduct } from './advisory.entity';
 
 export const advisoryRepository = {

@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
-import { loadExisting } from '../common/batch';
-import { toGlobalId } from '../common/global-id';
+import { loadExisting } from '../../common/batch';
+import { toGlobalId } from '../../common/global-id';
 import { exposureByStatus, findAdvisory, listAdvisories } from './advisory.service';
 import { publishAdvisory } from './advisory.mutations';
 

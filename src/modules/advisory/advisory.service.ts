@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../context';
 import { notFound } from '../../errors';
-import { idOf } from '../common/global-id';
-import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import { idOf } from '../../common/global-id';
+import { decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
 import type { Component } from '../component';
 import { effectiveStatusesAt, severity } from '../status';
 import type { ComponentStatus } from '../status';

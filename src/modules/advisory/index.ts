@@ -1,6 +1,5 @@
 export { Advisory, AdvisoryAffectedProduct } from './advisory.entity';
 export type { Advice } from './advisory.entity';
 export { advisoryRepository } from './advisory.repository';
-export { advisoryResolvers } from './advisory.resolvers';
 export { exposedGateways, listAdvisories } from './advisory.service';
 export { compareVersionPrefix, versionInRange } from './version-range';

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
-import { byKey, groupByKey } from '../common/batch';
-import { childPageLoader } from '../common/page-loader';
+import { byKey, groupByKey } from '../../common/batch';
+import { childPageLoader } from '../../common/page-loader';
 import { Component, Dependency } from './component.entity';
 import { componentRepository } from './component.repository';
 

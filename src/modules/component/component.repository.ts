@@ -1,6 +1,6 @@
 import { EntityManager, In, IsNull } from 'typeorm';
-import { pagesFromRows } from '../common/page-loader';
-import { escapeLike } from '../common/sql';
+import { pagesFromRows } from '../../common/page-loader';
+import { escapeLike } from '../../common/sql';
 import { Component, ComponentKind, Dependency } from './component.entity';
 
 export interface ComponentListFilter {

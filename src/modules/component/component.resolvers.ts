@@ -1,6 +1,6 @@
 import type { InfrastructureResolvers, Resolvers } from '../../generated/graphql';
-import { loadExisting } from '../common/batch';
-import { toGlobalId } from '../common/global-id';
+import { loadExisting } from '../../common/batch';
+import { toGlobalId } from '../../common/global-id';
 import { incidentsOfComponent } from '../incident';
 import { effectiveStatusesAt, statusHistory } from '../status';
 import { Component } from './component.entity';

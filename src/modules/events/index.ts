@@ -9,4 +9,3 @@ export { startEventBus } from './start-event-bus';
 export { recordIncidentUpdate } from './incident-changes';
 export { recordStatusChanges } from './status-changes';
 export { keepChangeEventsPruned, pruneChangeEvents } from './event-retention';
-export { subscriptionResolvers } from './subscription.resolvers';

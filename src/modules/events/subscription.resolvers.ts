@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../generated/graphql';
-import { loadExisting } from '../common/batch';
+import { loadExisting } from '../../common/batch';
 import type { IncidentChangeModel, StatusChangeModel } from './event.models';
 import { cursorOf, incidentChanges, statusChanges, visibleRootCause } from './subscription.service';
 

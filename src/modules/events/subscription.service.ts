@@ -1,9 +1,9 @@
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import type { Component } from '../component';
-import { loadExisting } from '../common/batch';
-import { idOf } from '../common/global-id';
-import { decodeCursor, encodeCursor } from '../common/pagination';
+import { loadExisting } from '../../common/batch';
+import { idOf } from '../../common/global-id';
+import { decodeCursor, encodeCursor } from '../../common/pagination';
 import { checkCbsCode } from '../organisation';
 import type { ChangeEvent, IncidentChangeEvent, StatusChangeEvent } from './change-event';
 import { changeEventRepository } from './change-event.repository';

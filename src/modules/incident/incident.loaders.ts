@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
-import { byKey, groupByKey } from '../common/batch';
+import { byKey, groupByKey } from '../../common/batch';
 import { Incident, IncidentUpdate } from './incident.entity';
 import { incidentRepository } from './incident.repository';
 

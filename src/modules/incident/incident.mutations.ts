@@ -3,8 +3,8 @@ import { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import { recordAudit } from '../access';
-import { idOf } from '../common/global-id';
-import { optionalText, pastMoment, requiredText } from '../common/input';
+import { idOf } from '../../common/global-id';
+import { optionalText, pastMoment, requiredText } from '../../common/input';
 import { recordIncidentUpdate } from '../events';
 import { Incident, IncidentSeverity, IncidentState, IncidentUpdate, IncidentUpdateKind } from './incident.entity';
 

@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
-import { loadExisting } from '../common/batch';
-import { toGlobalId } from '../common/global-id';
+import { loadExisting } from '../../common/batch';
+import { toGlobalId } from '../../common/global-id';
 import { findIncident, listIncidents } from './incident.service';
 import { declareIncident, issueClearance, postIncidentUpdate, resolveIncident } from './incident.mutations';
 

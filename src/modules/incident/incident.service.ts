@@ -1,8 +1,8 @@
 import type { RequestContext } from '../../context';
 import { notFound } from '../../errors';
-import { loadExisting } from '../common/batch';
-import { idOf } from '../common/global-id';
-import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import { loadExisting } from '../../common/batch';
+import { idOf } from '../../common/global-id';
+import { decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
 import { findMunicipality } from '../organisation';
 import { Incident, IncidentState } from './incident.entity';
 import { incidentRepository } from './incident.repository';

@@ -2,5 +2,4 @@ export { Organisation, Membership } from './organisation.entity';
 export type { OrganisationKind } from './organisation.entity';
 export { createOrganisationLoaders } from './organisation.loaders';
 export type { OrganisationLoaders } from './organisation.loaders';
-export { organisationResolvers, organisationTypeName } from './organisation.resolvers';
 export { checkCbsCode, findMunicipality } from './organisation.service';

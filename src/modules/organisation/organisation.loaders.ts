@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
-import { byKey, groupByKey } from '../common/batch';
+import { byKey, groupByKey } from '../../common/batch';
 import { Membership, Organisation } from './organisation.entity';
 import { organisationRepository } from './organisation.repository';
 

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import { recordAudit } from '../access';
-import { idOf } from '../common/global-id';
-import { optionalText, requiredText } from '../common/input';
+import { idOf } from '../../common/global-id';
+import { optionalText, requiredText } from '../../common/input';
 import { Membership, Organisation, OrganisationKind } from './organisation.entity';
 import { checkCbsCode } from './organisation.service';
-import { isUniqueViolation } from '../common/sql';
+import { isUniqueViolation } from '../../common/sql';
 
 export async function registerOrganisation(
   ctx: RequestContext,

@@ -1,5 +1,5 @@
 import { EntityManager, In } from 'typeorm';
-import { escapeLike } from '../common/sql';
+import { escapeLike } from '../../common/sql';
 import { Membership, Organisation, OrganisationKind } from './organisation.entity';
 
 export const organisationRepository = {

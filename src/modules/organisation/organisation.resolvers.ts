@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
-import { loadExisting } from '../common/batch';
-import { toGlobalId } from '../common/global-id';
+import { loadExisting } from '../../common/batch';
+import { toGlobalId } from '../../common/global-id';
 import { listComponentsOf } from '../component';
 import { listAdvisories } from '../advisory';
 import { servicesOfMunicipality } from '../status';

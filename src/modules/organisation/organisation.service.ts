@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../context';
 import { badInput, notFound } from '../../errors';
-import { idOf } from '../common/global-id';
-import { decodeCursor, Page, pageSize, toPage } from '../common/pagination';
+import { idOf } from '../../common/global-id';
+import { decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
 import { Organisation, OrganisationKind } from './organisation.entity';
 import { organisationRepository } from './organisation.repository';
 

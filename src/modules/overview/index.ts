@@ -1,2 +1,1 @@
-export { overviewResolvers } from './overview.resolvers';
 export { impact, nationalOverview } from './overview.service';

@@ -1,5 +1,5 @@
 import type { Resolvers } from '../../generated/graphql';
-import { loadExisting } from '../common/batch';
+import { loadExisting } from '../../common/batch';
 import { impact, nationalOverview } from './overview.service';
 
 export const overviewResolvers: Resolvers = {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
-import { loadExisting } from '../common/batch';
+import { loadExisting } from '../../common/batch';
 import { exposedGateways, advisoryRepository } from '../advisory';
 import { findComponent } from '../component';
 import type { Component } from '../component';
@@ -212,9 +212,6 @@ export async function impact(ctx: RequestContext, componentGlobalId: string, sta
   // many) cannot leave it half before and half after them.
   await livePictureFor(ctx.db, asOf);
   const { picture, staleNow, deliveries, services, live } = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, component.id, status, asOf));
-  // For the keeper of answers (kept-what-ifs.ts): whether this answer may be given again, until when, and while which rows stay.
-  if (live === null) ctx.whatIfReadings?.answeredFromReports();
-  else ctx.whatIfReadings?.answeredFromLivePicture(live.nextStaleAt, live.reads);
   // The totals are the operator's to know; the list names only services in the caller's own picture
   // (a vendor learns how many residents depend on it, not its customers' service catalogue).
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();

@@ -6,7 +6,6 @@ export type { Effective, ReportFact } from './status.engine';
 export type { JudgedReport } from './live-picture';
 export type { EffectiveStatusModel, ServiceAvailabilityModel } from './status.models';
 export { statusRepository } from './status.repository';
-export { statusResolvers } from './status.resolvers';
 export { effectiveStatusesAt, servicesOfMunicipality, statusHistory } from './status.service';
 export { judgeReportOnLivePicture, livePictureFor, liveWhatIfGraph, livePictureStateBefore, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
 export { componentFromRow } from './status.repository';

@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import { recordAudit } from '../access';
-import { idOf } from '../common/global-id';
+import { idOf } from '../../common/global-id';
 import { recordStatusChanges } from '../events';
 import { ComponentStatus, StatusCause, StatusReport } from './status-report.entity';
 import { statusRepository } from './status.repository';

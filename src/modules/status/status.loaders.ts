@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
-import { byKey } from '../common/batch';
-import { childPageLoader } from '../common/page-loader';
+import { byKey } from '../../common/batch';
+import { childPageLoader } from '../../common/page-loader';
 import { StatusTimeline } from './status.engine';
 import type { Component } from '../component/component.entity';
 import { EffectiveStatusModel } from './status.models';

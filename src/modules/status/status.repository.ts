@@ -1,5 +1,5 @@
 import { EntityManager, In } from 'typeorm';
-import { pagesFromRows } from '../common/page-loader';
+import { pagesFromRows } from '../../common/page-loader';
 import { ComponentFact, DependencyGraph, EdgeFact, ReportFact } from './status.engine';
 import { StatusReport } from './status-report.entity';
 import type { StatusCause } from './status-report.entity';

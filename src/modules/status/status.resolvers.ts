@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
-import { loadExisting } from '../common/batch';
-import { toGlobalId } from '../common/global-id';
+import { loadExisting } from '../../common/batch';
+import { toGlobalId } from '../../common/global-id';
 import { EffectiveStatusModel } from './status.models';
 import { checkWindow } from './status.service';
 import { reportStatus } from './report-status';

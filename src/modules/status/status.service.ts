@@ -1,7 +1,7 @@
 import type { RequestContext } from '../../context';
 import { badInput } from '../../errors';
-import { loadExisting } from '../common/batch';
-import { connectionOf, decodeCursor, Page, pageSize } from '../common/pagination';
+import { loadExisting } from '../../common/batch';
+import { connectionOf, decodeCursor, Page, pageSize } from '../../common/pagination';
 import { ServiceAvailabilityModel } from './status.models';
 import { ComponentStatus, StatusReport } from './status-report.entity';
 

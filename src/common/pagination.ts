@@ -1,4 +1,4 @@
-import { badInput } from '../../errors';
+import { badInput } from '../errors';
 import { isUuid } from './global-id';
 
 export const MAX_PAGE_SIZE = 200;

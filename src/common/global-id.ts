@@ -1,4 +1,4 @@
-import { badInput } from '../../errors';
+import { badInput } from '../errors';
 
 /** The entity types a global id can name. Component and Organisation ids cover all their kinds. */
 export const GLOBAL_ID_TYPES = [

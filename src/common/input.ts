@@ -1,4 +1,4 @@
-import { badInput } from '../../errors';
+import { badInput } from '../errors';
 
 /** Optional text: null when absent, BAD_USER_INPUT naming the field when longer than `max`. */
 export function optionalText(value: string | null | undefined, field: string, max: number): string | null {

@@ -1,14 +1,14 @@
-import type { Resolvers } from '../../generated/graphql';
-import type { RequestContext } from '../../context';
-import { notFound } from '../../errors';
-import { Advisory } from '../advisory/advisory.entity';
-import { Component, Dependency } from '../component/component.entity';
-import { componentTypeName } from '../component';
-import { Incident, IncidentUpdate } from '../incident/incident.entity';
-import { Membership, Organisation } from '../organisation/organisation.entity';
-import { organisationTypeName } from '../organisation';
-import { StatusReport } from '../status/status-report.entity';
-import { GlobalIdType, parseGlobalId } from './global-id';
+import type { Resolvers } from './generated/graphql';
+import type { RequestContext } from './context';
+import { notFound } from './errors';
+import { Advisory } from './modules/advisory/advisory.entity';
+import { Component, Dependency } from './modules/component/component.entity';
+import { componentTypeName } from './modules/component/component.resolvers';
+import { Incident, IncidentUpdate } from './modules/incident/incident.entity';
+import { Membership, Organisation } from './modules/organisation/organisation.entity';
+import { organisationTypeName } from './modules/organisation/organisation.resolvers';
+import { StatusReport } from './modules/status/status-report.entity';
+import { GlobalIdType, parseGlobalId } from './common/global-id';
 
 type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory;
 

@@ -1,0 +1,12 @@
+import { AccessToken } from './modules/access/access-token.entity';
+import { Advisory, AdvisoryAffectedProduct } from './modules/advisory/advisory.entity';
+import { Component, Dependency, ServiceDelivery } from './modules/component/component.entity';
+import { Incident, IncidentUpdate } from './modules/incident/incident.entity';
+import { Membership, Organisation } from './modules/organisation/organisation.entity';
+import { StatusReport } from './modules/status/status-report.entity';
+
+/** Every TypeORM entity, for the one DataSource. */
+export const entities = [
+  Organisation, Membership, Component, ServiceDelivery, Dependency, StatusReport,
+  Incident, IncidentUpdate, Advisory, AdvisoryAffectedProduct, AccessToken,
+];
