@@ -5,18 +5,21 @@ import { GuardedLoaders, guardLoaders } from './modules/access/guarded-loaders';
 import { PUBLIC_VIEWER, Viewer } from './modules/access/viewer';
 import { createAdvisoryLoaders } from './modules/advisory/advisory.loaders';
 import { createComponentLoaders } from './modules/component/component.loaders';
-import type { EventBus } from './modules/events';
 import { createIncidentLoaders } from './modules/incident/incident.loaders';
 import { createOrganisationLoaders } from './modules/organisation/organisation.loaders';
 import { createStatusLoaders } from './modules/status/status.loaders';
+import { createPictureLoaders } from './modules/picture/picture.loaders';
 
-/** Fresh for every request, so nothing cached in a loader outlives the request that loaded it. */
-export function createLoaders(db: EntityManager) {
-  const components = createComponentLoaders(db);
+/**
+ * Fresh for every request, so nothing cached in a loader outlives the request that loaded it. `now`
+ * is the request's one clock reading.
+ */
+export function createLoaders(db: EntityManager, now: Date) {
   return {
     ...createOrganisationLoaders(db),
-    ...components,
-    ...createStatusLoaders(db, (component) => components.componentById.prime(component.id, component)),
+    ...createComponentLoaders(db),
+    ...createStatusLoaders(db),
+    ...createPictureLoaders(db, now),
     ...createIncidentLoaders(db),
     ...createAdvisoryLoaders(db),
   };
@@ -41,8 +44,6 @@ export interface RequestContext {
   requestId: string;
   /** One clock reading per request: every "now" in one answer is the same moment. */
   now: Date;
-  /** This instance's change events; only on WebSocket subscriptions (src/websocket.ts). */
-  events?: EventBus;
 }
 
 export function createRequestContext(
@@ -50,12 +51,13 @@ export function createRequestContext(
   options: {
     requestId?: string; viewer?: Viewer; clientAddress?: string;
     /** A subscription's scope, decided when it began, and loaders shared by one batch of events. */
-    scope?: AccessScope; unguarded?: Loaders; events?: EventBus;
+    scope?: AccessScope; unguarded?: Loaders;
   } = {},
 ): RequestContext {
   const viewer = options.scope?.viewer ?? options.viewer ?? PUBLIC_VIEWER;
   const scope = options.scope ?? new AccessScope(db, viewer);
-  const unguarded = options.unguarded ?? createLoaders(db);
+  const now = new Date();
+  const unguarded = options.unguarded ?? createLoaders(db, now);
   return {
     db,
     viewer,
@@ -64,7 +66,6 @@ export function createRequestContext(
     loaders: guardLoaders(unguarded, scope),
     unguarded,
     requestId: options.requestId ?? randomUUID(),
-    now: new Date(),
-    events: options.events,
+    now,
   };
 }

@@ -3,8 +3,8 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { holdDataDirectory } from './db/data-directory-lock';
 import { issueFirstTokenIfNone } from './modules/access';
-import { keepChangeEventsPruned } from './modules/events';
-import { loadDependenciesInForce, rebuildLivePicture } from './modules/status';
+import { keepChangeEventsPruned, recordStatusChanges } from './modules/events';
+import { ensurePicture, keepPictureOnTime } from './modules/picture';
 import { createLog } from './log';
 import { loadDemoScenarioIfEmpty } from './seed/demo-scenario';
 import { startHttpServer } from './server';
@@ -29,14 +29,10 @@ async function main(): Promise<void> {
     const loaded = await loadDemoScenarioIfEmpty(database.dataSource);
     if (loaded) log.info('loaded the January 2020 demo scenario (CVE-2019-19781)');
   }
-  // Judged once now, so the first coordinator to ask for the national overview does not wait for it.
+  // The stored picture, built from the facts when this database never had one.
   const started = Date.now();
-  const picture = await rebuildLivePicture(database.dataSource.manager);
-  log.info('live picture current', { version: picture.version, ms: Date.now() - started });
-  // Likewise the dependencies in force the what-if walks, held in memory (src/modules/status/dependencies-in-memory.ts).
-  const loading = Date.now();
-  const dependencies = await loadDependenciesInForce(database.dataSource.manager);
-  log.info('dependencies in force loaded', { dependencies, ms: Date.now() - loading });
+  const judged = await ensurePicture(database.dataSource, new Date());
+  if (judged !== null) log.info('stored picture built from the facts', { components: judged, ms: Date.now() - started });
   const firstToken = await issueFirstTokenIfNone(database.dataSource);
   if (firstToken) {
     process.stdout.write(
@@ -46,6 +42,7 @@ async function main(): Promise<void> {
   }
   const server = await startHttpServer(config, database.dataSource, log);
   const pruning = keepChangeEventsPruned(database.dataSource, config.changeEventRetentionHours, log);
+  const clock = keepPictureOnTime(database.dataSource, { everyMs: 5_000, log, record: recordStatusChanges });
   log.info(`ketenbeeld serves ${server.url}`);
   process.stdout.write(`ketenbeeld is ready at ${server.url}\n`);
 
@@ -55,6 +52,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     pruning.stop();
+    clock.stop();
     await server.stop();
     await database.close();
     releaseDataDirectory();

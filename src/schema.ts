@@ -5,6 +5,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { Resolvers } from './generated/graphql';
 import { accessResolvers } from './modules/access/access.resolvers';
 import { advisoryResolvers } from './modules/advisory/advisory.resolvers';
+import { auditResolvers } from './modules/audit/audit.resolvers';
+import { pictureResolvers } from './modules/picture/picture.resolvers';
 import { DateScalar, DateTimeScalar } from './common/scalars';
 import { nodeResolvers } from './node.resolvers';
 import { componentResolvers } from './modules/component/component.resolvers';
@@ -58,6 +60,8 @@ export const resolvers: Resolvers = mergeResolvers([
   advisoryResolvers,
   overviewResolvers,
   accessResolvers,
+  auditResolvers,
+  pictureResolvers,
   subscriptionResolvers,
 ]);
 

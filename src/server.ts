@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import type { Config } from './config';
 import { createRequestContext, RequestContext } from './context';
 import { AppError, formatError, isExpected } from './errors';
-import { Authenticator } from './modules/access';
+import { Authenticator, rateLimitKey } from './modules/access';
 import type { Log } from './log';
 import { EventBus, startEventBus } from './modules/events';
 import { createSchema } from './schema';
@@ -123,7 +123,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
     express.json({ limit: config.limits.requestBytes }),
     graphqlOverExpress(apollo,
       // A caller over its rate gets 429 before its query is parsed (src/platform/rate-limit.ts).
-      rateLimited(limiter, async ({ req, res }) => {
+      rateLimited(limiter, (context) => rateLimitKey(context.viewer, context.clientAddress), async ({ req, res }) => {
         const requestId = requestIdOf(req);
         res.setHeader('x-request-id', requestId);
         let viewer;

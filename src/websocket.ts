@@ -101,7 +101,7 @@ export function serveSubscriptions(options: {
     if (!batch) return undefined;
     let loaders = loadersOfBatch.get(batch);
     if (!loaders) {
-      loaders = createLoaders(db);
+      loaders = createLoaders(db, new Date());
       loadersOfBatch.set(batch, loaders);
       // Subscribers resolve their events one at a time, each in its own tick, so without this every
       // event would load its component alone (a gateway's outage: hundreds of statements). One load
@@ -197,7 +197,9 @@ export function serveSubscriptions(options: {
         document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: createRequestContext(db, { viewer, clientAddress, requestId: randomUUID(), events }),
+        contextValue: createRequestContext(db, { viewer, clientAddress, requestId: randomUUID() }),
+        // The subscriptions' source of events: this instance's bus (subscription.service.ts).
+        rootValue: { events },
       };
       return args;
     },
@@ -206,7 +208,6 @@ export function serveSubscriptions(options: {
       requestId: subscription.requestId,
       clientAddress: subscription.clientAddress,
       unguarded: sharedLoaders(payload),
-      events,
     })),
     onNext: (_ctx, _id, _payload, args, result): FormattedExecutionResult | void => {
       if (!result.errors) return;

@@ -3,14 +3,14 @@ import { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from '
 import { Organisation as OrganisationModel, Membership as MembershipModel } from '../modules/organisation/organisation.entity';
 import { Component as ComponentModel, Dependency as DependencyModel } from '../modules/component/component.entity';
 import { StatusReport as StatusReportModel } from '../modules/status/status-report.entity';
-import { EffectiveStatusModel, ServiceAvailabilityModel } from '../modules/status/status.models';
+import { EffectiveStatusModel, ServiceAvailabilityModel } from '../modules/picture/picture.models';
 import { Incident as IncidentModel, IncidentUpdate as IncidentUpdateModel } from '../modules/incident/incident.entity';
 import { Advisory as AdvisoryModel, AdvisoryAffectedProduct as AffectedProductModel } from '../modules/advisory/advisory.entity';
 import { ExposureModel, ExposureGroupModel } from '../modules/advisory/advisory.models';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from '../modules/overview/overview.models';
 import { AccessToken as AccessTokenModel } from '../modules/access/access-token.entity';
 import { Viewer as ViewerModel } from '../modules/access/viewer';
-import { AuditEntryModel } from '../modules/access/audit';
+import { AuditEntryModel } from '../modules/audit/audit.repository';
 import { StatusChangeModel, IncidentChangeModel } from '../modules/events/event.models';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
@@ -140,6 +140,7 @@ export type Application = Component & Node & {
   name: Scalars['String']['output'];
   operator: Organisation;
   reportedStatus: Maybe<StatusReport>;
+  retiredAt: Maybe<Scalars['DateTime']['output']>;
   revision: Scalars['Int']['output'];
   statusHistory: StatusReportConnection;
   version: Maybe<Scalars['String']['output']>;
@@ -197,7 +198,11 @@ export type Component = {
   dependents: Array<Dependency>;
   dependsOn: Array<Dependency>;
   description: Maybe<Scalars['String']['output']>;
-  /** Own status combined with what the dependencies impose, at `asOf` (default: now). */
+  /**
+   * Own status combined with what the dependencies impose. Without `asOf`: now, read from the stored
+   * picture. With `asOf`: judged from the facts in force at that moment, so the answer does not change
+   * when the dependencies are edited later.
+   */
   effectiveStatus: EffectiveStatus;
   /** Seconds between the reports the operator promises; silence beyond it makes the status stale. */
   heartbeatSeconds: Maybe<Scalars['Int']['output']>;
@@ -208,6 +213,8 @@ export type Component = {
   operator: Organisation;
   /** The newest status report (by observation time) at `asOf`; null when never reported. */
   reportedStatus: Maybe<StatusReport>;
+  /** When the component was retired: from then on it is gone from now (not listed, UNKNOWN, depending on nothing), and kept in history. */
+  retiredAt: Maybe<Scalars['DateTime']['output']>;
   /** Increases with every change; send it back to `updateComponent`. */
   revision: Scalars['Int']['output'];
   /** Every status report, newest observation first. */
@@ -385,6 +392,7 @@ export type Gateway = Component & Node & {
   /** Who makes the product, e.g. `Citrix`. */
   productVendor: Scalars['String']['output'];
   reportedStatus: Maybe<StatusReport>;
+  retiredAt: Maybe<Scalars['DateTime']['output']>;
   revision: Scalars['Int']['output'];
   statusHistory: StatusReportConnection;
   /** Version and build, e.g. `13.0.47.24`. */
@@ -407,7 +415,7 @@ export type GatewayStatusHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** What-if: the effect of one component taking `status`. Nothing is changed. */
+/** What-if: the effect of one or more components taking `status`. Nothing is changed. */
 export type ImpactReport = {
   __typename?: 'ImpactReport';
   /**
@@ -415,11 +423,21 @@ export type ImpactReport = {
    * `stale` is today's: a hypothetical status does not make the facts fresher. `since` is null.
    */
   affected: Array<ServiceAvailability>;
+  /** The moment judged: now, or the `asOf` asked for (what would have happened then). */
+  asOf: Scalars['DateTime']['output'];
+  /** The first of `components`. */
   component: Component;
+  /** The components switched, together. */
+  components: Array<Component>;
   municipalities: Array<Municipality>;
-  /** Population of the municipalities where a RESIDENTS service would not be OPERATIONAL, each counted once. */
+  /**
+   * Population of the municipalities where a RESIDENTS service would not be OPERATIONAL, each counted
+   * once: all of them, including those outside the caller's picture (see `withheld`).
+   */
   residentsAffected: Scalars['Int']['output'];
   status: ComponentStatus;
+  /** What the answer does not list because it lies outside the caller's picture. Zero for a coordinator. */
+  withheld: WithheldImpact;
 };
 
 export type Incident = Node & {
@@ -515,6 +533,7 @@ export type Infrastructure = Component & Node & {
   name: Scalars['String']['output'];
   operator: Organisation;
   reportedStatus: Maybe<StatusReport>;
+  retiredAt: Maybe<Scalars['DateTime']['output']>;
   revision: Scalars['Int']['output'];
   statusHistory: StatusReportConnection;
 };
@@ -638,6 +657,12 @@ export type Mutation = {
   reportStatus: ReportStatusPayload;
   /** The same callers as postIncidentUpdate. */
   resolveIncident: ResolveIncidentPayload;
+  /**
+   * The operator, or a coordinator. The component leaves the picture of now: its dependencies (both
+   * ways) and deliveries end, what depended on it is judged without it. History keeps it, so answers
+   * about earlier moments do not change. Retiring twice returns the retired component.
+   */
+  retireComponent: RetireComponentPayload;
   /** Coordinators, or the token's own organisation. */
   revokeAccessToken: RevokeAccessTokenPayload;
   /** The component's operator, or a coordinator. */
@@ -702,6 +727,11 @@ export type MutationReportStatusArgs = {
 
 export type MutationResolveIncidentArgs = {
   input: ResolveIncidentInput;
+};
+
+
+export type MutationRetireComponentArgs = {
+  input: RetireComponentInput;
 };
 
 
@@ -836,11 +866,20 @@ export type Query = {
   component: Maybe<Component>;
   /** Sorted by name. */
   components: ComponentConnection;
+  /**
+   * What-if: what would go down if `componentId` (or all of `componentIds` together, at most 50) had
+   * `status`, now or at `asOf`. Coordinators ask about any component; an organisation about the
+   * components in its own picture, and its answer lists what lies in its picture and counts the rest.
+   */
   impact: ImpactReport;
   incident: Maybe<Incident>;
   /** Newest first. */
   incidents: IncidentConnection;
   municipality: Maybe<Municipality>;
+  /**
+   * Coordinators. Without `asOf`: now, from the stored picture. With `asOf`: judged from the facts in
+   * force then.
+   */
   nationalOverview: NationalOverview;
   /** Any entity by its global id. An id that is malformed is `BAD_USER_INPUT`; one that names nothing is `NOT_FOUND`. */
   node: Maybe<Node>;
@@ -883,7 +922,9 @@ export type QueryComponentsArgs = {
 
 
 export type QueryImpactArgs = {
-  componentId: Scalars['ID']['input'];
+  asOf?: InputMaybe<Scalars['DateTime']['input']>;
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  componentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   status?: InputMaybe<ComponentStatus>;
 };
 
@@ -1027,6 +1068,16 @@ export type ResolveIncidentPayload = {
   incident: Incident;
 };
 
+export type RetireComponentInput = {
+  componentId: Scalars['ID']['input'];
+};
+
+export type RetireComponentPayload = {
+  __typename?: 'RetireComponentPayload';
+  /** The component, now with `retiredAt`. */
+  component: Component;
+};
+
 export type RevokeAccessTokenInput = {
   tokenId: Scalars['ID']['input'];
 };
@@ -1063,6 +1114,7 @@ export type Service = Component & Node & {
   name: Scalars['String']['output'];
   operator: Organisation;
   reportedStatus: Maybe<StatusReport>;
+  retiredAt: Maybe<Scalars['DateTime']['output']>;
   revision: Scalars['Int']['output'];
   statusHistory: StatusReportConnection;
 };
@@ -1178,6 +1230,12 @@ export type StatusChange = {
   rootCause: Array<Component>;
   /** When the new status took effect: the observation of the report that changed it. */
   since: Maybe<Scalars['DateTime']['output']>;
+  /**
+   * This component or something it depends on has been silent longer than its heartbeat. A change of
+   * only this (a heartbeat running out, a report arriving after one ran out) is a change too, with
+   * `status` equal to `previousStatus`.
+   */
+  stale: Scalars['Boolean']['output'];
   status: ComponentStatus;
 };
 
@@ -1306,6 +1364,17 @@ export type Viewer = {
   kind: Scalars['String']['output'];
   organisation: Maybe<Organisation>;
   role: Maybe<Role>;
+};
+
+/** The part of a what-if outside the caller's picture: counted, not named. */
+export type WithheldImpact = {
+  __typename?: 'WithheldImpact';
+  /** Municipalities reached only through those services. */
+  municipalities: Scalars['Int']['output'];
+  /** Residents of those municipalities, counted as in `residentsAffected`. */
+  residents: Scalars['Int']['output'];
+  /** Services that would not be OPERATIONAL and are not in the caller's picture. */
+  services: Scalars['Int']['output'];
 };
 
 
@@ -1491,6 +1560,8 @@ export type ResolversTypes = {
   ReportStatusPayload: ResolverTypeWrapper<Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversTypes['EffectiveStatus'], statusReport: ResolversTypes['StatusReport'] }>;
   ResolveIncidentInput: ResolveIncidentInput;
   ResolveIncidentPayload: ResolverTypeWrapper<Omit<ResolveIncidentPayload, 'incident'> & { incident: ResolversTypes['Incident'] }>;
+  RetireComponentInput: RetireComponentInput;
+  RetireComponentPayload: ResolverTypeWrapper<Omit<RetireComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: ResolverTypeWrapper<Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
   Role: Role;
@@ -1510,6 +1581,7 @@ export type ResolversTypes = {
   UpdateComponentPayload: ResolverTypeWrapper<Omit<UpdateComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   Vendor: ResolverTypeWrapper<OrganisationModel>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
+  WithheldImpact: ResolverTypeWrapper<WithheldImpact>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1584,6 +1656,8 @@ export type ResolversParentTypes = {
   ReportStatusPayload: Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversParentTypes['EffectiveStatus'], statusReport: ResolversParentTypes['StatusReport'] };
   ResolveIncidentInput: ResolveIncidentInput;
   ResolveIncidentPayload: Omit<ResolveIncidentPayload, 'incident'> & { incident: ResolversParentTypes['Incident'] };
+  RetireComponentInput: RetireComponentInput;
+  RetireComponentPayload: Omit<RetireComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
   Service: ComponentModel;
@@ -1601,6 +1675,7 @@ export type ResolversParentTypes = {
   UpdateComponentPayload: Omit<UpdateComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   Vendor: OrganisationModel;
   Viewer: ViewerModel;
+  WithheldImpact: WithheldImpact;
 };
 
 export type AccessTokenResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AccessToken'] = ResolversParentTypes['AccessToken']> = {
@@ -1667,6 +1742,7 @@ export type ApplicationResolvers<ContextType = RequestContext, ParentType extend
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   reportedStatus?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType, Partial<ApplicationReportedStatusArgs>>;
+  retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   statusHistory?: Resolver<ResolversTypes['StatusReportConnection'], ParentType, ContextType, RequireFields<ApplicationStatusHistoryArgs, 'first'>>;
   version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1779,6 +1855,7 @@ export type GatewayResolvers<ContextType = RequestContext, ParentType extends Re
   product?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   productVendor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   reportedStatus?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType, Partial<GatewayReportedStatusArgs>>;
+  retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   statusHistory?: Resolver<ResolversTypes['StatusReportConnection'], ParentType, ContextType, RequireFields<GatewayStatusHistoryArgs, 'first'>>;
   version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -1787,10 +1864,13 @@ export type GatewayResolvers<ContextType = RequestContext, ParentType extends Re
 
 export type ImpactReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImpactReport'] = ResolversParentTypes['ImpactReport']> = {
   affected?: Resolver<Array<ResolversTypes['ServiceAvailability']>, ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+  components?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
   municipalities?: Resolver<Array<ResolversTypes['Municipality']>, ParentType, ContextType>;
   residentsAffected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
+  withheld?: Resolver<ResolversTypes['WithheldImpact'], ParentType, ContextType>;
 };
 
 export type IncidentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Incident'] = ResolversParentTypes['Incident']> = {
@@ -1851,6 +1931,7 @@ export type InfrastructureResolvers<ContextType = RequestContext, ParentType ext
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   reportedStatus?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType, Partial<InfrastructureReportedStatusArgs>>;
+  retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   statusHistory?: Resolver<ResolversTypes['StatusReportConnection'], ParentType, ContextType, RequireFields<InfrastructureStatusHistoryArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1907,6 +1988,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   removeDependency?: Resolver<ResolversTypes['RemoveDependencyPayload'], ParentType, ContextType, RequireFields<MutationRemoveDependencyArgs, 'input'>>;
   reportStatus?: Resolver<ResolversTypes['ReportStatusPayload'], ParentType, ContextType, RequireFields<MutationReportStatusArgs, 'input'>>;
   resolveIncident?: Resolver<ResolversTypes['ResolveIncidentPayload'], ParentType, ContextType, RequireFields<MutationResolveIncidentArgs, 'input'>>;
+  retireComponent?: Resolver<ResolversTypes['RetireComponentPayload'], ParentType, ContextType, RequireFields<MutationRetireComponentArgs, 'input'>>;
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
   updateComponent?: Resolver<ResolversTypes['UpdateComponentPayload'], ParentType, ContextType, RequireFields<MutationUpdateComponentArgs, 'input'>>;
 };
@@ -1971,7 +2053,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   auditTrail?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditTrailArgs, 'first'>>;
   component?: Resolver<Maybe<ResolversTypes['Component']>, ParentType, ContextType, RequireFields<QueryComponentArgs, 'id'>>;
   components?: Resolver<ResolversTypes['ComponentConnection'], ParentType, ContextType, RequireFields<QueryComponentsArgs, 'first'>>;
-  impact?: Resolver<ResolversTypes['ImpactReport'], ParentType, ContextType, RequireFields<QueryImpactArgs, 'componentId' | 'status'>>;
+  impact?: Resolver<ResolversTypes['ImpactReport'], ParentType, ContextType, RequireFields<QueryImpactArgs, 'status'>>;
   incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentArgs, 'id'>>;
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, RequireFields<QueryIncidentsArgs, 'first'>>;
   municipality?: Resolver<Maybe<ResolversTypes['Municipality']>, ParentType, ContextType, RequireFields<QueryMunicipalityArgs, 'cbsCode'>>;
@@ -2005,6 +2087,10 @@ export type ResolveIncidentPayloadResolvers<ContextType = RequestContext, Parent
   incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
 };
 
+export type RetireComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RetireComponentPayload'] = ResolversParentTypes['RetireComponentPayload']> = {
+  component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+};
+
 export type RevokeAccessTokenPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeAccessTokenPayload'] = ResolversParentTypes['RevokeAccessTokenPayload']> = {
   accessToken?: Resolver<ResolversTypes['AccessToken'], ParentType, ContextType>;
 };
@@ -2023,6 +2109,7 @@ export type ServiceResolvers<ContextType = RequestContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   reportedStatus?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType, Partial<ServiceReportedStatusArgs>>;
+  retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   statusHistory?: Resolver<ResolversTypes['StatusReportConnection'], ParentType, ContextType, RequireFields<ServiceStatusHistoryArgs, 'first'>>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2067,6 +2154,7 @@ export type StatusChangeResolvers<ContextType = RequestContext, ParentType exten
   previousStatus?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
   rootCause?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
   since?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  stale?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
 };
 
@@ -2125,6 +2213,12 @@ export type ViewerResolvers<ContextType = RequestContext, ParentType extends Res
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
 };
 
+export type WithheldImpactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WithheldImpact'] = ResolversParentTypes['WithheldImpact']> = {
+  municipalities?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  residents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  services?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = RequestContext> = {
   AccessToken?: AccessTokenResolvers<ContextType>;
   AddDependencyPayload?: AddDependencyPayloadResolvers<ContextType>;
@@ -2177,6 +2271,7 @@ export type Resolvers<ContextType = RequestContext> = {
   RemoveDependencyPayload?: RemoveDependencyPayloadResolvers<ContextType>;
   ReportStatusPayload?: ReportStatusPayloadResolvers<ContextType>;
   ResolveIncidentPayload?: ResolveIncidentPayloadResolvers<ContextType>;
+  RetireComponentPayload?: RetireComponentPayloadResolvers<ContextType>;
   RevokeAccessTokenPayload?: RevokeAccessTokenPayloadResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   ServiceAvailability?: ServiceAvailabilityResolvers<ContextType>;
@@ -2191,5 +2286,6 @@ export type Resolvers<ContextType = RequestContext> = {
   UpdateComponentPayload?: UpdateComponentPayloadResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
+  WithheldImpact?: WithheldImpactResolvers<ContextType>;
 };
 

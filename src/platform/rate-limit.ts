@@ -1,6 +1,5 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { rateLimitKey, Viewer } from '../modules/access/viewer';
 
 export interface RateLimitOptions {
   /** Sustained rate: requests per minute per caller. */
@@ -79,13 +78,15 @@ export class RateLimiter {
  * ("Unexpected error processing request"), while an error from the context function keeps its
  * code and HTTP status.
  */
-export function rateLimited<TArgs, TContext extends { viewer: Viewer; clientAddress: string }>(
+export function rateLimited<TArgs, TContext>(
   limiter: RateLimiter,
+  /** Whose bucket a request draws from (src/modules/access/viewer.ts: per token, the public per address). */
+  keyOf: (context: TContext) => string,
   createContext: (args: TArgs) => Promise<TContext>,
 ): (args: TArgs) => Promise<TContext> {
   return async (args) => {
     const context = await createContext(args);
-    const waitSeconds = limiter.take(rateLimitKey(context.viewer, context.clientAddress));
+    const waitSeconds = limiter.take(keyOf(context));
     if (waitSeconds > 0) {
       throw new GraphQLError(`Too many requests: try again in ${waitSeconds} s.`, {
         extensions: {

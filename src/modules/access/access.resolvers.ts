@@ -1,12 +1,10 @@
 import type { Resolvers } from '../../generated/graphql';
 import { toGlobalId } from '../../common/global-id';
-import { auditTrail, issueAccessToken, revokeAccessToken } from './access.service';
-import type { GlobalIdType } from '../../common/global-id';
+import { issueAccessToken, revokeAccessToken } from './access.service';
 
 export const accessResolvers: Resolvers = {
   Query: {
     viewer: (_, __, ctx) => ctx.viewer,
-    auditTrail: (_, args, ctx) => auditTrail(ctx, args),
   },
   Mutation: {
     issueAccessToken: async (_, { input }, ctx) => {
@@ -18,10 +16,6 @@ export const accessResolvers: Resolvers = {
   AccessToken: {
     id: (t) => toGlobalId('AccessToken', t.id),
     organisation: async (t, _, ctx) => (await ctx.loaders.organisationById.load(t.organisationId))!,
-  },
-  AuditEntry: {
-    organisation: async (e, _, ctx) => (await ctx.loaders.organisationById.load(e.organisationId))!,
-    entityId: (e) => toGlobalId(e.entityType as GlobalIdType, e.entityId),
   },
   Viewer: {
     kind: (v) => (v.kind === 'public' ? 'PUBLIC' : 'ORGANISATION'),

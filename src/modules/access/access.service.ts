@@ -1,8 +1,7 @@
 import type { RequestContext } from '../../context';
 import { idOf, isUuid } from '../../common/global-id';
-import { decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
 import { AccessToken } from './access-token.entity';
-import { AuditEntryModel, auditPage, recordAudit } from './audit';
+import { recordAudit } from '../audit';
 import { IssuedToken, issueToken, revokeToken } from './tokens';
 import type { Role } from './viewer';
 
@@ -38,17 +37,4 @@ export async function revokeAccessToken(ctx: RequestContext, input: { tokenId: s
     await recordAudit(db, ctx, { operation: 'revokeAccessToken', entityType: 'AccessToken', entityId: tokenId });
     return revoked;
   });
-}
-
-/** Coordinators read the audit trail: every mutation, newest first. */
-export async function auditTrail(
-  ctx: RequestContext,
-  args: { organisationId?: string | null; first?: number | null; after?: string | null },
-): Promise<Page<AuditEntryModel>> {
-  ctx.scope.requireRole('The audit trail', 'COORDINATOR');
-  const size = pageSize(args.first);
-  const cursor = decodeCursor(args.after, ['number']);
-  const organisationId = args.organisationId ? idOf('Organisation', args.organisationId, 'organisationId') : null;
-  const { rows, totalCount } = await auditPage(ctx.db, organisationId, cursor ? (cursor[0] as number) : null, size + 1);
-  return toPage(rows, size, (row) => [Number(row.seq)], totalCount, cursor !== null);
 }

@@ -117,7 +117,11 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       return page;
     }),
     reportedStatusAt: (asOf: Date) => detailsOf(raw.reportedStatusAt(asOf), 'The reported status of this component'),
-    effectiveStatusAt: (asOf: Date) => detailsOf(raw.effectiveStatusAt(asOf), 'The effective status of this component'),
+    storedStatus: detailsOf(raw.storedStatus, 'The effective status of this component'),
+    judgedStatusAt: (asOf: Date) => detailsOf(raw.judgedStatusAt(asOf), 'The effective status of this component'),
+    historyAt: (asOf: Date) => detailsOf(raw.historyAt(asOf), 'The history of this component'),
+    // A municipality's services and their availability are public (README, "Access").
+    servicesNow: raw.servicesNow,
 
     incidentById: new GuardedLoader(raw.incidentById, async (id, incident) => {
       if (incident) await incidentReadable(id);

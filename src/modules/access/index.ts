@@ -7,4 +7,3 @@ export type { GuardedLoaders } from './guarded-loaders';
 export { issueFirstTokenIfNone, issueToken, revokeToken, unusableTokenIds } from './tokens';
 export { PUBLIC_VIEWER, rateLimitKey } from './viewer';
 export type { Role, Viewer } from './viewer';
-export { recordAudit } from './audit';

@@ -98,7 +98,8 @@ export async function issueFirstTokenIfNone(dataSource: DataSource): Promise<Iss
     await db.query('LOCK TABLE access_token IN EXCLUSIVE MODE');
     const [{ count }] = await db.query('SELECT count(*)::int AS count FROM access_token');
     if (count > 0) return null;
-    let coordinator = await db.findOne(Organisation, { where: { kind: 'COORDINATOR' }, order: { name: 'ASC' } });
+    // The first coordinator registered: in the demo, NCSC, the national coordinator of the 2020 story.
+    let coordinator = await db.findOne(Organisation, { where: { kind: 'COORDINATOR' }, order: { createdAt: 'ASC', id: 'ASC' } });
     if (!coordinator) {
       const id = randomUUID();
       await db.insert(Organisation, { id, kind: 'COORDINATOR', name: 'ketenbeeld administrators', cbsCode: null, population: null, website: null });

@@ -1,4 +1,4 @@
-import type { ComponentStatus } from '../status/status-report.entity';
+import type { ComponentStatus } from '../../common/vocabulary';
 import type { Advisory } from './advisory.entity';
 
 export interface ExposureModel {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../context';
 import { AppError, badInput } from '../../errors';
-import { recordAudit } from '../access';
+import { recordAudit } from '../audit';
 import { optionalText, pastMoment, requiredText } from '../../common/input';
 import { Advice, Advisory, AdvisoryAffectedProduct } from './advisory.entity';
 import { isUniqueViolation } from '../../common/sql';

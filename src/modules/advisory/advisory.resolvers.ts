@@ -5,6 +5,9 @@ import { exposureByStatus, findAdvisory, listAdvisories } from './advisory.servi
 import { publishAdvisory } from './advisory.mutations';
 
 export const advisoryResolvers: Resolvers = {
+  Coordinator: {
+    advisories: (o, args, ctx) => listAdvisories(ctx, { ...args, publisherId: o.id }),
+  },
   Query: {
     advisories: (_, args, ctx) => listAdvisories(ctx, args),
     advisory: (_, { id }, ctx) => findAdvisory(ctx, id),
@@ -16,7 +19,7 @@ export const advisoryResolvers: Resolvers = {
     id: (a) => toGlobalId('Advisory', a.id),
     publisher: async (a, _, ctx) => (await ctx.loaders.organisationById.load(a.publisherId))!,
     affectedProducts: (a, _, ctx) => ctx.loaders.affectedProductsByAdvisory.load(a.id),
-    exposure: async (a, { asOf }, ctx) => ({ advisory: a, groups: await exposureByStatus(ctx, a.id, asOf ?? ctx.now) }),
+    exposure: async (a, { asOf }, ctx) => ({ advisory: a, groups: await exposureByStatus(ctx, a.id, asOf ?? null) }),
   },
   Exposure: {
     totalCount: (e) => e.groups.reduce((sum, group) => sum + group.gatewayIds.length, 0),

@@ -3,8 +3,8 @@ import { notFound } from '../../errors';
 import { idOf } from '../../common/global-id';
 import { decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
 import type { Component } from '../component';
-import { effectiveStatusesAt, severity } from '../status';
-import type { ComponentStatus } from '../status';
+import { effectiveStatusesAt, severity } from '../picture';
+import type { ComponentStatus } from '../../common/vocabulary';
 import { Advisory } from './advisory.entity';
 import { ExposureGroupModel } from './advisory.models';
 import { advisoryRepository } from './advisory.repository';
@@ -45,7 +45,7 @@ export async function exposedGateways(ctx: RequestContext, advisoryId: string): 
 }
 
 /** Exposed gateways grouped by effective status at `asOf`, worst groups first. */
-export async function exposureByStatus(ctx: RequestContext, advisoryId: string, asOf: Date): Promise<ExposureGroupModel[]> {
+export async function exposureByStatus(ctx: RequestContext, advisoryId: string, asOf: Date | null): Promise<ExposureGroupModel[]> {
   const exposed = await exposedGateways(ctx, advisoryId);
   // A coordinator sees every exposed gateway; an organisation, those in its own picture.
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();

@@ -1,8 +1,8 @@
-import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ComponentKind = 'GATEWAY' | 'APPLICATION' | 'SERVICE' | 'INFRASTRUCTURE';
-export type Audience = 'RESIDENTS' | 'STAFF' | 'BUSINESSES';
-export type DependencyKind = 'REQUIRED' | 'OPTIONAL';
+import type { Audience, ComponentKind, DependencyKind } from '../../common/vocabulary';
+
+export type { Audience, ComponentKind, DependencyKind } from '../../common/vocabulary';
 
 /** A node of the dependency graph, operated by one organisation. */
 @Entity('component')
@@ -25,12 +25,18 @@ export class Component {
   @Column('integer') revision!: number;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+  /** From this moment the component is gone from now; it stays in history (asOf). */
+  @Column('timestamptz', { name: 'retired_at', nullable: true }) retiredAt!: Date | null;
 }
 
+/** A service delivered to a municipality from `deliveredFrom` until `deliveredUntil` (open when null). */
 @Entity('service_delivery')
 export class ServiceDelivery {
-  @PrimaryColumn('uuid', { name: 'service_id' }) serviceId!: string;
-  @PrimaryColumn('uuid', { name: 'municipality_id' }) municipalityId!: string;
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column('uuid', { name: 'service_id' }) serviceId!: string;
+  @Column('uuid', { name: 'municipality_id' }) municipalityId!: string;
+  @Column('timestamptz', { name: 'delivered_from' }) deliveredFrom!: Date;
+  @Column('timestamptz', { name: 'delivered_until', nullable: true }) deliveredUntil!: Date | null;
 }
 
 /** "componentId depends on dependsOnId". Removed edges are kept with removedAt for history. */

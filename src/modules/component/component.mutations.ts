@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
-import { recordAudit } from '../access';
+import { inWriteTransaction } from '../../db/write-transaction';
+import { recordAudit } from '../audit';
 import { idOf } from '../../common/global-id';
 import { optionalText, requiredText } from '../../common/input';
-import { Organisation } from '../organisation/organisation.entity';
-import { Audience, Component, ComponentKind, Dependency, DependencyKind, ServiceDelivery } from './component.entity';
-import { livePictureStateBefore, rejudgeInLivePicture } from '../status/live-picture';
+import { recordStatusChanges } from '../events';
+import { pictureKeeper } from '../picture';
+import type { EdgeChange } from '../picture';
+import { Audience, Component, ComponentKind, Dependency, DependencyKind } from './component.entity';
 
 const HEARTBEAT_MIN = 60;
 const HEARTBEAT_MAX = 7 * 24 * 3600;
@@ -47,6 +49,10 @@ function checkKindFields(kind: ComponentKind, fields: ComponentFields, creating:
   }
 }
 
+function requireCurrent(component: Component, what: string): void {
+  if (component.retiredAt !== null) throw badInput(`${component.name} was retired on ${component.retiredAt.toISOString()}: ${what}`, 'componentId');
+}
+
 async function municipalitiesFor(db: EntityManager, globalIds: string[]): Promise<string[]> {
   const ids = [...new Set(globalIds.map((id) => idOf('Organisation', id, 'deliveredTo')))];
   if (ids.length === 0) return [];
@@ -59,9 +65,24 @@ async function municipalitiesFor(db: EntityManager, globalIds: string[]): Promis
   return ids;
 }
 
-async function replaceDeliveries(db: EntityManager, serviceId: string, municipalityIds: string[]): Promise<void> {
-  await db.query('DELETE FROM service_delivery WHERE service_id = $1', [serviceId]);
-  for (const municipalityId of municipalityIds) await db.insert(ServiceDelivery, { serviceId, municipalityId });
+/** Delivers the service to exactly `municipalityIds` from `now`: deliveries not among them end, new ones begin. */
+async function deliverTo(db: EntityManager, serviceId: string, municipalityIds: string[], now: Date): Promise<void> {
+  await db.query(
+    `UPDATE service_delivery SET delivered_until = $3
+      WHERE service_id = $1 AND delivered_until IS NULL AND NOT municipality_id = ANY($2::uuid[])`,
+    [serviceId, municipalityIds, now],
+  );
+  await db.query(
+    `INSERT INTO service_delivery (service_id, municipality_id, delivered_from)
+     SELECT $1, m, $3 FROM unnest($2::uuid[]) AS m
+      WHERE NOT EXISTS (SELECT 1 FROM service_delivery WHERE service_id = $1 AND municipality_id = m AND delivered_until IS NULL)`,
+    [serviceId, municipalityIds, now],
+  );
+}
+
+/** The heartbeat promise in force from `now` (null: none). History keeps the earlier ones. */
+async function promiseHeartbeat(db: EntityManager, componentId: string, seconds: number | null, now: Date): Promise<void> {
+  await db.query(`INSERT INTO heartbeat_promise (component_id, valid_from, heartbeat_seconds) VALUES ($1, $2, $3)`, [componentId, now, seconds]);
 }
 
 export async function registerComponent(ctx: RequestContext, input: ComponentFields & { kind: ComponentKind; name: string; operatorId?: string | null }): Promise<Component> {
@@ -83,11 +104,18 @@ export async function registerComponent(ctx: RequestContext, input: ComponentFie
     audience: input.kind === 'SERVICE' ? input.audience! : null,
     heartbeatSeconds: input.heartbeatSeconds ?? null,
   };
-  return ctx.db.transaction(async (db) => {
-    if (!(await db.findOneBy(Organisation, { id: operatorId }))) throw notFound(`No organisation with id ${input.operatorId}`, 'operatorId');
+  return inWriteTransaction(ctx.db, async (db) => {
+    const now = new Date();
+    const [operator]: { id: string }[] = await db.query('SELECT id FROM organisation WHERE id = $1', [operatorId]);
+    if (!operator) throw notFound(`No organisation with id ${input.operatorId}`, 'operatorId');
     const deliveredTo = await municipalitiesFor(db, input.deliveredTo ?? []);
-    await db.insert(Component, row);
-    if (input.kind === 'SERVICE') await replaceDeliveries(db, row.id, deliveredTo);
+    await db.insert(Component, { ...row, createdAt: now, updatedAt: now });
+    if (row.heartbeatSeconds !== null) await promiseHeartbeat(db, row.id, row.heartbeatSeconds, now);
+    if (input.kind === 'SERVICE') await deliverTo(db, row.id, deliveredTo, now);
+    await pictureKeeper.componentRegistered(db, {
+      id: row.id, kind: row.kind, audience: row.audience,
+      heartbeat: row.heartbeatSeconds === null ? null : { seconds: row.heartbeatSeconds, from: now.getTime() },
+    });
     await recordAudit(db, ctx, { operation: 'registerComponent', entityType: 'Component', entityId: row.id });
     return db.findOneByOrFail(Component, { id: row.id });
   });
@@ -96,13 +124,15 @@ export async function registerComponent(ctx: RequestContext, input: ComponentFie
 /**
  * Changes only the fields given, and only if nobody changed the component since the caller read
  * `revision`: a conditional UPDATE that checks the row count, so two operators editing at once never
- * lose an update silently.
+ * lose an update silently. A new heartbeat or audience is taken into the picture from now; a new
+ * list of municipalities ends the deliveries not on it and begins the new ones, now.
  */
 export async function updateComponent(ctx: RequestContext, input: ComponentFields & { componentId: string; revision: number }): Promise<Component> {
   const id = idOf('Component', input.componentId, 'componentId');
   const current = await ctx.unguarded.componentById.load(id);
   if (!current) throw notFound(`No component with id ${input.componentId}`, 'componentId');
   ctx.scope.requireOperatorOf(current, 'Changing this component');
+  requireCurrent(current, 'it cannot be changed');
   checkKindFields(current.kind, input, false);
   const changes: Record<string, unknown> = {};
   if (input.name !== undefined && input.name !== null) changes.name = requiredText(input.name, 'name', 200);
@@ -114,27 +144,39 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
   if (input.audience !== undefined && input.audience !== null) changes.audience = input.audience;
   if (input.heartbeatSeconds !== undefined) changes.heartbeat_seconds = input.heartbeatSeconds;
   const columns = Object.keys(changes);
-  return ctx.db.transaction(async (db) => {
-    const pictureBefore = await livePictureStateBefore(db);
+  return inWriteTransaction(ctx.db, async (db) => {
+    const now = new Date();
     const deliveredTo = input.deliveredTo ? await municipalitiesFor(db, input.deliveredTo) : null;
-    const assignments = [...columns.map((column, i) => `${column} = $${i + 3}`), 'revision = revision + 1', 'updated_at = now()'];
+    const assignments = [...columns.map((column, i) => `${column} = $${i + 4}`), 'revision = revision + 1', 'updated_at = $3'];
     const [, affected] = await db.query(
-      `UPDATE component SET ${assignments.join(', ')} WHERE id = $1 AND revision = $2`,
-      [id, input.revision, ...columns.map((column) => changes[column])],
+      `UPDATE component SET ${assignments.join(', ')} WHERE id = $1 AND revision = $2 AND retired_at IS NULL`,
+      [id, input.revision, now, ...columns.map((column) => changes[column])],
     );
     if (affected !== 1) {
-      const [now] = await db.query('SELECT revision FROM component WHERE id = $1', [id]);
-      throw new AppError('CONFLICT', `The component changed since you read it: revision ${now.revision}, not ${input.revision}. Read it again and reapply your change.`, 'revision');
+      const [latest] = await db.query('SELECT revision FROM component WHERE id = $1', [id]);
+      throw new AppError('CONFLICT', `The component changed since you read it: revision ${latest.revision}, not ${input.revision}. Read it again and reapply your change.`, 'revision');
     }
-    if (deliveredTo) await replaceDeliveries(db, id, deliveredTo);
-    // A changed heartbeat changes when this component and what depends on it go stale.
-    if (columns.includes('heartbeat_seconds')) await rejudgeInLivePicture(db, id, pictureBefore);
+    if (deliveredTo) await deliverTo(db, id, deliveredTo, now);
+    const heartbeatChanged = 'heartbeat_seconds' in changes && changes.heartbeat_seconds !== current.heartbeatSeconds;
+    if (heartbeatChanged) await promiseHeartbeat(db, id, input.heartbeatSeconds ?? null, now);
+    const audienceChanged = 'audience' in changes && changes.audience !== current.audience;
+    if (heartbeatChanged || audienceChanged) {
+      const statusChanges = await pictureKeeper.componentChanged(db, id, {
+        ...(heartbeatChanged ? { heartbeat: { seconds: input.heartbeatSeconds ?? null, from: now.getTime() } } : {}),
+        ...(audienceChanged ? { audience: input.audience! } : {}),
+      }, now);
+      await recordStatusChanges(db, statusChanges);
+    }
     await recordAudit(db, ctx, { operation: 'updateComponent', entityType: 'Component', entityId: id });
     return db.findOneByOrFail(Component, { id });
   });
 }
 
-/** Refuses an edge that would close a cycle, naming the cycle. Graph writes are serialised so two edges cannot close one together. */
+/**
+ * Adds "componentId depends on dependsOnId" from now. An edge that would close a cycle is refused,
+ * naming the cycle; the rows locked around it (pictureKeeper.lockAround) make two edges that would
+ * close one together take turns, so the second sees the first.
+ */
 export async function addDependency(
   ctx: RequestContext,
   input: { componentId: string; dependsOnId: string; kind: DependencyKind; redundancyGroup?: string | null },
@@ -147,8 +189,11 @@ export async function addDependency(
   if (!component) throw notFound(`No component with id ${input.componentId}`, 'componentId');
   if (!dependency) throw notFound(`No component with id ${input.dependsOnId}`, 'dependsOnId');
   ctx.scope.requireOperatorOf(component, 'Adding dependencies to this component');
-  return ctx.db.transaction(async (db) => {
-    await db.query(`SELECT pg_advisory_xact_lock(hashtext('ketenbeeld:dependency-graph'))`);
+  requireCurrent(component, 'it depends on nothing any more');
+  if (dependency.retiredAt !== null) throw badInput(`${dependency.name} was retired: nothing can depend on it`, 'dependsOnId');
+  return inWriteTransaction(ctx.db, async (db) => {
+    await pictureKeeper.lockAround(db, componentId, [dependsOnId]);
+    const now = new Date();
     const path: { ids: string[] }[] = await db.query(
       `WITH RECURSIVE reach(id, path) AS (
          SELECT $1::uuid, ARRAY[$1::uuid]
@@ -176,27 +221,58 @@ export async function addDependency(
       if (other) throw badInput(`The members of redundancy group "${redundancyGroup}" are ${other.kind}; one group has one kind`, 'kind');
     }
     const id = randomUUID();
-    const pictureBefore = await livePictureStateBefore(db);
-    await db.insert(Dependency, { id, componentId, dependsOnId, kind: input.kind, redundancyGroup, addedAt: new Date(), removedAt: null });
-    await rejudgeInLivePicture(db, componentId, pictureBefore);
+    await db.insert(Dependency, { id, componentId, dependsOnId, kind: input.kind, redundancyGroup, addedAt: now, removedAt: null });
+    const edge: EdgeChange = { componentId, dependsOnId, kind: input.kind, redundancyGroup };
+    await recordStatusChanges(db, await pictureKeeper.dependenciesChanged(db, componentId, [edge], [], now));
     await recordAudit(db, ctx, { operation: 'addDependency', entityType: 'Dependency', entityId: id });
     return db.findOneByOrFail(Dependency, { id });
   });
 }
 
-/** Ends an edge; the row stays, so `asOf` can rebuild the picture before the removal. */
+/** Ends an edge now; the row stays, so `asOf` and uptime still see it for the time it was in force. */
 export async function removeDependency(ctx: RequestContext, input: { dependencyId: string }): Promise<Dependency> {
   const id = idOf('Dependency', input.dependencyId, 'dependencyId');
-  return ctx.db.transaction(async (db) => {
+  return inWriteTransaction(ctx.db, async (db) => {
     const dependency = await db.findOneBy(Dependency, { id });
     if (!dependency) throw notFound(`No dependency with id ${input.dependencyId}`, 'dependencyId');
     const component = await db.findOneByOrFail(Component, { id: dependency.componentId });
     ctx.scope.requireOperatorOf(component, 'Removing dependencies of this component');
     if (dependency.removedAt !== null) return dependency;
-    const pictureBefore = await livePictureStateBefore(db);
-    await db.query('UPDATE dependency SET removed_at = now() WHERE id = $1 AND removed_at IS NULL', [id]);
-    await rejudgeInLivePicture(db, dependency.componentId, pictureBefore);
-    await recordAudit(db, ctx, { operation: 'removeDependency', entityType: 'Dependency', entityId: id });
+    const now = new Date();
+    const [, ended] = await db.query('UPDATE dependency SET removed_at = $2 WHERE id = $1 AND removed_at IS NULL', [id, now]);
+    if (ended === 1) {
+      const edge: EdgeChange = { componentId: dependency.componentId, dependsOnId: dependency.dependsOnId, kind: dependency.kind, redundancyGroup: dependency.redundancyGroup };
+      await recordStatusChanges(db, await pictureKeeper.dependenciesChanged(db, dependency.componentId, [], [edge], now));
+      await recordAudit(db, ctx, { operation: 'removeDependency', entityType: 'Dependency', entityId: id });
+    }
     return db.findOneByOrFail(Dependency, { id });
+  });
+}
+
+/**
+ * Retires a component now: it leaves the picture of now (its dependencies end, what depended on it
+ * is judged without it, its deliveries end) and stays in history, so answers about earlier moments
+ * do not change. Retiring twice returns the retired component.
+ */
+export async function retireComponent(ctx: RequestContext, input: { componentId: string }): Promise<Component> {
+  const id = idOf('Component', input.componentId, 'componentId');
+  const component = await ctx.unguarded.componentById.load(id);
+  if (!component) throw notFound(`No component with id ${input.componentId}`, 'componentId');
+  ctx.scope.requireOperatorOf(component, 'Retiring this component');
+  return inWriteTransaction(ctx.db, async (db) => {
+    const now = new Date();
+    const [, retired] = await db.query('UPDATE component SET retired_at = $2, revision = revision + 1, updated_at = $2 WHERE id = $1 AND retired_at IS NULL', [id, now]);
+    if (retired === 1) {
+      const ended: { component_id: string; depends_on_id: string; kind: DependencyKind; redundancy_group: string | null }[] = await db.query(
+        `UPDATE dependency SET removed_at = $2 WHERE (component_id = $1 OR depends_on_id = $1) AND removed_at IS NULL
+         RETURNING component_id, depends_on_id, kind, redundancy_group`,
+        [id, now],
+      );
+      await db.query('UPDATE service_delivery SET delivered_until = $2 WHERE service_id = $1 AND delivered_until IS NULL', [id, now]);
+      const edges = ended.map((e): EdgeChange => ({ componentId: e.component_id, dependsOnId: e.depends_on_id, kind: e.kind, redundancyGroup: e.redundancy_group }));
+      await recordStatusChanges(db, await pictureKeeper.componentRetired(db, id, edges, now));
+      await recordAudit(db, ctx, { operation: 'retireComponent', entityType: 'Component', entityId: id });
+    }
+    return db.findOneByOrFail(Component, { id });
   });
 }

@@ -43,12 +43,12 @@ export const componentRepository = {
     const rows = await db.query(
       `SELECT t.parent_id, r.id, t.total, r.position
          FROM (SELECT operator_id AS parent_id, count(*) AS total
-                 FROM component WHERE operator_id = ANY($1::uuid[]) GROUP BY operator_id) t
+                 FROM component WHERE operator_id = ANY($1::uuid[]) AND retired_at IS NULL GROUP BY operator_id) t
          LEFT JOIN (
            SELECT c.operator_id AS parent_id, c.id,
                   row_number() OVER (PARTITION BY c.operator_id ORDER BY c.name, c.id) AS position
              FROM component c
-            WHERE c.operator_id = ANY($1::uuid[]) AND ($2::text IS NULL OR (c.name, c.id) > ($2, $3::uuid))
+            WHERE c.operator_id = ANY($1::uuid[]) AND c.retired_at IS NULL AND ($2::text IS NULL OR (c.name, c.id) > ($2, $3::uuid))
          ) r ON r.parent_id = t.parent_id AND r.position <= $4 + 1
         ORDER BY t.parent_id, r.position`,
       [operatorIds, after?.name ?? null, after?.id ?? null, limit],
@@ -82,7 +82,7 @@ export const componentRepository = {
     ids: readonly string[],
   ): Promise<{ serviceId: string; municipalityId: string }[]> {
     const rows: { service_id: string; municipality_id: string }[] = await db.query(
-      `SELECT service_id, municipality_id FROM service_delivery WHERE ${by} = ANY($1::uuid[])`,
+      `SELECT service_id, municipality_id FROM service_delivery WHERE ${by} = ANY($1::uuid[]) AND delivered_until IS NULL`,
       [ids],
     );
     return rows.map((row) => ({ serviceId: row.service_id, municipalityId: row.municipality_id }));
@@ -92,7 +92,7 @@ export const componentRepository = {
   async servicesForMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<{ municipalityId: string; service: Component }[]> {
     const rows = await db
       .createQueryBuilder(Component, 'c')
-      .innerJoin('service_delivery', 'sd', 'sd.service_id = c.id')
+      .innerJoin('service_delivery', 'sd', 'sd.service_id = c.id AND sd.delivered_until IS NULL')
       .addSelect('sd.municipality_id', 'municipality_id')
       .where('sd.municipality_id = ANY(:ids)', { ids: municipalityIds })
       .orderBy('c.name', 'ASC')
@@ -102,8 +102,9 @@ export const componentRepository = {
   },
 };
 
+/** Components of now: a retired one stays readable by id, for history, but is listed no more. */
 function filtered(db: EntityManager, filter: ComponentListFilter) {
-  const query = db.createQueryBuilder(Component, 'c');
+  const query = db.createQueryBuilder(Component, 'c').where('c.retired_at IS NULL');
   if (filter.kind) query.andWhere('c.kind = :kind', { kind: filter.kind });
   if (filter.operatorId) query.andWhere('c.operator_id = :operatorId', { operatorId: filter.operatorId });
   if (filter.product) {

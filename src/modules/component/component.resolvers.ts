@@ -1,11 +1,11 @@
 import type { InfrastructureResolvers, Resolvers } from '../../generated/graphql';
 import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
-import { incidentsOfComponent } from '../incident';
-import { effectiveStatusesAt, statusHistory } from '../status';
+import { effectiveStatusesAt } from '../picture';
+import { onTypes, ORGANISATION_TYPES } from '../../common/resolver-types';
 import { Component } from './component.entity';
-import { findComponent, listComponents } from './component.service';
-import { addDependency, registerComponent, removeDependency, updateComponent } from './component.mutations';
+import { findComponent, listComponents, listComponentsOf } from './component.service';
+import { addDependency, registerComponent, removeDependency, retireComponent, updateComponent } from './component.mutations';
 
 const TYPE_BY_KIND = {
   GATEWAY: 'Gateway',
@@ -23,23 +23,25 @@ const componentFields: InfrastructureResolvers = {
   id: (c) => toGlobalId('Component', c.id),
   operator: async (c, _, ctx) => (await ctx.loaders.organisationById.load(c.operatorId))!,
   reportedStatus: (c, { asOf }, ctx) => ctx.loaders.reportedStatusAt(asOf ?? ctx.now).load(c.id),
-  effectiveStatus: (c, { asOf }, ctx) => ctx.loaders.effectiveStatusAt(asOf ?? ctx.now).load(c.id),
   dependsOn: (c, _, ctx) => ctx.loaders.dependenciesOf.load(c.id),
   dependents: (c, _, ctx) => ctx.loaders.dependentsOf.load(c.id),
-  statusHistory: (c, args, ctx) => statusHistory(ctx, c.id, args),
-  incidents: (c, _, ctx) => incidentsOfComponent(ctx, c.id),
 };
 
 export const componentResolvers: Resolvers = {
+  ...onTypes(ORGANISATION_TYPES, {
+    components: (o: { id: string }, args: { first?: number | null; after?: string | null }, ctx: Parameters<typeof listComponentsOf>[0]) =>
+      listComponentsOf(ctx, o.id, args),
+  }),
   Query: {
     component: (_, { id }, ctx) => findComponent(ctx, id),
-    components: (_, args, ctx) => listComponents(ctx, args, (ids) => effectiveStatusesAt(ctx, ids, ctx.now)),
+    components: (_, args, ctx) => listComponents(ctx, args, (ids) => effectiveStatusesAt(ctx, ids, null)),
   },
   Mutation: {
     registerComponent: async (_, { input }, ctx) => ({ component: await registerComponent(ctx, input) }),
     updateComponent: async (_, { input }, ctx) => ({ component: await updateComponent(ctx, input) }),
     addDependency: async (_, { input }, ctx) => ({ dependency: await addDependency(ctx, input) }),
     removeDependency: async (_, { input }, ctx) => ({ dependency: await removeDependency(ctx, input) }),
+    retireComponent: async (_, { input }, ctx) => ({ component: await retireComponent(ctx, input) }),
   },
   Component: {
     __resolveType: (c) => componentTypeName(c),

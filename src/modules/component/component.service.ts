@@ -3,7 +3,7 @@ import { badInput, notFound } from '../../errors';
 import { idOf } from '../../common/global-id';
 import { loadExisting } from '../../common/batch';
 import { connectionOf, decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
-import type { ComponentStatus } from '../status/status-report.entity';
+import type { ComponentStatus } from '../../common/vocabulary';
 import { Component, ComponentKind } from './component.entity';
 import { componentRepository, ComponentListFilter } from './component.repository';
 

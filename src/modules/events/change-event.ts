@@ -1,10 +1,13 @@
 import type { IncidentState } from '../incident';
-import type { ComponentStatus, StatusCause } from '../status';
+import type { ComponentStatus, StatusCause } from '../../common/vocabulary';
 
 /** A component's effective status changed (its own report, or a dependency's). */
 export interface StatusChangeEvent {
   kind: 'STATUS';
-  /** Delivery order across every server instance; the `since` cursor encodes it. */
+  /**
+   * The event's position: delivery order across every server instance, given as the write that
+   * caused it commits (positions have no gaps). The `since` cursor encodes it.
+   */
   seq: number;
   componentId: string;
   /** The municipalities the component is delivered to when it is a service; otherwise empty. */
@@ -16,6 +19,8 @@ export interface StatusChangeEvent {
   rootCause: string[];
   /** When the new status took effect: the observation of the report that changed it. */
   since: Date | null;
+  /** This component or something it depends on has been silent longer than its heartbeat. */
+  stale: boolean;
   occurredAt: Date;
 }
 

@@ -6,6 +6,6 @@ export type { IncidentChangeModel, StatusChangeModel } from './event.models';
 export { InProcessChannel } from './in-process-channel';
 export { PostgresChannel } from './postgres-channel';
 export { startEventBus } from './start-event-bus';
-export { recordIncidentUpdate } from './incident-changes';
-export { recordStatusChanges } from './status-changes';
+export { recordIncidentUpdate, recordStatusChanges } from './record-changes';
+export type { NewStatusChange } from './change-event.repository';
 export { keepChangeEventsPruned, pruneChangeEvents } from './event-retention';

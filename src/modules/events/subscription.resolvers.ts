@@ -1,16 +1,16 @@
 import type { Resolvers } from '../../generated/graphql';
 import { loadExisting } from '../../common/batch';
 import type { IncidentChangeModel, StatusChangeModel } from './event.models';
-import { cursorOf, incidentChanges, statusChanges, visibleRootCause } from './subscription.service';
+import { busOf, cursorOf, incidentChanges, statusChanges, visibleRootCause } from './subscription.service';
 
 export const subscriptionResolvers: Resolvers = {
   Subscription: {
     statusChanged: {
-      subscribe: (_, args, ctx) => statusChanges(ctx, args),
+      subscribe: (root, args, ctx) => statusChanges(ctx, busOf(root), args),
       resolve: (payload: StatusChangeModel) => payload,
     },
     incidentUpdated: {
-      subscribe: (_, args, ctx) => incidentChanges(ctx, args),
+      subscribe: (root, args, ctx) => incidentChanges(ctx, busOf(root), args),
       resolve: (payload: IncidentChangeModel) => payload,
     },
   },
@@ -23,6 +23,7 @@ export const subscriptionResolvers: Resolvers = {
     previousStatus: (m) => m.event.previousStatus,
     cause: (m) => m.event.cause,
     since: (m) => m.event.since,
+    stale: (m) => m.event.stale,
     rootCause: (m, _, ctx) => visibleRootCause(ctx, m.event.rootCause),
     occurredAt: (m) => m.event.occurredAt,
   },

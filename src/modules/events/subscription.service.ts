@@ -43,9 +43,11 @@ async function refuseIfPruned(ctx: RequestContext, since: number): Promise<void>
   }
 }
 
-function busOf(ctx: RequestContext): EventBus {
-  if (!ctx.events) throw badInput('Subscriptions are served over WebSocket at /graphql (the graphql-ws protocol), not over HTTP');
-  return ctx.events;
+/** The root value of a subscription served over WebSocket carries the instance's bus (src/websocket.ts). */
+export function busOf(root: unknown): EventBus {
+  const events = (root as { events?: EventBus } | null | undefined)?.events;
+  if (!events) throw badInput('Subscriptions are served over WebSocket at /graphql (the graphql-ws protocol), not over HTTP');
+  return events;
 }
 
 export interface StatusChangedArgs {
@@ -59,8 +61,7 @@ export interface StatusChangedArgs {
  * matched in memory. The public may follow a municipality (its availability is public anyway);
  * following a component, or a whole picture, needs a token that may see that component's status.
  */
-export async function statusChanges(ctx: RequestContext, args: StatusChangedArgs): Promise<EventStream<StatusChangeModel>> {
-  const bus = busOf(ctx);
+export async function statusChanges(ctx: RequestContext, bus: EventBus, args: StatusChangedArgs): Promise<EventStream<StatusChangeModel>> {
   const since = sinceOf(args.since);
   // Refused at once, as the subscription's error; the replay checks again, should pruning overtake it.
   if (since !== null) await refuseIfPruned(ctx, since);
@@ -104,8 +105,7 @@ export async function statusChanges(ctx: RequestContext, args: StatusChangedArgs
 }
 
 /** An `incidentUpdated` subscription: for an organisation that may read the incident. */
-export async function incidentChanges(ctx: RequestContext, args: { incidentId: string; since?: string | null }): Promise<EventStream<IncidentChangeModel>> {
-  const bus = busOf(ctx);
+export async function incidentChanges(ctx: RequestContext, bus: EventBus, args: { incidentId: string; since?: string | null }): Promise<EventStream<IncidentChangeModel>> {
   const since = sinceOf(args.since);
   // Refused at once, as the subscription's error; the replay checks again, should pruning overtake it.
   if (since !== null) await refuseIfPruned(ctx, since);

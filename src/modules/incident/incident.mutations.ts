@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
-import { recordAudit } from '../access';
+import { recordAudit } from '../audit';
 import { idOf } from '../../common/global-id';
 import { optionalText, pastMoment, requiredText } from '../../common/input';
 import { recordIncidentUpdate } from '../events';

@@ -1,10 +1,15 @@
 import type { Resolvers } from '../../generated/graphql';
+import type { RequestContext } from '../../context';
+import { onTypes, COMPONENT_TYPES } from '../../common/resolver-types';
 import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
-import { findIncident, listIncidents } from './incident.service';
+import { findIncident, incidentsOfComponent, listIncidents } from './incident.service';
 import { declareIncident, issueClearance, postIncidentUpdate, resolveIncident } from './incident.mutations';
 
 export const incidentResolvers: Resolvers = {
+  ...onTypes(COMPONENT_TYPES, {
+    incidents: (c: { id: string }, _: unknown, ctx: RequestContext) => incidentsOfComponent(ctx, c.id),
+  }),
   Query: {
     incidents: (_, args, ctx) => listIncidents(ctx, args),
     incident: (_, { id }, ctx) => findIncident(ctx, id),

@@ -1,3 +1,2 @@
 export { Incident, IncidentUpdate } from './incident.entity';
 export type { IncidentSeverity, IncidentState, IncidentUpdateKind } from './incident.entity';
-export { incidentsOfComponent } from './incident.service';

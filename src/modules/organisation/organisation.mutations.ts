@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
-import { recordAudit } from '../access';
+import { recordAudit } from '../audit';
 import { idOf } from '../../common/global-id';
 import { optionalText, requiredText } from '../../common/input';
 import { Membership, Organisation, OrganisationKind } from './organisation.entity';

@@ -1,9 +1,6 @@
 import type { Resolvers } from '../../generated/graphql';
 import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
-import { listComponentsOf } from '../component';
-import { listAdvisories } from '../advisory';
-import { servicesOfMunicipality } from '../status';
 import { Organisation } from './organisation.entity';
 import { findMunicipality, findOrganisation, listOrganisations, municipalitiesServed } from './organisation.service';
 import { addMembership, registerOrganisation } from './organisation.mutations';
@@ -21,8 +18,6 @@ export function organisationTypeName(organisation: Organisation) {
 
 const organisationFields = {
   id: (o: Organisation) => toGlobalId('Organisation', o.id),
-  components: (o: Organisation, args: { first?: number | null; after?: string | null }, ctx: Parameters<typeof listComponentsOf>[0]) =>
-    listComponentsOf(ctx, o.id, args),
 };
 
 export const organisationResolvers: Resolvers = {
@@ -43,7 +38,6 @@ export const organisationResolvers: Resolvers = {
     cbsCode: (o) => o.cbsCode!,
     population: (o) => o.population!,
     memberships: (o, _, ctx) => ctx.loaders.membershipsByMunicipality.load(o.id),
-    services: (o, { asOf }, ctx) => servicesOfMunicipality(ctx, o.id, asOf ?? ctx.now),
   },
   SharedServiceOrganisation: {
     ...organisationFields,
@@ -56,7 +50,6 @@ export const organisationResolvers: Resolvers = {
   },
   Coordinator: {
     ...organisationFields,
-    advisories: (o, args, ctx) => listAdvisories(ctx, { ...args, publisherId: o.id }),
   },
   Membership: {
     id: (m) => toGlobalId('Membership', m.id),

@@ -1,14 +1,15 @@
-import type { ComponentKind } from '../component/component.entity';
-import type { ComponentStatus } from '../status/status-report.entity';
-import type { ServiceAvailabilityModel } from '../status/status.models';
-import type { Advisory } from '../advisory/advisory.entity';
+import type { ComponentKind, ComponentStatus } from '../../common/vocabulary';
+import type { ServiceAvailabilityModel } from '../picture';
+import type { Advisory } from '../advisory';
 
 export interface ImpactReportModel {
-  componentId: string;
+  componentIds: string[];
   status: ComponentStatus;
+  asOf: Date;
   affected: ServiceAvailabilityModel[];
   municipalityIds: string[];
   residentsAffected: number;
+  withheld: { services: number; municipalities: number; residents: number };
 }
 
 export interface SilentOrganisationModel {

@@ -4,11 +4,12 @@ import { impact, nationalOverview } from './overview.service';
 
 export const overviewResolvers: Resolvers = {
   Query: {
-    impact: (_, { componentId, status }, ctx) => impact(ctx, componentId, status),
-    nationalOverview: (_, { asOf }, ctx) => nationalOverview(ctx, asOf ?? ctx.now),
+    impact: (_, args, ctx) => impact(ctx, args),
+    nationalOverview: (_, { asOf }, ctx) => nationalOverview(ctx, asOf ?? null),
   },
   ImpactReport: {
-    component: async (r, _, ctx) => (await ctx.loaders.componentById.load(r.componentId))!,
+    component: async (r, _, ctx) => (await ctx.loaders.componentById.load(r.componentIds[0]))!,
+    components: (r, _, ctx) => loadExisting(ctx.loaders.componentById, r.componentIds),
     municipalities: (r, _, ctx) => loadExisting(ctx.loaders.organisationById, r.municipalityIds),
   },
   NationalOverview: {

@@ -1,36 +1,32 @@
-import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
+import { badInput } from '../../errors';
 import { loadExisting } from '../../common/batch';
+import { idOf } from '../../common/global-id';
+import type { ComponentKind, ComponentStatus } from '../../common/vocabulary';
 import { exposedGateways, advisoryRepository } from '../advisory';
-import { findComponent } from '../component';
 import type { Component } from '../component';
-import type { ComponentKind } from '../component';
-import { livePictureFor, livePictureRepository, liveWhatIfGraph, severity, StatusPicture, statusRepository } from '../status';
-import type { ComponentStatus, Effective, ServiceAvailabilityModel } from '../status';
-import { isOutage } from '../status/status.rules';
+import { isOutage, judgeWhatIf, nationalPicture, residentsAffected, severity } from '../picture';
+import type { ServiceAvailabilityModel } from '../picture';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from './overview.models';
-import { Delivery, overviewRepository } from './overview.repository';
-import { residentsAffected } from './residents';
+import { overviewRepository } from './overview.repository';
 
 interface Counts {
   componentsByStatus: { status: ComponentStatus; count: number }[];
   componentsByKind: { kind: ComponentKind; status: ComponentStatus; count: number }[];
-  gatewaysByProduct: Awaited<ReturnType<NationalOverviewModel['gatewaysByProduct']>>;
-  municipalityIdsWithOutage: string[];
-  residentsAffected: number;
 }
 
 type Parts = Omit<NationalOverviewModel, 'asOf' | 'silentSince'>;
 
 /**
- * The national picture at `asOf`. Now (or any moment after the newest fact) each part is one
- * aggregate statement over the stored live picture, run when a field asks for it; a moment in the
- * past is judged from the reports, one pass of the status engine over the whole graph.
+ * The national picture. Now (no `asOf`) each part is one aggregate statement over the stored
+ * picture, run when a field asks for it; at a given moment it is judged from the facts in force
+ * then, one pass of the status engine over the country.
  */
-export async function nationalOverview(ctx: RequestContext, asOf: Date): Promise<NationalOverviewModel> {
+export async function nationalOverview(ctx: RequestContext, asOf: Date | null): Promise<NationalOverviewModel> {
   ctx.scope.requireRole('The national overview', 'COORDINATOR');
-  const parts = await livePictureFor(ctx.db, asOf) ? countedFromLivePicture(ctx) : judgedFromReports(ctx, asOf);
-  return { asOf, ...parts, silentSince: once(() => silentSinceAdvisories(ctx, asOf)) };
+  const moment = asOf ?? ctx.now;
+  const parts = asOf === null ? countedNow(ctx) : judgedAt(ctx, asOf);
+  return { asOf: moment, ...parts, silentSince: once(() => silentSinceAdvisories(ctx, moment)) };
 }
 
 /** `read` the first time the part is asked for; the same answer after that. */
@@ -39,26 +35,59 @@ function once<T>(read: () => Promise<T>): () => Promise<T> {
   return () => (answer ??= read());
 }
 
-function countedFromLivePicture(ctx: RequestContext): Parts {
+function countedNow(ctx: RequestContext): Parts {
   return {
     counts: once(async () => {
       const byStatus = new Map<ComponentStatus, number>();
       const byKind: Counts['componentsByKind'] = [];
-      for (const row of await livePictureRepository.countsByKind(ctx.db)) {
+      for (const row of await nationalPicture.countsByKindNow(ctx.db)) {
         byStatus.set(row.status, (byStatus.get(row.status) ?? 0) + row.count);
-        byKind.push({ kind: row.kind as ComponentKind, status: row.status, count: row.count });
+        byKind.push(row);
       }
       return { componentsByStatus: sortedByStatus(byStatus), componentsByKind: sortedByKind(byKind) };
     }),
-    gatewaysByProduct: once(async () => sortedByProduct(await livePictureRepository.gatewaysByProduct(ctx.db))),
-    municipalityIdsWithOutage: once(() => livePictureRepository.municipalitiesWithOutage(ctx.db)),
-    residentsAffected: once(() => livePictureRepository.residentsAffected(ctx.db)),
+    gatewaysByProduct: once(async () => sortedByProduct(await nationalPicture.gatewaysByProductNow(ctx.db))),
+    municipalityIdsWithOutage: once(() => nationalPicture.municipalitiesWithOutageNow(ctx.db)),
+    residentsAffected: once(() => nationalPicture.residentsAffectedNow(ctx.db)),
   };
 }
 
-/** Every part at once: the engine's one pass over the whole graph answers them all. */
-function judgedFromReports(ctx: RequestContext, asOf: Date): Parts {
-  const judged = once(() => judgeEveryComponent(ctx, asOf));
+/** Every part at once: the engine's one pass over the country answers them all. */
+function judgedAt(ctx: RequestContext, asOf: Date): Parts {
+  const judged = once(async () => {
+    const [country, components] = await Promise.all([nationalPicture.statusesAt(ctx.db, asOf), overviewRepository.componentSummaries(ctx.db)]);
+    const counted = new Set(country.componentIds);
+    const byStatus = new Map<ComponentStatus, number>();
+    const byKind = new Map<string, { kind: ComponentKind; status: ComponentStatus; count: number }>();
+    const byProduct = new Map<string, Awaited<ReturnType<Parts['gatewaysByProduct']>>[number]>();
+    for (const component of components) {
+      if (!counted.has(component.id)) continue;
+      const status = country.statusOf(component.id);
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+      const kindKey = `${component.kind}|${status}`;
+      const kindCount = byKind.get(kindKey) ?? { kind: component.kind, status, count: 0 };
+      kindCount.count += 1;
+      byKind.set(kindKey, kindCount);
+      if (component.kind === 'GATEWAY') {
+        const productKey = JSON.stringify([component.productVendor, component.product, component.version, status]);
+        const productCount = byProduct.get(productKey)
+          ?? { vendor: component.productVendor!, product: component.product!, version: component.version, status, count: 0 };
+        productCount.count += 1;
+        byProduct.set(productKey, productCount);
+      }
+    }
+    const withOutage = new Set<string>();
+    for (const delivery of country.deliveries) {
+      if (isOutage(country.statusOf(delivery.serviceId))) withOutage.add(delivery.municipalityId);
+    }
+    return {
+      componentsByStatus: sortedByStatus(byStatus),
+      componentsByKind: sortedByKind([...byKind.values()]),
+      gatewaysByProduct: sortedByProduct([...byProduct.values()]),
+      municipalityIdsWithOutage: [...withOutage],
+      residentsAffected: residentsAffected(country.deliveries, country.statusOf),
+    };
+  });
   return {
     counts: async () => {
       const { componentsByStatus, componentsByKind } = await judged();
@@ -70,46 +99,6 @@ function judgedFromReports(ctx: RequestContext, asOf: Date): Parts {
   };
 }
 
-async function judgeEveryComponent(ctx: RequestContext, asOf: Date): Promise<Counts> {
-  const [graph, components, deliveries] = await Promise.all([
-    statusRepository.wholeGraphAt(ctx.db, asOf),
-    overviewRepository.componentSummaries(ctx.db),
-    overviewRepository.deliveries(ctx.db, null),
-  ]);
-  const picture = new StatusPicture(graph, asOf);
-  const statusOf = (id: string) => picture.effective(id).status;
-
-  const byStatus = new Map<ComponentStatus, number>();
-  const byKind = new Map<string, { kind: ComponentKind; status: ComponentStatus; count: number }>();
-  const byProduct = new Map<string, Counts['gatewaysByProduct'][number]>();
-  for (const component of components) {
-    const status = statusOf(component.id);
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    const kindKey = `${component.kind}|${status}`;
-    const kindCount = byKind.get(kindKey) ?? { kind: component.kind, status, count: 0 };
-    kindCount.count += 1;
-    byKind.set(kindKey, kindCount);
-    if (component.kind === 'GATEWAY') {
-      const productKey = JSON.stringify([component.productVendor, component.product, component.version, status]);
-      const productCount = byProduct.get(productKey)
-        ?? { vendor: component.productVendor!, product: component.product!, version: component.version, status, count: 0 };
-      productCount.count += 1;
-      byProduct.set(productKey, productCount);
-    }
-  }
-
-  const withOutage = new Set<string>();
-  for (const delivery of deliveries) if (isOutage(statusOf(delivery.serviceId))) withOutage.add(delivery.municipalityId);
-
-  return {
-    componentsByStatus: sortedByStatus(byStatus),
-    componentsByKind: sortedByKind([...byKind.values()]),
-    gatewaysByProduct: sortedByProduct([...byProduct.values()]),
-    municipalityIdsWithOutage: [...withOutage],
-    residentsAffected: residentsAffected(deliveries, statusOf),
-  };
-}
-
 function sortedByStatus(byStatus: Map<ComponentStatus, number>): Counts['componentsByStatus'] {
   return [...byStatus.entries()].map(([status, count]) => ({ status, count })).sort(worstFirst);
 }
@@ -118,7 +107,7 @@ function sortedByKind(byKind: Counts['componentsByKind']): Counts['componentsByK
   return byKind.sort((a, b) => a.kind.localeCompare(b.kind) || a.status.localeCompare(b.status));
 }
 
-function sortedByProduct(byProduct: Counts['gatewaysByProduct']): Counts['gatewaysByProduct'] {
+function sortedByProduct(byProduct: Awaited<ReturnType<Parts['gatewaysByProduct']>>): Awaited<ReturnType<Parts['gatewaysByProduct']>> {
   return byProduct.sort((a, b) =>
     a.vendor.localeCompare(b.vendor) || a.product.localeCompare(b.product)
     || (a.version ?? '').localeCompare(b.version ?? '', undefined, { numeric: true }) || a.status.localeCompare(b.status));
@@ -154,109 +143,91 @@ async function silentSinceAdvisories(ctx: RequestContext, asOf: Date): Promise<S
   return silent;
 }
 
+/** At most this many components switched together in one what-if. */
+const MAX_SWITCHED = 50;
+
+export interface ImpactArgs {
+  componentId?: string | null;
+  componentIds?: readonly string[] | null;
+  status: ComponentStatus;
+  asOf?: Date | null;
+}
+
 /**
- * What-if: every service that depends on the component, judged as if the component had `status`
- * now. Reads only; nothing is written.
+ * What-if: every service × municipality that would not be OPERATIONAL if the components had
+ * `status`, now or at `asOf`. Changes nothing.
+ *
+ * Who may ask: a coordinator about anything; an organisation (municipality, operator, vendor) about
+ * components in its own picture, because deciding what to switch off, or what to do when a vendor
+ * does, is its business. The answer lists what lies in the caller's picture and counts the rest
+ * (`withheld`), so a shared-service organisation sees what Centric's shutdown does to its
+ * municipalities, and learns that it reaches others, without learning who they are.
  */
-/** A what-if judged: the picture with the component's status replaced, and what the answer needs. */
-interface JudgedWhatIf {
-  picture: StatusPicture;
-  staleNow: (id: string) => boolean;
-  deliveries: Delivery[];
-  /** Service rows already read, by id. */
-  services: Map<string, Component>;
-  /**
-   * Judged on the live picture: when the answer changes by time alone (epoch ms) and the components
-   * whose stored rows it read. Null when judged from the reports.
-   */
-  live: { nextStaleAt: number; reads: string[] } | null;
-}
-
-async function judgeWhatIf(db: EntityManager, componentId: string, status: ComponentStatus, asOf: Date): Promise<JudgedWhatIf> {
-  const whatIf = { componentId, status };
-  const services = new Map<string, Component>();
-  // Only what lies above the component can change: judge that again, on top of the live picture.
-  const live = await liveWhatIfGraph(db, componentId, asOf, (ids) => overviewRepository.municipalitiesOf(db, ids));
-  if (live) {
-    for (const service of live.services) services.set(service.id, service);
-    return {
-      picture: new StatusPicture(live.graph, asOf, whatIf, live.known),
-      staleNow: live.staleNow,
-      deliveries: withAudience(live.alongside, services),
-      services,
-      live: { nextStaleAt: live.nextStaleAt, reads: live.reads },
-    };
+export async function impact(ctx: RequestContext, args: ImpactArgs): Promise<ImpactReportModel> {
+  ctx.scope.requireOrganisation('A what-if');
+  const globalIds = [...(args.componentId ? [args.componentId] : []), ...(args.componentIds ?? [])];
+  if (globalIds.length === 0) throw badInput('Name the component to switch (componentId) or the components (componentIds)', 'componentId');
+  if (globalIds.length > MAX_SWITCHED) throw badInput(`At most ${MAX_SWITCHED} components in one what-if`, 'componentIds');
+  const ids = [...new Set(globalIds.map((id) => idOf('Component', id, args.componentIds?.includes(id) ? 'componentIds' : 'componentId')))];
+  // The guarded loader refuses a component outside the caller's picture.
+  const components = await loadExisting(ctx.loaders.componentById, ids);
+  if (components.length !== ids.length) throw badInput('No component with one of these ids', 'componentIds');
+  for (const component of components) {
+    if (!(await ctx.scope.mayReadComponentDetails(component.id))) throw ctx.scope.denied('A what-if on a component outside your picture');
   }
-  const above = await statusRepository.idsAbove(db, componentId, asOf);
-  const graph = await statusRepository.graphBelow(db, above, asOf, 'latest');
-  const deliveries = await overviewRepository.deliveries(db, above);
-  const today = new StatusPicture(graph, asOf);
-  return { picture: new StatusPicture(graph, asOf, whatIf), staleNow: (id) => today.effective(id).stale, deliveries, services, live: null };
-}
+  const asOf = args.asOf ?? null;
+  const judged = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, ids, args.status, asOf, ctx.now));
 
-/** The deliveries' rows completed in place with each service's audience (60,000 rows above a hub: no copies). */
-function withAudience(rows: Omit<Delivery, 'audience'>[], services: Map<string, Component>): Delivery[] {
-  const deliveries = rows as Delivery[];
-  for (const delivery of deliveries) delivery.audience = services.get(delivery.serviceId)!.audience!;
-  return deliveries;
-}
-
-export async function impact(ctx: RequestContext, componentGlobalId: string, status: ComponentStatus): Promise<ImpactReportModel> {
-  const component = await findComponent(ctx, componentGlobalId, 'componentId');
-  if (!ctx.scope.isCoordinator && ctx.scope.organisationId !== component.operatorId) {
-    throw ctx.scope.denied('A what-if on another organisation’s component');
-  }
-  const asOf = ctx.now;
-  // A rebuild of the stored picture, when one is due, writes: it comes first. The what-if then
-  // reads everything it judges from one snapshot, so reports arriving meanwhile (a crisis brings
-  // many) cannot leave it half before and half after them.
-  await livePictureFor(ctx.db, asOf);
-  const { picture, staleNow, deliveries, services, live } = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, component.id, status, asOf));
-  // The totals are the operator's to know; the list names only services in the caller's own picture
-  // (a vendor learns how many residents depend on it, not its customers' service catalogue).
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
   const affected: ServiceAvailabilityModel[] = [];
-  const withTodaysStaleness = new Map<string, Effective>();
-  const municipalityIds = new Set<string>();
-  for (const delivery of deliveries) {
-    const effective = picture.effective(delivery.serviceId);
+  const shownMunicipalities = new Set<string>();
+  const everyMunicipality = new Set<string>();
+  const withheldServices = new Set<string>();
+  for (const delivery of judged.deliveries) {
+    const effective = judged.effectiveOf(delivery.serviceId);
     if (effective.status === 'OPERATIONAL') continue;
-    municipalityIds.add(delivery.municipalityId);
-    if (visible && !visible.has(delivery.serviceId)) continue;
-    // A what-if changes statuses, not how fresh the facts are: `stale` is today's (once per service).
-    let shown = withTodaysStaleness.get(delivery.serviceId);
-    if (!shown) {
-      shown = { ...effective, stale: staleNow(delivery.serviceId) };
-      withTodaysStaleness.set(delivery.serviceId, shown);
+    everyMunicipality.add(delivery.municipalityId);
+    if (visible && !visible.has(delivery.serviceId)) {
+      withheldServices.add(delivery.serviceId);
+      continue;
     }
-    affected.push({ serviceId: delivery.serviceId, municipalityId: delivery.municipalityId, effective: shown, timeline: null, asOf });
+    shownMunicipalities.add(delivery.municipalityId);
+    affected.push({
+      componentId: delivery.serviceId, serviceId: delivery.serviceId, municipalityId: delivery.municipalityId, asOf: judged.at,
+      status: effective.status, cause: 'cause' in effective ? effective.cause : null, since: null,
+      stale: judged.staleThen(delivery.serviceId), staleSince: null,
+      rootCause: effective.rootCause, rootCauseReportId: effective.rootCauseReportId, hasHistory: false,
+    });
   }
-  await attachRows(ctx, affected, services);
+  const statusOf = (id: string) => judged.effectiveOf(id).status;
+  const withheldMunicipalities = [...everyMunicipality].filter((id) => !shownMunicipalities.has(id));
+  const total = residentsAffected(judged.deliveries, statusOf);
+  const shown = residentsAffected(judged.deliveries.filter((d) => shownMunicipalities.has(d.municipalityId)), statusOf);
+  await attachRows(ctx, affected);
   return {
-    componentId: component.id,
-    status,
+    componentIds: ids,
+    status: args.status,
+    asOf: judged.at,
     affected,
-    municipalityIds: [...municipalityIds],
-    residentsAffected: residentsAffected(deliveries, (id) => picture.effective(id).status),
+    municipalityIds: [...shownMunicipalities],
+    residentsAffected: total,
+    withheld: { services: withheldServices.size, municipalities: withheldMunicipalities.length, residents: total - shown },
   };
 }
 
 /**
  * Hands each listed service and municipality to its model, so the resolvers answer without a
- * promise per row. The list holds only what the viewer may see (filtered above); services not yet
- * read and the municipalities come through the guarded loaders, once per distinct id.
+ * promise per row. The list holds only what the viewer may see (filtered above).
  */
-async function attachRows(ctx: RequestContext, models: ServiceAvailabilityModel[], services: Map<string, Component>): Promise<void> {
-  const missing = [...new Set(models.map((m) => m.serviceId).filter((id) => !services.has(id)))];
-  const municipalityIds = [...new Set(models.map((m) => m.municipalityId))];
-  const [loaded, municipalities] = await Promise.all([
-    loadExisting(ctx.loaders.componentById, missing),
-    loadExisting(ctx.loaders.organisationById, municipalityIds),
+async function attachRows(ctx: RequestContext, models: ServiceAvailabilityModel[]): Promise<void> {
+  const [services, municipalities] = await Promise.all([
+    loadExisting<Component>(ctx.loaders.componentById, [...new Set(models.map((m) => m.serviceId))]),
+    loadExisting(ctx.loaders.organisationById, [...new Set(models.map((m) => m.municipalityId))]),
   ]);
-  for (const service of loaded) services.set(service.id, service);
+  const serviceById = new Map(services.map((s) => [s.id, s]));
   const municipalityById = new Map(municipalities.map((m) => [m.id, m]));
   for (const model of models) {
-    model.service = services.get(model.serviceId);
+    model.service = serviceById.get(model.serviceId);
     model.municipality = municipalityById.get(model.municipalityId);
   }
 }

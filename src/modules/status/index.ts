@@ -1,13 +1,4 @@
 export { StatusReport } from './status-report.entity';
-export type { ComponentStatus, ReportedStatus, StatusCause } from './status-report.entity';
-export { severity } from './status.rules';
-export { DependencyGraph, StatusPicture, StatusTimeline } from './status.engine';
-export type { Effective, ReportFact } from './status.engine';
-export type { JudgedReport } from './live-picture';
-export type { EffectiveStatusModel, ServiceAvailabilityModel } from './status.models';
+export type { ComponentStatus, ReportedStatus, StatusCause } from '../../common/vocabulary';
 export { statusRepository } from './status.repository';
-export { effectiveStatusesAt, servicesOfMunicipality, statusHistory } from './status.service';
-export { judgeReportOnLivePicture, livePictureFor, liveWhatIfGraph, livePictureStateBefore, rebuildLivePicture, rejudgeInLivePicture } from './live-picture';
-export { componentFromRow } from './status.repository';
-export { livePictureRepository } from './live-picture.repository';
-export { loadDependenciesInForce } from './dependencies-in-memory';
+export { statusHistory } from './status.service';

@@ -1,9 +1,13 @@
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
-import { recordAudit } from '../access';
+import type { ComponentStatus, ReportedStatus, StatusCause } from '../../common/vocabulary';
+import { inWriteTransaction } from '../../db/write-transaction';
+import { recordAudit } from '../audit';
 import { idOf } from '../../common/global-id';
 import { recordStatusChanges } from '../events';
-import { ComponentStatus, StatusCause, StatusReport } from './status-report.entity';
+import { pictureKeeper, storedStatusIn } from '../picture';
+import type { EffectiveStatusModel, ReportFact } from '../picture';
+import { StatusReport } from './status-report.entity';
 import { statusRepository } from './status.repository';
 
 /** A clock a few minutes fast at the reporter's end is normal; an hour is a mistake. */
@@ -25,6 +29,8 @@ export interface ReportStatusResult {
   report: StatusReport;
   replayed: boolean;
   current: boolean;
+  /** The component's effective status once the report is taken in. */
+  effectiveStatus: EffectiveStatusModel;
 }
 
 function checkText(value: string | null | undefined, field: string, max: number): string | null {
@@ -41,15 +47,15 @@ function validate(ctx: RequestContext, input: ReportStatusInput) {
   if (input.status !== 'OPERATIONAL' && cause === null) {
     throw badInput(`A ${input.status} report needs a cause (PRECAUTIONARY_SHUTDOWN, FAILURE, MAINTENANCE, COMPROMISE or DEPENDENCY)`, 'cause');
   }
-  const observedAt = input.observedAt ?? ctx.now;
-  if (observedAt.getTime() > ctx.now.getTime() + FUTURE_SKEW_MS) {
+  const claimed = input.observedAt ?? null;
+  if (claimed && claimed.getTime() > ctx.now.getTime() + FUTURE_SKEW_MS) {
     throw badInput(`observedAt lies more than five minutes in the future (server time ${ctx.now.toISOString()})`, 'observedAt');
   }
-  if (observedAt.getTime() < EARLIEST.getTime()) throw badInput('observedAt lies before 2000', 'observedAt');
+  if (claimed && claimed.getTime() < EARLIEST.getTime()) throw badInput('observedAt lies before 2000', 'observedAt');
   const idempotencyKey = checkText(input.idempotencyKey, 'idempotencyKey', 200);
   if (idempotencyKey !== null && idempotencyKey.trim() === '') throw badInput('idempotencyKey must not be empty', 'idempotencyKey');
   return {
-    componentId, status: input.status as Exclude<ComponentStatus, 'UNKNOWN'>, cause, observedAt, idempotencyKey,
+    componentId, status: input.status as ReportedStatus, cause, claimed, idempotencyKey,
     source: checkText(input.source, 'source', 2000),
     note: checkText(input.note, 'note', 2000),
     reportedBy: checkText(input.reportedBy, 'reportedBy', 200),
@@ -57,36 +63,47 @@ function validate(ctx: RequestContext, input: ReportStatusInput) {
 }
 
 /**
- * Appends a status report (api.md, reportStatus). One transaction; an idempotent retry returns the
- * first report even when two retries race (the unique key decides, not a read-then-write).
+ * Appends a status report (api.md, reportStatus) and takes it into the picture, in one transaction.
+ * An idempotent retry returns the first report even when two retries race (the unique key decides,
+ * not a read-then-write).
+ *
+ * A report cannot have been observed after it arrived: one dated a few minutes ahead by a reporter's
+ * clock counts as observed when it arrived, so that *now* never holds a status that is not yet true.
  */
 export async function reportStatus(ctx: RequestContext, input: ReportStatusInput): Promise<ReportStatusResult> {
   const report = validate(ctx, input);
   const component = await ctx.unguarded.componentById.load(report.componentId);
   if (!component) throw notFound(`No component with id ${input.componentId}`, 'componentId');
   ctx.scope.requireOperatorOf(component, 'Reporting on this component');
+  if (component.retiredAt !== null) throw badInput(`${component.name} was retired on ${component.retiredAt.toISOString()}: it takes no reports`, 'componentId');
   const reporterId = ctx.scope.actingOrganisationId;
 
-  return ctx.db.transaction(async (db) => {
-    const inserted: { id: string }[] = await db.query(
-      `INSERT INTO status_report (component_id, status, cause, observed_at, reporter_id, reported_by, source, note, idempotency_key)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+  return inWriteTransaction(ctx.db, async (db) => {
+    const now = new Date();
+    const observedAt = report.claimed === null || report.claimed.getTime() > now.getTime() ? now : report.claimed;
+    const inserted: { id: string; seq: string }[] = await db.query(
+      `INSERT INTO status_report (component_id, status, cause, observed_at, reporter_id, reported_by, source, note, idempotency_key, recorded_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (reporter_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-       RETURNING id`,
-      [report.componentId, report.status, report.cause, report.observedAt, reporterId, report.reportedBy, report.source, report.note, report.idempotencyKey],
+       RETURNING id, seq`,
+      [report.componentId, report.status, report.cause, observedAt, reporterId, report.reportedBy, report.source, report.note, report.idempotencyKey, now],
     );
     let id: string;
     let replayed = false;
     if (inserted.length === 1) {
       id = inserted[0].id;
+      const fact: ReportFact = { id, componentId: report.componentId, status: report.status, cause: report.cause, observedAt, seq: Number(inserted[0].seq) };
+      const previous = await statusRepository.reportBefore(db, fact);
+      const changes = await pictureKeeper.reportStored(db, fact, previous, now);
+      await recordStatusChanges(db, changes);
       await recordAudit(db, ctx, { operation: 'reportStatus', entityType: 'StatusReport', entityId: id });
-      // Live updates: one change event per component whose effective status this report changed.
-      await recordStatusChanges(db, { componentId: report.componentId, reportId: id, observedAt: report.observedAt, now: ctx.now });
     } else {
       const first = await db.findOneByOrFail(StatusReport, { reporterId, idempotencyKey: report.idempotencyKey! });
+      // A claimed observation after the first report arrived was counted as its arrival.
+      const claimedThen = report.claimed && Math.min(report.claimed.getTime(), first.recordedAt.getTime());
       const same = first.componentId === report.componentId && first.status === report.status && first.cause === report.cause
         && first.source === report.source && first.note === report.note && first.reportedBy === report.reportedBy
-        && (input.observedAt === null || input.observedAt === undefined || first.observedAt.getTime() === report.observedAt.getTime());
+        && (report.claimed === null || first.observedAt.getTime() === claimedThen);
       if (!same) {
         throw new AppError('CONFLICT', `idempotencyKey "${report.idempotencyKey}" was already used for a different report (${first.id})`, 'idempotencyKey');
       }
@@ -94,6 +111,11 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
       replayed = true;
     }
     const newest = await statusRepository.newestReport(db, report.componentId);
-    return { report: await db.findOneByOrFail(StatusReport, { id }), replayed, current: newest?.id === id };
+    return {
+      report: await db.findOneByOrFail(StatusReport, { id }),
+      replayed,
+      current: newest?.id === id,
+      effectiveStatus: await storedStatusIn(db, report.componentId, now),
+    };
   });
 }

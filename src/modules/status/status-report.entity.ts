@@ -1,14 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ComponentStatus =
-  | 'OPERATIONAL'
-  | 'DEGRADED_PERFORMANCE'
-  | 'PARTIAL_OUTAGE'
-  | 'MAJOR_OUTAGE'
-  | 'UNDER_MAINTENANCE'
-  | 'UNKNOWN';
-export type ReportedStatus = Exclude<ComponentStatus, 'UNKNOWN'>;
-export type StatusCause = 'PRECAUTIONARY_SHUTDOWN' | 'FAILURE' | 'MAINTENANCE' | 'COMPROMISE' | 'DEPENDENCY';
+import type { ReportedStatus, StatusCause } from '../../common/vocabulary';
+
+export type { ComponentStatus, ReportedStatus, StatusCause } from '../../common/vocabulary';
 
 /** An append-only event: what someone observed about a component, when, and from what source. */
 @Entity('status_report')

@@ -2,9 +2,6 @@ import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
 import { byKey } from '../../common/batch';
 import { childPageLoader } from '../../common/page-loader';
-import { StatusTimeline } from './status.engine';
-import type { Component } from '../component/component.entity';
-import { EffectiveStatusModel } from './status.models';
 import { StatusReport } from './status-report.entity';
 import { statusRepository } from './status.repository';
 
@@ -21,8 +18,7 @@ function perMoment<T>(make: (asOf: Date) => T): (asOf: Date) => T {
   };
 }
 
-/** `primeComponent` hands the component rows a graph query read to the component loader. */
-export function createStatusLoaders(db: EntityManager, primeComponent: (component: Component) => void) {
+export function createStatusLoaders(db: EntityManager) {
   return {
     statusReportById: new DataLoader<string, StatusReport | null>(async (ids) =>
       byKey(ids, await statusRepository.reportsByIds(db, ids), (row) => row.id)),
@@ -33,18 +29,6 @@ export function createStatusLoaders(db: EntityManager, primeComponent: (componen
     /** The report that decides a component's own status at a moment. */
     reportedStatusAt: perMoment((asOf) => new DataLoader<string, StatusReport | null>(async (ids) =>
       byKey(ids, await statusRepository.latestReports(db, ids, asOf), (row) => row.componentId))),
-
-    /**
-     * Effective status at a moment for every component asked for in one tick: one closure query
-     * and one report query for all of them, then the status engine in memory.
-     */
-    effectiveStatusAt: perMoment((asOf) => new DataLoader<string, EffectiveStatusModel>(async (ids) => {
-      const { graph, components } = await statusRepository.graphBelowWithComponents(db, ids, asOf);
-      for (const component of components) primeComponent(component);
-      const timeline = new StatusTimeline(graph);
-      const picture = timeline.at(asOf);
-      return ids.map((id) => ({ effective: picture.effective(id), timeline, asOf }));
-    })),
   };
 }
 

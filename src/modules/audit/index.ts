@@ -1,0 +1,2 @@
+export { recordAudit } from './audit.repository';
+export type { AuditEntryModel } from './audit.repository';

@@ -1,0 +1,192 @@
+import type { EntityManager } from 'typeorm';
+import type { Audience, ComponentKind, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
+import { uuidArrayLiteral } from '../../db/uuid-array';
+import type { Delivery } from './status.rules';
+import { ComponentFact, DependencyGraph, EdgeFact, HeartbeatFact } from './status.engine';
+
+/**
+ * Reads the facts the status engine judges: components (heartbeat promises, retirement),
+ * dependencies with their periods, status reports. The tables belong to the component and status
+ * modules, which write them; the picture module only reads them, to judge.
+ */
+
+/** Epoch milliseconds (±Infinity for ±infinity): no Date to parse per row. */
+const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+type ClosureRow = {
+  id: string;
+  retired_ms: number | null;
+  heartbeats: [number | null, number][] | null;
+  edges: [string, DependencyKind, string | null, number, number | null][] | null;
+  reports: [string, ReportedStatus, StatusCause | null, number, number][] | null;
+};
+
+function graphOf(rows: readonly ClosureRow[]): DependencyGraph {
+  const facts: ComponentFact[] = [];
+  const edges: EdgeFact[] = [];
+  for (const row of rows) {
+    facts.push({
+      id: row.id,
+      retiredAt: row.retired_ms,
+      heartbeats: (row.heartbeats ?? []).map(([seconds, from]): HeartbeatFact => ({ seconds, from })).sort((a, b) => a.from - b.from),
+      reports: (row.reports ?? []).map(([id, status, cause, observed, seq]) => ({ id, componentId: row.id, status, cause, observedAt: new Date(observed), seq })),
+    });
+    for (const [dependsOnId, kind, redundancyGroup, from, until] of row.edges ?? []) {
+      edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup, from, until });
+    }
+  }
+  return new DependencyGraph(facts, edges);
+}
+
+/** The facts of each component in `closure` (a CTE of ids) known at `asOf` (a parameter), as one row each. */
+const factsOfClosure = (asOf: string) => `
+  SELECT c.id, ${ms('c.retired_at')} AS retired_ms,
+         (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${ms('h.valid_from')}))
+            FROM heartbeat_promise h WHERE h.component_id = c.id AND h.valid_from <= ${asOf}) AS heartbeats,
+         (SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group, ${ms('d.added_at')}, ${ms('d.removed_at')}))
+            FROM dependency d WHERE d.component_id = c.id AND d.added_at <= ${asOf}) AS edges,
+         (SELECT json_agg(json_build_array(r.id, r.status, r.cause, ${ms('r.observed_at')}, r.seq) ORDER BY r.observed_at, r.seq)
+            FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= ${asOf}) AS reports
+    -- An array, not a join: the planner cannot estimate a recursive CTE and would hash the whole table.
+    FROM component c WHERE c.id = ANY(ARRAY(SELECT id FROM closure))`;
+
+export const factsRepository = {
+  /**
+   * Everything the engine needs to answer about `rootIds` at any moment up to `asOf`: every
+   * component they reached through a dependency added by then (whether or not it was removed
+   * later), each with its reports observed by then, its heartbeat promises and its retirement.
+   * One statement, whatever the number of roots.
+   */
+  async history(db: EntityManager, rootIds: readonly string[], asOf: Date): Promise<DependencyGraph> {
+    const rows: ClosureRow[] = await db.query(
+      `WITH RECURSIVE closure(id) AS (
+         SELECT unnest($1::uuid[])
+         UNION
+         -- Probe each row's edges through the index (LATERAL … OFFSET 0): the planner cannot estimate a
+         -- recursive CTE and otherwise hash-joins the whole dependency table at every step.
+         SELECT d.depends_on_id FROM closure c
+           CROSS JOIN LATERAL (SELECT d.depends_on_id FROM dependency d WHERE d.component_id = c.id AND d.added_at <= $2 OFFSET 0) d
+       )
+       ${factsOfClosure('$2')}`,
+      [uuidArrayLiteral(rootIds), asOf],
+    );
+    return graphOf(rows);
+  },
+
+  /** Every component's facts known at `asOf`: for a picture of the whole country then. */
+  async everything(db: EntityManager, asOf: Date): Promise<DependencyGraph> {
+    const rows: ClosureRow[] = await db.query(
+      `WITH closure AS (SELECT id FROM component)
+       ${factsOfClosure('$1')}`,
+      [asOf],
+    );
+    return graphOf(rows);
+  },
+
+  /**
+   * Components that depended, directly or through others, on any of `rootIds` at some moment from
+   * `from` on: what a report dated `from` can have changed the history of.
+   */
+  async dependantsSince(db: EntityManager, rootIds: readonly string[], from: Date): Promise<string[]> {
+    const rows: { id: string }[] = await db.query(
+      `WITH RECURSIVE above(id) AS (
+         SELECT unnest($1::uuid[])
+         UNION
+         SELECT d.component_id FROM above a
+           CROSS JOIN LATERAL (SELECT d.component_id FROM dependency d
+                                WHERE d.depends_on_id = a.id AND (d.removed_at IS NULL OR d.removed_at > $2) OFFSET 0) d
+       )
+       SELECT id FROM above`,
+      [uuidArrayLiteral(rootIds), from],
+    );
+    return rows.map((row) => row.id);
+  },
+
+  /** The municipalities each service is delivered to now. */
+  async municipalitiesOfServices(db: EntityManager, serviceIds: readonly string[]): Promise<Map<string, string[]>> {
+    const byService = new Map<string, string[]>();
+    if (serviceIds.length === 0) return byService;
+    const rows: { service_id: string; municipality_id: string }[] = await db.query(
+      `SELECT service_id, municipality_id FROM service_delivery
+        WHERE service_id = ANY($1::uuid[]) AND delivered_until IS NULL`,
+      [uuidArrayLiteral(serviceIds)],
+    );
+    for (const row of rows) {
+      const list = byService.get(row.service_id);
+      if (list) list.push(row.municipality_id);
+      else byService.set(row.service_id, [row.municipality_id]);
+    }
+    return byService;
+  },
+
+  /**
+   * Who received which service at `asOf`, with what the residents count needs. `serviceIds` null:
+   * every service.
+   */
+  async deliveriesAt(db: EntityManager, serviceIds: readonly string[] | null, asOf: Date): Promise<Delivery[]> {
+    return db.query(
+      `SELECT sd.service_id AS "serviceId", s.audience, sd.municipality_id AS "municipalityId", m.population
+         FROM service_delivery sd
+         JOIN component s ON s.id = sd.service_id
+         JOIN organisation m ON m.id = sd.municipality_id
+        WHERE ($1::uuid[] IS NULL OR sd.service_id = ANY($1::uuid[]))
+          AND sd.delivered_from <= $2 AND (sd.delivered_until IS NULL OR sd.delivered_until > $2)`,
+      [serviceIds === null ? null : uuidArrayLiteral(serviceIds), asOf],
+    );
+  },
+
+  /** Kind and audience of every component not retired: the stored picture's fixed columns. */
+  async components(db: EntityManager): Promise<{ id: string; kind: ComponentKind; audience: Audience | null }[]> {
+    return db.query(`SELECT id, kind, audience FROM component WHERE retired_at IS NULL`);
+  },
+};
+
+/** The services delivered to a municipality at `asOf`, by name. */
+export async function servicesDeliveredAt(db: EntityManager, municipalityId: string, asOf: Date): Promise<string[]> {
+  const rows: { id: string }[] = await db.query(
+    `SELECT c.id FROM service_delivery sd JOIN component c ON c.id = sd.service_id
+      WHERE sd.municipality_id = $1 AND sd.delivered_from <= $2 AND (sd.delivered_until IS NULL OR sd.delivered_until > $2)
+      ORDER BY c.name, c.id`,
+    [municipalityId, asOf],
+  );
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Every component's facts in force at `asOf` and only those: the dependencies in force then, each
+ * component's newest report by then, its heartbeat promise then, its retirement. Enough for a
+ * picture of that one moment (a national overview of the past), not for `since` or uptime.
+ */
+export async function countryAt(db: EntityManager, asOf: Date): Promise<DependencyGraph> {
+  const rows: ClosureRow[] = await db.query(
+    `SELECT c.id, ${ms('c.retired_at')} AS retired_ms,
+            (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${ms('h.valid_from')}))
+               FROM (SELECT * FROM heartbeat_promise h WHERE h.component_id = c.id AND h.valid_from <= $1
+                      ORDER BY h.valid_from DESC LIMIT 1) h) AS heartbeats,
+            (SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group, ${ms('d.added_at')}, ${ms('d.removed_at')}))
+               FROM dependency d WHERE d.component_id = c.id AND d.added_at <= $1 AND (d.removed_at IS NULL OR d.removed_at > $1)) AS edges,
+            (SELECT json_agg(json_build_array(r.id, r.status, r.cause, ${ms('r.observed_at')}, r.seq))
+               FROM (SELECT * FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $1
+                      ORDER BY r.observed_at DESC, r.seq DESC LIMIT 1) r) AS reports
+       FROM component c
+      WHERE c.retired_at IS NULL OR c.retired_at > $1`,
+    [asOf],
+  );
+  return graphOf(rows);
+}
+
+/** Components above `rootIds` (them included) through the dependencies in force at `asOf`. */
+export async function idsAboveAt(db: EntityManager, rootIds: readonly string[], asOf: Date): Promise<string[]> {
+  const rows: { id: string }[] = await db.query(
+    `WITH RECURSIVE above(id) AS (
+       SELECT unnest($1::uuid[])
+       UNION
+       SELECT d.component_id FROM above a
+         CROSS JOIN LATERAL (SELECT d.component_id FROM dependency d
+                              WHERE d.depends_on_id = a.id AND d.added_at <= $2 AND (d.removed_at IS NULL OR d.removed_at > $2) OFFSET 0) d
+     )
+     SELECT id FROM above`,
+    [uuidArrayLiteral(rootIds), asOf],
+  );
+  return rows.map((row) => row.id);
+}

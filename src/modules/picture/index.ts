@@ -1,0 +1,13 @@
+export { pictureKeeper } from './picture.keeper';
+export type { EdgeChange } from './picture.keeper';
+export { createPictureLoaders } from './picture.loaders';
+export type { PictureLoaders } from './picture.loaders';
+export type { EffectiveStatusModel, ServiceAvailabilityModel } from './picture.models';
+export { effectiveStatusOf, effectiveStatusesAt, nationalPicture, servicesOfMunicipality, checkWindow, storedStatusIn } from './picture.service';
+export { judgeWhatIf } from './what-if';
+export type { WhatIfJudgement } from './what-if';
+export type { Effective, KnownEffective } from './status.engine';
+export type { ReportFact } from './status.engine';
+export { affectsResidents, isOutage, residentsAffected, severity } from './status.rules';
+export type { Delivery } from './status.rules';
+export { ensurePicture, keepPictureOnTime, takeInTime } from './picture.clock';

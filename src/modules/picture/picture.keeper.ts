@@ -1,0 +1,491 @@
+import type { EntityManager } from 'typeorm';
+import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '../../common/vocabulary';
+import type { NewStatusChange } from '../events';
+import { factsRepository } from './facts.repository';
+import { Contribution, DependantEdge, PictureRow, pictureRepository } from './picture.repository';
+import { affectsResidents, isOutage } from './status.rules';
+import {
+  ComponentFact, DependencyGraph, EdgeFact, Effective, HeartbeatFact, inForce, KnownEffective, ReportFact, reportAt, StatusPicture, StatusTimeline,
+} from './status.engine';
+
+/**
+ * The picture keeper: the one writer of the stored picture (`live_status`). Every write that can
+ * change an effective status calls one of the functions below in its own transaction, after its
+ * facts are written, and gets back the change set (the components whose effective status or
+ * staleness changed) to hand to the events module.
+ *
+ * How a write is taken in:
+ * 1. The components whose own facts changed (the roots) are judged first on their own rows. When
+ *    none of them looks different to what depends on them, nothing above them can change: only
+ *    their rows are written. A report that repeats the status is this case.
+ * 2. Otherwise everything above the roots (their dependants, transitively: the members) is read and
+ *    locked, in the order of their ids, so two writes that share a member take turns and two that
+ *    share none run side by side. The rows are read again when another write changed them between
+ *    the read and the lock, and the walk goes on from there if it gained dependants.
+ * 3. The status engine judges the members on their own rows; what they depend on outside the
+ *    members is taken from their stored `contributions`.
+ * 4. `since`: a write dated after every fact that reached a member sets its `since` to the write's
+ *    moment when its status changed, and leaves it otherwise. A write dated earlier (a report that
+ *    arrives late) cannot know that way, and the history of that member is replayed.
+ */
+
+/** A dependency edge as a write adds or ends it. */
+export interface EdgeChange {
+  componentId: string;
+  dependsOnId: string;
+  kind: DependencyKind;
+  redundancyGroup: string | null;
+}
+
+/** What a write did, for the keeper to take in. */
+interface FactChange {
+  /** When the change takes effect (epoch ms): a report's observation, otherwise the write's clock. */
+  moment: number;
+  /** The write's clock (epoch ms): staleness is judged then. */
+  now: number;
+  /** Components whose own facts or dependencies changed. */
+  roots: string[];
+  /** Rows below the roots that the change also writes (the far end of an edge). */
+  below?: string[];
+  /** Applies the change to the rows read (all of them locked). */
+  apply(rows: Map<string, PictureRow>): void;
+  /** Whether the change may reach back before facts already known (a late report). */
+  late?: boolean;
+  /** False for a change that cannot alter any status (a heartbeat running out, an audience): `since` stays. */
+  affectsStatus?: boolean;
+}
+
+function contributionOf(edge: EdgeChange | Omit<EdgeChange, 'componentId'>, dependency: KnownEffective): Contribution | null {
+  if (!isOutage(dependency.status) && edge.redundancyGroup === null && !dependency.stale) return null;
+  return {
+    dependsOnId: 'dependsOnId' in edge ? edge.dependsOnId : dependency.componentId,
+    kind: edge.kind,
+    redundancyGroup: edge.redundancyGroup,
+    status: dependency.status,
+    rootCause: dependency.rootCause,
+    rootCauseReportId: dependency.rootCauseReportId,
+    stale: dependency.stale,
+  };
+}
+
+function knownOf(row: PictureRow): KnownEffective {
+  return { componentId: row.componentId, status: row.status, rootCause: row.rootCause, rootCauseReportId: row.rootCauseReportId, stale: row.stale };
+}
+
+/** What those depending on a component see of it. */
+function outwardKey(e: KnownEffective): string {
+  return `${e.status}|${e.stale}|${e.rootCauseReportId}|${e.rootCause.join(',')}`;
+}
+
+/** The row's own facts as the engine reads them (a row holds only the newest report). */
+function factOf(row: PictureRow): ComponentFact {
+  return { id: row.componentId, reports: row.report ? [row.report] : [], heartbeats: row.heartbeat ? [row.heartbeat] : [], retiredAt: null };
+}
+
+const ALWAYS = Number.NEGATIVE_INFINITY;
+
+/**
+ * Judges `judged` (all of them rows in `rows`) at `now`: edges between them from the dependants
+ * lists, edges leaving them from their contributions. `override` replaces components' own status
+ * (a what-if).
+ */
+export function judge(
+  rows: Map<string, PictureRow>, judged: ReadonlySet<string>, now: number, override?: ReadonlyMap<string, ComponentStatus>,
+): { picture: StatusPicture; edgesOf: Map<string, EdgeFact[]> } {
+  const edges: EdgeFact[] = [];
+  const known = new Map<string, KnownEffective>();
+  for (const id of judged) {
+    const row = rows.get(id)!;
+    for (const c of row.contributions) {
+      if (judged.has(c.dependsOnId)) continue;
+      edges.push({ componentId: id, dependsOnId: c.dependsOnId, kind: c.kind, redundancyGroup: c.redundancyGroup, from: ALWAYS, until: null });
+      known.set(c.dependsOnId, { componentId: c.dependsOnId, status: c.status, rootCause: c.rootCause, rootCauseReportId: c.rootCauseReportId, stale: c.stale });
+    }
+    for (const d of row.dependants) {
+      if (judged.has(d.componentId)) {
+        edges.push({ componentId: d.componentId, dependsOnId: id, kind: d.kind, redundancyGroup: d.redundancyGroup, from: ALWAYS, until: null });
+      }
+    }
+  }
+  const graph = new DependencyGraph([...judged].map((id) => factOf(rows.get(id)!)), edges);
+  const edgesOf = new Map<string, EdgeFact[]>();
+  for (const edge of edges) {
+    const list = edgesOf.get(edge.componentId);
+    if (list) list.push(edge);
+    else edgesOf.set(edge.componentId, [edge]);
+  }
+  return { picture: new StatusPicture(graph, now, { known, override }), edgesOf };
+}
+
+/** The row as judged, `since` still as before (see `settleSince`). */
+function judgedRow(row: PictureRow, effective: Effective, contributions: Contribution[], now: number, moment: number): PictureRow {
+  return {
+    ...row,
+    status: effective.status,
+    cause: effective.cause,
+    rootCause: effective.rootCause,
+    rootCauseReportId: effective.rootCauseReportId,
+    stale: effective.stale,
+    ownStaleFrom: effective.ownStaleFrom,
+    ownStale: effective.ownStaleFrom !== null && effective.ownStaleFrom < now,
+    outage: isOutage(effective.status),
+    residentsAffected: affectsResidents(row.audience, effective.status),
+    lastFactAt: Math.max(row.lastFactAt, moment),
+    contributions,
+  };
+}
+
+function sameRow(a: PictureRow, b: PictureRow): boolean {
+  return JSON.stringify({ ...a, revision: 0 }) === JSON.stringify({ ...b, revision: 0 });
+}
+
+/** Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking. Returns the ids read. */
+export async function readAbove(db: EntityManager, ids: Iterable<string>, rows: Map<string, PictureRow>): Promise<string[]> {
+  const found: string[] = [];
+  let frontier = [...new Set(ids)].filter((id) => !rows.has(id));
+  while (frontier.length > 0) {
+    const next = new Set<string>();
+    for (const row of await pictureRepository.rows(db, frontier)) {
+      rows.set(row.componentId, row);
+      found.push(row.componentId);
+      for (const d of row.dependants) if (!rows.has(d.componentId)) next.add(d.componentId);
+    }
+    frontier = [...next];
+  }
+  return found;
+}
+
+/** Whatever depends on any of `ids` among `rows`, transitively, them included. */
+function closureAbove(ids: Iterable<string>, rows: Map<string, PictureRow>): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...ids];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id) || !rows.has(id)) continue;
+    seen.add(id);
+    for (const d of rows.get(id)!.dependants) stack.push(d.componentId);
+  }
+  return seen;
+}
+
+/**
+ * Locks the rows of `ids` (one statement, in id order) and reads again those another write changed
+ * since they were read; a row that is gone (retired meanwhile) leaves `rows`. Returns the ids read again.
+ */
+async function lockAndRefresh(db: EntityManager, ids: readonly string[], rows: Map<string, PictureRow>): Promise<string[]> {
+  const revisions = await pictureRepository.lock(db, ids);
+  for (const id of ids) if (!revisions.has(id)) rows.delete(id);
+  const outdated = ids.filter((id) => revisions.has(id) && rows.get(id)?.revision !== revisions.get(id));
+  for (const row of await pictureRepository.rows(db, outdated)) rows.set(row.componentId, row);
+  return outdated;
+}
+
+function copyOf(rows: Map<string, PictureRow>, ids: Iterable<string>): Map<string, PictureRow> {
+  const copy = new Map<string, PictureRow>();
+  for (const id of ids) {
+    const row = rows.get(id);
+    if (row) copy.set(id, { ...row, contributions: [...row.contributions], dependants: [...row.dependants] });
+  }
+  return copy;
+}
+
+/** `since` of each judged row: the write's moment or unchanged where the write is news to the row, replayed where not. */
+async function settleSince(db: EntityManager, before: Map<string, PictureRow>, after: Map<string, PictureRow>, change: FactChange): Promise<void> {
+  const replay: string[] = [];
+  for (const [id, row] of after) {
+    const old = before.get(id)!;
+    if (change.affectsStatus === false) {
+      row.since = old.since;
+    } else if (!change.late && change.moment > old.lastFactAt) {
+      row.since = row.status === 'UNKNOWN' ? null : row.status !== old.status ? change.moment : old.since;
+    } else {
+      replay.push(id);
+    }
+  }
+  if (replay.length === 0) return;
+  const timeline = new StatusTimeline(await factsRepository.history(db, replay, new Date(change.now)));
+  for (const id of replay) {
+    const since = timeline.since(id, change.now);
+    after.get(id)!.since = since === null ? null : since.getTime();
+  }
+}
+
+/**
+ * Takes in one change of facts (see FactChange) and returns what changed for subscribers. Called in
+ * the write's transaction, after the write's own statements.
+ */
+async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusChange[]> {
+  // Read, as stored (`base`): the roots and the rows below them; with the change applied (`work`).
+  const base = new Map<string, PictureRow>();
+  const fixed = [...new Set([...change.roots, ...(change.below ?? [])])];
+  for (const row of await pictureRepository.rows(db, fixed)) base.set(row.componentId, row);
+  for (const id of change.roots) if (!base.has(id)) throw new Error(`No stored picture for component ${id}`);
+
+  // 1. The roots alone: when what depends on them sees no difference, nothing above them changes.
+  const roots = new Set(change.roots);
+  const rootsLookDifferent = (rows: Map<string, PictureRow>) => {
+    if (change.late) return true;
+    const { picture } = judge(rows, roots, change.now);
+    return change.roots.some((id) => outwardKey(picture.judge(id)) !== outwardKey(rows.get(id)!));
+  };
+  const applied = () => {
+    const work = copyOf(base, base.keys());
+    change.apply(work);
+    return work;
+  };
+  let reachesAbove = rootsLookDifferent(applied());
+
+  // 2. Read what is above the roots when it is reached; lock everything read, in id order. Rows
+  // another write changed in between are read again, and what newly depends on them is read and
+  // locked too, until nothing moves.
+  const readWhatIsAbove = async () => {
+    await readAbove(db, change.roots.flatMap((id) => base.get(id)!.dependants.map((d) => d.componentId)), base);
+    if (change.late) await readAbove(db, await factsRepository.dependantsSince(db, change.roots, new Date(change.moment)), base);
+  };
+  const locked = new Set<string>();
+  const lockWhatIsRead = async () => {
+    let pending = [...base.keys()];
+    while (pending.length > 0) {
+      const refreshed = await lockAndRefresh(db, pending, base);
+      for (const id of pending) locked.add(id);
+      if (reachesAbove) await readAbove(db, refreshed.flatMap((id) => base.get(id)?.dependants.map((d) => d.componentId) ?? []), base);
+      pending = [...base.keys()].filter((id) => !locked.has(id));
+    }
+  };
+  if (reachesAbove) await readWhatIsAbove();
+  await lockWhatIsRead();
+  for (const id of change.roots) if (!base.has(id)) throw new Error(`Component ${id} left the picture while it was being written`);
+  if (!reachesAbove && rootsLookDifferent(applied())) {
+    // Another write changed a root between the read and the lock.
+    reachesAbove = true;
+    await readWhatIsAbove();
+    await lockWhatIsRead();
+  }
+
+  // 3. Judge the members (the roots, and when reached everything above them) on the locked rows.
+  const members = !reachesAbove ? roots
+    : change.late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
+      : closureAbove(change.roots, base);
+  const work = applied();
+  for (const id of members) if (!work.has(id)) work.set(id, copyOf(base, [id]).get(id)!);
+  const { picture, edgesOf } = judge(work, members, change.now);
+  const after = new Map<string, PictureRow>();
+  for (const id of members) {
+    const contributions: Contribution[] = [];
+    for (const edge of edgesOf.get(id) ?? []) {
+      const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
+      if (contribution) contributions.push(contribution);
+    }
+    const moment = change.affectsStatus === false ? ALWAYS : change.moment;
+    after.set(id, judgedRow(work.get(id)!, picture.judge(id), contributions, change.now, moment));
+  }
+  // 4. since.
+  await settleSince(db, base, after, change);
+
+  // Rows below the roots change only in their dependants (an edge added or ended).
+  for (const id of change.below ?? []) if (!after.has(id) && work.has(id)) after.set(id, work.get(id)!);
+  const written = [...after.values()].filter((row) => !sameRow(row, base.get(row.componentId)!));
+  await pictureRepository.write(db, written);
+
+  const changes = written.filter((row) => {
+    const old = base.get(row.componentId)!;
+    return old.status !== row.status || old.stale !== row.stale;
+  });
+  const deliveredTo = await factsRepository.municipalitiesOfServices(db, changes.filter((row) => row.kind === 'SERVICE').map((row) => row.componentId));
+  return changes.map((row) => ({
+    componentId: row.componentId,
+    municipalityIds: deliveredTo.get(row.componentId) ?? [],
+    status: row.status,
+    previousStatus: base.get(row.componentId)!.status,
+    cause: row.cause,
+    rootCause: row.rootCause,
+    since: row.since === null ? null : new Date(row.since),
+    stale: row.stale,
+  }));
+}
+
+function newer(a: ReportFact, b: ReportFact | null): boolean {
+  if (!b) return true;
+  const difference = a.observedAt.getTime() - b.observedAt.getTime();
+  return difference > 0 || (difference === 0 && a.seq > b.seq);
+}
+
+export const pictureKeeper = {
+  /**
+   * Locks the rows of `componentId`, of everything that depends on it, and of `dependsOnIds`, before
+   * an edge from it to them is added: two edges that would close a cycle together share a locked row,
+   * so the second waits for the first and then sees it.
+   */
+  async lockAround(db: EntityManager, componentId: string, dependsOnIds: readonly string[]): Promise<void> {
+    const rows = new Map<string, PictureRow>();
+    const above = new Set(await readAbove(db, [componentId], rows));
+    for (const row of await pictureRepository.rows(db, dependsOnIds)) rows.set(row.componentId, row);
+    let pending = [...rows.keys()];
+    const locked = new Set<string>();
+    while (pending.length > 0) {
+      const refreshed = await lockAndRefresh(db, pending, rows);
+      for (const id of pending) locked.add(id);
+      const grown = await readAbove(db, refreshed.filter((id) => above.has(id)).flatMap((id) => rows.get(id)?.dependants.map((d) => d.componentId) ?? []), rows);
+      for (const id of grown) above.add(id);
+      pending = [...rows.keys()].filter((id) => !locked.has(id));
+    }
+  },
+
+  /**
+   * A status report was stored. `previous` is the component's report just before it in observation
+   * order (null: none), which tells whether a late report changes the component's history at all.
+   */
+  async reportStored(db: EntityManager, report: ReportFact, previous: ReportFact | null, now: Date): Promise<NewStatusChange[]> {
+    const rows = await pictureRepository.rows(db, [report.componentId]);
+    const newest = rows[0]?.report ?? null;
+    const late = !newer(report, newest) || report.observedAt.getTime() <= (rows[0]?.lastFactAt ?? ALWAYS);
+    // A late report that says what the one before it said leaves the component's history as it was.
+    if (late && previous && previous.status === report.status && previous.cause === report.cause && !newer(report, newest)) return [];
+    return takeIn(db, {
+      moment: report.observedAt.getTime(),
+      now: now.getTime(),
+      roots: [report.componentId],
+      late,
+      apply(locked) {
+        const row = locked.get(report.componentId)!;
+        if (newer(report, row.report)) row.report = report;
+      },
+    });
+  },
+
+  /** Dependencies were added or ended at `now`, all of them leaving `componentId`. */
+  async dependenciesChanged(db: EntityManager, componentId: string, added: EdgeChange[], ended: EdgeChange[], now: Date): Promise<NewStatusChange[]> {
+    const below = [...new Set([...added, ...ended].map((edge) => edge.dependsOnId))];
+    return takeIn(db, {
+      moment: now.getTime(),
+      now: now.getTime(),
+      roots: [componentId],
+      below,
+      apply(locked) {
+        const row = locked.get(componentId)!;
+        for (const edge of ended) {
+          row.contributions = row.contributions.filter((c) => c.dependsOnId !== edge.dependsOnId);
+          const target = locked.get(edge.dependsOnId);
+          if (target) target.dependants = target.dependants.filter((d) => d.componentId !== componentId);
+        }
+        for (const edge of added) {
+          const target = locked.get(edge.dependsOnId)!;
+          target.dependants = [...target.dependants, { componentId, kind: edge.kind, redundancyGroup: edge.redundancyGroup }];
+          const contribution = contributionOf(edge, knownOf(target));
+          if (contribution) row.contributions = [...row.contributions, contribution];
+        }
+      },
+    });
+  },
+
+  /** A component was registered: UNKNOWN, depending on nothing, nobody depending on it. */
+  async componentRegistered(db: EntityManager, component: { id: string; kind: ComponentKind; audience: Audience | null; heartbeat: HeartbeatFact | null }): Promise<void> {
+    await pictureRepository.write(db, [{
+      componentId: component.id, revision: 0, kind: component.kind, audience: component.audience, report: null,
+      heartbeat: component.heartbeat, status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, since: null,
+      stale: false, ownStaleFrom: null, ownStale: false, outage: false, residentsAffected: false, lastFactAt: ALWAYS,
+      contributions: [], dependants: [],
+    }]);
+  },
+
+  /** A component's audience or heartbeat promise changed at `now`. */
+  async componentChanged(db: EntityManager, componentId: string, change: { audience?: Audience | null; heartbeat?: HeartbeatFact | null }, now: Date): Promise<NewStatusChange[]> {
+    return takeIn(db, {
+      moment: now.getTime(),
+      now: now.getTime(),
+      roots: [componentId],
+      affectsStatus: false,
+      apply(locked) {
+        const row = locked.get(componentId)!;
+        if (change.audience !== undefined) row.audience = change.audience;
+        if (change.heartbeat !== undefined) row.heartbeat = change.heartbeat;
+      },
+    });
+  },
+
+  /**
+   * A component was retired at `now`: every dependency into and out of it ended then (`ended`, already
+   * written). Its dependants are judged without it; its row goes.
+   */
+  async componentRetired(db: EntityManager, componentId: string, ended: EdgeChange[], now: Date): Promise<NewStatusChange[]> {
+    const changes: NewStatusChange[] = [];
+    const byDependant = new Map<string, EdgeChange[]>();
+    for (const edge of ended) {
+      const list = byDependant.get(edge.componentId) ?? [];
+      list.push(edge);
+      byDependant.set(edge.componentId, list);
+    }
+    for (const [dependantId, edges] of byDependant) {
+      changes.push(...(await pictureKeeper.dependenciesChanged(db, dependantId, [], edges, now)));
+    }
+    await pictureRepository.remove(db, [componentId]);
+    return changes.filter((change) => change.componentId !== componentId);
+  },
+
+  /**
+   * Time: heartbeats that ran out by `now` make their components (and what depends on them) stale.
+   * One transaction per component; returns the change sets in order.
+   */
+  async heartbeatsDue(db: EntityManager, now: Date, limit = 100): Promise<{ componentId: string; due: number }[]> {
+    return pictureRepository.heartbeatsDue(db, now, limit);
+  },
+
+  async heartbeatRanOut(db: EntityManager, componentId: string, due: number, now: Date): Promise<NewStatusChange[]> {
+    return takeIn(db, { moment: due, now: now.getTime(), roots: [componentId], affectsStatus: false, apply() {} });
+  },
+
+  /**
+   * Judges every component from the facts and replaces the stored picture with the result. For a
+   * database whose facts were written around the keeper (a new database, a bulk load, a restore, SQL
+   * by hand). Writers wait meanwhile (the table is locked against them); readers read the old picture
+   * until the new one commits.
+   */
+  async rebuild(db: EntityManager, now: Date): Promise<number> {
+    return db.transaction(async (tx) => {
+      await tx.query('LOCK TABLE live_status IN EXCLUSIVE MODE');
+      const at = now.getTime();
+      const graph = await factsRepository.everything(tx, now);
+      const components = await factsRepository.components(tx);
+      const timeline = new StatusTimeline(graph);
+      const picture = timeline.at(at);
+      const dependants = new Map<string, DependantEdge[]>();
+      for (const component of components) {
+        for (const edge of graph.edgesOf(component.id)) {
+          if (!inForce(edge, at)) continue;
+          const list = dependants.get(edge.dependsOnId) ?? [];
+          list.push({ componentId: component.id, kind: edge.kind, redundancyGroup: edge.redundancyGroup });
+          dependants.set(edge.dependsOnId, list);
+        }
+      }
+      const rows: PictureRow[] = [];
+      for (const component of components) {
+        const fact = graph.component(component.id);
+        const contributions: Contribution[] = [];
+        for (const edge of graph.edgesOf(component.id)) {
+          if (!inForce(edge, at)) continue;
+          const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
+          if (contribution) contributions.push(contribution);
+        }
+        const moments = timeline.changeMoments(component.id, Number.NEGATIVE_INFINITY, at);
+        const since = timeline.since(component.id, at);
+        const promises = fact?.heartbeats.filter((h) => h.from <= at) ?? [];
+        const row = judgedRow({
+          componentId: component.id, revision: 0, kind: component.kind, audience: component.audience,
+          report: reportAt(fact, at), heartbeat: promises.length > 0 ? promises[promises.length - 1] : null,
+          status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, since: null, stale: false, ownStaleFrom: null,
+          ownStale: false, outage: false, residentsAffected: false, lastFactAt: moments.length > 0 ? moments[moments.length - 1] : ALWAYS,
+          contributions: [], dependants: dependants.get(component.id) ?? [],
+        }, picture.judge(component.id), contributions, at, ALWAYS);
+        row.since = since === null ? null : since.getTime();
+        rows.push(row);
+        // The pictures of past moments are needed only for this component's `since`.
+        if (rows.length % 1000 === 0) timeline.forget(at);
+      }
+      await pictureRepository.removeAll(tx);
+      await pictureRepository.write(tx, rows);
+      await pictureRepository.markBuilt(tx, rows.length);
+      await pictureRepository.analyse(tx);
+      return rows.length;
+    });
+  },
+};

@@ -1,0 +1,295 @@
+import type { EntityManager } from 'typeorm';
+import type { Audience, ComponentKind, ComponentStatus, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
+import { uuidArrayLiteral } from '../../db/uuid-array';
+import type { HeartbeatFact, ReportFact } from './status.engine';
+
+/**
+ * `live_status`: the stored picture, one row per component that is not retired. Only the picture
+ * keeper (picture.keeper.ts) writes it. A row holds
+ * - what a reader of *now* needs: status, cause, since, root cause, staleness, and two judgements
+ *   SQL counts (`outage`, `residents_affected`), made by the rules in status.rules.ts;
+ * - what a write needs to judge the row again without reading the rest of the country: the
+ *   component's own newest report and heartbeat promise, who depends on it (`dependants`), and the
+ *   dependencies that can impose something on it (`contributions`: those in an outage, stale, or in
+ *   a redundancy group, each with what it is). A dependency that is fine and fresh cannot change
+ *   anything, so it is left out; when it changes, its dependants are judged again and take it in.
+ * - `last_fact_at`: the newest moment of any fact that reached this component's status. A write
+ *   dated after it changes `since` to its own moment or not at all; one dated before it replays
+ *   the history instead.
+ */
+
+/** A dependency that can impose something on the component whose row holds it. */
+export interface Contribution {
+  dependsOnId: string;
+  kind: DependencyKind;
+  redundancyGroup: string | null;
+  status: ComponentStatus;
+  rootCause: string[];
+  rootCauseReportId: string | null;
+  stale: boolean;
+}
+
+/** An edge into the component whose row holds it: `componentId` depends on it. */
+export interface DependantEdge {
+  componentId: string;
+  kind: DependencyKind;
+  redundancyGroup: string | null;
+}
+
+export interface PictureRow {
+  componentId: string;
+  revision: number;
+  kind: ComponentKind;
+  audience: Audience | null;
+  report: ReportFact | null;
+  heartbeat: HeartbeatFact | null;
+  status: ComponentStatus;
+  cause: StatusCause | null;
+  rootCause: string[];
+  rootCauseReportId: string | null;
+  since: number | null;
+  stale: boolean;
+  ownStaleFrom: number | null;
+  ownStale: boolean;
+  outage: boolean;
+  residentsAffected: boolean;
+  lastFactAt: number;
+  contributions: Contribution[];
+  dependants: DependantEdge[];
+}
+
+type StoredContribution = [string, DependencyKind, string | null, ComponentStatus, string[], string | null, boolean];
+type StoredDependant = [string, DependencyKind, string | null];
+
+interface Record {
+  component_id: string; revision: string; kind: ComponentKind; audience: Audience | null;
+  report_id: string | null; report_status: ReportedStatus | null; report_cause: StatusCause | null; report_observed_ms: number | null; report_seq: string | null;
+  heartbeat_seconds: number | null; heartbeat_from_ms: number | null;
+  status: ComponentStatus; cause: StatusCause | null; root_cause: string[]; root_cause_report_id: string | null;
+  since_ms: number | null; stale: boolean; own_stale_from_ms: number | null; own_stale: boolean;
+  outage: boolean; residents_affected: boolean; last_fact_ms: number;
+  contributions: StoredContribution[]; dependants: StoredDependant[];
+}
+
+/** Epoch milliseconds of a timestamp column (±Infinity for ±infinity), as a float: no Date to parse per row. */
+const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+
+const COLUMNS = `component_id, revision, kind, audience,
+  report_id, report_status, report_cause, ${ms('report_observed_at')} AS report_observed_ms, report_seq,
+  heartbeat_seconds, ${ms('heartbeat_from')} AS heartbeat_from_ms,
+  status, cause, root_cause::text[] AS root_cause, root_cause_report_id, ${ms('since')} AS since_ms, stale,
+  ${ms('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${ms('last_fact_at')} AS last_fact_ms,
+  contributions, dependants`;
+
+function toRow(r: Record): PictureRow {
+  return {
+    componentId: r.component_id,
+    revision: Number(r.revision),
+    kind: r.kind,
+    audience: r.audience,
+    report: r.report_id === null ? null : {
+      id: r.report_id, componentId: r.component_id, status: r.report_status!, cause: r.report_cause,
+      observedAt: new Date(r.report_observed_ms!), seq: Number(r.report_seq),
+    },
+    heartbeat: r.heartbeat_from_ms === null ? null : { seconds: r.heartbeat_seconds, from: r.heartbeat_from_ms },
+    status: r.status,
+    cause: r.cause,
+    rootCause: r.root_cause,
+    rootCauseReportId: r.root_cause_report_id,
+    since: r.since_ms,
+    stale: r.stale,
+    ownStaleFrom: r.own_stale_from_ms,
+    ownStale: r.own_stale,
+    outage: r.outage,
+    residentsAffected: r.residents_affected,
+    lastFactAt: r.last_fact_ms,
+    contributions: r.contributions.map(([dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale]) => ({
+      dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale,
+    })),
+    dependants: r.dependants.map(([componentId, kind, redundancyGroup]) => ({ componentId, kind, redundancyGroup })),
+  };
+}
+
+const timestamp = (value: number | null) => (value === null ? null : value === Number.NEGATIVE_INFINITY ? '-infinity' : new Date(value).toISOString());
+
+/** Rows per statement when many are written: 24 arrays of 10,000 values stay well inside one message. */
+const WRITE_CHUNK = 10_000;
+
+export const pictureRepository = {
+  async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
+    if (ids.length === 0) return [];
+    const records: Record[] = await db.query(`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids)]);
+    return records.map(toRow);
+  },
+
+  /**
+   * Locks the rows of `ids` for this transaction, in the order of their ids (two writes locking
+   * overlapping sets cannot deadlock on them), and returns each row's revision.
+   */
+  async lock(db: EntityManager, ids: readonly string[]): Promise<Map<string, number>> {
+    if (ids.length === 0) return new Map();
+    const records: { component_id: string; revision: string }[] = await db.query(
+      `SELECT component_id, revision FROM live_status WHERE component_id = ANY($1::uuid[]) ORDER BY component_id FOR UPDATE`,
+      [uuidArrayLiteral(ids)],
+    );
+    return new Map(records.map((r) => [r.component_id, Number(r.revision)]));
+  },
+
+  /** Inserts or replaces rows, each with its revision one higher than the one given. */
+  async write(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
+      const chunk = rows.slice(start, start + WRITE_CHUNK);
+      const column = <T>(value: (row: PictureRow) => T) => chunk.map(value);
+      await db.query(
+        `INSERT INTO live_status (component_id, revision, kind, audience, report_id, report_status, report_cause, report_observed_at,
+                                  report_seq, heartbeat_seconds, heartbeat_from, status, cause, root_cause, root_cause_report_id, since,
+                                  stale, own_stale_from, own_stale, outage, residents_affected, last_fact_at, contributions, dependants)
+         SELECT c, r + 1, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt::uuid[], rr, si, st, os, ost, o, ra, lf, co, de
+           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[],
+                       $9::bigint[], $10::int[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::uuid[], $16::timestamptz[],
+                       $17::boolean[], $18::timestamptz[], $19::boolean[], $20::boolean[], $21::boolean[], $22::timestamptz[], $23::jsonb[], $24::jsonb[])
+                AS t(c, r, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt, rr, si, st, os, ost, o, ra, lf, co, de)
+         ON CONFLICT (component_id) DO UPDATE SET
+           revision = EXCLUDED.revision, kind = EXCLUDED.kind, audience = EXCLUDED.audience, report_id = EXCLUDED.report_id,
+           report_status = EXCLUDED.report_status, report_cause = EXCLUDED.report_cause, report_observed_at = EXCLUDED.report_observed_at,
+           report_seq = EXCLUDED.report_seq, heartbeat_seconds = EXCLUDED.heartbeat_seconds, heartbeat_from = EXCLUDED.heartbeat_from,
+           status = EXCLUDED.status, cause = EXCLUDED.cause, root_cause = EXCLUDED.root_cause, root_cause_report_id = EXCLUDED.root_cause_report_id,
+           since = EXCLUDED.since, stale = EXCLUDED.stale, own_stale_from = EXCLUDED.own_stale_from, own_stale = EXCLUDED.own_stale,
+           outage = EXCLUDED.outage, residents_affected = EXCLUDED.residents_affected, last_fact_at = EXCLUDED.last_fact_at,
+           contributions = EXCLUDED.contributions, dependants = EXCLUDED.dependants`,
+        [
+          uuidArrayLiteral(column((r) => r.componentId)),
+          column((r) => r.revision),
+          column((r) => r.kind),
+          column((r) => r.audience),
+          column((r) => r.report?.id ?? null),
+          column((r) => r.report?.status ?? null),
+          column((r) => r.report?.cause ?? null),
+          column((r) => r.report?.observedAt ?? null),
+          column((r) => r.report?.seq ?? null),
+          column((r) => r.heartbeat?.seconds ?? null),
+          column((r) => timestamp(r.heartbeat?.from ?? null)),
+          column((r) => r.status),
+          column((r) => r.cause),
+          column((r) => uuidArrayLiteral(r.rootCause)),
+          column((r) => r.rootCauseReportId),
+          column((r) => timestamp(r.since)),
+          column((r) => r.stale),
+          column((r) => timestamp(r.ownStaleFrom)),
+          column((r) => r.ownStale),
+          column((r) => r.outage),
+          column((r) => r.residentsAffected),
+          column((r) => timestamp(r.lastFactAt)),
+          column((r) => JSON.stringify(r.contributions.map((c): StoredContribution => [
+            c.dependsOnId, c.kind, c.redundancyGroup, c.status, c.rootCause, c.rootCauseReportId, c.stale]))),
+          column((r) => JSON.stringify(r.dependants.map((d): StoredDependant => [d.componentId, d.kind, d.redundancyGroup]))),
+        ],
+      );
+    }
+  },
+
+  async remove(db: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await db.query(`DELETE FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids)]);
+  },
+
+  async removeAll(db: EntityManager): Promise<void> {
+    await db.query(`DELETE FROM live_status`);
+  },
+
+  async markBuilt(db: EntityManager, components: number): Promise<void> {
+    await db.query(
+      `INSERT INTO picture_build (built_at, components) VALUES (now(), $1)
+       ON CONFLICT (only_row) DO UPDATE SET built_at = EXCLUDED.built_at, components = EXCLUDED.components`,
+      [components],
+    );
+  },
+
+  async built(db: EntityManager): Promise<boolean> {
+    const rows: unknown[] = await db.query(`SELECT 1 FROM picture_build`);
+    return rows.length === 1;
+  },
+
+  /** Every row was just replaced: fresh statistics keep the national counts' plans right. */
+  async analyse(db: EntityManager): Promise<void> {
+    await db.query(`ANALYZE live_status`);
+  },
+
+  /** Components whose own heartbeat ran out at or before `now` while their row says it has not. */
+  async heartbeatsDue(db: EntityManager, now: Date, limit: number): Promise<{ componentId: string; due: number }[]> {
+    const rows: { component_id: string; due_ms: number }[] = await db.query(
+      `SELECT component_id, ${ms('own_stale_from')} AS due_ms FROM live_status
+        WHERE own_stale_from IS NOT NULL AND NOT own_stale AND own_stale_from < $1
+        ORDER BY own_stale_from LIMIT $2`,
+      [now, limit],
+    );
+    return rows.map((r) => ({ componentId: r.component_id, due: r.due_ms }));
+  },
+};
+
+/** What a reader of *now* needs of a stored row. */
+export interface StoredStatus {
+  componentId: string;
+  status: ComponentStatus;
+  cause: StatusCause | null;
+  rootCause: string[];
+  rootCauseReportId: string | null;
+  since: Date | null;
+  stale: boolean;
+  ownStaleFrom: Date | null;
+}
+
+const READER_COLUMNS = `l.component_id AS "componentId", l.status, l.cause, l.root_cause::text[] AS "rootCause",
+  l.root_cause_report_id AS "rootCauseReportId", l.since, l.stale, l.own_stale_from AS "ownStaleFrom"`;
+
+/** The readers of *now*: lookups in the stored picture. */
+export const storedPictureRepository = {
+  statuses(db: EntityManager, ids: readonly string[]): Promise<StoredStatus[]> {
+    return db.query(`SELECT ${READER_COLUMNS} FROM live_status l WHERE l.component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids)]);
+  },
+
+  /** The services delivered to each municipality now, with their stored status, by service name. */
+  async servicesOfMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<(StoredStatus & { municipalityId: string })[]> {
+    return db.query(
+      `SELECT sd.municipality_id AS "municipalityId", ${READER_COLUMNS}
+         FROM service_delivery sd
+         JOIN component c ON c.id = sd.service_id
+         JOIN live_status l ON l.component_id = sd.service_id
+        WHERE sd.municipality_id = ANY($1::uuid[]) AND sd.delivered_until IS NULL
+        ORDER BY sd.municipality_id, c.name, c.id`,
+      [uuidArrayLiteral(municipalityIds)],
+    );
+  },
+
+  async countsByKind(db: EntityManager): Promise<{ kind: ComponentKind; status: ComponentStatus; count: number }[]> {
+    return db.query(`SELECT kind, status, count(*)::int AS count FROM live_status GROUP BY kind, status`);
+  },
+
+  async gatewaysByProduct(db: EntityManager): Promise<{ vendor: string; product: string; version: string | null; status: ComponentStatus; count: number }[]> {
+    return db.query(
+      `SELECT c.product_vendor AS vendor, c.product, c.version, l.status, count(*)::int AS count
+         FROM live_status l JOIN component c ON c.id = l.component_id
+        WHERE l.kind = 'GATEWAY'
+        GROUP BY c.product_vendor, c.product, c.version, l.status`,
+    );
+  },
+
+  /** Municipalities with a service delivered now that the engine judged an outage. */
+  async municipalitiesWithOutage(db: EntityManager): Promise<string[]> {
+    const rows: { id: string }[] = await db.query(
+      `SELECT DISTINCT sd.municipality_id AS id
+         FROM live_status l JOIN service_delivery sd ON sd.service_id = l.component_id AND sd.delivered_until IS NULL
+        WHERE l.outage`,
+    );
+    return rows.map((row) => row.id);
+  },
+
+  /** The population of the municipalities with a service delivered now that the engine judged to affect residents. */
+  async residentsAffected(db: EntityManager): Promise<number> {
+    const [row]: { total: string | null }[] = await db.query(
+      `SELECT sum(m.population) AS total FROM organisation m
+        WHERE EXISTS (SELECT 1 FROM service_delivery sd JOIN live_status l ON l.component_id = sd.service_id
+                       WHERE sd.municipality_id = m.id AND sd.delivered_until IS NULL AND l.residents_affected)`,
+    );
+    return Number(row.total ?? 0);
+  },
+};

@@ -1,0 +1,99 @@
+import type { EntityManager } from 'typeorm';
+import type { RequestContext } from '../../context';
+import { badInput } from '../../errors';
+import type { ComponentStatus } from '../../common/vocabulary';
+import { countryAt, factsRepository, servicesDeliveredAt } from './facts.repository';
+import { modelOfStored } from './picture.loaders';
+import { storedPictureRepository } from './picture.repository';
+import type { Delivery } from './status.rules';
+import { StatusPicture } from './status.engine';
+import type { EffectiveStatusModel, ServiceAvailabilityModel } from './picture.models';
+
+/**
+ * The readers of the picture. A question about *now* (no `asOf`) is a lookup in the stored
+ * picture; a question about a given moment is judged by the status engine from the facts in force
+ * then, so an answer about the past never moves when the register is edited later.
+ */
+
+/**
+ * Every service delivered to a municipality, by name, with its effective status now or at `asOf`.
+ * Availability per municipality is public (README, "Access"), so it is read through the unguarded
+ * loaders; what lies behind a service (its root cause) goes through the guarded ones in the resolvers.
+ */
+export async function servicesOfMunicipality(ctx: RequestContext, municipalityId: string, asOf: Date | null): Promise<ServiceAvailabilityModel[]> {
+  if (asOf === null) {
+    const rows = await ctx.unguarded.servicesNow.load(municipalityId);
+    return rows.map((row) => ({ ...modelOfStored(row, ctx.now), serviceId: row.componentId, municipalityId, hasHistory: true }));
+  }
+  const ids = await servicesDeliveredAt(ctx.db, municipalityId, asOf);
+  const models = await ctx.unguarded.judgedStatusAt(asOf).loadMany(ids);
+  return models.map((model, i) => {
+    if (model instanceof Error) throw model;
+    return { ...model, serviceId: ids[i], municipalityId, hasHistory: true };
+  });
+}
+
+/** A component's effective status now (`asOf` null) or at `asOf`, for a caller who may read it. */
+export async function effectiveStatusOf(ctx: RequestContext, componentId: string, asOf: Date | null): Promise<EffectiveStatusModel> {
+  const model = asOf === null ? await ctx.loaders.storedStatus.load(componentId) : await ctx.loaders.judgedStatusAt(asOf).load(componentId);
+  // A retired component has no row in the stored picture: it is gone from now.
+  return model ?? {
+    componentId, asOf: ctx.now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null,
+  };
+}
+
+/** Effective status of many components now or at `asOf`. */
+export async function effectiveStatusesAt(ctx: RequestContext, ids: string[], asOf: Date | null): Promise<Map<string, ComponentStatus>> {
+  const statuses = new Map<string, ComponentStatus>();
+  const models = asOf === null ? await ctx.loaders.storedStatus.loadMany(ids) : await ctx.loaders.judgedStatusAt(asOf).loadMany(ids);
+  models.forEach((model, i) => {
+    if (model instanceof Error) throw model;
+    statuses.set(ids[i], model?.status ?? 'UNKNOWN');
+  });
+  return statuses;
+}
+
+export function checkWindow(from: Date, to: Date): void {
+  if (from.getTime() >= to.getTime()) throw badInput('from must be before to', 'from');
+}
+
+/**
+ * Share of [from, to] (not later than the moment the answer describes) during which the service was
+ * OPERATIONAL, judged on the facts in force during each part of the window.
+ */
+export async function uptimeOf(ctx: RequestContext, model: ServiceAvailabilityModel, from: Date, to: Date): Promise<number | null> {
+  checkWindow(from, to);
+  if (!model.hasHistory) return null;
+  const timeline = await ctx.unguarded.historyAt(model.asOf).load(model.serviceId);
+  return timeline.uptime(model.serviceId, from, to, model.asOf);
+}
+
+/**
+ * A component's effective status as a write's transaction sees it: for a mutation's payload, which
+ * shows the state after its own write.
+ */
+export async function storedStatusIn(db: EntityManager, componentId: string, now: Date): Promise<EffectiveStatusModel> {
+  const [row] = await storedPictureRepository.statuses(db, [componentId]);
+  return row ? modelOfStored(row, now) : {
+    componentId, asOf: now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null,
+  };
+}
+
+/** The national picture: now from the stored picture, one aggregate statement per part; at a past moment judged from the facts then. */
+export const nationalPicture = {
+  countsByKindNow: (db: EntityManager) => storedPictureRepository.countsByKind(db),
+  gatewaysByProductNow: (db: EntityManager) => storedPictureRepository.gatewaysByProduct(db),
+  municipalitiesWithOutageNow: (db: EntityManager) => storedPictureRepository.municipalitiesWithOutage(db),
+  residentsAffectedNow: (db: EntityManager) => storedPictureRepository.residentsAffected(db),
+
+  /** Every component's effective status at `asOf`, judged by the engine from the facts in force then. */
+  async statusesAt(db: EntityManager, asOf: Date): Promise<{ componentIds: string[]; statusOf(id: string): ComponentStatus; deliveries: Delivery[] }> {
+    const graph = await countryAt(db, asOf);
+    const picture = new StatusPicture(graph, asOf);
+    const componentIds = [...graph.componentIds()].filter((id) => {
+      const retiredAt = graph.component(id)?.retiredAt ?? null;
+      return retiredAt === null || retiredAt > asOf.getTime();
+    });
+    return { componentIds, statusOf: (id) => picture.judge(id).status, deliveries: await factsRepository.deliveriesAt(db, null, asOf) };
+  },
+};

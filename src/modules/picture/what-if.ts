@@ -1,0 +1,53 @@
+import type { EntityManager } from 'typeorm';
+import type { ComponentStatus } from '../../common/vocabulary';
+import { countryAt, factsRepository, idsAboveAt } from './facts.repository';
+import { judge, readAbove } from './picture.keeper';
+import type { PictureRow } from './picture.repository';
+import type { Delivery } from './status.rules';
+import { Effective, KnownEffective, StatusPicture } from './status.engine';
+
+/** A what-if judged: what every component above the ones switched would be. Nothing is written. */
+export interface WhatIfJudgement {
+  /** The moment judged. */
+  at: Date;
+  /** The components above the ones switched (them included). */
+  memberIds: string[];
+  effectiveOf(componentId: string): Effective | KnownEffective;
+  /** Whether the component is stale at that moment: a hypothetical status does not make facts fresher or older. */
+  staleThen(componentId: string): boolean;
+  /** Who receives which of the member services at that moment. */
+  deliveries: Delivery[];
+}
+
+/**
+ * Judges what would be if `componentIds` had `status`: now, on top of the stored picture (only what
+ * lies above them is judged again), or at `asOf`, from the facts in force then. Reads one snapshot
+ * (the caller's REPEATABLE READ transaction), so reports arriving meanwhile cannot leave it half
+ * before and half after them.
+ */
+export async function judgeWhatIf(db: EntityManager, componentIds: readonly string[], status: ComponentStatus, asOf: Date | null, now: Date): Promise<WhatIfJudgement> {
+  const override = new Map(componentIds.map((id) => [id, status]));
+  if (asOf === null) {
+    const rows = new Map<string, PictureRow>();
+    await readAbove(db, componentIds, rows);
+    const members = new Set(rows.keys());
+    const { picture } = judge(rows, members, now.getTime(), override);
+    const deliveries = await factsRepository.deliveriesAt(db, [...members], now);
+    return {
+      at: now, memberIds: [...members], deliveries,
+      effectiveOf: (id) => picture.effective(id),
+      staleThen: (id) => rows.get(id)?.stale ?? false,
+    };
+  }
+  const memberIds = await idsAboveAt(db, componentIds, asOf);
+  // The whole country at `asOf`: what lies below the members is judged as it was then.
+  const graph = await countryAt(db, asOf);
+  const then = new StatusPicture(graph, asOf);
+  const picture = new StatusPicture(graph, asOf, { override });
+  const deliveries = await factsRepository.deliveriesAt(db, memberIds, asOf);
+  return {
+    at: asOf, memberIds, deliveries,
+    effectiveOf: (id) => picture.effective(id),
+    staleThen: (id) => then.effective(id).stale,
+  };
+}
