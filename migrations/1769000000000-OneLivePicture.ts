@@ -145,13 +145,13 @@ export class OneLivePicture1769000000000 implements MigrationInterface {
     await q.query(`
       CREATE FUNCTION change_write_ordered() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
-        position_end bigint;
+        last_position bigint;
       BEGIN
         PERFORM pg_advisory_xact_lock(7326001);
         SELECT coalesce(max(w.position_end), (SELECT pruned_through FROM change_event_horizon)) + NEW.event_count
-          INTO position_end FROM change_write w;
-        UPDATE change_write SET position_end = change_write_ordered.position_end WHERE id = NEW.id;
-        PERFORM pg_notify('ketenbeeld_events', position_end::text);
+          INTO last_position FROM change_write w;
+        UPDATE change_write SET position_end = last_position WHERE id = NEW.id;
+        PERFORM pg_notify('ketenbeeld_events', last_position::text);
         RETURN NULL;
       END $$`);
     await q.query(`

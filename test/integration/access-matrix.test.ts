@@ -3,6 +3,7 @@ import { issueToken } from '../../src/modules/access';
 import type { Role, Viewer } from '../../src/modules/access';
 import { loadTypeDefs } from '../../src/schema';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
+import { factories } from '../helpers/factories';
 import { GraphQLResult, TestApi } from '../helpers/api';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 
@@ -69,13 +70,19 @@ async function revisionOf(componentGlobalId: string): Promise<number> {
   return (await db.dataSource.query(`SELECT revision FROM component WHERE id = $1`, [uuidOf(componentGlobalId)]))[0].revision;
 }
 async function freshInfrastructure(): Promise<string> {
-  const [row] = await db.dataSource.query(`INSERT INTO component (kind, operator_id, name) SELECT 'INFRASTRUCTURE', id, 'matrix infrastructure' FROM organisation WHERE name LIKE 'NCSC%' RETURNING id`);
+  const [ncsc] = await db.dataSource.query(`SELECT id FROM organisation WHERE name LIKE 'NCSC%'`);
+  const row = await factories(db.dataSource.manager).component(ncsc.id, 'INFRASTRUCTURE', { name: 'matrix infrastructure' });
+  return globalId('Component', row.id);
+}
+async function freshComponentOf(componentGlobalId: string): Promise<string> {
+  const [owner] = await db.dataSource.query(`SELECT operator_id FROM component WHERE id = $1`, [uuidOf(componentGlobalId)]);
+  const row = await factories(db.dataSource.manager).component(owner.operator_id, 'INFRASTRUCTURE', { name: 'matrix retiree' });
   return globalId('Component', row.id);
 }
 async function freshDependencyOf(componentGlobalId: string): Promise<string> {
   const on = uuidOf(await freshInfrastructure());
-  const [row] = await db.dataSource.query(`INSERT INTO dependency (component_id, depends_on_id, kind) VALUES ($1, $2, 'OPTIONAL') RETURNING id`, [uuidOf(componentGlobalId), on]);
-  return globalId('Dependency', row.id);
+  const id = await factories(db.dataSource.manager).dependency(uuidOf(componentGlobalId), on, 'OPTIONAL');
+  return globalId('Dependency', id);
 }
 async function freshIncidentOn(componentGlobalId: string): Promise<string> {
   const component = uuidOf(componentGlobalId);
@@ -124,7 +131,8 @@ const cases: Case[] = [
   {
     field: 'impact', name: 'a what-if', query: `query($id: ID!) { impact(componentId: $id) { residentsAffected affected { service { name } } } }`,
     variables: (t) => ({ id: t.component.id }),
-    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['allowed', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+    // Every organisation may ask about what lies in its own picture (README, "Access"); nobody about the rest.
+    expect: organisationsOnly('allowed', 'denied'),
   },
   {
     field: 'incidents', name: 'the incident list', query: `{ incidents(first: 200) { totalCount edges { node { id title } } } }`,
@@ -185,6 +193,12 @@ const cases: Case[] = [
     field: 'addDependency', name: 'adding a dependency',
     query: `mutation($id: ID!, $on: ID!) { addDependency(input: { componentId: $id, dependsOnId: $on, kind: OPTIONAL }) { dependency { id } } }`,
     variables: async (t) => ({ id: t.component.id, on: await freshInfrastructure() }), expect: writers,
+  },
+  {
+    field: 'retireComponent', name: 'retiring a component',
+    query: `mutation($id: ID!) { retireComponent(input: { componentId: $id }) { component { retiredAt } } }`,
+    // A component of the target's operator made for the case: the target itself must stay for the other cases.
+    variables: async (t) => ({ id: await freshComponentOf(t.component.id) }), expect: writers,
   },
   {
     field: 'removeDependency', name: 'removing a dependency',

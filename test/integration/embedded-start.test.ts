@@ -94,7 +94,7 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
     expect(syntaxError.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
     const who = await post(first.url, `{ viewer { kind role organisation { name } } }`, token);
-    expect(who.body.data.viewer).toEqual({ kind: 'ORGANISATION', role: 'COORDINATOR', organisation: { name: 'IBD (Informatiebeveiligingsdienst, VNG Realisatie)' } });
+    expect(who.body.data.viewer).toEqual({ kind: 'ORGANISATION', role: 'COORDINATOR', organisation: { name: 'NCSC (Nationaal Cyber Security Centrum)' } });
     const anonymous = await post(first.url, `{ organisations { totalCount } }`);
     expect(anonymous.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     const forged = await post(first.url, `{ viewer { kind } }`, 'kb_not-a-real-token');

@@ -263,7 +263,7 @@ export async function retireComponent(ctx: RequestContext, input: { componentId:
     const now = new Date();
     const [, retired] = await db.query('UPDATE component SET retired_at = $2, revision = revision + 1, updated_at = $2 WHERE id = $1 AND retired_at IS NULL', [id, now]);
     if (retired === 1) {
-      const ended: { component_id: string; depends_on_id: string; kind: DependencyKind; redundancy_group: string | null }[] = await db.query(
+      const [ended]: [{ component_id: string; depends_on_id: string; kind: DependencyKind; redundancy_group: string | null }[], number] = await db.query(
         `UPDATE dependency SET removed_at = $2 WHERE (component_id = $1 OR depends_on_id = $1) AND removed_at IS NULL
          RETURNING component_id, depends_on_id, kind, redundancy_group`,
         [id, now],

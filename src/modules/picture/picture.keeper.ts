@@ -353,12 +353,16 @@ export const pictureKeeper = {
     });
   },
 
-  /** Dependencies were added or ended at `now`, all of them leaving `componentId`. */
-  async dependenciesChanged(db: EntityManager, componentId: string, added: EdgeChange[], ended: EdgeChange[], now: Date): Promise<NewStatusChange[]> {
+  /**
+   * Dependencies were added or ended, all of them leaving `componentId`, at `moment` (default: now;
+   * earlier only when facts are loaded around the API, as test data and bulk loads are).
+   */
+  async dependenciesChanged(db: EntityManager, componentId: string, added: EdgeChange[], ended: EdgeChange[], now: Date, moment: Date = now): Promise<NewStatusChange[]> {
     const below = [...new Set([...added, ...ended].map((edge) => edge.dependsOnId))];
     return takeIn(db, {
-      moment: now.getTime(),
+      moment: moment.getTime(),
       now: now.getTime(),
+      late: moment.getTime() < now.getTime(),
       roots: [componentId],
       below,
       apply(locked) {
