@@ -360,6 +360,17 @@ export type EffectiveStatus = {
   status: ComponentStatus;
 };
 
+export type EndMembershipInput = {
+  /** The last day the municipality is served; default today. Not in the past, not before the membership began. */
+  endsOn?: InputMaybe<Scalars['Date']['input']>;
+  membershipId: Scalars['ID']['input'];
+};
+
+export type EndMembershipPayload = {
+  __typename?: 'EndMembershipPayload';
+  membership: Membership;
+};
+
 export type Exposure = {
   __typename?: 'Exposure';
   advisory: Advisory;
@@ -639,6 +650,12 @@ export type Mutation = {
   addMembership: AddMembershipPayload;
   /** Operators (OPERATOR or VENDOR role) for components in their picture, and coordinators. */
   declareIncident: DeclareIncidentPayload;
+  /**
+   * Either party (the shared-service organisation or the municipality) or a coordinator. The membership
+   * is kept, with its end: what it served stays readable for the past. Ending it again on the same day
+   * returns it unchanged; a later end than one already set is a CONFLICT.
+   */
+  endMembership: EndMembershipPayload;
   /** Coordinators only. */
   issueAccessToken: IssueAccessTokenPayload;
   /** A green light: coordinators, and vendors for incidents that affect their own components. */
@@ -682,6 +699,11 @@ export type MutationAddMembershipArgs = {
 
 export type MutationDeclareIncidentArgs = {
   input: DeclareIncidentInput;
+};
+
+
+export type MutationEndMembershipArgs = {
+  input: EndMembershipInput;
 };
 
 
@@ -1512,6 +1534,8 @@ export type ResolversTypes = {
   Dependency: ResolverTypeWrapper<DependencyModel>;
   DependencyKind: DependencyKind;
   EffectiveStatus: ResolverTypeWrapper<EffectiveStatusModel>;
+  EndMembershipInput: EndMembershipInput;
+  EndMembershipPayload: ResolverTypeWrapper<Omit<EndMembershipPayload, 'membership'> & { membership: ResolversTypes['Membership'] }>;
   Exposure: ResolverTypeWrapper<ExposureModel>;
   ExposureGroup: ResolverTypeWrapper<ExposureGroupModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
@@ -1612,6 +1636,8 @@ export type ResolversParentTypes = {
   DeclareIncidentPayload: Omit<DeclareIncidentPayload, 'incident'> & { incident: ResolversParentTypes['Incident'] };
   Dependency: DependencyModel;
   EffectiveStatus: EffectiveStatusModel;
+  EndMembershipInput: EndMembershipInput;
+  EndMembershipPayload: Omit<EndMembershipPayload, 'membership'> & { membership: ResolversParentTypes['Membership'] };
   Exposure: ExposureModel;
   ExposureGroup: ExposureGroupModel;
   Float: Scalars['Float']['output'];
@@ -1828,6 +1854,10 @@ export type EffectiveStatusResolvers<ContextType = RequestContext, ParentType ex
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
 };
 
+export type EndMembershipPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['EndMembershipPayload'] = ResolversParentTypes['EndMembershipPayload']> = {
+  membership?: Resolver<ResolversTypes['Membership'], ParentType, ContextType>;
+};
+
 export type ExposureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Exposure'] = ResolversParentTypes['Exposure']> = {
   advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
   byStatus?: Resolver<Array<ResolversTypes['ExposureGroup']>, ParentType, ContextType>;
@@ -1979,6 +2009,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   addDependency?: Resolver<ResolversTypes['AddDependencyPayload'], ParentType, ContextType, RequireFields<MutationAddDependencyArgs, 'input'>>;
   addMembership?: Resolver<ResolversTypes['AddMembershipPayload'], ParentType, ContextType, RequireFields<MutationAddMembershipArgs, 'input'>>;
   declareIncident?: Resolver<ResolversTypes['DeclareIncidentPayload'], ParentType, ContextType, RequireFields<MutationDeclareIncidentArgs, 'input'>>;
+  endMembership?: Resolver<ResolversTypes['EndMembershipPayload'], ParentType, ContextType, RequireFields<MutationEndMembershipArgs, 'input'>>;
   issueAccessToken?: Resolver<ResolversTypes['IssueAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationIssueAccessTokenArgs, 'input'>>;
   issueClearance?: Resolver<ResolversTypes['IssueClearancePayload'], ParentType, ContextType, RequireFields<MutationIssueClearanceArgs, 'input'>>;
   postIncidentUpdate?: Resolver<ResolversTypes['PostIncidentUpdatePayload'], ParentType, ContextType, RequireFields<MutationPostIncidentUpdateArgs, 'input'>>;
@@ -2240,6 +2271,7 @@ export type Resolvers<ContextType = RequestContext> = {
   DeclareIncidentPayload?: DeclareIncidentPayloadResolvers<ContextType>;
   Dependency?: DependencyResolvers<ContextType>;
   EffectiveStatus?: EffectiveStatusResolvers<ContextType>;
+  EndMembershipPayload?: EndMembershipPayloadResolvers<ContextType>;
   Exposure?: ExposureResolvers<ContextType>;
   ExposureGroup?: ExposureGroupResolvers<ContextType>;
   Gateway?: GatewayResolvers<ContextType>;

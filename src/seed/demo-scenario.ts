@@ -67,8 +67,11 @@ export async function loadDemoScenario(db: EntityManager): Promise<void> {
     const id = randomUUID();
     await db.insert(Component, {
       id, operatorId, kind, name, description: null, productVendor: null, product: null, version: null,
-      internetFacing: null, audience: null, heartbeatSeconds: null, ...extra,
+      internetFacing: null, audience: null, heartbeatSeconds: null, createdAt: REGISTERED, updatedAt: REGISTERED, ...extra,
     });
+    await db.query(
+      `INSERT INTO component_revision (component_id, revision, valid_from, name, product_vendor, product, version, internet_facing, audience)
+       SELECT id, revision, created_at, name, product_vendor, product, version, internet_facing, audience FROM component WHERE id = $1`, [id]);
     return id;
   };
   const gateway = (operatorId: string, name: string, version: string) =>

@@ -43,10 +43,14 @@ export function factories(db: EntityManager) {
         internetFacing: kind === 'GATEWAY' ? true : null,
         audience: kind === 'SERVICE' ? ('RESIDENTS' as Audience) : null,
         heartbeatSeconds: null,
+        createdAt: REGISTERED,
         ...extra,
       };
       await write(async (tx) => {
         await tx.insert(Component, row);
+        await tx.query(
+          `INSERT INTO component_revision (component_id, revision, valid_from, name, product_vendor, product, version, internet_facing, audience)
+           SELECT id, revision, created_at, name, product_vendor, product, version, internet_facing, audience FROM component WHERE id = $1`, [row.id]);
         if (row.heartbeatSeconds !== null) {
           await tx.query(`INSERT INTO heartbeat_promise (component_id, valid_from, heartbeat_seconds) VALUES ($1, $2, $3)`, [row.id, REGISTERED, row.heartbeatSeconds]);
         }

@@ -101,7 +101,7 @@ async function expectEventsMatch(step: string, before: Record<string, unknown>[]
     .filter((row) => was.has(row.component_id) && (was.get(row.component_id)!.status !== row.status || was.get(row.component_id)!.stale !== row.stale))
     .map((row) => ({ component_id: row.component_id, status: row.status, previous_status: was.get(row.component_id)!.status, stale: row.stale }));
   const events = (await eventsAfter(position)).map(({ seq: _seq, ...event }) => event);
-  const byComponent = (a: { component_id: string }, b: { component_id: string }) => String(a.component_id).localeCompare(String(b.component_id));
+  const byComponent = (a: { component_id: unknown }, b: { component_id: unknown }) => String(a.component_id).localeCompare(String(b.component_id));
   expect({ step, events: [...events].sort(byComponent) }).toEqual({ step, events: changed.sort(byComponent) });
 }
 

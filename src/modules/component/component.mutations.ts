@@ -80,6 +80,15 @@ async function deliverTo(db: EntityManager, serviceId: string, municipalityIds: 
   );
 }
 
+/** The component's register facts as they are from `now`: history keeps every revision (component_revision). */
+async function keepRevision(db: EntityManager, componentId: string, now: Date): Promise<void> {
+  await db.query(
+    `INSERT INTO component_revision (component_id, revision, valid_from, name, product_vendor, product, version, internet_facing, audience)
+     SELECT id, revision, $2, name, product_vendor, product, version, internet_facing, audience FROM component WHERE id = $1`,
+    [componentId, now],
+  );
+}
+
 /** The heartbeat promise in force from `now` (null: none). History keeps the earlier ones. */
 async function promiseHeartbeat(db: EntityManager, componentId: string, seconds: number | null, now: Date): Promise<void> {
   await db.query(`INSERT INTO heartbeat_promise (component_id, valid_from, heartbeat_seconds) VALUES ($1, $2, $3)`, [componentId, now, seconds]);
@@ -110,6 +119,7 @@ export async function registerComponent(ctx: RequestContext, input: ComponentFie
     if (!operator) throw notFound(`No organisation with id ${input.operatorId}`, 'operatorId');
     const deliveredTo = await municipalitiesFor(db, input.deliveredTo ?? []);
     await db.insert(Component, { ...row, createdAt: now, updatedAt: now });
+    await keepRevision(db, row.id, now);
     if (row.heartbeatSeconds !== null) await promiseHeartbeat(db, row.id, row.heartbeatSeconds, now);
     if (input.kind === 'SERVICE') await deliverTo(db, row.id, deliveredTo, now);
     await pictureKeeper.componentRegistered(db, {
@@ -156,6 +166,7 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
       const [latest] = await db.query('SELECT revision FROM component WHERE id = $1', [id]);
       throw new AppError('CONFLICT', `The component changed since you read it: revision ${latest.revision}, not ${input.revision}. Read it again and reapply your change.`, 'revision');
     }
+    await keepRevision(db, id, now);
     if (deliveredTo) await deliverTo(db, id, deliveredTo, now);
     const heartbeatChanged = 'heartbeat_seconds' in changes && changes.heartbeat_seconds !== current.heartbeatSeconds;
     if (heartbeatChanged) await promiseHeartbeat(db, id, input.heartbeatSeconds ?? null, now);

@@ -70,3 +70,31 @@ export async function addMembership(
     return db.findOneByOrFail(Membership, { id });
   });
 }
+
+/**
+ * Ends a membership on `endsOn` (default: today): the shared-service organisation no longer serves
+ * the municipality after that day. Either party may end it, or a coordinator. The row stays, so the
+ * memberships of the past stay readable; an end in the past is refused. Ending it again on the same
+ * day returns it unchanged; a later end than one already set is a CONFLICT (add a new membership).
+ */
+export async function endMembership(ctx: RequestContext, input: { membershipId: string; endsOn?: string | null }): Promise<Membership> {
+  const id = idOf('Membership', input.membershipId, 'membershipId');
+  ctx.scope.requireOrganisation('Ending memberships');
+  const endsOn = input.endsOn ?? ctx.now.toISOString().slice(0, 10);
+  return ctx.db.transaction(async (db) => {
+    const membership = await db.findOneBy(Membership, { id });
+    if (!membership) throw notFound(`No membership with id ${input.membershipId}`, 'membershipId');
+    const party = ctx.scope.organisationId === membership.sharedServiceOrganisationId || ctx.scope.organisationId === membership.municipalityId;
+    if (!ctx.scope.isCoordinator && !party) throw ctx.scope.denied('Ending this membership');
+    const today = ctx.now.toISOString().slice(0, 10);
+    if (endsOn < today) throw badInput('A membership cannot end in the past: what it served then stays as it was', 'endsOn');
+    if (endsOn < membership.startsOn) throw badInput(`endsOn lies before the membership began (${membership.startsOn})`, 'endsOn');
+    if (membership.endsOn === endsOn) return membership;
+    if (membership.endsOn !== null && membership.endsOn < endsOn) {
+      throw new AppError('CONFLICT', `The membership already ended on ${membership.endsOn}`, 'endsOn');
+    }
+    await db.query('UPDATE membership SET ends_on = $2 WHERE id = $1', [id, endsOn]);
+    await recordAudit(db, ctx, { operation: 'endMembership', entityType: 'Membership', entityId: id });
+    return db.findOneByOrFail(Membership, { id });
+  });
+}

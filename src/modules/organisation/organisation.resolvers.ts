@@ -3,7 +3,7 @@ import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
 import { Organisation } from './organisation.entity';
 import { findMunicipality, findOrganisation, listOrganisations, municipalitiesServed } from './organisation.service';
-import { addMembership, registerOrganisation } from './organisation.mutations';
+import { addMembership, endMembership, registerOrganisation } from './organisation.mutations';
 
 const TYPE_BY_KIND = {
   MUNICIPALITY: 'Municipality',
@@ -29,6 +29,7 @@ export const organisationResolvers: Resolvers = {
   Mutation: {
     registerOrganisation: async (_, { input }, ctx) => ({ organisation: await registerOrganisation(ctx, input) }),
     addMembership: async (_, { input }, ctx) => ({ membership: await addMembership(ctx, input) }),
+    endMembership: async (_, { input }, ctx) => ({ membership: await endMembership(ctx, input) }),
   },
   Organisation: {
     __resolveType: (o) => organisationTypeName(o),

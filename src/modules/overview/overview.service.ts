@@ -55,7 +55,7 @@ function countedNow(ctx: RequestContext): Parts {
 /** Every part at once: the engine's one pass over the country answers them all. */
 function judgedAt(ctx: RequestContext, asOf: Date): Parts {
   const judged = once(async () => {
-    const [country, components] = await Promise.all([nationalPicture.statusesAt(ctx.db, asOf), overviewRepository.componentSummaries(ctx.db)]);
+    const [country, components] = await Promise.all([nationalPicture.statusesAt(ctx.db, asOf), overviewRepository.componentSummaries(ctx.db, asOf)]);
     const counted = new Set(country.componentIds);
     const byStatus = new Map<ComponentStatus, number>();
     const byKind = new Map<string, { kind: ComponentKind; status: ComponentStatus; count: number }>();

@@ -10,6 +10,14 @@ import { ComponentFact, DependencyGraph, EdgeFact, HeartbeatFact } from './statu
  * modules, which write them; the picture module only reads them, to judge.
  */
 
+/**
+ * A service's audience at `asOf`: from the revision in force then, or the component's own row when
+ * it has no revisions (facts loaded in bulk, around the API).
+ */
+const audienceAt = (serviceId: string, asOf: string) => `coalesce(
+  (SELECT r.audience FROM component_revision r WHERE r.component_id = ${serviceId} AND r.valid_from <= ${asOf} ORDER BY r.valid_from DESC, r.revision DESC LIMIT 1),
+  (SELECT c.audience FROM component c WHERE c.id = ${serviceId} AND NOT EXISTS (SELECT 1 FROM component_revision r WHERE r.component_id = c.id)))`;
+
 /** Epoch milliseconds (±Infinity for ±infinity): no Date to parse per row. */
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
@@ -125,13 +133,24 @@ export const factsRepository = {
    */
   async deliveriesAt(db: EntityManager, serviceIds: readonly string[] | null, asOf: Date): Promise<Delivery[]> {
     return db.query(
-      `SELECT sd.service_id AS "serviceId", s.audience, sd.municipality_id AS "municipalityId", m.population
+      `SELECT sd.service_id AS "serviceId", ${audienceAt('sd.service_id', '$2')} AS audience, sd.municipality_id AS "municipalityId", m.population
          FROM service_delivery sd
-         JOIN component s ON s.id = sd.service_id
          JOIN organisation m ON m.id = sd.municipality_id
         WHERE ($1::uuid[] IS NULL OR sd.service_id = ANY($1::uuid[]))
           AND sd.delivered_from <= $2 AND (sd.delivered_until IS NULL OR sd.delivered_until > $2)`,
       [serviceIds === null ? null : uuidArrayLiteral(serviceIds), asOf],
+    );
+  },
+
+  /** Who receives which of the services now, with what the residents count needs. */
+  async deliveriesNow(db: EntityManager, serviceIds: readonly string[]): Promise<Delivery[]> {
+    return db.query(
+      `SELECT sd.service_id AS "serviceId", s.audience, sd.municipality_id AS "municipalityId", m.population
+         FROM unnest($1::uuid[]) AS asked(id)
+         JOIN service_delivery sd ON sd.service_id = asked.id AND sd.delivered_until IS NULL
+         JOIN component s ON s.id = sd.service_id
+         JOIN organisation m ON m.id = sd.municipality_id`,
+      [uuidArrayLiteral(serviceIds)],
     );
   },
 
@@ -169,7 +188,8 @@ export async function countryAt(db: EntityManager, asOf: Date): Promise<Dependen
                FROM (SELECT * FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $1
                       ORDER BY r.observed_at DESC, r.seq DESC LIMIT 1) r) AS reports
        FROM component c
-      WHERE c.retired_at IS NULL OR c.retired_at > $1`,
+      -- Registered by then (what was known at that moment), and not yet retired.
+      WHERE c.created_at <= $1 AND (c.retired_at IS NULL OR c.retired_at > $1)`,
     [asOf],
   );
   return graphOf(rows);

@@ -32,7 +32,7 @@ export async function judgeWhatIf(db: EntityManager, componentIds: readonly stri
     await readAbove(db, componentIds, rows);
     const members = new Set(rows.keys());
     const { picture } = judge(rows, members, now.getTime(), override);
-    const deliveries = await factsRepository.deliveriesAt(db, [...members], now);
+    const deliveries = await factsRepository.deliveriesNow(db, [...members]);
     return {
       at: now, memberIds: [...members], deliveries,
       effectiveOf: (id) => picture.effective(id),
