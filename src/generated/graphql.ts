@@ -207,6 +207,10 @@ export type Component = {
   /** Seconds between the reports the operator promises; silence beyond it makes the status stale. */
   heartbeatSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /**
+   * Incidents on this component or on anything it depends on now: the ones on its root cause path
+   * first, then the rest, newest first. Only those the caller may read.
+   */
   incidents: Array<Incident>;
   kind: ComponentKind;
   name: Scalars['String']['output'];
@@ -1164,6 +1168,11 @@ export type ServiceStatusHistoryArgs = {
 export type ServiceAvailability = {
   __typename?: 'ServiceAvailability';
   cause: Maybe<StatusCause>;
+  /**
+   * The incidents open at the moment described that explain the state: on the service or on anything
+   * it depended on then, the one behind its root cause first. Only those the caller may read.
+   */
+  incidents: Array<Incident>;
   municipality: Municipality;
   /** Service first, root last; empty when operational or unknown. */
   rootCause: Array<Component>;
@@ -2148,6 +2157,7 @@ export type ServiceResolvers<ContextType = RequestContext, ParentType extends Re
 
 export type ServiceAvailabilityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ServiceAvailability'] = ResolversParentTypes['ServiceAvailability']> = {
   cause?: Resolver<Maybe<ResolversTypes['StatusCause']>, ParentType, ContextType>;
+  incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   municipality?: Resolver<ResolversTypes['Municipality'], ParentType, ContextType>;
   rootCause?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
   rootCauseReport?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType>;

@@ -1,3 +1,4 @@
+import type { Viewer } from '../../src/modules/access';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { TestApi } from '../helpers/api';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
@@ -216,6 +217,59 @@ test('what-if: switching Centric’s gateway off takes out the counter in three 
   // It changed nothing: the counter is operational now.
   const now = (await services('GM0534', new Date().toISOString())).get('Public counter (burgerzaken)')!;
   expect(now.status).toBe('OPERATIONAL');
+});
+
+describe('the what-if for those who must decide', () => {
+  const IMPACT = `query($id: ID, $ids: [ID!], $asOf: DateTime) { impact(componentId: $id, componentIds: $ids, asOf: $asOf) {
+    asOf components { name } affected { service { name } municipality { cbsCode } status }
+    municipalities { cbsCode } residentsAffected withheld { services municipalities residents } } }`;
+  const idOf = async (search: string) => (await api.data(`query($s: String) { components(filter: { search: $s }) { edges { node { id } } } }`, { s: search })).components.edges[0].node.id as string;
+  const organisation = async (name: string) => {
+    const [row] = await db.dataSource.query(`SELECT id FROM organisation WHERE name LIKE $1`, [`${name}%`]);
+    return row.id as string;
+  };
+  const as = async (name: string, role: 'OPERATOR' | 'VENDOR' | 'MUNICIPALITY'): Promise<Viewer> => ({ kind: 'organisation', organisationId: await organisation(name), role, tokenId: name });
+  const codes = (rows: { cbsCode: string }[]) => rows.map((m) => m.cbsCode).sort();
+
+  test('Friday 17:30: HLTsamen asks what Centric switching its server off does to its three municipalities', async () => {
+    const { impact } = await api.data(IMPACT, { id: await idOf('Centric Citrix') }, await as('HLTsamen', 'OPERATOR'));
+    expect(impact.affected.map((a: { service: { name: string } }) => a.service.name)).toEqual(['Public counter (burgerzaken)', 'Public counter (burgerzaken)', 'Public counter (burgerzaken)']);
+    expect(codes(impact.municipalities)).toEqual(['GM0534', 'GM0553', 'GM1525']);
+    expect(impact).toMatchObject({ residentsAffected: 82_500, withheld: { services: 0, municipalities: 0, residents: 0 } });
+  });
+
+  test('Centric, as a vendor, learns how much depends on its server without learning its customers’ services', async () => {
+    const { impact } = await api.data(IMPACT, { id: await idOf('Centric Citrix') }, await as('Centric', 'VENDOR'));
+    expect(impact).toMatchObject({ affected: [], municipalities: [], residentsAffected: 82_500, withheld: { services: 1, municipalities: 3, residents: 82_500 } });
+  });
+
+  test('a municipality asks about what its own services stand on, and not about anything else', async () => {
+    const lisse = await as('Lisse', 'MUNICIPALITY');
+    const { impact } = await api.data(IMPACT, { id: await idOf('Centric Citrix') }, lisse);
+    expect(codes(impact.affected.map((a: { municipality: { cbsCode: string } }) => a.municipality))).toEqual(['GM0534', 'GM0553', 'GM1525']);
+    const tilburgs = await api.query(IMPACT, { id: await idOf('Tilburg Citrix') }, lisse);
+    expect(tilburgs.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(JSON.stringify(tilburgs.data)).not.toMatch(/Tilburg|GM0855/);
+  });
+
+  test('two gateways switched off together, and what would have happened on Friday evening', async () => {
+    const pair = await api.data(IMPACT, { ids: [await idOf('Tilburg Citrix'), await idOf('HLTsamen Citrix')] });
+    expect(pair.impact.components.map((c: { name: string }) => c.name).sort()).toEqual(['HLTsamen Citrix Gateway', 'Tilburg Citrix ADC']);
+    expect(codes(pair.impact.municipalities)).toEqual(['GM0534', 'GM0553', 'GM0855', 'GM1525']);
+    // On Friday evening Centric's server was already off: switching HLTsamen's gateway off then took
+    // appointments and remote work, and the counter was down whatever HLTsamen did.
+    const friday = await api.data(IMPACT, { id: await idOf('HLTsamen Citrix'), asOf: '2020-01-17T18:00:00+01:00' });
+    expect(friday.impact.asOf).toBe('2020-01-17T17:00:00.000Z');
+    const names = new Set(friday.impact.affected.map((a: { service: { name: string } }) => a.service.name));
+    expect([...names].sort()).toEqual(['Online appointments', 'Remote work']);
+  });
+
+  test('more than 50 components at once, none, or an id that is not a component: BAD_USER_INPUT', async () => {
+    const gateway = await idOf('Tilburg Citrix');
+    expect((await api.query(IMPACT, {})).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'componentId' });
+    expect((await api.query(IMPACT, { ids: Array.from({ length: 51 }, () => gateway) })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'componentIds' });
+    expect((await api.query(IMPACT, { id: 'not-an-id' })).errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
 });
 
 test('the HLTsamen incident keeps both of NCSC’s green lights, each with its source', async () => {

@@ -185,6 +185,24 @@ async function theGatewayGoesDown(description: string) {
 test('one instance: the counter goes down with Centric\'s gateway, and the municipalities hear it within a second', () =>
   theGatewayGoesDown(ON_SERVER ? 'subscribers on B, writes on A' : 'embedded, one instance'));
 
+test('a dependency removed or added changes what depends on it, and its subscribers hear it like a report', async () => {
+  const one = async (sql: string, parameters: unknown[] = []) => ((await db.dataSource.query(sql, parameters)) as { id: string }[])[0].id;
+  const appointments = await one(`SELECT s.id FROM component s JOIN component g ON g.name = 'HLTsamen Citrix Gateway'
+    JOIN dependency d ON d.component_id = s.id AND d.depends_on_id = g.id AND d.removed_at IS NULL WHERE s.name = 'Online appointments'`);
+  const gateway = await one(`SELECT id FROM component WHERE name = 'HLTsamen Citrix Gateway'`);
+  const dependency = await one(`SELECT id FROM dependency WHERE component_id = $1 AND depends_on_id = $2 AND removed_at IS NULL`, [appointments, gateway]);
+  await report(tokens.hltsamen, globalId('Component', gateway), 'MAJOR_OUTAGE', 'PRECAUTIONARY_SHUTDOWN');
+  await settled();
+  const hillegom = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534' });
+  await listening(1);
+  await post(tokens.hltsamen, `mutation($id: ID!) { removeDependency(input: { dependencyId: $id }) { dependency { removedAt } } }`, { id: globalId('Dependency', dependency) });
+  expect(await hillegom.nextData('statusChanged')).toMatchObject({ component: { name: 'Online appointments' }, previousStatus: 'MAJOR_OUTAGE', status: 'OPERATIONAL' });
+  await post(tokens.hltsamen, `mutation($a: ID!, $g: ID!) { addDependency(input: { componentId: $a, dependsOnId: $g, kind: REQUIRED }) { dependency { id } } }`,
+    { a: globalId('Component', appointments), g: globalId('Component', gateway) });
+  expect(await hillegom.nextData('statusChanged')).toMatchObject({ component: { name: 'Online appointments' }, previousStatus: 'OPERATIONAL', status: 'MAJOR_OUTAGE' });
+  await report(tokens.hltsamen, globalId('Component', gateway), 'OPERATIONAL');
+});
+
 test('a subscriber that reconnects with `since` receives what it missed, in order, once, and then live changes', async () => {
   const first = new LiveSubscription(client(tokens.hillegom), BY_MUNICIPALITY, { cbs: 'GM0534' });
   await listening(1);

@@ -122,6 +122,7 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
     historyAt: (asOf: Date) => detailsOf(raw.historyAt(asOf), 'The history of this component'),
     // A municipality's services and their availability are public (README, "Access").
     servicesNow: raw.servicesNow,
+    closureBelowAt: (asOf: Date) => detailsOf(raw.closureBelowAt(asOf), 'What this component depends on'),
 
     incidentById: new GuardedLoader(raw.incidentById, async (id, incident) => {
       if (incident) await incidentReadable(id);

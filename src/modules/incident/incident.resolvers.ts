@@ -3,13 +3,18 @@ import type { RequestContext } from '../../context';
 import { onTypes, COMPONENT_TYPES } from '../../common/resolver-types';
 import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
-import { findIncident, incidentsOfComponent, listIncidents } from './incident.service';
+import { findIncident, incidentsBehind, listIncidents } from './incident.service';
+import { effectiveStatusOf } from '../picture';
 import { declareIncident, issueClearance, postIncidentUpdate, resolveIncident } from './incident.mutations';
 
 export const incidentResolvers: Resolvers = {
   ...onTypes(COMPONENT_TYPES, {
-    incidents: (c: { id: string }, _: unknown, ctx: RequestContext) => incidentsOfComponent(ctx, c.id),
+    incidents: async (c: { id: string }, _: unknown, ctx: RequestContext) =>
+      incidentsBehind(ctx, c.id, (await effectiveStatusOf(ctx, c.id, null)).rootCause, ctx.now, { openOnly: false }),
   }),
+  ServiceAvailability: {
+    incidents: (m, _, ctx) => (m.hasHistory ? incidentsBehind(ctx, m.serviceId, m.rootCause, m.asOf, { openOnly: true }) : []),
+  },
   Query: {
     incidents: (_, args, ctx) => listIncidents(ctx, args),
     incident: (_, { id }, ctx) => findIncident(ctx, id),

@@ -43,7 +43,32 @@ export async function listIncidents(
   return toPage(incidents, size, (row) => [row.startedAt.toISOString(), row.id], totalCount, cursor !== null);
 }
 
-export async function incidentsOfComponent(ctx: RequestContext, componentId: string): Promise<Incident[]> {
-  const incidents = await loadExisting(ctx.loaders.incidentById, await ctx.loaders.incidentIdsByComponent.load(componentId));
-  return incidents.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+/**
+ * The incidents behind a component's state (issue 14, "incidents where people look"): those naming the
+ * component or anything it depended on at `asOf`, the ones on its root cause path first (the closest
+ * to the root first), then the rest, newest first. Only the incidents the caller may read: an incident
+ * is listed where it is readable, never refused as a whole list. `openOnly`: the incidents still open
+ * at `asOf`, which is what a municipality's page shows.
+ */
+export async function incidentsBehind(
+  ctx: RequestContext, componentId: string, rootCause: readonly string[], asOf: Date, options: { openOnly: boolean },
+): Promise<Incident[]> {
+  const closure = await ctx.unguarded.closureBelowAt(asOf).load(componentId);
+  const idLists = await ctx.unguarded.incidentIdsByComponent.loadMany(closure);
+  const byIncident = new Map<string, string[]>();
+  closure.forEach((id, i) => {
+    const ids = idLists[i];
+    if (ids instanceof Error) throw ids;
+    for (const incidentId of ids) byIncident.set(incidentId, [...(byIncident.get(incidentId) ?? []), id]);
+  });
+  const loaded = await ctx.loaders.incidentById.loadMany([...byIncident.keys()]);
+  const incidents = loaded.filter((incident): incident is Incident => incident !== null && !(incident instanceof Error))
+    .filter((incident) => incident.startedAt.getTime() <= asOf.getTime())
+    .filter((incident) => !options.openOnly || incident.resolvedAt === null || incident.resolvedAt.getTime() > asOf.getTime());
+  // Distance of the incident's nearest component from the root cause (0: on the root), or none.
+  const pathRank = (incident: Incident) => {
+    const ranks = byIncident.get(incident.id)!.map((id) => rootCause.indexOf(id)).filter((index) => index >= 0).map((index) => rootCause.length - 1 - index);
+    return ranks.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...ranks);
+  };
+  return incidents.sort((a, b) => pathRank(a) - pathRank(b) || b.startedAt.getTime() - a.startedAt.getTime() || a.id.localeCompare(b.id));
 }
