@@ -5,7 +5,7 @@ import type { Audience, ComponentKind, DependencyKind } from '../../src/modules/
 import { Organisation } from '../../src/modules/organisation';
 import type { OrganisationKind } from '../../src/modules/organisation';
 import { pictureKeeper } from '../../src/modules/picture';
-import { StatusReport, statusRepository } from '../../src/modules/status';
+import { StatusReport } from '../../src/modules/status';
 import type { ReportedStatus, StatusCause } from '../../src/modules/status';
 
 let counter = 0;
@@ -88,7 +88,7 @@ export function factories(db: EntityManager) {
         });
         const [{ seq }]: { seq: string }[] = await tx.query('SELECT seq FROM status_report WHERE id = $1', [id]);
         const fact = { id, componentId, status, cause, observedAt: new Date(observedAt), seq: Number(seq) };
-        await pictureKeeper.reportStored(tx, fact, await statusRepository.reportBefore(tx, fact), new Date());
+        await pictureKeeper.reportStored(tx, fact, new Date());
       });
       return id;
     },

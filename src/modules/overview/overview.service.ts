@@ -196,7 +196,7 @@ export async function impact(ctx: RequestContext, args: ImpactArgs): Promise<Imp
       componentId: delivery.serviceId, serviceId: delivery.serviceId, municipalityId: delivery.municipalityId, asOf: judged.at,
       status: effective.status, cause: 'cause' in effective ? effective.cause : null, since: null,
       stale: judged.staleThen(delivery.serviceId), staleSince: null,
-      rootCause: effective.rootCause, rootCauseReportId: effective.rootCauseReportId, hasHistory: false,
+      rootCause: effective.rootCause, rootCauseReportId: effective.rootCauseReportId, rootCauseMaintenanceId: effective.rootCauseMaintenanceId, hasHistory: false,
     });
   }
   const statusOf = (id: string) => judged.effectiveOf(id).status;

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import type { Delivery } from './status.rules';
-import { ComponentFact, DependencyGraph, EdgeFact, HeartbeatFact } from './status.engine';
+import { ComponentFact, DependencyGraph, EdgeFact, HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
 /**
  * Reads the facts the status engine judges: components (heartbeat promises, retirement),
@@ -21,8 +21,14 @@ const audienceAt = (serviceId: string, asOf: string) => `coalesce(
 /** Epoch milliseconds (±Infinity for ±infinity): no Date to parse per row. */
 const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
+/** A component's maintenance windows as [id, from, until] (one cancelled before it began never counted). */
+const maintenanceOf = (component: string) => `(SELECT json_agg(json_build_array(w.id, ${ms('w.starts_at')}, ${ms('w.ends_at')}) ORDER BY w.starts_at)
+   FROM maintenance_component mc JOIN maintenance_window w ON w.id = mc.maintenance_id
+  WHERE mc.component_id = ${component} AND (w.cancelled_at IS NULL OR w.cancelled_at > w.starts_at))`;
+
 type ClosureRow = {
   id: string;
+  maintenance?: [string, number, number][] | null;
   retired_ms: number | null;
   heartbeats: [number | null, number][] | null;
   edges: [string, DependencyKind, string | null, number, number | null][] | null;
@@ -38,6 +44,7 @@ function graphOf(rows: readonly ClosureRow[]): DependencyGraph {
       retiredAt: row.retired_ms,
       heartbeats: (row.heartbeats ?? []).map(([seconds, from]): HeartbeatFact => ({ seconds, from })).sort((a, b) => a.from - b.from),
       reports: (row.reports ?? []).map(([id, status, cause, observed, seq]) => ({ id, componentId: row.id, status, cause, observedAt: new Date(observed), seq })),
+      maintenance: (row.maintenance ?? []).map(([id, from, until]) => ({ id, from, until })),
     });
     for (const [dependsOnId, kind, redundancyGroup, from, until] of row.edges ?? []) {
       edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup, from, until });
@@ -48,7 +55,7 @@ function graphOf(rows: readonly ClosureRow[]): DependencyGraph {
 
 /** The facts of each component in `closure` (a CTE of ids) known at `asOf` (a parameter), as one row each. */
 const factsOfClosure = (asOf: string) => `
-  SELECT c.id, ${ms('c.retired_at')} AS retired_ms,
+  SELECT c.id, ${ms('c.retired_at')} AS retired_ms, ${maintenanceOf('c.id')} AS maintenance,
          (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${ms('h.valid_from')}))
             FROM heartbeat_promise h WHERE h.component_id = c.id AND h.valid_from <= ${asOf}) AS heartbeats,
          (SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group, ${ms('d.added_at')}, ${ms('d.removed_at')}))
@@ -110,6 +117,23 @@ export const factsRepository = {
     return rows.map((row) => row.id);
   },
 
+  /** The component's report just before `report` (by observation, then arrival), or null. */
+  async reportBefore(db: EntityManager, report: { componentId: string; observedAt: Date; seq: number }): Promise<ReportFact | null> {
+    const [row]: { id: string; status: ReportedStatus; cause: StatusCause | null; observed_at: Date; seq: string }[] = await db.query(
+      `SELECT id, status, cause, observed_at, seq FROM status_report
+        WHERE component_id = $1 AND (observed_at, seq) < ($2, $3::bigint)
+        ORDER BY observed_at DESC, seq DESC LIMIT 1`,
+      [report.componentId, report.observedAt, report.seq],
+    );
+    return row ? { id: row.id, componentId: report.componentId, status: row.status, cause: row.cause, observedAt: row.observed_at, seq: Number(row.seq) } : null;
+  },
+
+  /** Whether any dependency ended after `moment`. */
+  async dependencyEndedSince(db: EntityManager, moment: Date): Promise<boolean> {
+    const rows: unknown[] = await db.query(`SELECT 1 FROM dependency WHERE removed_at > $1 LIMIT 1`, [moment]);
+    return rows.length > 0;
+  },
+
   /** The municipalities each service is delivered to now. */
   async municipalitiesOfServices(db: EntityManager, serviceIds: readonly string[]): Promise<Map<string, string[]>> {
     const byService = new Map<string, string[]>();
@@ -140,6 +164,20 @@ export const factsRepository = {
           AND sd.delivered_from <= $2 AND (sd.delivered_until IS NULL OR sd.delivered_until > $2)`,
       [serviceIds === null ? null : uuidArrayLiteral(serviceIds), asOf],
     );
+  },
+
+  /** The maintenance windows of `ids` that are not over at `now`, per component. */
+  async maintenanceNotOver(db: EntityManager, ids: readonly string[], now: Date): Promise<Map<string, MaintenanceFact[]>> {
+    const rows: { component_id: string; id: string; from_ms: number; until_ms: number }[] = await db.query(
+      `SELECT mc.component_id, w.id, ${ms('w.starts_at')} AS from_ms, ${ms('w.ends_at')} AS until_ms
+         FROM maintenance_component mc JOIN maintenance_window w ON w.id = mc.maintenance_id
+        WHERE mc.component_id = ANY($1::uuid[]) AND w.ends_at > $2 AND (w.cancelled_at IS NULL OR w.cancelled_at > w.starts_at)
+        ORDER BY w.starts_at`,
+      [uuidArrayLiteral(ids), now],
+    );
+    const windows = new Map<string, MaintenanceFact[]>(ids.map((id) => [id, []]));
+    for (const row of rows) windows.get(row.component_id)?.push({ id: row.id, from: row.from_ms, until: row.until_ms });
+    return windows;
   },
 
   /** Who receives which of the services now, with what the residents count needs. */
@@ -178,7 +216,7 @@ export async function servicesDeliveredAt(db: EntityManager, municipalityId: str
  */
 export async function countryAt(db: EntityManager, asOf: Date): Promise<DependencyGraph> {
   const rows: ClosureRow[] = await db.query(
-    `SELECT c.id, ${ms('c.retired_at')} AS retired_ms,
+    `SELECT c.id, ${ms('c.retired_at')} AS retired_ms, ${maintenanceOf('c.id')} AS maintenance,
             (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${ms('h.valid_from')}))
                FROM (SELECT * FROM heartbeat_promise h WHERE h.component_id = c.id AND h.valid_from <= $1
                       ORDER BY h.valid_from DESC LIMIT 1) h) AS heartbeats,

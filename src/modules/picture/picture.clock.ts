@@ -5,29 +5,31 @@ import type { NewStatusChange } from '../events';
 import { pictureKeeper } from './picture.keeper';
 import { pictureRepository } from './picture.repository';
 
-/** Components taken in per round; a round repeats while it finds a full batch. */
-const BATCH = 100;
-
 /**
- * Time changes the picture without any request: a heartbeat that runs out makes its component,
- * and everything depending on it, stale. The clock finds those deadlines in the stored picture and
- * takes each in as a write of its own (its own transaction, its own change events, recorded by
+ * Time changes the picture without any request: an announced maintenance window begins or ends, a
+ * heartbeat runs out and makes its component, and everything depending on it, stale. The clock
+ * finds those moments in the stored picture, in the order they came, and takes each in as a write
+ * of its own, judged at that moment (its own transaction, its own change events, recorded by
  * `record`, which the caller supplies: the picture module does not reach into the events module).
  * Every instance runs a clock; when two find the same deadline, the second finds it taken in.
  */
+/** A tick takes in every moment that is due; this many means a bug, not a backlog. */
+const MAX_MOMENTS = 1_000_000;
+
 export async function takeInTime(
   dataSource: DataSource, now: Date, record: (db: EntityManager, changes: readonly NewStatusChange[]) => Promise<void>,
 ): Promise<number> {
   let taken = 0;
   for (;;) {
-    const due = await pictureRepository.heartbeatsDue(dataSource.manager, now, BATCH);
-    for (const { componentId, due: at } of due) {
-      await inWriteTransaction(dataSource.manager, async (tx) => {
-        await record(tx, await pictureKeeper.heartbeatRanOut(tx, componentId, at, now));
-      });
-      taken += 1;
-    }
-    if (due.length < BATCH) return taken;
+    const done = await inWriteTransaction(dataSource.manager, async (tx) => {
+      const changes = await pictureKeeper.takeInNextDue(tx, now);
+      if (changes === null) return false;
+      await record(tx, changes);
+      return true;
+    });
+    if (!done) return taken;
+    taken += 1;
+    if (taken > MAX_MOMENTS) throw new Error(`More than ${MAX_MOMENTS} moments of time taken in by one tick: the clock is not advancing`);
   }
 }
 

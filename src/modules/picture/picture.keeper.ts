@@ -49,10 +49,17 @@ interface FactChange {
   below?: string[];
   /** Applies the change to the rows read (all of them locked). */
   apply(rows: Map<string, PictureRow>): void;
-  /** Whether the change may reach back before facts already known (a late report). */
-  late?: boolean;
+  /**
+   * Whether the change may reach back before facts already known (a late report), judged on the
+   * roots' rows: once as read, to plan, and again once they are locked, which decides.
+   */
+  late?: (roots: PictureRow[]) => boolean;
+  /** Checked once the roots are locked: true when the change turns out to change nothing at all. */
+  changesNothing?: (roots: PictureRow[]) => Promise<boolean>;
   /** False for a change that cannot alter any status (a heartbeat running out, an audience): `since` stays. */
   affectsStatus?: boolean;
+  /** Checked on the roots once they are locked: false when another write took the change in first. */
+  stillDue?: (roots: PictureRow[]) => boolean;
 }
 
 function contributionOf(edge: EdgeChange | Omit<EdgeChange, 'componentId'>, dependency: KnownEffective): Contribution | null {
@@ -64,22 +71,29 @@ function contributionOf(edge: EdgeChange | Omit<EdgeChange, 'componentId'>, depe
     status: dependency.status,
     rootCause: dependency.rootCause,
     rootCauseReportId: dependency.rootCauseReportId,
+    rootCauseMaintenanceId: dependency.rootCauseMaintenanceId,
     stale: dependency.stale,
   };
 }
 
 function knownOf(row: PictureRow): KnownEffective {
-  return { componentId: row.componentId, status: row.status, rootCause: row.rootCause, rootCauseReportId: row.rootCauseReportId, stale: row.stale };
+  return {
+    componentId: row.componentId, status: row.status, rootCause: row.rootCause, rootCauseReportId: row.rootCauseReportId,
+    rootCauseMaintenanceId: row.rootCauseMaintenanceId, stale: row.stale,
+  };
 }
 
 /** What those depending on a component see of it. */
 function outwardKey(e: KnownEffective): string {
-  return `${e.status}|${e.stale}|${e.rootCauseReportId}|${e.rootCause.join(',')}`;
+  return `${e.status}|${e.stale}|${e.rootCauseReportId}|${e.rootCauseMaintenanceId}|${e.rootCause.join(',')}`;
 }
 
 /** The row's own facts as the engine reads them (a row holds only the newest report). */
 function factOf(row: PictureRow): ComponentFact {
-  return { id: row.componentId, reports: row.report ? [row.report] : [], heartbeats: row.heartbeat ? [row.heartbeat] : [], retiredAt: null };
+  return {
+    id: row.componentId, reports: row.report ? [row.report] : [], heartbeats: row.heartbeat ? [row.heartbeat] : [],
+    retiredAt: null, maintenance: row.maintenance,
+  };
 }
 
 const ALWAYS = Number.NEGATIVE_INFINITY;
@@ -99,7 +113,10 @@ export function judge(
     for (const c of row.contributions) {
       if (judged.has(c.dependsOnId)) continue;
       edges.push({ componentId: id, dependsOnId: c.dependsOnId, kind: c.kind, redundancyGroup: c.redundancyGroup, from: ALWAYS, until: null });
-      known.set(c.dependsOnId, { componentId: c.dependsOnId, status: c.status, rootCause: c.rootCause, rootCauseReportId: c.rootCauseReportId, stale: c.stale });
+      known.set(c.dependsOnId, {
+        componentId: c.dependsOnId, status: c.status, rootCause: c.rootCause, rootCauseReportId: c.rootCauseReportId,
+        rootCauseMaintenanceId: c.rootCauseMaintenanceId, stale: c.stale,
+      });
     }
     for (const d of row.dependants) {
       if (judged.has(d.componentId)) {
@@ -119,12 +136,18 @@ export function judge(
 
 /** The row as judged, `since` still as before (see `settleSince`). */
 function judgedRow(row: PictureRow, effective: Effective, contributions: Contribution[], now: number, moment: number): PictureRow {
+  // Windows that are over are history; of the rest, the next moment one begins or ends.
+  const maintenance = row.maintenance.filter((w) => w.until > now);
+  const boundaries = maintenance.flatMap((w) => [w.from, w.until]).filter((t) => t > now);
   return {
     ...row,
+    maintenance,
+    nextMaintenanceAt: boundaries.length > 0 ? Math.min(...boundaries) : null,
     status: effective.status,
     cause: effective.cause,
     rootCause: effective.rootCause,
     rootCauseReportId: effective.rootCauseReportId,
+    rootCauseMaintenanceId: effective.rootCauseMaintenanceId,
     stale: effective.stale,
     ownStaleFrom: effective.ownStaleFrom,
     ownStale: effective.ownStaleFrom !== null && effective.ownStaleFrom < now,
@@ -190,22 +213,24 @@ function copyOf(rows: Map<string, PictureRow>, ids: Iterable<string>): Map<strin
 }
 
 /** `since` of each judged row: the write's moment or unchanged where the write is news to the row, replayed where not. */
-async function settleSince(db: EntityManager, before: Map<string, PictureRow>, after: Map<string, PictureRow>, change: FactChange): Promise<void> {
+async function settleSince(
+  db: EntityManager, before: Map<string, PictureRow>, after: Map<string, PictureRow>, change: FactChange, at: number, late: boolean,
+): Promise<void> {
   const replay: string[] = [];
   for (const [id, row] of after) {
     const old = before.get(id)!;
     if (change.affectsStatus === false) {
       row.since = old.since;
-    } else if (!change.late && change.moment > old.lastFactAt) {
+    } else if (!late && change.moment > old.lastFactAt) {
       row.since = row.status === 'UNKNOWN' ? null : row.status !== old.status ? change.moment : old.since;
     } else {
       replay.push(id);
     }
   }
   if (replay.length === 0) return;
-  const timeline = new StatusTimeline(await factsRepository.history(db, replay, new Date(change.now)));
+  const timeline = new StatusTimeline(await factsRepository.history(db, replay, new Date(at)));
   for (const id of replay) {
-    const since = timeline.since(id, change.now);
+    const since = timeline.since(id, at);
     after.get(id)!.since = since === null ? null : since.getTime();
   }
 }
@@ -223,8 +248,13 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
 
   // 1. The roots alone: when what depends on them sees no difference, nothing above them changes.
   const roots = new Set(change.roots);
+  const rootRows = () => change.roots.map((id) => base.get(id)!);
+  // Late too when a dependency ended after the change's moment: what depended on the roots then may
+  // depend on them no more, and its history is not in the roots' rows.
+  const isLate = async () => (change.late?.(rootRows()) ?? false) || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
+  let late = await isLate();
   const rootsLookDifferent = (rows: Map<string, PictureRow>) => {
-    if (change.late) return true;
+    if (late) return true;
     const { picture } = judge(rows, roots, change.now);
     return change.roots.some((id) => outwardKey(picture.judge(id)) !== outwardKey(rows.get(id)!));
   };
@@ -240,7 +270,7 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
   // locked too, until nothing moves.
   const readWhatIsAbove = async () => {
     await readAbove(db, change.roots.flatMap((id) => base.get(id)!.dependants.map((d) => d.componentId)), base);
-    if (change.late) await readAbove(db, await factsRepository.dependantsSince(db, change.roots, new Date(change.moment)), base);
+    if (late) await readAbove(db, await factsRepository.dependantsSince(db, change.roots, new Date(change.moment)), base);
   };
   const locked = new Set<string>();
   const lockWhatIsRead = async () => {
@@ -255,8 +285,16 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
   if (reachesAbove) await readWhatIsAbove();
   await lockWhatIsRead();
   for (const id of change.roots) if (!base.has(id)) throw new Error(`Component ${id} left the picture while it was being written`);
+  if (change.stillDue && !change.stillDue(rootRows())) return [];
+  // What the locked rows say decides: another write may have taken in a newer fact meanwhile.
+  if (change.changesNothing && (await change.changesNothing(rootRows()))) return [];
+  const lateOnceLocked = await isLate();
+  if (lateOnceLocked !== late) {
+    late = lateOnceLocked;
+    if (late) reachesAbove = false;
+  }
   if (!reachesAbove && rootsLookDifferent(applied())) {
-    // Another write changed a root between the read and the lock.
+    // Another write changed a root between the read and the lock, or made this one late.
     reachesAbove = true;
     await readWhatIsAbove();
     await lockWhatIsRead();
@@ -264,11 +302,14 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
 
   // 3. Judge the members (the roots, and when reached everything above them) on the locked rows.
   const members = !reachesAbove ? roots
-    : change.late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
+    : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
       : closureAbove(change.roots, base);
   const work = applied();
   for (const id of members) if (!work.has(id)) work.set(id, copyOf(base, [id]).get(id)!);
-  const { picture, edgesOf } = judge(work, members, change.now);
+  // Judged no earlier than any fact the locked rows hold: a write that waited for another judges
+  // after it, even when its own clock was read first.
+  const at = Math.max(change.now, ...[...base.values()].map((row) => Math.max(row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY)));
+  const { picture, edgesOf } = judge(work, members, at);
   const after = new Map<string, PictureRow>();
   for (const id of members) {
     const contributions: Contribution[] = [];
@@ -277,10 +318,10 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
       if (contribution) contributions.push(contribution);
     }
     const moment = change.affectsStatus === false ? ALWAYS : change.moment;
-    after.set(id, judgedRow(work.get(id)!, picture.judge(id), contributions, change.now, moment));
+    after.set(id, judgedRow(work.get(id)!, picture.judge(id), contributions, at, moment));
   }
   // 4. since.
-  await settleSince(db, base, after, change);
+  await settleSince(db, base, after, change, at, late);
 
   // Rows below the roots change only in their dependants (an edge added or ended).
   for (const id of change.below ?? []) if (!after.has(id) && work.has(id)) after.set(id, work.get(id)!);
@@ -302,6 +343,55 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
     since: row.since === null ? null : new Date(row.since),
     stale: row.stale,
   }));
+}
+
+/** A moment at which time alone changes a stored row (picture.repository.ts, nextDue). */
+interface DueEvent {
+  componentId: string;
+  due: number;
+  kind: 'MAINTENANCE' | 'HEARTBEAT';
+}
+
+/**
+ * Takes in one moment at which time alone changes a component: judged at that moment, so that each
+ * maintenance window begins and ends in the picture (and in `since`) when it does, however late the
+ * clock comes to it.
+ */
+function takeInDue(db: EntityManager, event: DueEvent): Promise<NewStatusChange[]> {
+  if (event.kind === 'MAINTENANCE') {
+    return takeIn(db, {
+      moment: event.due, now: event.due, roots: [event.componentId], apply() {},
+      stillDue: ([row]) => row.nextMaintenanceAt === event.due,
+    });
+  }
+  return takeIn(db, {
+    moment: event.due, now: event.due, roots: [event.componentId], affectsStatus: false, apply() {},
+    stillDue: ([row]) => !row.ownStale && row.ownStaleFrom !== null && row.ownStaleFrom + 1 === event.due,
+  });
+}
+
+/** Events per catch-up before it gives up: a loop that finds the same moment again is a bug, not a backlog. */
+const MAX_DUE = 100_000;
+
+/**
+ * Takes in, in the order they came, every moment up to `now` at which time alone changed the picture
+ * and that nobody has taken in yet. Every write does this first: a write is judged at its own clock,
+ * and the picture it starts from must already hold everything time did before it (otherwise a
+ * maintenance window that began meanwhile would be seen to begin at the write's moment).
+ */
+async function catchUp(db: EntityManager, now: Date): Promise<NewStatusChange[]> {
+  const changes: NewStatusChange[] = [];
+  let last: DueEvent | null = null;
+  for (let i = 0; i < MAX_DUE; i++) {
+    const event = await pictureRepository.nextDue(db, now);
+    if (!event) return changes;
+    if (last && last.componentId === event.componentId && last.due === event.due && last.kind === event.kind) {
+      throw new Error(`The picture's clock found ${event.kind} at ${new Date(event.due).toISOString()} for ${event.componentId} again`);
+    }
+    changes.push(...(await takeInDue(db, event)));
+    last = event;
+  }
+  throw new Error(`More than ${MAX_DUE} moments of time to take in at once`);
 }
 
 function newer(a: ReportFact, b: ReportFact | null): boolean {
@@ -332,25 +422,28 @@ export const pictureKeeper = {
   },
 
   /**
-   * A status report was stored. `previous` is the component's report just before it in observation
-   * order (null: none), which tells whether a late report changes the component's history at all.
+   * A status report was stored (in this transaction). A report that is news (observed after every
+   * fact that reached the component) is taken in at its moment; one that arrives late is taken in
+   * with its history replayed, unless it says what the report before it said and a newer one
+   * exists, which leaves every answer as it was.
    */
-  async reportStored(db: EntityManager, report: ReportFact, previous: ReportFact | null, now: Date): Promise<NewStatusChange[]> {
-    const rows = await pictureRepository.rows(db, [report.componentId]);
-    const newest = rows[0]?.report ?? null;
-    const late = !newer(report, newest) || report.observedAt.getTime() <= (rows[0]?.lastFactAt ?? ALWAYS);
-    // A late report that says what the one before it said leaves the component's history as it was.
-    if (late && previous && previous.status === report.status && previous.cause === report.cause && !newer(report, newest)) return [];
-    return takeIn(db, {
+  async reportStored(db: EntityManager, report: ReportFact, now: Date): Promise<NewStatusChange[]> {
+    const caughtUp = await catchUp(db, now);
+    return [...caughtUp, ...await takeIn(db, {
       moment: report.observedAt.getTime(),
       now: now.getTime(),
       roots: [report.componentId],
-      late,
+      late: ([row]) => !newer(report, row.report) || report.observedAt.getTime() <= row.lastFactAt,
+      changesNothing: async ([row]) => {
+        if (newer(report, row.report)) return false;
+        const previous = await factsRepository.reportBefore(db, report);
+        return previous !== null && previous.status === report.status && previous.cause === report.cause;
+      },
       apply(locked) {
         const row = locked.get(report.componentId)!;
         if (newer(report, row.report)) row.report = report;
       },
-    });
+    })];
   },
 
   /**
@@ -359,10 +452,11 @@ export const pictureKeeper = {
    */
   async dependenciesChanged(db: EntityManager, componentId: string, added: EdgeChange[], ended: EdgeChange[], now: Date, moment: Date = now): Promise<NewStatusChange[]> {
     const below = [...new Set([...added, ...ended].map((edge) => edge.dependsOnId))];
-    return takeIn(db, {
+    const caughtUp = await catchUp(db, now);
+    return [...caughtUp, ...await takeIn(db, {
       moment: moment.getTime(),
       now: now.getTime(),
-      late: moment.getTime() < now.getTime(),
+      late: () => moment.getTime() < now.getTime(),
       roots: [componentId],
       below,
       apply(locked) {
@@ -379,14 +473,15 @@ export const pictureKeeper = {
           if (contribution) row.contributions = [...row.contributions, contribution];
         }
       },
-    });
+    })];
   },
 
   /** A component was registered: UNKNOWN, depending on nothing, nobody depending on it. */
   async componentRegistered(db: EntityManager, component: { id: string; kind: ComponentKind; audience: Audience | null; heartbeat: HeartbeatFact | null }): Promise<void> {
     await pictureRepository.write(db, [{
       componentId: component.id, revision: 0, kind: component.kind, audience: component.audience, report: null,
-      heartbeat: component.heartbeat, status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, since: null,
+      heartbeat: component.heartbeat, maintenance: [], nextMaintenanceAt: null,
+      status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null, since: null,
       stale: false, ownStaleFrom: null, ownStale: false, outage: false, residentsAffected: false, lastFactAt: ALWAYS,
       contributions: [], dependants: [],
     }]);
@@ -394,7 +489,8 @@ export const pictureKeeper = {
 
   /** A component's audience or heartbeat promise changed at `now`. */
   async componentChanged(db: EntityManager, componentId: string, change: { audience?: Audience | null; heartbeat?: HeartbeatFact | null }, now: Date): Promise<NewStatusChange[]> {
-    return takeIn(db, {
+    const caughtUp = await catchUp(db, now);
+    return [...caughtUp, ...await takeIn(db, {
       moment: now.getTime(),
       now: now.getTime(),
       roots: [componentId],
@@ -404,7 +500,7 @@ export const pictureKeeper = {
         if (change.audience !== undefined) row.audience = change.audience;
         if (change.heartbeat !== undefined) row.heartbeat = change.heartbeat;
       },
-    });
+    })];
   },
 
   /**
@@ -427,15 +523,33 @@ export const pictureKeeper = {
   },
 
   /**
-   * Time: heartbeats that ran out by `now` make their components (and what depends on them) stale.
-   * One transaction per component; returns the change sets in order.
+   * The announced maintenance of `componentIds` changed (scheduled, extended, shortened, cancelled):
+   * their windows are read again and they are judged again, from now.
    */
-  async heartbeatsDue(db: EntityManager, now: Date, limit = 100): Promise<{ componentId: string; due: number }[]> {
-    return pictureRepository.heartbeatsDue(db, now, limit);
+  async maintenanceChanged(db: EntityManager, componentIds: readonly string[], now: Date): Promise<NewStatusChange[]> {
+    const caughtUp = await catchUp(db, now);
+    const windows = await factsRepository.maintenanceNotOver(db, componentIds, now);
+    return [...caughtUp, ...await takeIn(db, {
+      moment: now.getTime(),
+      now: now.getTime(),
+      roots: [...componentIds],
+      apply(locked) {
+        for (const id of componentIds) {
+          const row = locked.get(id);
+          if (row) row.maintenance = windows.get(id) ?? [];
+        }
+      },
+    })];
   },
 
-  async heartbeatRanOut(db: EntityManager, componentId: string, due: number, now: Date): Promise<NewStatusChange[]> {
-    return takeIn(db, { moment: due, now: now.getTime(), roots: [componentId], affectsStatus: false, apply() {} });
+  /**
+   * Time: takes in the earliest moment up to `now` at which time alone changed the picture (a
+   * maintenance window began or ended, a heartbeat ran out), judged at that moment. Returns null when
+   * nothing is due. For the picture's clock, one moment per transaction.
+   */
+  async takeInNextDue(db: EntityManager, now: Date): Promise<NewStatusChange[] | null> {
+    const event = await pictureRepository.nextDue(db, now);
+    return event ? takeInDue(db, event) : null;
   },
 
   /**
@@ -476,7 +590,8 @@ export const pictureKeeper = {
         const row = judgedRow({
           componentId: component.id, revision: 0, kind: component.kind, audience: component.audience,
           report: reportAt(fact, at), heartbeat: promises.length > 0 ? promises[promises.length - 1] : null,
-          status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, since: null, stale: false, ownStaleFrom: null,
+          maintenance: fact?.maintenance ?? [], nextMaintenanceAt: null,
+          status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null, since: null, stale: false, ownStaleFrom: null,
           ownStale: false, outage: false, residentsAffected: false, lastFactAt: moments.length > 0 ? moments[moments.length - 1] : ALWAYS,
           contributions: [], dependants: dependants.get(component.id) ?? [],
         }, picture.judge(component.id), contributions, at, ALWAYS);

@@ -30,6 +30,7 @@ export function modelOfStored(row: StoredStatus, now: Date): EffectiveStatusMode
     staleSince: row.ownStaleFrom !== null && row.ownStaleFrom.getTime() < now.getTime() ? row.ownStaleFrom : null,
     rootCause: row.rootCause,
     rootCauseReportId: row.rootCauseReportId,
+    rootCauseMaintenanceId: row.rootCauseMaintenanceId,
   };
 }
 
@@ -46,6 +47,7 @@ export function modelOfJudged(timeline: StatusTimeline, componentId: string, asO
     staleSince: effective.ownStaleFrom !== null && effective.ownStaleFrom < asOf.getTime() ? new Date(effective.ownStaleFrom) : null,
     rootCause: effective.rootCause,
     rootCauseReportId: effective.rootCauseReportId,
+    rootCauseMaintenanceId: effective.rootCauseMaintenanceId,
   };
 }
 

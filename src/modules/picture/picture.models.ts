@@ -17,6 +17,8 @@ export interface EffectiveStatusModel {
   /** Component ids: this one first, the root cause last. */
   rootCause: string[];
   rootCauseReportId: string | null;
+  /** The announced maintenance window at the root that explains the status, when one does. */
+  rootCauseMaintenanceId: string | null;
 }
 
 /** One service as one municipality sees it. */

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
 import { uuidArrayLiteral } from '../../db/uuid-array';
-import type { HeartbeatFact, ReportFact } from './status.engine';
+import type { HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
 /**
  * `live_status`: the stored picture, one row per component that is not retired. Only the picture
@@ -26,6 +26,7 @@ export interface Contribution {
   status: ComponentStatus;
   rootCause: string[];
   rootCauseReportId: string | null;
+  rootCauseMaintenanceId: string | null;
   stale: boolean;
 }
 
@@ -43,10 +44,15 @@ export interface PictureRow {
   audience: Audience | null;
   report: ReportFact | null;
   heartbeat: HeartbeatFact | null;
+  /** Its announced maintenance windows that are not over. */
+  maintenance: MaintenanceFact[];
+  /** When the next of those windows begins or ends (epoch ms): the picture's clock takes it in then. */
+  nextMaintenanceAt: number | null;
   status: ComponentStatus;
   cause: StatusCause | null;
   rootCause: string[];
   rootCauseReportId: string | null;
+  rootCauseMaintenanceId: string | null;
   since: number | null;
   stale: boolean;
   ownStaleFrom: number | null;
@@ -58,14 +64,14 @@ export interface PictureRow {
   dependants: DependantEdge[];
 }
 
-type StoredContribution = [string, DependencyKind, string | null, ComponentStatus, string[], string | null, boolean];
+type StoredContribution = [string, DependencyKind, string | null, ComponentStatus, string[], string | null, boolean, string | null];
 type StoredDependant = [string, DependencyKind, string | null];
 
 interface Record {
   component_id: string; revision: string; kind: ComponentKind; audience: Audience | null;
   report_id: string | null; report_status: ReportedStatus | null; report_cause: StatusCause | null; report_observed_ms: number | null; report_seq: string | null;
-  heartbeat_seconds: number | null; heartbeat_from_ms: number | null;
-  status: ComponentStatus; cause: StatusCause | null; root_cause: string[]; root_cause_report_id: string | null;
+  heartbeat_seconds: number | null; heartbeat_from_ms: number | null; maintenance: [string, number, number][]; next_maintenance_ms: number | null;
+  status: ComponentStatus; cause: StatusCause | null; root_cause: string[]; root_cause_report_id: string | null; root_cause_maintenance_id: string | null;
   since_ms: number | null; stale: boolean; own_stale_from_ms: number | null; own_stale: boolean;
   outage: boolean; residents_affected: boolean; last_fact_ms: number;
   contributions: StoredContribution[]; dependants: StoredDependant[];
@@ -76,8 +82,8 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 const COLUMNS = `component_id, revision, kind, audience,
   report_id, report_status, report_cause, ${ms('report_observed_at')} AS report_observed_ms, report_seq,
-  heartbeat_seconds, ${ms('heartbeat_from')} AS heartbeat_from_ms,
-  status, cause, root_cause::text[] AS root_cause, root_cause_report_id, ${ms('since')} AS since_ms, stale,
+  heartbeat_seconds, ${ms('heartbeat_from')} AS heartbeat_from_ms, maintenance, ${ms('next_maintenance_at')} AS next_maintenance_ms,
+  status, cause, root_cause::text[] AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${ms('since')} AS since_ms, stale,
   ${ms('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${ms('last_fact_at')} AS last_fact_ms,
   contributions, dependants`;
 
@@ -92,10 +98,13 @@ function toRow(r: Record): PictureRow {
       observedAt: new Date(r.report_observed_ms!), seq: Number(r.report_seq),
     },
     heartbeat: r.heartbeat_from_ms === null ? null : { seconds: r.heartbeat_seconds, from: r.heartbeat_from_ms },
+    maintenance: r.maintenance.map(([id, from, until]) => ({ id, from, until })),
+    nextMaintenanceAt: r.next_maintenance_ms,
     status: r.status,
     cause: r.cause,
     rootCause: r.root_cause,
     rootCauseReportId: r.root_cause_report_id,
+    rootCauseMaintenanceId: r.root_cause_maintenance_id,
     since: r.since_ms,
     stale: r.stale,
     ownStaleFrom: r.own_stale_from_ms,
@@ -103,8 +112,8 @@ function toRow(r: Record): PictureRow {
     outage: r.outage,
     residentsAffected: r.residents_affected,
     lastFactAt: r.last_fact_ms,
-    contributions: r.contributions.map(([dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale]) => ({
-      dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale,
+    contributions: r.contributions.map(([dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale, rootCauseMaintenanceId]) => ({
+      dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, rootCauseMaintenanceId: rootCauseMaintenanceId ?? null, stale,
     })),
     dependants: r.dependants.map(([componentId, kind, redundancyGroup]) => ({ componentId, kind, redundancyGroup })),
   };
@@ -112,7 +121,7 @@ function toRow(r: Record): PictureRow {
 
 const timestamp = (value: number | null) => (value === null ? null : value === Number.NEGATIVE_INFINITY ? '-infinity' : new Date(value).toISOString());
 
-/** Rows per statement when many are written: 24 arrays of 10,000 values stay well inside one message. */
+/** Rows per statement when many are written: 27 arrays of 10,000 values stay well inside one message. */
 const WRITE_CHUNK = 10_000;
 
 export const pictureRepository = {
@@ -143,12 +152,14 @@ export const pictureRepository = {
       await db.query(
         `INSERT INTO live_status (component_id, revision, kind, audience, report_id, report_status, report_cause, report_observed_at,
                                   report_seq, heartbeat_seconds, heartbeat_from, status, cause, root_cause, root_cause_report_id, since,
-                                  stale, own_stale_from, own_stale, outage, residents_affected, last_fact_at, contributions, dependants)
-         SELECT c, r + 1, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt::uuid[], rr, si, st, os, ost, o, ra, lf, co, de
+                                  stale, own_stale_from, own_stale, outage, residents_affected, last_fact_at, contributions, dependants,
+                                  maintenance, next_maintenance_at, root_cause_maintenance_id)
+         SELECT c, r + 1, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt::uuid[], rr, si, st, os, ost, o, ra, lf, co, de, mw, nm, rm
            FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[],
                        $9::bigint[], $10::int[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::uuid[], $16::timestamptz[],
-                       $17::boolean[], $18::timestamptz[], $19::boolean[], $20::boolean[], $21::boolean[], $22::timestamptz[], $23::jsonb[], $24::jsonb[])
-                AS t(c, r, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt, rr, si, st, os, ost, o, ra, lf, co, de)
+                       $17::boolean[], $18::timestamptz[], $19::boolean[], $20::boolean[], $21::boolean[], $22::timestamptz[], $23::jsonb[], $24::jsonb[],
+                       $25::jsonb[], $26::timestamptz[], $27::uuid[])
+                AS t(c, r, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt, rr, si, st, os, ost, o, ra, lf, co, de, mw, nm, rm)
          ON CONFLICT (component_id) DO UPDATE SET
            revision = EXCLUDED.revision, kind = EXCLUDED.kind, audience = EXCLUDED.audience, report_id = EXCLUDED.report_id,
            report_status = EXCLUDED.report_status, report_cause = EXCLUDED.report_cause, report_observed_at = EXCLUDED.report_observed_at,
@@ -156,7 +167,8 @@ export const pictureRepository = {
            status = EXCLUDED.status, cause = EXCLUDED.cause, root_cause = EXCLUDED.root_cause, root_cause_report_id = EXCLUDED.root_cause_report_id,
            since = EXCLUDED.since, stale = EXCLUDED.stale, own_stale_from = EXCLUDED.own_stale_from, own_stale = EXCLUDED.own_stale,
            outage = EXCLUDED.outage, residents_affected = EXCLUDED.residents_affected, last_fact_at = EXCLUDED.last_fact_at,
-           contributions = EXCLUDED.contributions, dependants = EXCLUDED.dependants`,
+           contributions = EXCLUDED.contributions, dependants = EXCLUDED.dependants, maintenance = EXCLUDED.maintenance,
+           next_maintenance_at = EXCLUDED.next_maintenance_at, root_cause_maintenance_id = EXCLUDED.root_cause_maintenance_id`,
         [
           uuidArrayLiteral(column((r) => r.componentId)),
           column((r) => r.revision),
@@ -181,8 +193,11 @@ export const pictureRepository = {
           column((r) => r.residentsAffected),
           column((r) => timestamp(r.lastFactAt)),
           column((r) => JSON.stringify(r.contributions.map((c): StoredContribution => [
-            c.dependsOnId, c.kind, c.redundancyGroup, c.status, c.rootCause, c.rootCauseReportId, c.stale]))),
+            c.dependsOnId, c.kind, c.redundancyGroup, c.status, c.rootCause, c.rootCauseReportId, c.stale, c.rootCauseMaintenanceId]))),
           column((r) => JSON.stringify(r.dependants.map((d): StoredDependant => [d.componentId, d.kind, d.redundancyGroup]))),
+          column((r) => JSON.stringify(r.maintenance.map((w) => [w.id, w.from, w.until]))),
+          column((r) => timestamp(r.nextMaintenanceAt)),
+          column((r) => r.rootCauseMaintenanceId),
         ],
       );
     }
@@ -214,15 +229,23 @@ export const pictureRepository = {
     await db.query(`ANALYZE live_status`);
   },
 
-  /** Components whose own heartbeat ran out at or before `now` while their row says it has not. */
-  async heartbeatsDue(db: EntityManager, now: Date, limit: number): Promise<{ componentId: string; due: number }[]> {
-    const rows: { component_id: string; due_ms: number }[] = await db.query(
-      `SELECT component_id, ${ms('own_stale_from')} AS due_ms FROM live_status
-        WHERE own_stale_from IS NOT NULL AND NOT own_stale AND own_stale_from < $1
-        ORDER BY own_stale_from LIMIT $2`,
-      [now, limit],
+  /**
+   * The earliest moment, at or before `now`, at which time alone changes a stored row: one of its
+   * maintenance windows begins or ends, or its own heartbeat runs out (the millisecond after the
+   * deadline: until then it is not silent for longer than promised). Null when nothing is due.
+   */
+  async nextDue(db: EntityManager, now: Date): Promise<{ componentId: string; due: number; kind: 'MAINTENANCE' | 'HEARTBEAT' } | null> {
+    const [row]: { component_id: string; due_ms: number; kind: 'MAINTENANCE' | 'HEARTBEAT' }[] = await db.query(
+      `SELECT * FROM (
+         (SELECT component_id, ${ms('next_maintenance_at')} AS due_ms, 'MAINTENANCE' AS kind FROM live_status
+           WHERE next_maintenance_at IS NOT NULL AND next_maintenance_at <= $1 ORDER BY next_maintenance_at LIMIT 1)
+         UNION ALL
+         (SELECT component_id, ${ms('own_stale_from')} + 1 AS due_ms, 'HEARTBEAT' AS kind FROM live_status
+           WHERE own_stale_from IS NOT NULL AND NOT own_stale AND own_stale_from < $1 ORDER BY own_stale_from LIMIT 1)
+       ) due ORDER BY due_ms, kind DESC LIMIT 1`,
+      [now],
     );
-    return rows.map((r) => ({ componentId: r.component_id, due: r.due_ms }));
+    return row ? { componentId: row.component_id, due: row.due_ms, kind: row.kind } : null;
   },
 };
 
@@ -233,13 +256,15 @@ export interface StoredStatus {
   cause: StatusCause | null;
   rootCause: string[];
   rootCauseReportId: string | null;
+  rootCauseMaintenanceId: string | null;
   since: Date | null;
   stale: boolean;
   ownStaleFrom: Date | null;
 }
 
 const READER_COLUMNS = `l.component_id AS "componentId", l.status, l.cause, l.root_cause::text[] AS "rootCause",
-  l.root_cause_report_id AS "rootCauseReportId", l.since, l.stale, l.own_stale_from AS "ownStaleFrom"`;
+  l.root_cause_report_id AS "rootCauseReportId", l.root_cause_maintenance_id AS "rootCauseMaintenanceId", l.since, l.stale,
+  l.own_stale_from AS "ownStaleFrom"`;
 
 /** The readers of *now*: lookups in the stored picture. */
 export const storedPictureRepository = {

@@ -38,7 +38,7 @@ export async function effectiveStatusOf(ctx: RequestContext, componentId: string
   const model = asOf === null ? await ctx.loaders.storedStatus.load(componentId) : await ctx.loaders.judgedStatusAt(asOf).load(componentId);
   // A retired component has no row in the stored picture: it is gone from now.
   return model ?? {
-    componentId, asOf: ctx.now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null,
+    componentId, asOf: ctx.now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null,
   };
 }
 
@@ -75,7 +75,7 @@ export async function uptimeOf(ctx: RequestContext, model: ServiceAvailabilityMo
 export async function storedStatusIn(db: EntityManager, componentId: string, now: Date): Promise<EffectiveStatusModel> {
   const [row] = await storedPictureRepository.statuses(db, [componentId]);
   return row ? modelOfStored(row, now) : {
-    componentId, asOf: now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null,
+    componentId, asOf: now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null,
   };
 }
 

@@ -35,8 +35,17 @@ export interface HeartbeatFact {
   from: number;
 }
 
+/** An announced maintenance window: the component is UNDER_MAINTENANCE in [from, until) unless its own report is worse. */
+export interface MaintenanceFact {
+  id: string;
+  from: number;
+  until: number;
+}
+
 export interface ComponentFact {
   id: string;
+  /** Announced maintenance windows; absent: none. */
+  maintenance?: MaintenanceFact[];
   /** Sorted by (observedAt, seq), oldest first. */
   reports: ReportFact[];
   /** Sorted by `from`; empty when its operator never promised a heartbeat. */
@@ -149,6 +158,8 @@ export interface Effective {
   rootCause: string[];
   /** The report at the root that explains the status. */
   rootCauseReportId: string | null;
+  /** The maintenance window at the root that explains the status (instead of a report). */
+  rootCauseMaintenanceId: string | null;
   /** When this component's own heartbeat runs (or ran) out, given its newest report; null: never. */
   ownStaleFrom: number | null;
   /** This component or anything it depends on has been silent longer than its heartbeat. */
@@ -156,7 +167,7 @@ export interface Effective {
 }
 
 /** What a dependency outside the judged graph is known to be (the stored picture's row). */
-export type KnownEffective = Pick<Effective, 'componentId' | 'status' | 'rootCause' | 'rootCauseReportId' | 'stale'>;
+export type KnownEffective = Pick<Effective, 'componentId' | 'status' | 'rootCause' | 'rootCauseReportId' | 'rootCauseMaintenanceId' | 'stale'>;
 
 export interface PictureOptions {
   /** Replaces these components' own status (the what-if of `impact`). */
@@ -211,16 +222,23 @@ export class StatusPicture {
 
     // Made here and changed in place until returned: no copy per better dependency (33,000 components above a hub).
     let best: Effective;
+    const window = fact?.maintenance?.find((w) => w.from <= this.at && this.at < w.until) ?? null;
     if (overridden !== undefined) {
       best = {
         componentId, status: overridden, cause: null, rootCause: isOutage(overridden) ? [componentId] : [],
-        rootCauseReportId: null, ownStaleFrom, stale: false,
+        rootCauseReportId: null, rootCauseMaintenanceId: null, ownStaleFrom, stale: false,
+      };
+    } else if (window && !isWorse(own?.status ?? 'UNKNOWN', 'UNDER_MAINTENANCE')) {
+      // Announced maintenance, unless the component's own report says something worse.
+      best = {
+        componentId, status: 'UNDER_MAINTENANCE', cause: 'MAINTENANCE', rootCause: [componentId],
+        rootCauseReportId: null, rootCauseMaintenanceId: window.id, ownStaleFrom, stale: false,
       };
     } else {
       const status: ComponentStatus = own ? own.status : 'UNKNOWN';
       best = {
         componentId, status, cause: own?.cause ?? null, rootCause: isOutage(status) ? [componentId] : [],
-        rootCauseReportId: isOutage(status) ? own!.id : null, ownStaleFrom, stale: false,
+        rootCauseReportId: isOutage(status) ? own!.id : null, rootCauseMaintenanceId: null, ownStaleFrom, stale: false,
       };
     }
     best.stale = ownStaleFrom !== null && ownStaleFrom < this.at;
@@ -260,7 +278,7 @@ export class StatusPicture {
 const IN_PROGRESS = Symbol('in progress');
 
 function quiet(componentId: string): Effective {
-  return { componentId, status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, ownStaleFrom: null, stale: false };
+  return { componentId, status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null, ownStaleFrom: null, stale: false };
 }
 
 /**
@@ -277,6 +295,7 @@ function considerImposed(best: Effective, status: ComponentStatus | null, throug
     best.cause = 'DEPENDENCY';
     best.rootCause = [best.componentId, ...through.rootCause];
     best.rootCauseReportId = through.rootCauseReportId;
+    best.rootCauseMaintenanceId = through.rootCauseMaintenanceId;
   }
 }
 
@@ -318,6 +337,10 @@ export class StatusTimeline {
       const fact = this.graph.component(id);
       for (const report of fact?.reports ?? []) add(report.observedAt.getTime());
       if (fact?.retiredAt !== null && fact?.retiredAt !== undefined) add(fact.retiredAt);
+      for (const window of fact?.maintenance ?? []) {
+        add(window.from);
+        add(window.until);
+      }
       for (const edge of this.graph.edgesOf(id)) {
         add(edge.from);
         if (edge.until !== null) add(edge.until);

@@ -93,8 +93,7 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
     if (inserted.length === 1) {
       id = inserted[0].id;
       const fact: ReportFact = { id, componentId: report.componentId, status: report.status, cause: report.cause, observedAt, seq: Number(inserted[0].seq) };
-      const previous = await statusRepository.reportBefore(db, fact);
-      const changes = await pictureKeeper.reportStored(db, fact, previous, now);
+      const changes = await pictureKeeper.reportStored(db, fact, now);
       await recordStatusChanges(db, changes);
       await recordAudit(db, ctx, { operation: 'reportStatus', entityType: 'StatusReport', entityId: id });
     } else {

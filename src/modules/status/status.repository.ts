@@ -20,17 +20,6 @@ export const statusRepository = {
     return row ? toFact(row) : null;
   },
 
-  /** The component's report just before `report` (by observation, then arrival), or null. */
-  async reportBefore(db: EntityManager, report: ReportFact): Promise<ReportFact | null> {
-    const [row]: ReportRow[] = await db.query(
-      `SELECT id, component_id, status, cause, observed_at, seq FROM status_report
-        WHERE component_id = $1 AND (observed_at, seq) < ($2, $3::bigint)
-        ORDER BY observed_at DESC, seq DESC LIMIT 1`,
-      [report.componentId, report.observedAt, report.seq],
-    );
-    return row ? toFact(row) : null;
-  },
-
   reportsByIds(db: EntityManager, ids: readonly string[]): Promise<StatusReport[]> {
     return db.findBy(StatusReport, { id: In([...ids]) });
   },
