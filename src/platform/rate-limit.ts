@@ -1,99 +1,193 @@
+import { createHash } from 'node:crypto';
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { rateLimitKey, Viewer } from '../modules/access/viewer';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
+import { rateLimitedNetwork } from './client-address';
 
-export interface RateLimitOptions {
-  /** Sustained rate: requests per minute per caller. */
+/** The table the counts live in, made by a migration (migrations/1769200000000-CreateRateLimit.ts). */
+export const RATE_LIMIT_TABLE = 'rate_limit';
+
+export interface RateLimitSettings {
+  /** Sustained requests per minute per caller (a token; the public: a client address). */
   perMinute: number;
-  /** How many requests a caller that has been quiet may send at once. */
+  /** How many requests a caller may send at once. */
   burst: number;
-  /** The clock, in milliseconds; tests pass their own. */
-  now?: () => number;
+  /** Failed authentications per minute per client address. */
+  failedAuthPerMinute: number;
 }
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
+/** Where the counts are kept: pg's `query({ text, values })` (a pg Pool, on a server or on the embedded engine). */
+export interface CountStore {
+  query(statement: { text: string; values?: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+}
+
+/** A refusal: the caller may try again after `retryAfterSeconds`. */
+export class RateLimited extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many requests: try again in ${retryAfterSeconds} s.`);
+    this.name = 'RateLimited';
+  }
 }
 
 /**
- * A token bucket per caller, in this process's memory. Every caller starts with `burst` tokens;
- * a request takes one; tokens come back at `perMinute` per minute, up to `burst`.
- *
- * Per instance: several instances behind a load balancer each count on their own, so a caller
- * may get up to (instances × limit). Good enough to stop one runaway client; a shared count would
- * need PostgreSQL or another store.
+ * How long the store may take before this instance counts on its own (in memory) instead: a
+ * database that hangs must not hang every request at the door.
  */
-export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
-  private readonly refillPerMs: number;
-  private readonly now: () => number;
-  private lastSweep: number;
+const STORE_TIMEOUT_MS = 500;
 
-  constructor(private readonly options: RateLimitOptions) {
-    this.refillPerMs = options.perMinute / 60_000;
-    this.now = options.now ?? Date.now;
-    this.lastSweep = this.now();
-  }
+/**
+ * Rate limits shared by every instance: the counts are rows of one PostgreSQL table, kept by
+ * rate-limiter-flexible (fixed windows, one upsert per counted request). Two budgets:
+ *
+ * - **Failed authentications per client address** (`failedAuthPerMinute` a minute), checked before
+ *   a token is looked up: an address that used its budget is refused with 429 without a lookup.
+ * - **Requests per caller**: a token, or for the public its client address. The budget is `burst`
+ *   requests per window of `burst / perMinute` minutes (600 a minute with a burst of 200: 200 per
+ *   20 s), so the sustained rate is `perMinute` and no more than `burst` arrive at once.
+ *
+ * A key that used its budget is also refused from memory until its window ends, so a flood costs no
+ * SQL after its first refusal on each instance. When PostgreSQL does not answer within
+ * STORE_TIMEOUT_MS or fails, each instance counts in its own memory until it does again.
+ */
+export class RateLimits {
+  private readonly perCaller: Limiter;
+  private readonly failedAuth: Limiter;
+  /** Addresses refused for failed authentications, until when (ms): refused again without SQL. */
+  private readonly failedAuthRefusedUntil = new Map<string, number>();
 
-  /** Takes a token for `key`. Returns 0 when the request may go ahead, else the seconds to wait. */
-  take(key: string): number {
-    const now = this.now();
-    this.sweep(now);
-    const bucket = this.buckets.get(key) ?? { tokens: this.options.burst, updatedAt: now };
-    bucket.tokens = Math.min(this.options.burst, bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs);
-    bucket.updatedAt = now;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return 0;
-    }
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.refillPerMs / 1000));
-  }
-
-  /** How many callers are being tracked (for tests of the sweep). */
-  get size(): number {
-    return this.buckets.size;
+  constructor(settings: RateLimitSettings, store: CountStore, private readonly now: () => number = Date.now) {
+    const windowSeconds = Math.max(1, Math.ceil((settings.burst * 60) / settings.perMinute));
+    this.perCaller = limiter(store, { keyPrefix: 'caller', points: settings.burst, duration: windowSeconds, clearsExpired: true });
+    this.failedAuth = limiter(store, { keyPrefix: 'failed-auth', points: settings.failedAuthPerMinute, duration: 60, clearsExpired: false });
   }
 
   /**
-   * A bucket that has filled up again is the same as no bucket, so it is dropped; otherwise the map
-   * would keep one entry for every address that ever called. Once a minute at most, so a request
-   * costs O(1) on average.
+   * Before a presented token is looked up: throws RateLimited when its address has used up its
+   * failed authentications (as far as this instance has seen; no SQL).
    */
-  private sweep(now: number): void {
-    if (now - this.lastSweep < 60_000) return;
-    this.lastSweep = now;
-    for (const [key, bucket] of this.buckets) {
-      if (bucket.tokens + (now - bucket.updatedAt) * this.refillPerMs >= this.options.burst) this.buckets.delete(key);
+  private checkFailedAuthentications(clientAddress: string): void {
+    const key = addressKey(clientAddress);
+    const until = this.failedAuthRefusedUntil.get(key);
+    if (until === undefined) return;
+    const waitMs = until - this.now();
+    if (waitMs > 0) throw new RateLimited(secondsOf(waitMs));
+    this.failedAuthRefusedUntil.delete(key);
+  }
+
+  /** A token that did not authenticate: counts against its address; throws RateLimited once over. */
+  private async failedAuthentication(clientAddress: string): Promise<void> {
+    const key = addressKey(clientAddress);
+    try {
+      await take(this.failedAuth, key);
+    } catch (refusal) {
+      if (refusal instanceof RateLimited) {
+        this.forgetExpiredRefusals();
+        this.failedAuthRefusedUntil.set(key, this.now() + refusal.retryAfterSeconds * 1000);
+      }
+      throw refusal;
     }
+  }
+
+  /**
+   * Who is asking, with the limits around authentication: an address that used up its failed
+   * authentications is refused before its token is looked up; a refused token (`isRefusal`) counts
+   * as a failure; then, for a request (not for opening a WebSocket connection, whose subscriptions
+   * count one by one), the caller's own budget (its token's, or for the public its address's).
+   */
+  async identify<V>(
+    request: { clientAddress: string; presentsCredential: boolean; isRequest: boolean },
+    authenticate: () => Promise<V>,
+    how: { isRefusal: (error: unknown) => boolean; tokenIdOf: (viewer: V) => string | null },
+  ): Promise<V> {
+    if (request.presentsCredential) this.checkFailedAuthentications(request.clientAddress);
+    let viewer: V;
+    try {
+      viewer = await authenticate();
+    } catch (error) {
+      if (request.presentsCredential && how.isRefusal(error)) await this.failedAuthentication(request.clientAddress);
+      throw error;
+    }
+    if (request.isRequest) {
+      const tokenId = how.tokenIdOf(viewer);
+      await this.request(tokenId === null ? request.clientAddress : { tokenId });
+    }
+    return viewer;
+  }
+
+  /** One request (or subscription) of a caller; throws RateLimited once over. */
+  async request(caller: { tokenId: string } | string): Promise<void> {
+    await take(this.perCaller, typeof caller === 'string' ? `public:${addressKey(caller)}` : `token:${shortKey(caller.tokenId)}`);
+  }
+
+  /** The map holds only addresses refused within the last minute or so: an attack's addresses, not everyone's. */
+  private forgetExpiredRefusals(): void {
+    if (this.failedAuthRefusedUntil.size < 1000) return;
+    const now = this.now();
+    for (const [key, until] of this.failedAuthRefusedUntil) if (until <= now) this.failedAuthRefusedUntil.delete(key);
   }
 }
 
+/** The store's limiter with a timeout, falling back to this instance's memory. */
+type Limiter = RLWrapperTimeouts;
+
+function limiter(store: CountStore, options: { keyPrefix: string; points: number; duration: number; clearsExpired: boolean }): Limiter {
+  const { keyPrefix, points, duration } = options;
+  const memory = new RateLimiterMemory({ keyPrefix, points, duration });
+  const shared = new RateLimiterPostgres({
+    // 'pool': pg's Pool interface. The statements go unnamed (see `unnamed`).
+    storeClient: unnamed(store),
+    storeType: 'pool',
+    tableName: RATE_LIMIT_TABLE,
+    // The table comes from a migration; the library must not create it at run time.
+    tableCreated: true,
+    keyPrefix,
+    points,
+    duration,
+    inMemoryBlockOnConsumed: points,
+    insuranceLimiter: memory,
+    // One limiter deletes the expired rows of the whole table (every five minutes).
+    clearExpiredByTimeout: options.clearsExpired,
+  });
+  return new RLWrapperTimeouts({ limiter: shared, insuranceLimiter: memory, timeoutMs: STORE_TIMEOUT_MS });
+}
+
 /**
- * Wraps the function that builds a request's context (which authenticates the caller) so that a
- * caller who has used up its bucket (per token; the public: per address) is refused right there:
- * HTTP 429, RATE_LIMITED, Retry-After in seconds, before its query is parsed or validated.
- *
- * Not an Apollo plugin: Apollo 5 turns an error thrown from a plugin's requestDidStart into a 500
- * ("Unexpected error processing request"), while an error from the context function keeps its
- * code and HTTP status.
+ * rate-limiter-flexible names its prepared statements. The embedded engine serves every connection
+ * from one session, so a connection opened later would find the name taken ("prepared statement
+ * already exists"); unnamed, each statement is parsed again, which on this one-row upsert costs nothing worth keeping.
  */
-export function rateLimited<TArgs, TContext extends { viewer: Viewer; clientAddress: string }>(
-  limiter: RateLimiter,
-  createContext: (args: TArgs) => Promise<TContext>,
-): (args: TArgs) => Promise<TContext> {
-  return async (args) => {
-    const context = await createContext(args);
-    const waitSeconds = limiter.take(rateLimitKey(context.viewer, context.clientAddress));
-    if (waitSeconds > 0) {
-      throw new GraphQLError(`Too many requests: try again in ${waitSeconds} s.`, {
-        extensions: {
-          code: 'RATE_LIMITED',
-          http: { status: 429, headers: new HeaderMap([['retry-after', String(waitSeconds)]]) },
-        },
-      });
-    }
-    return context;
-  };
+function unnamed(store: CountStore): CountStore {
+  return { query: (statement) => store.query({ text: statement.text, values: statement.values }) };
+}
+
+async function take(limiter: Limiter, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (refusal) {
+    if (refusal instanceof RateLimiterRes) throw new RateLimited(secondsOf(refusal.msBeforeNext));
+    throw refusal;
+  }
+}
+
+function secondsOf(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+function addressKey(clientAddress: string): string {
+  return shortKey(rateLimitedNetwork(clientAddress));
+}
+
+/** Keys are at most 255 characters in the table; a JWT's subject may be longer. */
+function shortKey(text: string): string {
+  return text.length <= 200 ? text : createHash('sha256').update(text).digest('base64url');
+}
+
+/** The GraphQL error of a refusal over HTTP: 429, RATE_LIMITED, and Retry-After in seconds. */
+export function rateLimitedError(refusal: RateLimited): GraphQLError {
+  return new GraphQLError(refusal.message, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(refusal.retryAfterSeconds)]]) },
+    },
+  });
 }

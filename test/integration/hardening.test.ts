@@ -5,7 +5,6 @@ import { createDataSource } from '../../src/db/data-source';
 import { createLog } from '../../src/log';
 import { issueFirstTokenIfNone, issueToken } from '../../src/modules/access';
 import { Organisation } from '../../src/modules/organisation';
-import { RateLimiter } from '../../src/platform/rate-limit';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { loadTypeDefs } from '../../src/schema';
 import { RunningServer, startHttpServer } from '../../src/server';
@@ -265,21 +264,6 @@ describe('rate limit', () => {
 
     expectAnswered(await query(limited, '{ __typename }', {}, { authorization: `Bearer ${other}` }));
     expectAnswered(await post(limited, { query: '{ __typename }' }, { authorization: '' }));
-  });
-
-  test('tokens come back at the configured rate, up to the burst, and idle callers are forgotten', () => {
-    let now = 0;
-    const limiter = new RateLimiter({ perMinute: 60, burst: 2, now: () => now });
-    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 1]);
-    now += 1000; // one token back
-    expect([limiter.take('a'), limiter.take('a')]).toEqual([0, 1]);
-    now += 10 * 60_000; // long quiet: the bucket holds `burst`, not ten minutes' worth
-    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 1]);
-    expect(limiter.take('b')).toBe(0);
-    expect(limiter.size).toBe(2);
-    now += 2 * 60_000;
-    limiter.take('c');
-    expect(limiter.size).toBe(1); // a and b had filled up again: dropped
   });
 });
 

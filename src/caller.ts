@@ -1,0 +1,76 @@
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError } from 'graphql';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Config } from './config';
+import { poolOf } from './db/pool';
+import { AppError } from './errors';
+import { Authenticator, Viewer } from './modules/access';
+import type { Caller } from './platform/admission';
+import { clientAddressOf, trustedProxies, TrustsProxy } from './platform/client-address';
+import { RateLimited, rateLimitedError, RateLimits } from './platform/rate-limit';
+
+/**
+ * Who is asking, for an HTTP request and a WebSocket connection alike: the client's address (behind
+ * the proxies TRUST_PROXY names), the rate limits around authentication (src/platform/rate-limit.ts),
+ * and the access module's authenticator between them.
+ */
+export class CallerGate {
+  private readonly authenticator: Authenticator;
+  private readonly rateLimits: RateLimits;
+  /** Also Express's `trust proxy`, so that `req.ip` says the same. */
+  readonly trustsProxy: TrustsProxy;
+
+  constructor(config: Config, dataSource: DataSource, private readonly db: EntityManager = dataSource.manager) {
+    const { limits } = config;
+    this.authenticator = new Authenticator(config.jwt);
+    this.rateLimits = new RateLimits(
+      { perMinute: limits.rateLimitPerMinute, burst: limits.rateLimitBurst, failedAuthPerMinute: limits.rateLimitFailedAuthPerMinute },
+      poolOf(dataSource),
+    );
+    this.trustsProxy = trustedProxies(config.trustProxy);
+  }
+
+  clientAddressOf(request: IncomingMessage): string {
+    return clientAddressOf(request, this.trustsProxy);
+  }
+
+  /**
+   * Throws RateLimited, or the authenticator's UNAUTHENTICATED AppError. A WebSocket connection
+   * (`isRequest: false`) is not counted against the caller; each of its subscriptions is.
+   */
+  identify(clientAddress: string, authorization: string | undefined, isRequest: boolean): Promise<Viewer> {
+    return this.rateLimits.identify(
+      { clientAddress, presentsCredential: (authorization ?? '').trim() !== '', isRequest },
+      () => this.authenticator.viewerFor(this.db, authorization, new Date()),
+      {
+        isRefusal: (error) => error instanceof AppError,
+        tokenIdOf: (viewer) => (viewer.kind === 'organisation' ? viewer.tokenId : null),
+      },
+    );
+  }
+
+  /** The same counted against the caller of an open connection: one subscription. */
+  async subscription(viewer: Viewer, clientAddress: string): Promise<void> {
+    await this.rateLimits.request(viewer.kind === 'organisation' ? { tokenId: viewer.tokenId } : clientAddress);
+  }
+
+  /**
+   * For an HTTP request: a refusal as the error Apollo answers with, before the query is parsed:
+   * 429 with Retry-After, or 401 for a token that is present but unusable (never a silent fall-back
+   * to the public).
+   */
+  async identifyOverHttp(clientAddress: string, authorization: string | undefined): Promise<Viewer> {
+    try {
+      return await this.identify(clientAddress, authorization, true);
+    } catch (error) {
+      if (error instanceof RateLimited) throw rateLimitedError(error);
+      if (error instanceof AppError) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+      throw error;
+    }
+  }
+}
+
+/** The admission's view of a caller: the public has a smaller cost budget. */
+export function callerOf(context: { viewer: Viewer }): Caller {
+  return context.viewer.kind === 'public' ? 'public' : 'organisation';
+}
