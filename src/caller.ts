@@ -40,7 +40,7 @@ export class CallerGate {
    */
   identify(clientAddress: string, authorization: string | undefined, isRequest: boolean): Promise<Viewer> {
     return this.rateLimits.identify(
-      { clientAddress, presentsCredential: (authorization ?? '').trim() !== '', isRequest },
+      { clientAddress, credential: authorization, isRequest },
       () => this.authenticator.viewerFor(this.db, authorization, new Date()),
       {
         isRefusal: (error) => error instanceof AppError,

@@ -35,6 +35,10 @@ export class RateLimited extends Error {
  */
 const STORE_TIMEOUT_MS = 500;
 
+/** How many credentials that authenticated lately each instance remembers, and for how long. */
+const RECENT_CREDENTIALS = 10_000;
+const RECENT_CREDENTIAL_MS = 15 * 60_000;
+
 /**
  * Rate limits shared by every instance: the counts are rows of one PostgreSQL table, kept by
  * rate-limiter-flexible (fixed windows, one upsert per counted request). Two budgets:
@@ -54,6 +58,12 @@ export class RateLimits {
   private readonly failedAuth: Limiter;
   /** Addresses refused for failed authentications, until when (ms): refused again without SQL. */
   private readonly failedAuthRefusedUntil = new Map<string, number>();
+  /**
+   * Credentials (their hashes) that authenticated here lately, until when (ms): they are still
+   * looked up while their address is refused, so one client guessing tokens behind a shared address
+   * (an office, a shared-service organisation's proxy) does not lock out the dashboards beside it.
+   */
+  private readonly recentlyAuthenticated = new Map<string, number>();
 
   constructor(settings: RateLimitSettings, store: CountStore, private readonly now: () => number = Date.now) {
     const windowSeconds = Math.max(1, Math.ceil((settings.burst * 60) / settings.perMinute));
@@ -90,23 +100,28 @@ export class RateLimits {
 
   /**
    * Who is asking, with the limits around authentication: an address that used up its failed
-   * authentications is refused before its token is looked up; a refused token (`isRefusal`) counts
-   * as a failure; then, for a request (not for opening a WebSocket connection, whose subscriptions
+   * authentications is refused before its token is looked up (unless that credential authenticated
+   * on this instance lately); a refused token (`isRefusal`) counts as a failure; then, for a request (not for opening a WebSocket connection, whose subscriptions
    * count one by one), the caller's own budget (its token's, or for the public its address's).
    */
   async identify<V>(
-    request: { clientAddress: string; presentsCredential: boolean; isRequest: boolean },
+    request: { clientAddress: string; credential: string | undefined; isRequest: boolean },
     authenticate: () => Promise<V>,
     how: { isRefusal: (error: unknown) => boolean; tokenIdOf: (viewer: V) => string | null },
   ): Promise<V> {
-    if (request.presentsCredential) this.checkFailedAuthentications(request.clientAddress);
+    const credential = request.credential?.trim() ? createHash('sha256').update(request.credential).digest('base64url') : null;
+    if (credential && !this.knownGood(credential)) this.checkFailedAuthentications(request.clientAddress);
     let viewer: V;
     try {
       viewer = await authenticate();
     } catch (error) {
-      if (request.presentsCredential && how.isRefusal(error)) await this.failedAuthentication(request.clientAddress);
+      if (credential && how.isRefusal(error)) {
+        this.recentlyAuthenticated.delete(credential);
+        await this.failedAuthentication(request.clientAddress);
+      }
       throw error;
     }
+    if (credential) this.rememberGood(credential);
     if (request.isRequest) {
       const tokenId = how.tokenIdOf(viewer);
       await this.request(tokenId === null ? request.clientAddress : { tokenId });
@@ -117,6 +132,24 @@ export class RateLimits {
   /** One request (or subscription) of a caller; throws RateLimited once over. */
   async request(caller: { tokenId: string } | string): Promise<void> {
     await take(this.perCaller, typeof caller === 'string' ? `public:${addressKey(caller)}` : `token:${shortKey(caller.tokenId)}`);
+  }
+
+  private knownGood(credential: string): boolean {
+    return (this.recentlyAuthenticated.get(credential) ?? 0) > this.now();
+  }
+
+  private rememberGood(credential: string): void {
+    if (this.recentlyAuthenticated.size >= RECENT_CREDENTIALS) {
+      const now = this.now();
+      for (const [key, until] of this.recentlyAuthenticated) if (until <= now) this.recentlyAuthenticated.delete(key);
+      // Still full: the oldest entries go (a Map iterates in insertion order).
+      for (const key of this.recentlyAuthenticated.keys()) {
+        if (this.recentlyAuthenticated.size < RECENT_CREDENTIALS) break;
+        this.recentlyAuthenticated.delete(key);
+      }
+    }
+    this.recentlyAuthenticated.delete(credential);
+    this.recentlyAuthenticated.set(credential, this.now() + RECENT_CREDENTIAL_MS);
   }
 
   /** The map holds only addresses refused within the last minute or so: an attack's addresses, not everyone's. */

@@ -3,8 +3,7 @@ import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createDataSource } from '../../src/db/data-source';
 import { createLog } from '../../src/log';
-import { issueFirstTokenIfNone, issueToken } from '../../src/modules/access';
-import { Organisation } from '../../src/modules/organisation';
+import { issueFirstTokenIfNone } from '../../src/modules/access';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { loadTypeDefs } from '../../src/schema';
 import { RunningServer, startHttpServer } from '../../src/server';
@@ -249,23 +248,8 @@ describe('HTTP', () => {
   });
 });
 
-describe('rate limit', () => {
-  test('a token that has used its burst gets 429 RATE_LIMITED with Retry-After; another token and the public do not', async () => {
-    const limited = await startServer({ RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_BURST: '3' });
-    const coordinator = await db.dataSource.manager.findOneByOrFail(Organisation, { kind: 'COORDINATOR' });
-    const other = (await issueToken(db.dataSource.manager, { organisationId: coordinator.id, role: 'COORDINATOR', expiresInDays: 1, label: 'rate limit test', issuedByTokenId: null })).secret;
-
-    for (let i = 0; i < 3; i++) expectAnswered(await query(limited, '{ __typename }'));
-    const refused = await query(limited, '{ __typename }');
-    expect(expectRefused(refused, 429, 'RATE_LIMITED')).toBe('Too many requests: try again in 10 s.');
-    expect(refused.headers.get('retry-after')).toBe('10');
-    // Even a query that would fail to parse is counted and refused first: refusing must stay cheap.
-    expectRefused(await query(limited, '{'), 429, 'RATE_LIMITED');
-
-    expectAnswered(await query(limited, '{ __typename }', {}, { authorization: `Bearer ${other}` }));
-    expectAnswered(await post(limited, { query: '{ __typename }' }, { authorization: '' }));
-  });
-});
+// The rate limits have a file of their own: test/integration/rate-limit.test.ts; every limit over
+// HTTP and WebSocket side by side: test/integration/admission.test.ts.
 
 describe('production', () => {
   let production: RunningServer;
