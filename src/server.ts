@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLSchema } from 'graphql';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import cors from 'cors';
 import express from 'express';
@@ -70,6 +70,9 @@ export function createApolloServer(options: {
       // No field sets a cache hint and responses are per viewer; Apollo's default cache-control
       // plugin would otherwise wrap every field of every answer (a what-if has 200,000).
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo would add per-field timings (and error details) to any answer whose request asks for a
+      // federation trace; tracing is OpenTelemetry's here, not the gateway's.
+      ApolloServerPluginInlineTraceDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  DocumentNode, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, OperationDefinitionNode,
-  parse, ParseOptions, specifiedRules, validate, ValidationRule,
+  BREAK, DocumentNode, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, OperationDefinitionNode,
+  parse, ParseOptions, specifiedRules, validate, ValidationRule, visit,
 } from 'graphql';
 import { containsNul } from './nul-characters';
 import { queryCost } from './query-cost';
@@ -56,7 +56,12 @@ export class Admission {
 
   constructor(
     private readonly limits: AdmissionLimits,
-    private readonly options: { hideSuggestions: boolean; now?: () => Date },
+    private readonly options: {
+      hideSuggestions: boolean;
+      /** Whether `_service { sdl }` (the federated subgraph's schema) is answered: like introspection, not in production. */
+      serviceSdl: boolean;
+      now?: () => Date;
+    },
   ) {
     this.parseOptions = queryParseOptions(limits);
     this.shapeRules = queryLimitRules(limits);
@@ -94,6 +99,9 @@ export class Admission {
     }
     const wrongTransport = transportRefusal(schema, operation, request.transport);
     if (wrongTransport) return refuse(wrongTransport);
+    if (!this.options.serviceSdl && asksForServiceSdl(document)) {
+      return refuse('The subgraph SDL (_service) is not served here, like introspection; compose from `npm run subgraph-sdl`.');
+    }
 
     const variables = request.variables ?? {};
     if (typeof variables !== 'object' || Array.isArray(variables)) return refuse('Variables must be a JSON object.');
@@ -125,6 +133,18 @@ export class Admission {
     }
     return refusals;
   }
+}
+
+function asksForServiceSdl(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value !== '_service') return undefined;
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }
 
 function transportRefusal(schema: GraphQLSchema, operation: OperationDefinitionNode, transport: Transport): string | null {

@@ -17,7 +17,7 @@ export function admissionFor(config: Config): Admission {
     maxTokens: limits.queryTokens,
     maxCost: limits.queryCost,
     maxPublicCost: limits.queryCostPublic,
-  }, { hideSuggestions: config.nodeEnv === 'production' });
+  }, { hideSuggestions: config.nodeEnv === 'production', serviceSdl: config.nodeEnv !== 'production' });
 }
 
 /**

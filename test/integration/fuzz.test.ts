@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import {
-  buildSchema,
   getNamedType,
   GraphQLField,
   GraphQLInputType,
@@ -17,7 +16,7 @@ import {
 import { loadConfig } from '../../src/config';
 import type { Log } from '../../src/log';
 import { issueFirstTokenIfNone } from '../../src/modules/access';
-import { loadTypeDefs, resolvers } from '../../src/schema';
+import { createSchema, resolvers } from '../../src/schema';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
@@ -345,7 +344,7 @@ async function collectPools(): Promise<Pools> {
 }
 
 test('thousands of generated requests: no 5xx, no unmasked or internal error, and the server still answers', async () => {
-  const schema = buildSchema(loadTypeDefs());
+  const schema = createSchema();
   const pools = await collectPools();
   const r = prng(SEED);
   const requests = Array.from({ length: REQUESTS }, () => generate(schema, r, pools));

@@ -1,11 +1,11 @@
-import { buildSchema, getIntrospectionQuery, isNonNullType } from 'graphql';
+import { getIntrospectionQuery, isNonNullType } from 'graphql';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createDataSource } from '../../src/db/data-source';
 import { createLog } from '../../src/log';
 import { issueFirstTokenIfNone } from '../../src/modules/access';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
-import { loadTypeDefs } from '../../src/schema';
+import { createSchema } from '../../src/schema';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 
@@ -174,7 +174,7 @@ test('a string with a NUL character, in a variable or in the query, is refused b
 
 test('operations the API does not have, and persisted-query hashes, are the client’s mistakes, not internal errors', async () => {
   // A valid subscription of whatever the schema has: none is served over HTTP.
-  const subscriptionType = buildSchema(loadTypeDefs()).getSubscriptionType();
+  const subscriptionType = createSchema().getSubscriptionType();
   if (subscriptionType) {
     const field = Object.values(subscriptionType.getFields()).find((f) => f.args.every((a) => !isNonNullType(a.type)))!;
     const subscription = await query(api, `subscription { ${field.name} { __typename } }`);
