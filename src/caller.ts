@@ -24,7 +24,10 @@ export class CallerGate {
     const { limits } = config;
     this.authenticator = new Authenticator(config.jwt);
     this.rateLimits = new RateLimits(
-      { perMinute: limits.rateLimitPerMinute, burst: limits.rateLimitBurst, failedAuthPerMinute: limits.rateLimitFailedAuthPerMinute },
+      {
+        perMinute: limits.rateLimitPerMinute, burst: limits.rateLimitBurst, failedAuthPerMinute: limits.rateLimitFailedAuthPerMinute,
+        costPerMinute: limits.queryCostPerMinute, costPerMinutePublic: limits.queryCostPerMinutePublic,
+      },
       poolOf(dataSource),
     );
     this.trustsProxy = trustedProxies(config.trustProxy);
@@ -53,6 +56,21 @@ export class CallerGate {
   async subscription(viewer: Viewer, clientAddress: string): Promise<void> {
     await this.rateLimits.request(viewer.kind === 'organisation' ? { tokenId: viewer.tokenId } : clientAddress);
   }
+
+  /** The estimated cost of an admitted operation, counted against the caller's work per minute. Throws RateLimited. */
+  async charge(viewer: Viewer, clientAddress: string, cost: number): Promise<void> {
+    await this.rateLimits.charge(viewer.kind === 'organisation' ? { tokenId: viewer.tokenId } : clientAddress, cost);
+  }
+
+  /** For Apollo (src/platform/admission.ts): the same, a refusal as HTTP's 429 with Retry-After. */
+  readonly chargeOverHttp = async (context: { viewer: Viewer; clientAddress: string }, cost: number): Promise<void> => {
+    try {
+      await this.charge(context.viewer, context.clientAddress, cost);
+    } catch (error) {
+      if (error instanceof RateLimited) throw rateLimitedError(error);
+      throw error;
+    }
+  };
 
   /**
    * For an HTTP request: a refusal as the error Apollo answers with, before the query is parsed:

@@ -21,7 +21,9 @@ const EnvironmentSchema = z.object({
   // Limits (README, "Limits"): each default leaves the dashboard and the tests' queries far inside.
   QUERY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   QUERY_MAX_COST: z.coerce.number().int().min(1).default(25_000),
-  QUERY_MAX_COST_PUBLIC: z.coerce.number().int().min(1).default(1_500),
+  QUERY_MAX_COST_PUBLIC: z.coerce.number().int().min(1).default(10_000),
+  QUERY_COST_PER_MINUTE: z.coerce.number().int().min(1).default(1_000_000),
+  QUERY_COST_PER_MINUTE_PUBLIC: z.coerce.number().int().min(1).default(60_000),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),
@@ -37,6 +39,12 @@ const EnvironmentSchema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
 }).refine(
+  (e) => e.QUERY_COST_PER_MINUTE >= e.QUERY_MAX_COST,
+  { message: 'QUERY_COST_PER_MINUTE must allow at least one query of QUERY_MAX_COST', path: ['QUERY_COST_PER_MINUTE'] },
+).refine(
+  (e) => e.QUERY_COST_PER_MINUTE_PUBLIC >= e.QUERY_MAX_COST_PUBLIC,
+  { message: 'QUERY_COST_PER_MINUTE_PUBLIC must allow at least one query of QUERY_MAX_COST_PUBLIC', path: ['QUERY_COST_PER_MINUTE_PUBLIC'] },
+).refine(
   (e) => e.RATE_LIMIT_BURST * 60 <= e.RATE_LIMIT_PER_MINUTE * 3600,
   { message: 'RATE_LIMIT_BURST may be at most an hour\'s worth of RATE_LIMIT_PER_MINUTE', path: ['RATE_LIMIT_BURST'] },
 ).refine(
@@ -100,6 +108,10 @@ export type Limits = Readonly<{
   queryCost: number;
   /** The same for callers without a token. */
   queryCostPublic: number;
+  /** Estimated cost a token's operations may add up to in a minute (src/platform/rate-limit.ts). */
+  queryCostPerMinute: number;
+  /** The same per client address for the public. */
+  queryCostPerMinutePublic: number;
   queryAliases: number;
   queryDirectives: number;
   /** Lexical tokens of the query document. */
@@ -144,6 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queryDepth: e.QUERY_MAX_DEPTH,
       queryCost: e.QUERY_MAX_COST,
       queryCostPublic: e.QUERY_MAX_COST_PUBLIC,
+      queryCostPerMinute: e.QUERY_COST_PER_MINUTE,
+      queryCostPerMinutePublic: e.QUERY_COST_PER_MINUTE_PUBLIC,
       queryAliases: e.QUERY_MAX_ALIASES,
       queryDirectives: e.QUERY_MAX_DIRECTIVES,
       queryTokens: e.QUERY_MAX_TOKENS,

@@ -51,10 +51,12 @@ export function createApolloServer(options: {
   plugins?: ApolloServerPlugin<RequestContext>[];
   /** The limits every operation passes (src/platform/admission.ts); the WebSocket server shares them. */
   admission?: Admission;
+  /** Counts an admitted operation's cost against its caller's work per minute (src/caller.ts). */
+  charge?: (context: RequestContext, cost: number) => Promise<void>;
 }): ApolloServer<RequestContext> {
   const exposeInternals = options.config.nodeEnv === 'development';
   // Limits, no schema hints in production: src/platform/hardening.ts.
-  const hardening = apolloHardening<RequestContext>(options.config, options.admission ?? admissionFor(options.config), callerOf);
+  const hardening = apolloHardening<RequestContext>(options.config, options.admission ?? admissionFor(options.config), { callerOf, charge: options.charge });
   return new ApolloServer<RequestContext>({
     schema: options.schema ?? createSchema(),
     introspection: options.config.nodeEnv !== 'production',
@@ -108,7 +110,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
   const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, gate, admission, config, log });
-  const apollo = createApolloServer({ config, log, httpServer, schema, admission, plugins: [subscriptions.drainPlugin] });
+  const apollo = createApolloServer({ config, log, httpServer, schema, admission, charge: gate.chargeOverHttp, plugins: [subscriptions.drainPlugin] });
   await apollo.start();
 
   app.set('trust proxy', gate.trustsProxy);

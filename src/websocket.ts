@@ -184,6 +184,12 @@ export function serveSubscriptions(options: {
         caller: callerOf({ viewer }), transport: 'websocket',
       });
       if ('refused' in result) return [...result.refused];
+      try {
+        await gate.charge(viewer, clientAddress, result.admitted.cost);
+      } catch (error) {
+        if (error instanceof RateLimited) return [new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } })];
+        throw error;
+      }
       const args: ExecutionArgs = {
         schema,
         document: result.admitted.document,

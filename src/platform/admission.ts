@@ -178,10 +178,14 @@ function withMessage(error: GraphQLError, message: string): GraphQLError {
 
 /**
  * Apollo's side of the gate: every HTTP operation (and every executeOperation of the tests) is
- * admitted after Apollo resolved it and before it runs. A refusal thrown here keeps its code and
- * HTTP status; Apollo answers it with a 400.
+ * admitted after Apollo resolved it and before it runs, and its estimated cost is charged to the
+ * caller's work per minute (`charge`, absent where nothing counts it). A refusal thrown here keeps
+ * its code and HTTP status: 400 for a limit, 429 with Retry-After for the work budget.
  */
-export function admissionPlugin<TContext extends object>(admission: Admission, callerOf: (context: TContext) => Caller): ApolloServerPlugin<TContext> {
+export function admissionPlugin<TContext extends object>(
+  admission: Admission,
+  how: { callerOf: (context: TContext) => Caller; charge?: (context: TContext, cost: number) => Promise<void> },
+): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
@@ -190,10 +194,11 @@ export function admissionPlugin<TContext extends object>(admission: Admission, c
             document,
             operationName: request.operationName,
             variables: request.variables,
-            caller: callerOf(contextValue),
+            caller: how.callerOf(contextValue),
             transport: request.http ? 'http' : 'in-process',
           });
           if ('refused' in result) throw result.refused[0];
+          await how.charge?.(contextValue, result.admitted.cost);
         },
       };
     },

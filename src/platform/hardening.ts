@@ -28,7 +28,7 @@ export function admissionFor(config: Config): Admission {
 export function apolloHardening<TContext extends object>(
   config: Config,
   admission: Admission,
-  callerOf: (context: TContext) => Caller,
+  how: { callerOf: (context: TContext) => Caller; charge?: (context: TContext, cost: number) => Promise<void> },
 ): HardeningOptions<TContext> {
   const production = config.nodeEnv === 'production';
   return {
@@ -42,7 +42,7 @@ export function apolloHardening<TContext extends object>(
     // "Did you mean …?" spells out the schema to someone guessing at it; introspection is off there too.
     hideSchemaDetailsFromClientErrors: production,
     plugins: [
-      admissionPlugin<TContext>(admission, callerOf),
+      admissionPlugin<TContext>(admission, how),
       ...(production ? [hideSuggestionsPlugin<TContext>()] : []),
     ],
   };

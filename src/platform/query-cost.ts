@@ -10,6 +10,14 @@ import { MAX_PAGE_SIZE } from '../common/pagination';
 export const ASSUMED_LIST_SIZE = 10;
 
 /**
+ * Lists known to be far larger, by schema coordinate: a municipality receives 100 to 300 services
+ * at national scale (the benchmark's country), each judged with its dependencies.
+ */
+export const LIST_SIZE_OF: Readonly<Record<string, number>> = {
+  'Municipality.services': 200,
+};
+
+/**
  * Fields that replay history, known here by their schema names (the platform knows no module; the
  * schema is the contract both share). A unit of cost is roughly one object resolved or one row read.
  *
@@ -44,7 +52,7 @@ const DAY_MS = 86_400_000;
  *   `first` is capped at the page size the API accepts (larger ones are refused by the resolver
  *   with a message naming `first`, which is more useful than "too costly"); a missing or null
  *   `first` counts as a full page. (So `statusHistory(first)` grows with the rows it reads.)
- * - Any other list is assumed to hold ASSUMED_LIST_SIZE items.
+ * - Any other list is assumed to hold ASSUMED_LIST_SIZE items, or what LIST_SIZE_OF says.
  * - History, above.
  * - Introspection (`__schema`, `__type`, `__typename`) is free: it reads no data, and the
  *   introspection query of a client or code generator must not be refused.
@@ -61,7 +69,8 @@ export function fieldCostEstimator(now: Date): ComplexityEstimator {
     }
     const isConnectionEdges = field.name === 'edges' && type.name.endsWith('Connection');
     if (isListType(getNullableType(field.type)) && !isConnectionEdges) {
-      return 1 + ASSUMED_LIST_SIZE * (childComplexity + history.perItem) + history.once;
+      const items = LIST_SIZE_OF[`${type.name}.${field.name}`] ?? ASSUMED_LIST_SIZE;
+      return 1 + items * (childComplexity + history.perItem) + history.once;
     }
     return 1 + childComplexity + history.perItem + history.once;
   };

@@ -14,6 +14,10 @@ export interface RateLimitSettings {
   burst: number;
   /** Failed authentications per minute per client address. */
   failedAuthPerMinute: number;
+  /** Estimated query cost (src/platform/query-cost.ts) a token's operations may add up to per minute. */
+  costPerMinute: number;
+  /** The same per client address for the public. */
+  costPerMinutePublic: number;
 }
 
 /** Where the counts are kept: pg's `query({ text, values })` (a pg Pool, on a server or on the embedded engine). */
@@ -41,13 +45,15 @@ const RECENT_CREDENTIAL_MS = 15 * 60_000;
 
 /**
  * Rate limits shared by every instance: the counts are rows of one PostgreSQL table, kept by
- * rate-limiter-flexible (fixed windows, one upsert per counted request). Two budgets:
+ * rate-limiter-flexible (fixed windows, one upsert per counted request). Three budgets:
  *
  * - **Failed authentications per client address** (`failedAuthPerMinute` a minute), checked before
  *   a token is looked up: an address that used its budget is refused with 429 without a lookup.
  * - **Requests per caller**: a token, or for the public its client address. The budget is `burst`
  *   requests per window of `burst / perMinute` minutes (600 a minute with a burst of 200: 200 per
  *   20 s), so the sustained rate is `perMinute` and no more than `burst` arrive at once.
+ * - **Work per caller**: the estimated cost of its admitted operations, `costPerMinute` a minute for a
+ *   token and `costPerMinutePublic` for the public per address (`charge`, after the admission).
  *
  * A key that used its budget is also refused from memory until its window ends, so a flood costs no
  * SQL after its first refusal on each instance. When PostgreSQL does not answer within
@@ -56,6 +62,8 @@ const RECENT_CREDENTIAL_MS = 15 * 60_000;
 export class RateLimits {
   private readonly perCaller: Limiter;
   private readonly failedAuth: Limiter;
+  private readonly work: Limiter;
+  private readonly publicWork: Limiter;
   /** Addresses refused for failed authentications, until when (ms): refused again without SQL. */
   private readonly failedAuthRefusedUntil = new Map<string, number>();
   /**
@@ -69,6 +77,19 @@ export class RateLimits {
     const windowSeconds = Math.max(1, Math.ceil((settings.burst * 60) / settings.perMinute));
     this.perCaller = limiter(store, { keyPrefix: 'caller', points: settings.burst, duration: windowSeconds, clearsExpired: true });
     this.failedAuth = limiter(store, { keyPrefix: 'failed-auth', points: settings.failedAuthPerMinute, duration: 60, clearsExpired: false });
+    this.work = limiter(store, { keyPrefix: 'work', points: settings.costPerMinute, duration: 60, clearsExpired: false });
+    this.publicWork = limiter(store, { keyPrefix: 'public-work', points: settings.costPerMinutePublic, duration: 60, clearsExpired: false });
+  }
+
+  /**
+   * The work an admitted operation asks for: its estimated cost, counted against the caller's cost
+   * per minute (a token's, or the public's per client address), so that a caller within its request
+   * rate cannot ask for the heaviest questions back to back. Throws RateLimited once over.
+   */
+  async charge(caller: { tokenId: string } | string, cost: number): Promise<void> {
+    const points = Math.max(1, Math.ceil(cost));
+    if (typeof caller === 'string') await take(this.publicWork, addressKey(caller), points);
+    else await take(this.work, shortKey(caller.tokenId), points);
   }
 
   /**
@@ -193,9 +214,9 @@ function unnamed(store: CountStore): CountStore {
   return { query: (statement) => store.query({ text: statement.text, values: statement.values }) };
 }
 
-async function take(limiter: Limiter, key: string): Promise<void> {
+async function take(limiter: Limiter, key: string, points = 1): Promise<void> {
   try {
-    await limiter.consume(key);
+    await limiter.consume(key, points);
   } catch (refusal) {
     if (refusal instanceof RateLimiterRes) throw new RateLimited(secondsOf(refusal.msBeforeNext));
     throw refusal;

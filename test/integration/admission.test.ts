@@ -129,15 +129,16 @@ const LIMIT_CASES: {
     message: /^Query cost limit of 31 exceeded, estimated 3\d\./,
   },
   {
-    // A day of uptime window is a unit per service (ten assumed): 22 or 32 over HTTP, 23 or 33 over WebSocket.
-    limit: 'the public’s cost (30): a longer uptime window costs more',
-    env: { QUERY_MAX_COST_PUBLIC: '30' },
+    // A day of uptime window is a unit per service (200 assumed for a municipality): 402 or 602 over
+    // HTTP, 403 or 603 over WebSocket.
+    limit: 'the public’s cost (500): a longer uptime window costs more',
+    env: { QUERY_MAX_COST_PUBLIC: '500' },
     http: (over) => ['query($from: DateTime!, $to: DateTime!) { municipality(cbsCode: "GM0534") { services { uptime(from: $from, to: $to) } } }',
       { from: '2020-01-17T00:00:00Z', to: over ? '2020-01-19T00:00:00Z' : '2020-01-18T00:00:00Z' }],
     ws: (over) => ['subscription($from: DateTime!, $to: DateTime!) { statusChanged(municipalityCbsCode: "GM0534") { municipality { services { uptime(from: $from, to: $to) } } } }',
       { from: '2020-01-17T00:00:00Z', to: over ? '2020-01-19T00:00:00Z' : '2020-01-18T00:00:00Z' }],
     token: () => PUBLIC,
-    message: /^Query cost limit for the public of 30 exceeded, estimated 3[23]\./,
+    message: /^Query cost limit for the public of 500 exceeded, estimated 60[23]\./,
   },
   {
     limit: 'NUL characters',
@@ -191,7 +192,7 @@ describe.each(LIMIT_CASES)('$limit', ({ env, http, ws, token, message }) => {
 });
 
 test('an organisation may ask for the uptime window the public may not', async () => {
-  const strict = await startServer({ QUERY_MAX_COST_PUBLIC: '30' });
+  const strict = await startServer({ QUERY_MAX_COST_PUBLIC: '500' });
   const [query, variables] = LIMIT_CASES.find((c) => c.env.QUERY_MAX_COST_PUBLIC)!.http(true);
   expect((await overHttp(query, variables, PUBLIC, strict)).status).toBe(400);
   expect(await overHttp(query, variables, coordinator, strict)).toEqual({ status: 200, errors: undefined });

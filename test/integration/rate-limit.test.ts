@@ -171,16 +171,34 @@ test('over WebSocket the same budgets: a subscription counts as a request, a ref
   expect(await ask(server, { ...guesser, authorization: 'Bearer kb_unknown-4' })).toMatchObject({ status: 429 });
 });
 
+test('the work a caller asks for is counted too: within its request rate the public cannot ask for the heaviest questions back to back', async () => {
+  // The public dashboard with a week of uptime costs 2 + 200 × (uptime 1 + 7 + status 1) = 1,802.
+  const server = await startServer({ QUERY_MAX_COST_PUBLIC: '2000', QUERY_COST_PER_MINUTE_PUBLIC: '4000', QUERY_MAX_COST: '4000', QUERY_COST_PER_MINUTE: '4000', TRUST_PROXY: 'loopback' });
+  const dashboard = `{ municipality(cbsCode: "GM0534") { services { status uptime(from: "2020-01-13T00:00:00+01:00", to: "2020-01-20T00:00:00+01:00") } } }`;
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+  expect(await ask(server, from('203.0.113.80'), dashboard)).toEqual(ANSWERED);
+  expect(await ask(server, from('203.0.113.80'), dashboard)).toEqual(ANSWERED);
+  const refused = await ask(server, from('203.0.113.80'), dashboard);
+  expect(refused).toMatchObject({ status: 429, codes: ['RATE_LIMITED'] });
+  expect(Number(refused.retryAfter)).toBeLessThanOrEqual(60);
+  // Cheap questions from there wait too (the minute's work is spent), but nobody else's.
+  expect(await ask(server, from('203.0.113.80'))).toMatchObject({ status: 429 });
+  expect(await ask(server, from('203.0.113.81'), dashboard)).toEqual(ANSWERED);
+  // A token has a work budget of its own.
+  const token = await freshToken();
+  expect(await ask(server, { ...from('203.0.113.80'), ...bearer(token) }, dashboard)).toEqual(ANSWERED);
+});
+
 test('when PostgreSQL does not answer the counts, each instance counts in its own memory within half a second', async () => {
   const hanging = { query: () => new Promise<never>(() => {}) };
-  const limits = new RateLimits({ perMinute: 60, burst: 2, failedAuthPerMinute: 1 }, hanging);
+  const limits = new RateLimits({ perMinute: 60, burst: 2, failedAuthPerMinute: 1, costPerMinute: 100, costPerMinutePublic: 10 }, hanging);
   const started = Date.now();
   await limits.request('192.0.2.1');
   await limits.request('192.0.2.1');
   await expect(limits.request('192.0.2.1')).rejects.toBeInstanceOf(RateLimited);
   expect(Date.now() - started).toBeLessThan(2500);
   const failing = { query: () => Promise.reject(new Error('connection refused')) };
-  const fallback = new RateLimits({ perMinute: 60, burst: 1, failedAuthPerMinute: 1 }, failing);
+  const fallback = new RateLimits({ perMinute: 60, burst: 1, failedAuthPerMinute: 1, costPerMinute: 100, costPerMinutePublic: 10 }, failing);
   await fallback.request({ tokenId: 't' });
   await expect(fallback.request({ tokenId: 't' })).rejects.toMatchObject({ retryAfterSeconds: expect.any(Number) });
 });
