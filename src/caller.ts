@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 import { GraphQLError } from 'graphql';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Config } from './config';
@@ -8,6 +9,9 @@ import { Authenticator, Viewer } from './modules/access';
 import type { Caller } from './platform/admission';
 import { clientAddressOf, trustedProxies, TrustsProxy } from './platform/client-address';
 import { RateLimited, rateLimitedError, RateLimits } from './platform/rate-limit';
+
+/** How long a refusal at the door waits before it is sent. */
+const REFUSAL_PAUSE_MS = 1000;
 
 /**
  * Who is asking, for an HTTP request and a WebSocket connection alike: the client's address (behind
@@ -32,6 +36,27 @@ export class CallerGate {
     );
     this.trustsProxy = trustedProxies(config.trustProxy);
   }
+
+  /**
+   * Express middleware for /graphql, before the body is read: a caller this instance refused lately
+   * is refused again (429, RATE_LIMITED, Retry-After) without JSON parsing, Apollo or SQL, and after
+   * a pause of REFUSAL_PAUSE_MS (never beyond Retry-After): a client that was told to wait and asks
+   * again at once then waits on its open request instead of spinning the server. Even at the door a
+   * refusal costs what Express costs per request (0.4 ms here); a client asking over and over on a
+   * few connections took a third of the server's core from the writers without the pause.
+   */
+  readonly door: RequestHandler = (request, response, next) => {
+    const refusal = this.rateLimits.atTheDoor(this.clientAddressOf(request), request.header('authorization'));
+    if (!refusal) {
+      next();
+      return;
+    }
+    setTimeout(() => {
+      if (response.destroyed) return;
+      response.status(429).setHeader('retry-after', String(refusal.retryAfterSeconds));
+      response.json({ errors: [{ message: refusal.message, extensions: { code: 'RATE_LIMITED' } }] });
+    }, Math.min(REFUSAL_PAUSE_MS, refusal.retryAfterSeconds * 1000));
+  };
 
   clientAddressOf(request: IncomingMessage): string {
     return clientAddressOf(request, this.trustsProxy);

@@ -23,7 +23,7 @@ const EnvironmentSchema = z.object({
   QUERY_MAX_COST: z.coerce.number().int().min(1).default(25_000),
   QUERY_MAX_COST_PUBLIC: z.coerce.number().int().min(1).default(10_000),
   QUERY_COST_PER_MINUTE: z.coerce.number().int().min(1).default(1_000_000),
-  QUERY_COST_PER_MINUTE_PUBLIC: z.coerce.number().int().min(1).default(60_000),
+  QUERY_COST_PER_MINUTE_PUBLIC: z.coerce.number().int().min(1).default(20_000),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),

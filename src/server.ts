@@ -128,6 +128,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
+    gate.door,
     express.json({ limit: config.limits.requestBytes }),
     // Rate limits and authentication before the query is parsed (src/caller.ts); the limits of the query after.
     graphqlOverExpress(apollo, async ({ req, res }) => {

@@ -42,6 +42,8 @@ const STORE_TIMEOUT_MS = 500;
 /** How many credentials that authenticated lately each instance remembers, and for how long. */
 const RECENT_CREDENTIALS = 10_000;
 const RECENT_CREDENTIAL_MS = 15 * 60_000;
+/** How many refused keys each instance remembers (an attack's addresses, until their windows end). */
+const REFUSALS_KEPT = 100_000;
 
 /**
  * Rate limits shared by every instance: the counts are rows of one PostgreSQL table, kept by
@@ -64,14 +66,15 @@ export class RateLimits {
   private readonly failedAuth: Limiter;
   private readonly work: Limiter;
   private readonly publicWork: Limiter;
-  /** Addresses refused for failed authentications, until when (ms): refused again without SQL. */
-  private readonly failedAuthRefusedUntil = new Map<string, number>();
+  /** Keys refused lately, until when (ms): refused again at the door, without SQL. */
+  private readonly refused: ExpiringMap<number>;
   /**
-   * Credentials (their hashes) that authenticated here lately, until when (ms): they are still
-   * looked up while their address is refused, so one client guessing tokens behind a shared address
-   * (an office, a shared-service organisation's proxy) does not lock out the dashboards beside it.
+   * Credentials (their hashes) that authenticated here lately, with their token: they are still
+   * looked up while their address is refused for failed authentications, so one client guessing
+   * tokens behind a shared address (an office, a shared-service organisation's proxy) does not
+   * lock out the dashboards beside it; and their own refusals are known at the door.
    */
-  private readonly recentlyAuthenticated = new Map<string, number>();
+  private readonly recentlyAuthenticated: ExpiringMap<string>;
 
   constructor(settings: RateLimitSettings, store: CountStore, private readonly now: () => number = Date.now) {
     const windowSeconds = Math.max(1, Math.ceil((settings.burst * 60) / settings.perMinute));
@@ -79,6 +82,67 @@ export class RateLimits {
     this.failedAuth = limiter(store, { keyPrefix: 'failed-auth', points: settings.failedAuthPerMinute, duration: 60, clearsExpired: false });
     this.work = limiter(store, { keyPrefix: 'work', points: settings.costPerMinute, duration: 60, clearsExpired: false });
     this.publicWork = limiter(store, { keyPrefix: 'public-work', points: settings.costPerMinutePublic, duration: 60, clearsExpired: false });
+    this.refused = new ExpiringMap(REFUSALS_KEPT, now);
+    this.recentlyAuthenticated = new ExpiringMap(RECENT_CREDENTIALS, now);
+  }
+
+  /**
+   * At the door, before the request's body is read: a caller this instance refused lately (its
+   * requests or its work for this window, or for a credential nobody has seen succeed, its
+   * address's failed authentications) is refused again at once. A flood of refused requests then
+   * costs the server little more than reading their headers. No SQL; null when it may go on.
+   */
+  atTheDoor(clientAddress: string, authorization: string | undefined): RateLimited | null {
+    const credential = credentialKey(authorization);
+    const address = addressKey(clientAddress);
+    let keys = [`caller:public:${address}`, `public-work:${address}`];
+    if (credential !== null) {
+      const tokenId = this.recentlyAuthenticated.get(credential);
+      keys = tokenId === undefined ? [`failed-auth:${address}`] : [`caller:token:${shortKey(tokenId)}`, `work:${shortKey(tokenId)}`];
+    }
+    for (const key of keys) {
+      const until = this.refused.get(key);
+      if (until !== undefined && until > this.now()) return new RateLimited(secondsOf(until - this.now()));
+    }
+    return null;
+  }
+
+  /**
+   * Who is asking, with the limits around authentication: an address that used up its failed
+   * authentications is refused before its token is looked up (unless that credential authenticated
+   * on this instance lately); a refused token (`isRefusal`) counts as a failure; then, for a request
+   * (not for opening a WebSocket connection, whose subscriptions count one by one), the caller's own
+   * budget (its token's, or for the public its address's).
+   */
+  async identify<V>(
+    request: { clientAddress: string; credential: string | undefined; isRequest: boolean },
+    authenticate: () => Promise<V>,
+    how: { isRefusal: (error: unknown) => boolean; tokenIdOf: (viewer: V) => string | null },
+  ): Promise<V> {
+    const credential = credentialKey(request.credential);
+    if (credential !== null && this.recentlyAuthenticated.get(credential) === undefined) {
+      const refusal = this.atTheDoor(request.clientAddress, request.credential);
+      if (refusal) throw refusal;
+    }
+    let viewer: V;
+    try {
+      viewer = await authenticate();
+    } catch (error) {
+      if (credential !== null && how.isRefusal(error)) {
+        this.recentlyAuthenticated.delete(credential);
+        await this.take(this.failedAuth, 'failed-auth', addressKey(request.clientAddress));
+      }
+      throw error;
+    }
+    const tokenId = how.tokenIdOf(viewer);
+    if (credential !== null && tokenId !== null) this.recentlyAuthenticated.set(credential, tokenId, RECENT_CREDENTIAL_MS);
+    if (request.isRequest) await this.request(tokenId === null ? request.clientAddress : { tokenId });
+    return viewer;
+  }
+
+  /** One request (or subscription) of a caller; throws RateLimited once over. */
+  async request(caller: { tokenId: string } | string): Promise<void> {
+    await this.take(this.perCaller, 'caller', typeof caller === 'string' ? `public:${addressKey(caller)}` : `token:${shortKey(caller.tokenId)}`);
   }
 
   /**
@@ -88,96 +152,54 @@ export class RateLimits {
    */
   async charge(caller: { tokenId: string } | string, cost: number): Promise<void> {
     const points = Math.max(1, Math.ceil(cost));
-    if (typeof caller === 'string') await take(this.publicWork, addressKey(caller), points);
-    else await take(this.work, shortKey(caller.tokenId), points);
+    if (typeof caller === 'string') await this.take(this.publicWork, 'public-work', addressKey(caller), points);
+    else await this.take(this.work, 'work', shortKey(caller.tokenId), points);
   }
 
-  /**
-   * Before a presented token is looked up: throws RateLimited when its address has used up its
-   * failed authentications (as far as this instance has seen; no SQL).
-   */
-  private checkFailedAuthentications(clientAddress: string): void {
-    const key = addressKey(clientAddress);
-    const until = this.failedAuthRefusedUntil.get(key);
-    if (until === undefined) return;
-    const waitMs = until - this.now();
-    if (waitMs > 0) throw new RateLimited(secondsOf(waitMs));
-    this.failedAuthRefusedUntil.delete(key);
-  }
-
-  /** A token that did not authenticate: counts against its address; throws RateLimited once over. */
-  private async failedAuthentication(clientAddress: string): Promise<void> {
-    const key = addressKey(clientAddress);
+  private async take(limiter: Limiter, prefix: string, key: string, points = 1): Promise<void> {
     try {
-      await take(this.failedAuth, key);
+      await limiter.consume(key, points);
     } catch (refusal) {
-      if (refusal instanceof RateLimited) {
-        this.forgetExpiredRefusals();
-        this.failedAuthRefusedUntil.set(key, this.now() + refusal.retryAfterSeconds * 1000);
-      }
-      throw refusal;
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      const refused = new RateLimited(secondsOf(refusal.msBeforeNext));
+      this.refused.set(`${prefix}:${key}`, this.now() + refused.retryAfterSeconds * 1000, refused.retryAfterSeconds * 1000);
+      throw refused;
     }
   }
+}
 
-  /**
-   * Who is asking, with the limits around authentication: an address that used up its failed
-   * authentications is refused before its token is looked up (unless that credential authenticated
-   * on this instance lately); a refused token (`isRefusal`) counts as a failure; then, for a request (not for opening a WebSocket connection, whose subscriptions
-   * count one by one), the caller's own budget (its token's, or for the public its address's).
-   */
-  async identify<V>(
-    request: { clientAddress: string; credential: string | undefined; isRequest: boolean },
-    authenticate: () => Promise<V>,
-    how: { isRefusal: (error: unknown) => boolean; tokenIdOf: (viewer: V) => string | null },
-  ): Promise<V> {
-    const credential = request.credential?.trim() ? createHash('sha256').update(request.credential).digest('base64url') : null;
-    if (credential && !this.knownGood(credential)) this.checkFailedAuthentications(request.clientAddress);
-    let viewer: V;
-    try {
-      viewer = await authenticate();
-    } catch (error) {
-      if (credential && how.isRefusal(error)) {
-        this.recentlyAuthenticated.delete(credential);
-        await this.failedAuthentication(request.clientAddress);
-      }
-      throw error;
-    }
-    if (credential) this.rememberGood(credential);
-    if (request.isRequest) {
-      const tokenId = how.tokenIdOf(viewer);
-      await this.request(tokenId === null ? request.clientAddress : { tokenId });
-    }
-    return viewer;
+/**
+ * A bounded map whose entries expire: refusals and credentials of the last minutes, not of everyone
+ * who ever called. When full, expired entries go first, then the oldest (a Map iterates in insertion order).
+ */
+class ExpiringMap<V> {
+  private readonly entries = new Map<string, { value: V; until: number }>();
+
+  constructor(private readonly capacity: number, private readonly now: () => number) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.until > this.now()) return entry.value;
+    this.entries.delete(key);
+    return undefined;
   }
 
-  /** One request (or subscription) of a caller; throws RateLimited once over. */
-  async request(caller: { tokenId: string } | string): Promise<void> {
-    await take(this.perCaller, typeof caller === 'string' ? `public:${addressKey(caller)}` : `token:${shortKey(caller.tokenId)}`);
-  }
-
-  private knownGood(credential: string): boolean {
-    return (this.recentlyAuthenticated.get(credential) ?? 0) > this.now();
-  }
-
-  private rememberGood(credential: string): void {
-    if (this.recentlyAuthenticated.size >= RECENT_CREDENTIALS) {
+  set(key: string, value: V, forMs: number): void {
+    if (this.entries.size >= this.capacity) {
       const now = this.now();
-      for (const [key, until] of this.recentlyAuthenticated) if (until <= now) this.recentlyAuthenticated.delete(key);
-      // Still full: the oldest entries go (a Map iterates in insertion order).
-      for (const key of this.recentlyAuthenticated.keys()) {
-        if (this.recentlyAuthenticated.size < RECENT_CREDENTIALS) break;
-        this.recentlyAuthenticated.delete(key);
+      for (const [k, entry] of this.entries) if (entry.until <= now) this.entries.delete(k);
+      for (const k of this.entries.keys()) {
+        if (this.entries.size < this.capacity) break;
+        this.entries.delete(k);
       }
     }
-    this.recentlyAuthenticated.delete(credential);
-    this.recentlyAuthenticated.set(credential, this.now() + RECENT_CREDENTIAL_MS);
+    this.entries.delete(key);
+    this.entries.set(key, { value, until: this.now() + forMs });
   }
 
-  /** The map holds only addresses refused within the last minute or so: an attack's addresses, not everyone's. */
-  private forgetExpiredRefusals(): void {
-    if (this.failedAuthRefusedUntil.size < 1000) return;
-    const now = this.now();
-    for (const [key, until] of this.failedAuthRefusedUntil) if (until <= now) this.failedAuthRefusedUntil.delete(key);
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 }
 
@@ -214,13 +236,9 @@ function unnamed(store: CountStore): CountStore {
   return { query: (statement) => store.query({ text: statement.text, values: statement.values }) };
 }
 
-async function take(limiter: Limiter, key: string, points = 1): Promise<void> {
-  try {
-    await limiter.consume(key, points);
-  } catch (refusal) {
-    if (refusal instanceof RateLimiterRes) throw new RateLimited(secondsOf(refusal.msBeforeNext));
-    throw refusal;
-  }
+/** A credential as this instance remembers it: its hash, never the token. Null when none was presented. */
+function credentialKey(authorization: string | undefined): string | null {
+  return authorization?.trim() ? createHash('sha256').update(authorization).digest('base64url') : null;
 }
 
 function secondsOf(ms: number): number {

@@ -59,6 +59,7 @@ beforeAll(async () => {
     NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent',
     // The fuzz test is not about the rate limit (hardening.test.ts is): out of its way.
     RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1000000',
+    QUERY_COST_PER_MINUTE: '1000000000', QUERY_COST_PER_MINUTE_PUBLIC: '1000000000',
   });
   server = await startHttpServer(config, db.dataSource, log);
 }, 60_000);
