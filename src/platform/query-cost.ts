@@ -52,7 +52,8 @@ const DAY_MS = 86_400_000;
  *   `first` is capped at the page size the API accepts (larger ones are refused by the resolver
  *   with a message naming `first`, which is more useful than "too costly"); a missing or null
  *   `first` counts as a full page. (So `statusHistory(first)` grows with the rows it reads.)
- * - Any other list is assumed to hold ASSUMED_LIST_SIZE items, or what LIST_SIZE_OF says.
+ * - Any other list is assumed to hold ASSUMED_LIST_SIZE items, or what LIST_SIZE_OF says; a
+ *   gateway's `_entities` as many as the representations it sends.
  * - History, above.
  * - Introspection (`__schema`, `__type`, `__typename`) is free: it reads no data, and the
  *   introspection query of a client or code generator must not be refused.
@@ -69,11 +70,17 @@ export function fieldCostEstimator(now: Date): ComplexityEstimator {
     }
     const isConnectionEdges = field.name === 'edges' && type.name.endsWith('Connection');
     if (isListType(getNullableType(field.type)) && !isConnectionEdges) {
-      const items = LIST_SIZE_OF[`${type.name}.${field.name}`] ?? ASSUMED_LIST_SIZE;
+      const items = listSize(`${type.name}.${field.name}`, args);
       return 1 + items * (childComplexity + history.perItem) + history.once;
     }
     return 1 + childComplexity + history.perItem + history.once;
   };
+}
+
+/** A federation gateway says how many entities it asks for: as many as its representations. */
+function listSize(coordinate: string, args: Record<string, unknown>): number {
+  if (coordinate === 'Query._entities' && Array.isArray(args.representations)) return args.representations.length;
+  return LIST_SIZE_OF[coordinate] ?? ASSUMED_LIST_SIZE;
 }
 
 function historyCost({ type, field, args }: ComplexityEstimatorArgs, now: number): { perItem: number; once: number } {
