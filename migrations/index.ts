@@ -11,10 +11,12 @@ import { MarkLiveStatusWrites1768900000000 } from './1768900000000-MarkLiveStatu
 import { OneLivePicture1769000000000 } from './1769000000000-OneLivePicture';
 import { KeepComponentRevisions1769000100000 } from './1769000100000-KeepComponentRevisions';
 import { ScheduleMaintenance1769000200000 } from './1769000200000-ScheduleMaintenance';
+import { CreateRateLimit1769210000000 } from './1769210000000-CreateRateLimit';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
 export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000,
   CreateLivePicture1768400000000, IndexLiveOutages1768500000000, CreateChangeEventHorizon1768600000000,
   CountDependencyChanges1768700000000, CountRegisterChanges1768800000000, MarkLiveStatusWrites1768900000000,
   OneLivePicture1769000000000, KeepComponentRevisions1769000100000, ScheduleMaintenance1769000200000,
+  CreateRateLimit1769210000000,
 ];

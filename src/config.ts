@@ -1,3 +1,4 @@
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 /**
@@ -20,12 +21,17 @@ const EnvironmentSchema = z.object({
   // Limits (README, "Limits"): each default leaves the dashboard and the tests' queries far inside.
   QUERY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   QUERY_MAX_COST: z.coerce.number().int().min(1).default(25_000),
+  QUERY_MAX_COST_PUBLIC: z.coerce.number().int().min(1).default(10_000),
+  QUERY_COST_PER_MINUTE: z.coerce.number().int().min(1).default(1_000_000),
+  QUERY_COST_PER_MINUTE_PUBLIC: z.coerce.number().int().min(1).default(20_000),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),
   REQUEST_MAX_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(100 * 1024),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  RATE_LIMIT_FAILED_AUTH_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  TRUST_PROXY: z.string().default('false').transform(parseTrustProxy),
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   SUBSCRIPTION_TOKEN_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   CHANGE_EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(7 * 24),
@@ -33,9 +39,45 @@ const EnvironmentSchema = z.object({
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
 }).refine(
+  (e) => e.QUERY_COST_PER_MINUTE >= e.QUERY_MAX_COST,
+  { message: 'QUERY_COST_PER_MINUTE must allow at least one query of QUERY_MAX_COST', path: ['QUERY_COST_PER_MINUTE'] },
+).refine(
+  (e) => e.QUERY_COST_PER_MINUTE_PUBLIC >= e.QUERY_MAX_COST_PUBLIC,
+  { message: 'QUERY_COST_PER_MINUTE_PUBLIC must allow at least one query of QUERY_MAX_COST_PUBLIC', path: ['QUERY_COST_PER_MINUTE_PUBLIC'] },
+).refine(
+  (e) => e.RATE_LIMIT_BURST * 60 <= e.RATE_LIMIT_PER_MINUTE * 3600,
+  { message: 'RATE_LIMIT_BURST may be at most an hour\'s worth of RATE_LIMIT_PER_MINUTE', path: ['RATE_LIMIT_BURST'] },
+).refine(
   (e) => (e.JWT_JWKS_URL === undefined) === (e.JWT_ISSUER === undefined) && (e.JWT_ISSUER === undefined) === (e.JWT_AUDIENCE === undefined),
   { message: 'set all three of JWT_JWKS_URL, JWT_ISSUER and JWT_AUDIENCE, or none', path: ['JWT_JWKS_URL'] },
 );
+
+/**
+ * Which proxies in front of the API may say who the client is (X-Forwarded-For): none (`false`,
+ * the default: the client is the socket's peer), the number of proxy hops to trust, or a
+ * comma-separated list of their addresses, CIDR ranges, or `loopback`, `linklocal`, `uniquelocal`.
+ * `true` (believe any X-Forwarded-For) is refused: every client could then pick its own address,
+ * and with it a fresh rate-limit budget.
+ */
+export type TrustProxy = false | number | readonly string[];
+
+function parseTrustProxy(value: string, context: z.RefinementCtx): TrustProxy {
+  const text = value.trim();
+  if (text === '' || text === 'false') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === 'true') {
+    context.addIssue({ code: 'custom', message: 'true would believe any client\'s X-Forwarded-For; give the number of proxy hops or the proxies\' addresses' });
+    return z.NEVER;
+  }
+  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    proxyaddr.compile(entries);
+  } catch (error) {
+    context.addIssue({ code: 'custom', message: `not an address, CIDR range or loopback/linklocal/uniquelocal (${error instanceof Error ? error.message : String(error)})` });
+    return z.NEVER;
+  }
+  return Object.freeze(entries);
+}
 
 export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
@@ -48,6 +90,8 @@ export type Config = Readonly<{
   seedDemo: 'auto' | 'never';
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   corsOrigins: readonly string[] | '*';
+  /** The proxies whose X-Forwarded-For names the client (src/platform/client-address.ts). */
+  trustProxy: TrustProxy;
   limits: Limits;
   /** Verify JWTs from an identity provider against this JWKS, besides ketenbeeld's own tokens. */
   jwt: Readonly<{ jwksUrl: string; issuer: string; audience: string }> | null;
@@ -62,15 +106,23 @@ export type Limits = Readonly<{
   queryDepth: number;
   /** Estimated cost, see src/platform/query-cost.ts. */
   queryCost: number;
+  /** The same for callers without a token. */
+  queryCostPublic: number;
+  /** Estimated cost a token's operations may add up to in a minute (src/platform/rate-limit.ts). */
+  queryCostPerMinute: number;
+  /** The same per client address for the public. */
+  queryCostPerMinutePublic: number;
   queryAliases: number;
   queryDirectives: number;
   /** Lexical tokens of the query document. */
   queryTokens: number;
   /** Size of a request body. */
   requestBytes: number;
-  /** Per token (the public: per address), per server instance. */
+  /** Per token (the public: per client address), shared by every instance (src/platform/rate-limit.ts). */
   rateLimitPerMinute: number;
   rateLimitBurst: number;
+  /** Failed authentications per client address, checked before a token is looked up. */
+  rateLimitFailedAuthPerMinute: number;
   /** PostgreSQL's statement_timeout on every connection; 0 turns it off. */
   statementTimeoutMs: number;
 }>;
@@ -99,15 +151,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.CORS_ORIGINS.trim() === '*'
         ? '*'
         : Object.freeze(e.CORS_ORIGINS.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    trustProxy: e.TRUST_PROXY,
     limits: Object.freeze({
       queryDepth: e.QUERY_MAX_DEPTH,
       queryCost: e.QUERY_MAX_COST,
+      queryCostPublic: e.QUERY_MAX_COST_PUBLIC,
+      queryCostPerMinute: e.QUERY_COST_PER_MINUTE,
+      queryCostPerMinutePublic: e.QUERY_COST_PER_MINUTE_PUBLIC,
       queryAliases: e.QUERY_MAX_ALIASES,
       queryDirectives: e.QUERY_MAX_DIRECTIVES,
       queryTokens: e.QUERY_MAX_TOKENS,
       requestBytes: e.REQUEST_MAX_BYTES,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
       rateLimitBurst: e.RATE_LIMIT_BURST,
+      rateLimitFailedAuthPerMinute: e.RATE_LIMIT_FAILED_AUTH_PER_MINUTE,
       statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
     }),
     jwt: e.JWT_JWKS_URL ? Object.freeze({ jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! }) : null,

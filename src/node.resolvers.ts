@@ -10,9 +10,10 @@ import { organisationTypeName } from './modules/organisation/organisation.resolv
 import { StatusReport } from './modules/status/status-report.entity';
 import { GlobalIdType, parseGlobalId } from './common/global-id';
 
-type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory;
+export type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory;
 
-function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<NodeModel | null> {
+/** The one way to an entity by its id, guarded: `node(id:)` and the federated `_entities` (src/federation.resolvers.ts). */
+export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<NodeModel | null> {
   switch (type) {
     case 'Organisation': return ctx.loaders.organisationById.load(id);
     case 'Membership': return ctx.loaders.membershipById.load(id);

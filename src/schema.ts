@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLSchema } from 'graphql';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLSchema, parse } from 'graphql';
+import type { RequestContext } from './context';
 import type { Resolvers } from './generated/graphql';
 import { accessResolvers } from './modules/access/access.resolvers';
 import { advisoryResolvers } from './modules/advisory/advisory.resolvers';
 import { auditResolvers } from './modules/audit/audit.resolvers';
 import { pictureResolvers } from './modules/picture/picture.resolvers';
 import { DateScalar, DateTimeScalar } from './common/scalars';
+import { federationResolvers } from './federation.resolvers';
 import { nodeResolvers } from './node.resolvers';
 import { componentResolvers } from './modules/component/component.resolvers';
 import { subscriptionResolvers } from './modules/events/subscription.resolvers';
@@ -68,7 +71,25 @@ export const resolvers: Resolvers = mergeResolvers([
 /**
  * The executable schema, built here rather than by Apollo, because HTTP (Apollo) and WebSocket
  * subscriptions (graphql-ws, src/websocket.ts) must serve the same one.
+ *
+ * It is an Apollo Federation 2 subgraph (@apollo/subgraph): the SDL's `@key`s make its entities
+ * extensible by partners' graphs, and it answers a gateway's `_service` (its SDL) and `_entities`
+ * (src/federation.resolvers.ts). A gateway does not carry subscriptions; this same schema serves them
+ * over WebSocket as before.
  */
 export function createSchema(): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolvers as Parameters<typeof makeExecutableSchema>[0]['resolvers'] });
+  const all: GraphQLResolverMap<RequestContext> = { ...(resolvers as GraphQLResolverMap<RequestContext>), ...withReferences(resolvers, federationResolvers) };
+  // @apollo/subgraph types its map for a context of `unknown`; ours is RequestContext throughout.
+  return buildSubgraphSchema({ typeDefs: parse(loadTypeDefs()), resolvers: all as GraphQLResolverMap<unknown> });
+}
+
+/** Entity types have field resolvers already: each gets its __resolveReference added, never replaced. */
+function withReferences(existing: Resolvers, references: typeof federationResolvers): GraphQLResolverMap<RequestContext> {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const [typeName, reference] of Object.entries(references)) {
+    const fields = (existing as Record<string, Record<string, unknown> | undefined>)[typeName] ?? {};
+    if ('__resolveReference' in fields) throw new Error(`${typeName}.__resolveReference is defined twice`);
+    merged[typeName] = { ...fields, ...reference };
+  }
+  return merged as GraphQLResolverMap<RequestContext>;
 }

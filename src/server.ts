@@ -1,23 +1,23 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, GraphQLSchema } from 'graphql';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLSchema } from 'graphql';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import cors from 'cors';
 import express from 'express';
 import { DataSource } from 'typeorm';
+import { CallerGate, callerOf } from './caller';
 import type { Config } from './config';
 import { createRequestContext, RequestContext } from './context';
-import { AppError, formatError, isExpected } from './errors';
-import { Authenticator, rateLimitKey } from './modules/access';
+import { formatError, isExpected } from './errors';
 import type { Log } from './log';
 import { EventBus, startEventBus } from './modules/events';
 import { createSchema } from './schema';
 import { serveSubscriptions } from './websocket';
-import { apolloHardening } from './platform/hardening';
+import type { Admission } from './platform/admission';
+import { admissionFor, apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
-import { rateLimited, RateLimiter } from './platform/rate-limit';
 import { graphqlOverExpress } from './platform/graphql-over-express';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
@@ -49,10 +49,14 @@ export function createApolloServer(options: {
   /** The schema the WebSocket server shares; built here when there is none. */
   schema?: GraphQLSchema;
   plugins?: ApolloServerPlugin<RequestContext>[];
+  /** The limits every operation passes (src/platform/admission.ts); the WebSocket server shares them. */
+  admission?: Admission;
+  /** Counts an admitted operation's cost against its caller's work per minute (src/caller.ts). */
+  charge?: (context: RequestContext, cost: number) => Promise<void>;
 }): ApolloServer<RequestContext> {
   const exposeInternals = options.config.nodeEnv === 'development';
-  // Limits, rate limit, no schema hints in production: src/platform/hardening.ts.
-  const hardening = apolloHardening<RequestContext>(options.config);
+  // Limits, no schema hints in production: src/platform/hardening.ts.
+  const hardening = apolloHardening<RequestContext>(options.config, options.admission ?? admissionFor(options.config), { callerOf, charge: options.charge });
   return new ApolloServer<RequestContext>({
     schema: options.schema ?? createSchema(),
     introspection: options.config.nodeEnv !== 'production',
@@ -61,7 +65,6 @@ export function createApolloServer(options: {
     stopOnTerminationSignals: false,
     formatError: (formatted, error) => formatError(formatted, error, exposeInternals),
     parseOptions: hardening.parseOptions,
-    validationRules: hardening.validationRules,
     allowBatchedHttpRequests: hardening.allowBatchedHttpRequests,
     persistedQueries: hardening.persistedQueries,
     hideSchemaDetailsFromClientErrors: hardening.hideSchemaDetailsFromClientErrors,
@@ -69,6 +72,9 @@ export function createApolloServer(options: {
       // No field sets a cache hint and responses are per viewer; Apollo's default cache-control
       // plugin would otherwise wrap every field of every answer (a what-if has 200,000).
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo would add per-field timings (and error details) to any answer whose request asks for a
+      // federation trace; tracing is OpenTelemetry's here, not the gateway's.
+      ApolloServerPluginInlineTraceDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
@@ -97,15 +103,17 @@ export interface RunningServer {
 export async function startHttpServer(config: Config, dataSource: DataSource, log: Log): Promise<RunningServer> {
   const app = express();
   const httpServer = http.createServer(app);
-  const authenticator = new Authenticator(config.jwt);
-  const limiter = new RateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
+  // Who is asking and how much, the same over HTTP and WebSocket: src/caller.ts, src/platform/admission.ts.
+  const gate = new CallerGate(config, dataSource);
+  const admission = admissionFor(config);
   // Subscriptions: WebSocket on the same port and path; events between instances via LISTEN/NOTIFY.
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
-  const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, authenticator, limiter, config, log });
-  const apollo = createApolloServer({ config, log, httpServer, schema, plugins: [subscriptions.drainPlugin] });
+  const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, gate, admission, config, log });
+  const apollo = createApolloServer({ config, log, httpServer, schema, admission, charge: gate.chargeOverHttp, plugins: [subscriptions.drainPlugin] });
   await apollo.start();
 
+  app.set('trust proxy', gate.trustsProxy);
   app.disable('x-powered-by');
   // No ETag: nobody sends If-None-Match with a POST, and hashing a 5.8 MB what-if costs 10–20 ms.
   app.disable('etag');
@@ -120,25 +128,16 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
+    gate.door,
     express.json({ limit: config.limits.requestBytes }),
-    graphqlOverExpress(apollo,
-      // A caller over its rate gets 429 before its query is parsed (src/platform/rate-limit.ts).
-      rateLimited(limiter, (context) => rateLimitKey(context.viewer, context.clientAddress), async ({ req, res }) => {
-        const requestId = requestIdOf(req);
-        res.setHeader('x-request-id', requestId);
-        let viewer;
-        try {
-          viewer = await authenticator.viewerFor(dataSource.manager, req.header('authorization'), new Date());
-        } catch (error) {
-          // A token that is present but unusable is a 401, never a silent fall-back to the public.
-          if (error instanceof AppError) {
-            throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
-          }
-          throw error;
-        }
-        return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress: req.socket.remoteAddress ?? 'unknown' });
-      }),
-    ),
+    // Rate limits and authentication before the query is parsed (src/caller.ts); the limits of the query after.
+    graphqlOverExpress(apollo, async ({ req, res }) => {
+      const requestId = requestIdOf(req);
+      res.setHeader('x-request-id', requestId);
+      const clientAddress = gate.clientAddressOf(req);
+      const viewer = await gate.identifyOverHttp(clientAddress, req.header('authorization'));
+      return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress });
+    }),
   );
   // Body too large, not JSON: a JSON GraphQL error with a 4xx, not Express's HTML page.
   app.use('/graphql', requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));

@@ -2,25 +2,27 @@ import type http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
-  createSourceEventStream, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult, getOperationAST,
-  GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, specifiedRules, validate,
+  createSourceEventStream, execute, ExecutionArgs, ExecutionResult, FormattedExecutionResult,
+  GraphQLError, GraphQLFormattedError, GraphQLSchema,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import type { DataSource } from 'typeorm';
 import { WebSocket, WebSocketServer } from 'ws';
+import { CallerGate, callerOf } from './caller';
 import type { Config } from './config';
 import { createLoaders, createRequestContext, Loaders, RequestContext } from './context';
 import { AppError, formatError, isExpected } from './errors';
 import type { Log } from './log';
-import { Authenticator, PUBLIC_VIEWER, rateLimitKey, unusableTokenIds, Viewer } from './modules/access';
+import { PUBLIC_VIEWER, unusableTokenIds, Viewer } from './modules/access';
 import { batchOf, EventBatch, EventBus } from './modules/events';
-import { apolloHardening } from './platform/hardening';
-import type { RateLimiter } from './platform/rate-limit';
+import type { Admission } from './platform/admission';
+import { serveGraphqlOverWebSocket, SocketExtra } from './platform/graphql-over-websocket';
+import { RateLimited } from './platform/rate-limit';
 
-/** What one WebSocket connection remembers: who it authenticated as, at connection_init. */
-interface Connection extends Record<PropertyKey, unknown> {
-  viewer: Viewer;
+/** What one WebSocket connection remembers: who it authenticated as at connection_init, and from where. */
+interface Connection extends SocketExtra {
+  viewer?: Viewer;
+  clientAddress: string;
 }
 
 type SubscriptionResult = AsyncIterableIterator<ExecutionResult> | ExecutionResult;
@@ -63,11 +65,6 @@ async function subscribeWithContextPerEvent(
   return events;
 }
 
-/** graphql-js's request errors have no code; give them the one Apollo would, so formatError keeps them. */
-function requestError(error: GraphQLError, code: 'GRAPHQL_PARSE_FAILED' | 'GRAPHQL_VALIDATION_FAILED' | 'BAD_USER_INPUT'): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
-}
-
 export interface SubscriptionServer {
   /** Closes every socket when Apollo drains, so the HTTP server can close (SIGTERM). */
   drainPlugin: ApolloServerPlugin<RequestContext>;
@@ -75,24 +72,22 @@ export interface SubscriptionServer {
 
 /**
  * Subscriptions over WebSocket (the graphql-ws protocol) on the HTTP server's own port and path.
- * The token comes in `connectionParams.authorization` and is checked like the HTTP header; the
- * query limits and the rate limit are the HTTP path's. Only subscriptions: queries and mutations go
- * through Apollo over HTTP, with its plugins.
+ * The token comes in `connectionParams.authorization` and is checked like the HTTP header, with the
+ * same rate limits (src/caller.ts); every subscription passes the same admission as an HTTP
+ * operation (src/platform/admission.ts). Only subscriptions: queries and mutations go over HTTP.
  */
 export function serveSubscriptions(options: {
   httpServer: http.Server;
   schema: GraphQLSchema;
   dataSource: DataSource;
   events: EventBus;
-  authenticator: Authenticator;
-  limiter: RateLimiter;
+  gate: CallerGate;
+  admission: Admission;
   config: Config;
   log: Log;
 }): SubscriptionServer {
-  const { schema, events, authenticator, limiter, config, log } = options;
+  const { schema, events, gate, admission, config, log } = options;
   const db = options.dataSource.manager;
-  const hardening = apolloHardening<RequestContext>(config);
-  const rules = [...specifiedRules, ...(hardening.validationRules ?? [])];
   const exposeInternals = config.nodeEnv === 'development';
   const loadersOfBatch = new WeakMap<EventBatch, Loaders>();
 
@@ -146,55 +141,58 @@ export function serveSubscriptions(options: {
 
   const wsServer = new WebSocketServer({ server: options.httpServer, path: '/graphql', maxPayload: config.limits.requestBytes });
   wsServer.once('close', () => clearInterval(tokenCheck));
-  const server = useServer<Record<string, unknown>, Connection>({
+  const server = serveGraphqlOverWebSocket<Record<string, unknown>, Connection>({
     schema,
     onConnect: async (ctx) => {
       const given = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+      const socket = ctx.extra.socket;
       try {
         if (given !== undefined && given !== null && typeof given !== 'string') {
           throw new AppError('UNAUTHENTICATED', 'connectionParams.authorization must be "Bearer <token>"');
         }
-        const viewer = await authenticator.viewerFor(db, given ?? undefined, new Date());
+        const viewer = await gate.identify(ctx.extra.clientAddress, given ?? undefined, false);
         ctx.extra.viewer = viewer;
         if (viewer.kind === 'organisation') {
-          const socket = ctx.extra.socket;
           authenticated.set(socket, viewer);
           socket.once('close', () => authenticated.delete(socket));
         }
         return true;
       } catch (error) {
-        // The WebSocket counterpart of the HTTP 401: a present but unusable token never falls back to the public.
+        // The WebSocket counterparts of HTTP's 429 and 401: a present but unusable token never falls back to the public.
+        if (error instanceof RateLimited) {
+          socket.close(CloseCode.TooManyInitialisationRequests, error.message);
+          return false;
+        }
         if (error instanceof AppError) {
-          ctx.extra.socket.close(CloseCode.Forbidden, `Forbidden: ${error.message}`.slice(0, 120));
+          socket.close(CloseCode.Forbidden, `Forbidden: ${error.message}`.slice(0, 120));
           return false;
         }
         throw error;
       }
     },
-    onSubscribe: (ctx, _id, payload) => {
+    onSubscribe: async (ctx, _id, payload) => {
       const viewer = ctx.extra.viewer ?? PUBLIC_VIEWER;
-      const clientAddress = ctx.extra.request.socket.remoteAddress ?? 'unknown';
-      const wait = limiter.take(rateLimitKey(viewer, clientAddress));
-      if (wait > 0) {
-        return [new GraphQLError(`Too many requests; try again in ${wait} s`, { extensions: { code: 'RATE_LIMITED' } })];
-      }
-      let document;
+      const { clientAddress } = ctx.extra;
       try {
-        document = parse(payload.query, hardening.parseOptions);
+        await gate.subscription(viewer, clientAddress);
       } catch (error) {
-        if (error instanceof GraphQLError) return [requestError(error, 'GRAPHQL_PARSE_FAILED')];
+        if (error instanceof RateLimited) return [new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } })];
         throw error;
       }
-      const invalid = validate(schema, document, rules);
-      if (invalid.length > 0) return invalid.map((error) => requestError(error, 'GRAPHQL_VALIDATION_FAILED'));
-      const operation = getOperationAST(document, payload.operationName);
-      if (!operation) return [new GraphQLError('Name the operation to run (operationName)', { extensions: { code: 'BAD_USER_INPUT' } })];
-      if (operation.operation !== 'subscription') {
-        return [new GraphQLError('Only subscriptions go over WebSocket; send queries and mutations as HTTP POST to /graphql', { extensions: { code: 'BAD_USER_INPUT' } })];
+      const result = admission.admit(schema, {
+        query: payload.query, operationName: payload.operationName, variables: payload.variables,
+        caller: callerOf({ viewer }), transport: 'websocket',
+      });
+      if ('refused' in result) return [...result.refused];
+      try {
+        await gate.charge(viewer, clientAddress, result.admitted.cost);
+      } catch (error) {
+        if (error instanceof RateLimited) return [new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } })];
+        throw error;
       }
       const args: ExecutionArgs = {
         schema,
-        document,
+        document: result.admitted.document,
         operationName: payload.operationName,
         variableValues: payload.variables,
         contextValue: createRequestContext(db, { viewer, clientAddress, requestId: randomUUID() }),
@@ -215,7 +213,7 @@ export function serveSubscriptions(options: {
       return { ...result, errors: result.errors.map((error) => format(error, requestId)) };
     },
     onError: (_ctx, _id, _payload, errors) => errors.map((error) => format(error, undefined)),
-  }, wsServer);
+  }, wsServer, log, (socket, request) => ({ socket, request, clientAddress: gate.clientAddressOf(request) }));
 
   return {
     drainPlugin: {

@@ -15,6 +15,7 @@ import { FanoutReport, markdown, RunReport } from './report';
 import { checkReportsWithDependants, DependantsCheck } from './dependants';
 import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
+import { measurePublicPressure, publicPressureMarkdown, PublicPressureReport } from './public-pressure';
 
 /**
  * `npm run bench -- [--quick] [--scale S] [--seed N] [--rounds R] [--seconds T] [--fresh] [--cpu-prof]`
@@ -306,6 +307,7 @@ async function main(): Promise<void> {
   const peakMemoryMiB: Record<string, number | null> = {};
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
+  let publicPressure: PublicPressureReport | null = null;
   try {
     const ketenbeeld = servers.get('ketenbeeld');
     const headers = ketenbeeld ? await issueToken(dataset.url) : {};
@@ -321,6 +323,13 @@ async function main(): Promise<void> {
         rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 4, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
+    }
+    if (ketenbeeld && schema?.mutation.has('reportStatus') && schema.query.has('municipality')) {
+      await markWritten(dataset.name, options.scale, options.seed);
+      publicPressure = await measurePublicPressure({
+        datasetUrl: dataset.url, database: dataset.name, headers, quietGatewayIds: inputs.quietGatewayIds, municipalities: inputs.municipalities,
+        rounds: options.rounds, secondsPerPhase: options.quick ? 20 : 30, serverCore, loadCore, log,
+      });
     }
     if (!ketenbeeld || !schema) {
       notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: `ketenbeeld not runnable: ${notRunnable.ketenbeeld}` });
@@ -370,8 +379,8 @@ async function main(): Promise<void> {
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stem = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}`;
-  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify(report, null, 2) + '\n');
-  const text = markdown(report);
+  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure }, null, 2) + '\n');
+  const text = markdown(report) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '');
   fs.writeFileSync(path.join(resultsDir, `${stem}.md`), text);
   fs.writeFileSync(path.join(resultsDir, `latest-${report.mode}.md`), text);
   console.log(`\n${text}`);

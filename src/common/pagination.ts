@@ -1,5 +1,6 @@
 import { badInput } from '../errors';
 import { isUuid } from './global-id';
+import { parseIsoDateTime } from './calendar';
 
 export const MAX_PAGE_SIZE = 200;
 
@@ -36,7 +37,8 @@ function partIsValid(part: unknown, kind: CursorPart): boolean {
     case 'string': return typeof part === 'string' && part.length <= 1000 && !part.includes('\u0000');
     case 'number': return typeof part === 'number' && Number.isSafeInteger(part) && part >= 0;
     case 'uuid': return typeof part === 'string' && isUuid(part);
-    case 'timestamp': return typeof part === 'string' && TIMESTAMP.test(part) && !Number.isNaN(new Date(part).getTime());
+    // The calendar is checked too: year 0000 or 30 February reached PostgreSQL as an internal error.
+    case 'timestamp': return typeof part === 'string' && TIMESTAMP.test(part) && parseIsoDateTime(part) !== null;
   }
 }
 

@@ -1,8 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
-
-// An offset is required: "18:00" means nothing without knowing whose 18:00 (the scenario is CET, UTC+1).
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+import { ISO_DATE, ISO_DATE_TIME, isRealDay, parseIsoDateTime } from './calendar';
 
 function invalid(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
@@ -12,8 +9,8 @@ function parseDateTime(value: unknown): Date {
   if (typeof value !== 'string' || !ISO_DATE_TIME.test(value)) {
     throw invalid(`DateTime must be ISO-8601 with an offset, e.g. 2020-01-17T17:30:00+01:00; got ${JSON.stringify(value)?.slice(0, 60)}`);
   }
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw invalid(`DateTime ${value} is not a real moment`);
+  const date = parseIsoDateTime(value);
+  if (!date) throw invalid(`DateTime ${value} is not a real moment (a day, hour or offset out of range)`);
   return date;
 }
 
@@ -33,11 +30,11 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
 });
 
 function parseDate(value: unknown): string {
-  if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(new Date(`${value}T00:00:00Z`).getTime())
-    || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
-    throw invalid(`Date must be YYYY-MM-DD; got ${JSON.stringify(value)?.slice(0, 60)}`);
+  const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
+  if (!match || !isRealDay(Number(match[1]), Number(match[2]), Number(match[3]))) {
+    throw invalid(`Date must be a real calendar day, YYYY-MM-DD; got ${JSON.stringify(value)?.slice(0, 60)}`);
   }
-  return value;
+  return match[0];
 }
 
 export const DateScalar = new GraphQLScalarType<string, string>({

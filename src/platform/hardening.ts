@@ -1,30 +1,38 @@
 import type { ApolloServerOptions, ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
 import type { Config } from '../config';
-import { nulCharacterPlugin } from './nul-characters';
-import { queryCostPlugin } from './query-cost';
-import { queryLimitRules, queryParseOptions } from './query-limits';
+import { Admission, admissionPlugin, Caller } from './admission';
 
 type HardeningOptions<TContext extends object> = Pick<
   ApolloServerOptions<TContext>,
-  'parseOptions' | 'validationRules' | 'allowBatchedHttpRequests' | 'persistedQueries' | 'hideSchemaDetailsFromClientErrors'
+  'parseOptions' | 'allowBatchedHttpRequests' | 'persistedQueries' | 'hideSchemaDetailsFromClientErrors'
 > & { plugins: ApolloServerPlugin<TContext>[] };
+
+/** The limits of one operation, from the configuration; one instance serves HTTP and WebSocket. */
+export function admissionFor(config: Config): Admission {
+  const { limits } = config;
+  return new Admission({
+    maxDepth: limits.queryDepth,
+    maxAliases: limits.queryAliases,
+    maxDirectives: limits.queryDirectives,
+    maxTokens: limits.queryTokens,
+    maxCost: limits.queryCost,
+    maxPublicCost: limits.queryCostPublic,
+  }, { hideSuggestions: config.nodeEnv === 'production', serviceSdl: config.nodeEnv !== 'production' });
+}
 
 /**
  * What src/server.ts hands Apollo to keep one request from costing the server too much or telling
- * a stranger too much. (The rate limit sits in the context function: src/platform/rate-limit.ts.)
+ * a stranger too much. The limits themselves are the admission's (src/platform/admission.ts), shared
+ * with the WebSocket server; the rate limit comes before, with the caller (src/platform/rate-limit.ts).
  */
-export function apolloHardening<TContext extends object>(config: Config): HardeningOptions<TContext> {
+export function apolloHardening<TContext extends object>(
+  config: Config,
+  admission: Admission,
+  how: { callerOf: (context: TContext) => Caller; charge?: (context: TContext, cost: number) => Promise<void> },
+): HardeningOptions<TContext> {
   const production = config.nodeEnv === 'production';
-  const limits = {
-    maxDepth: config.limits.queryDepth,
-    maxAliases: config.limits.queryAliases,
-    maxDirectives: config.limits.queryDirectives,
-    maxTokens: config.limits.queryTokens,
-  };
   return {
-    parseOptions: queryParseOptions(limits),
-    validationRules: queryLimitRules(limits),
+    parseOptions: admission.parseOptions,
     // Apollo's default, stated: a JSON array of operations would multiply every other limit.
     allowBatchedHttpRequests: false,
     // No client here sends query hashes, and automatic persisted queries let anyone fill the
@@ -34,43 +42,10 @@ export function apolloHardening<TContext extends object>(config: Config): Harden
     // "Did you mean …?" spells out the schema to someone guessing at it; introspection is off there too.
     hideSchemaDetailsFromClientErrors: production,
     plugins: [
-      operationTypePlugin<TContext>(),
-      nulCharacterPlugin<TContext>(),
-      queryCostPlugin<TContext>(config.limits.queryCost),
+      admissionPlugin<TContext>(admission, how),
       ...(production ? [hideSuggestionsPlugin<TContext>()] : []),
     ],
   };
-}
-
-/**
- * Operations Apollo would run but cannot answer, refused as the client's mistake rather than left
- * to fail in execution with an error that has no code (which is masked as internal):
- * - a subscription over HTTP: Apollo executes it like a query and the subscription field resolves
- *   to nothing. Subscriptions are served over WebSocket (graphql-ws). Only real HTTP requests are
- *   refused; tests may still execute operations directly.
- * - an operation type the schema lacks (`subscription` before there was a Subscription type):
- *   graphql-js's validation lets it through.
- */
-function operationTypePlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, operation, request }) {
-          if (!operation) return;
-          if (!schema.getRootType(operation.operation)) {
-            throw refusal(`This API has no ${operation.operation} operations.`);
-          }
-          if (operation.operation === 'subscription' && request.http) {
-            throw refusal('Subscriptions are served over WebSocket (the graphql-ws protocol), not over HTTP.');
-          }
-        },
-      };
-    },
-  };
-}
-
-function refusal(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
 }
 
 /**

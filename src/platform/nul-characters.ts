@@ -1,26 +1,13 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { BREAK, DocumentNode, GraphQLError, visit } from 'graphql';
+import { BREAK, DocumentNode, visit } from 'graphql';
 
 /**
  * PostgreSQL text cannot hold U+0000: a string containing it fails in the database (SQLSTATE 22021)
  * and the client would see a masked internal error for what is its own mistake. Every string a
  * client sends, in the variables or as a literal in the query, is therefore checked before anything
- * runs, and such a request is refused as BAD_USER_INPUT.
+ * runs (src/platform/admission.ts), and such a request is refused as BAD_USER_INPUT.
  */
-export function nulCharacterPlugin<TContext extends object>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document }) {
-          if (valueContainsNul(request.variables) || documentContainsNul(document)) {
-            throw new GraphQLError('Strings may not contain the NUL character (U+0000).', {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
-            });
-          }
-        },
-      };
-    },
-  };
+export function containsNul(variables: unknown, document: DocumentNode): boolean {
+  return valueContainsNul(variables) || documentContainsNul(document);
 }
 
 /** Walks parsed JSON with a stack rather than recursion: the body limit allows very deep nesting. */

@@ -1,6 +1,5 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { getNullableType, GraphQLError, isListType } from 'graphql';
-import { ComplexityEstimator, getComplexity } from 'graphql-query-complexity';
+import { getNullableType, isListType } from 'graphql';
+import { ComplexityEstimator, ComplexityEstimatorArgs, getComplexity } from 'graphql-query-complexity';
 import { MAX_PAGE_SIZE } from '../common/pagination';
 
 /**
@@ -11,6 +10,40 @@ import { MAX_PAGE_SIZE } from '../common/pagination';
 export const ASSUMED_LIST_SIZE = 10;
 
 /**
+ * Lists known to be far larger, by schema coordinate: a municipality receives 100 to 300 services
+ * at national scale (the benchmark's country), each judged with its dependencies.
+ */
+export const LIST_SIZE_OF: Readonly<Record<string, number>> = {
+  'Municipality.services': 200,
+};
+
+/**
+ * Fields that replay history, known here by their schema names (the platform knows no module; the
+ * schema is the contract both share). A unit of cost is roughly one object resolved or one row read.
+ *
+ * - `uptime(from, to)` replays every report of the service's dependency closure in the window: one
+ *   unit per day of the window that lies before now (a 7-day dashboard window: 7; 2000–2030: 7,305).
+ * - `since` replays the closure's reports back to the last change: SINCE_COST.
+ * - A judgement of a past moment (an `asOf` argument before now) reads the reports up to then
+ *   instead of the picture kept for the present: PAST_JUDGEMENT_COST per item, and for the two
+ *   fields that judge far more than their selection shows, what they judge: the national overview
+ *   every component of the country, an advisory's exposure every gateway in its ranges.
+ *   `asOf` at or after now (or absent) is the present and costs nothing extra.
+ */
+export const HISTORY_COST_PER_DAY = 1;
+export const SINCE_COST = 5;
+export const PAST_JUDGEMENT_COST = 5;
+const PAST_JUDGEMENT_OF: Readonly<Record<string, number>> = {
+  'Query.nationalOverview': 10_000,
+  'Advisory.exposure': 1_000,
+};
+
+/** Where `since` is judged by replaying reports (a subscription's change carries it as stored). */
+const REPLAYED_SINCE = new Set(['ServiceAvailability.since', 'EffectiveStatus.since']);
+
+const DAY_MS = 86_400_000;
+
+/**
  * The cost of a field: 1, plus what is selected under it, times the number of items it can return.
  *
  * - A paged field (`first`) returns at most `first` items. A connection is costed as
@@ -18,62 +51,53 @@ export const ASSUMED_LIST_SIZE = 10;
  *   that keeps the rule to one line. `edges` itself is not multiplied again.
  *   `first` is capped at the page size the API accepts (larger ones are refused by the resolver
  *   with a message naming `first`, which is more useful than "too costly"); a missing or null
- *   `first` counts as a full page.
- * - Any other list is assumed to hold ASSUMED_LIST_SIZE items.
+ *   `first` counts as a full page. (So `statusHistory(first)` grows with the rows it reads.)
+ * - Any other list is assumed to hold ASSUMED_LIST_SIZE items, or what LIST_SIZE_OF says; a
+ *   gateway's `_entities` as many as the representations it sends.
+ * - History, above.
  * - Introspection (`__schema`, `__type`, `__typename`) is free: it reads no data, and the
  *   introspection query of a client or code generator must not be refused.
  */
-export const estimateFieldCost: ComplexityEstimator = ({ type, field, args, childComplexity }) => {
-  if (field.name.startsWith('__')) return 0;
-  if (field.args.some((argument) => argument.name === 'first')) {
-    const first: unknown = args.first;
-    const items = typeof first === 'number' ? Math.min(Math.max(first, 0), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
-    return 1 + items * childComplexity;
-  }
-  const isConnectionEdges = field.name === 'edges' && type.name.endsWith('Connection');
-  if (isListType(getNullableType(field.type)) && !isConnectionEdges) {
-    return 1 + ASSUMED_LIST_SIZE * childComplexity;
-  }
-  return 1 + childComplexity;
-};
-
-/** The estimated cost of one operation of a document, with its variables. */
-export function queryCost(options: Omit<Parameters<typeof getComplexity>[0], 'estimators'>): number {
-  return getComplexity({ ...options, estimators: [estimateFieldCost] });
-}
-
-/**
- * Refuses an operation whose estimated cost is above `maxCost` before it runs.
- *
- * A plugin rather than a validation rule because `first` is often a variable, and validation runs
- * once per distinct document (Apollo caches it) without the variables. `didResolveOperation` runs
- * for every request, after validation, with the variables.
- */
-export function queryCostPlugin<TContext extends object>(maxCost: number): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ request, document, schema, operation }) {
-          // No operation to run (several and none named): execution refuses it with a clear message.
-          if (!operation) return;
-          let cost: number;
-          try {
-            cost = queryCost({ schema, query: document, variables: request.variables ?? {}, operationName: operation.name?.value });
-          } catch (error) {
-            // Variables of the wrong type, or more selections than the library will walk:
-            // the client's own mistake, described in graphql-js's words.
-            if (error instanceof GraphQLError) throw refusal(error.message);
-            throw error;
-          }
-          if (cost > maxCost) {
-            throw refusal(`Query cost limit of ${maxCost} exceeded, estimated ${cost}. Ask for smaller pages (first) or fewer nested lists.`);
-          }
-        },
-      };
-    },
+export function fieldCostEstimator(now: Date): ComplexityEstimator {
+  return (options) => {
+    const { type, field, args, childComplexity } = options;
+    if (field.name.startsWith('__')) return 0;
+    const history = historyCost(options, now.getTime());
+    if (field.args.some((argument) => argument.name === 'first')) {
+      const first: unknown = args.first;
+      const items = typeof first === 'number' ? Math.min(Math.max(first, 0), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
+      return 1 + items * childComplexity + history.once;
+    }
+    const isConnectionEdges = field.name === 'edges' && type.name.endsWith('Connection');
+    if (isListType(getNullableType(field.type)) && !isConnectionEdges) {
+      const items = listSize(`${type.name}.${field.name}`, args);
+      return 1 + items * (childComplexity + history.perItem) + history.once;
+    }
+    return 1 + childComplexity + history.perItem + history.once;
   };
 }
 
-function refusal(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+/** A federation gateway says how many entities it asks for: as many as its representations. */
+function listSize(coordinate: string, args: Record<string, unknown>): number {
+  if (coordinate === 'Query._entities' && Array.isArray(args.representations)) return args.representations.length;
+  return LIST_SIZE_OF[coordinate] ?? ASSUMED_LIST_SIZE;
+}
+
+function historyCost({ type, field, args }: ComplexityEstimatorArgs, now: number): { perItem: number; once: number } {
+  const coordinate = `${type.name}.${field.name}`;
+  if (coordinate === 'ServiceAvailability.uptime' && args.from instanceof Date && args.to instanceof Date) {
+    const days = Math.max(0, Math.min(args.to.getTime(), now) - args.from.getTime()) / DAY_MS;
+    return { perItem: Math.ceil(days) * HISTORY_COST_PER_DAY, once: 0 };
+  }
+  if (REPLAYED_SINCE.has(coordinate)) return { perItem: SINCE_COST, once: 0 };
+  if (args.asOf instanceof Date && args.asOf.getTime() < now) {
+    return { perItem: PAST_JUDGEMENT_COST, once: PAST_JUDGEMENT_OF[coordinate] ?? 0 };
+  }
+  return { perItem: 0, once: 0 };
+}
+
+/** The estimated cost of one operation of a document, with its variables, at `now`. */
+export function queryCost(options: Omit<Parameters<typeof getComplexity>[0], 'estimators'> & { now: Date }): number {
+  const { now, ...rest } = options;
+  return getComplexity({ ...rest, estimators: [fieldCostEstimator(now)] });
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import {
-  buildSchema,
   getNamedType,
   GraphQLField,
   GraphQLInputType,
@@ -17,7 +16,7 @@ import {
 import { loadConfig } from '../../src/config';
 import type { Log } from '../../src/log';
 import { issueFirstTokenIfNone } from '../../src/modules/access';
-import { loadTypeDefs, resolvers } from '../../src/schema';
+import { createSchema, resolvers } from '../../src/schema';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
@@ -59,7 +58,8 @@ beforeAll(async () => {
   const config = loadConfig({
     NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent',
     // The fuzz test is not about the rate limit (hardening.test.ts is): out of its way.
-    RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000',
+    RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000', RATE_LIMIT_FAILED_AUTH_PER_MINUTE: '1000000',
+    QUERY_COST_PER_MINUTE: '1000000000', QUERY_COST_PER_MINUTE_PUBLIC: '1000000000',
   });
   server = await startHttpServer(config, db.dataSource, log);
 }, 60_000);
@@ -337,12 +337,15 @@ async function collectPools(): Promise<Pools> {
       organisations: cursorsOf(data.organisations.edges),
       components: cursorsOf(data.components.edges),
       statusHistory: data.components.edges.flatMap((edge: any) => cursorsOf(edge.node.statusHistory.edges)),
+      // Well-formed keys with impossible moments, which used to reach PostgreSQL.
+      forged: ['0000-01-01T00:00:00.000Z', '2020-02-30T00:00:00.000Z'].flatMap((at) => [[at, 1], [at, '00000000-0000-4000-8000-000000000000']])
+        .map((key) => Buffer.from(JSON.stringify(key)).toString('base64url')),
     },
   };
 }
 
 test('thousands of generated requests: no 5xx, no unmasked or internal error, and the server still answers', async () => {
-  const schema = buildSchema(loadTypeDefs());
+  const schema = createSchema();
   const pools = await collectPools();
   const r = prng(SEED);
   const requests = Array.from({ length: REQUESTS }, () => generate(schema, r, pools));
@@ -387,8 +390,12 @@ test('thousands of generated requests: no 5xx, no unmasked or internal error, an
 test('a cursor of the right shape from another list, or made up, is BAD_USER_INPUT', async () => {
   const pools = await collectPools();
   const madeUp = Buffer.from(JSON.stringify(['not a time', 'not a uuid'])).toString('base64url');
+  // Well-formed, but year 0000 (PostgreSQL has none: it was an internal error) or 30 February.
+  const forged = (at: string) => Buffer.from(JSON.stringify([at, '00000000-0000-4000-8000-000000000000'])).toString('base64url');
   for (const [query, after] of [['query($after: String) { incidents(after: $after) { totalCount } }', pools.cursors.organisations[0]],
-    ['query($after: String) { advisories(after: $after) { totalCount } }', madeUp]]) {
+    ['query($after: String) { advisories(after: $after) { totalCount } }', madeUp],
+    ['query($after: String) { incidents(after: $after) { totalCount } }', forged('0000-01-01T00:00:00.000Z')],
+    ['query($after: String) { advisories(after: $after) { totalCount } }', forged('2020-02-30T00:00:00.000Z')]]) {
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

@@ -1,13 +1,11 @@
-import { buildSchema, getIntrospectionQuery, isNonNullType } from 'graphql';
+import { getIntrospectionQuery, isNonNullType } from 'graphql';
 import { loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/database';
 import { createDataSource } from '../../src/db/data-source';
 import { createLog } from '../../src/log';
-import { issueFirstTokenIfNone, issueToken } from '../../src/modules/access';
-import { Organisation } from '../../src/modules/organisation';
-import { RateLimiter } from '../../src/platform/rate-limit';
+import { issueFirstTokenIfNone } from '../../src/modules/access';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
-import { loadTypeDefs } from '../../src/schema';
+import { createSchema } from '../../src/schema';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 
@@ -176,7 +174,7 @@ test('a string with a NUL character, in a variable or in the query, is refused b
 
 test('operations the API does not have, and persisted-query hashes, are the client’s mistakes, not internal errors', async () => {
   // A valid subscription of whatever the schema has: none is served over HTTP.
-  const subscriptionType = buildSchema(loadTypeDefs()).getSubscriptionType();
+  const subscriptionType = createSchema().getSubscriptionType();
   if (subscriptionType) {
     const field = Object.values(subscriptionType.getFields()).find((f) => f.args.every((a) => !isNonNullType(a.type)))!;
     const subscription = await query(api, `subscription { ${field.name} { __typename } }`);
@@ -250,38 +248,8 @@ describe('HTTP', () => {
   });
 });
 
-describe('rate limit', () => {
-  test('a token that has used its burst gets 429 RATE_LIMITED with Retry-After; another token and the public do not', async () => {
-    const limited = await startServer({ RATE_LIMIT_PER_MINUTE: '6', RATE_LIMIT_BURST: '3' });
-    const coordinator = await db.dataSource.manager.findOneByOrFail(Organisation, { kind: 'COORDINATOR' });
-    const other = (await issueToken(db.dataSource.manager, { organisationId: coordinator.id, role: 'COORDINATOR', expiresInDays: 1, label: 'rate limit test', issuedByTokenId: null })).secret;
-
-    for (let i = 0; i < 3; i++) expectAnswered(await query(limited, '{ __typename }'));
-    const refused = await query(limited, '{ __typename }');
-    expect(expectRefused(refused, 429, 'RATE_LIMITED')).toBe('Too many requests: try again in 10 s.');
-    expect(refused.headers.get('retry-after')).toBe('10');
-    // Even a query that would fail to parse is counted and refused first: refusing must stay cheap.
-    expectRefused(await query(limited, '{'), 429, 'RATE_LIMITED');
-
-    expectAnswered(await query(limited, '{ __typename }', {}, { authorization: `Bearer ${other}` }));
-    expectAnswered(await post(limited, { query: '{ __typename }' }, { authorization: '' }));
-  });
-
-  test('tokens come back at the configured rate, up to the burst, and idle callers are forgotten', () => {
-    let now = 0;
-    const limiter = new RateLimiter({ perMinute: 60, burst: 2, now: () => now });
-    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 1]);
-    now += 1000; // one token back
-    expect([limiter.take('a'), limiter.take('a')]).toEqual([0, 1]);
-    now += 10 * 60_000; // long quiet: the bucket holds `burst`, not ten minutes' worth
-    expect([limiter.take('a'), limiter.take('a'), limiter.take('a')]).toEqual([0, 0, 1]);
-    expect(limiter.take('b')).toBe(0);
-    expect(limiter.size).toBe(2);
-    now += 2 * 60_000;
-    limiter.take('c');
-    expect(limiter.size).toBe(1); // a and b had filled up again: dropped
-  });
-});
+// The rate limits have a file of their own: test/integration/rate-limit.test.ts; every limit over
+// HTTP and WebSocket side by side: test/integration/admission.test.ts.
 
 describe('production', () => {
   let production: RunningServer;

@@ -5,5 +5,5 @@ export type { JwtSettings } from './authenticate';
 export { guardLoaders } from './guarded-loaders';
 export type { GuardedLoaders } from './guarded-loaders';
 export { issueFirstTokenIfNone, issueToken, revokeToken, unusableTokenIds } from './tokens';
-export { PUBLIC_VIEWER, rateLimitKey } from './viewer';
+export { PUBLIC_VIEWER } from './viewer';
 export type { Role, Viewer } from './viewer';

@@ -14,8 +14,3 @@ export type Viewer =
   };
 
 export const PUBLIC_VIEWER: Viewer = Object.freeze({ kind: 'public' });
-
-/** A stable key for per-caller limits: the token, or the client address for the public. */
-export function rateLimitKey(viewer: Viewer, clientAddress: string): string {
-  return viewer.kind === 'organisation' ? `token:${viewer.tokenId}` : `ip:${clientAddress}`;
-}

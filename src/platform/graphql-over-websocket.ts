@@ -1,0 +1,85 @@
+import type http from 'node:http';
+import { CloseCode, handleProtocols, makeServer, ServerOptions } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { Log } from '../log';
+
+/** What every connection's context carries: its socket and the HTTP request that opened it. */
+export interface SocketExtra {
+  readonly socket: WebSocket;
+  readonly request: http.IncomingMessage;
+}
+
+/** How often an idle connection is pinged; one that does not answer within as long is dropped. */
+const KEEP_ALIVE_MS = 12_000;
+
+/**
+ * graphql-ws over `ws` (what graphql-ws/use/ws does, in a few lines we can read and change), with the
+ * log as ours: graphql-ws's own adapter writes every socket error to console.error with its stack.
+ *
+ * A client's breach of the WebSocket protocol (a frame over the size limit, invalid UTF-8, an
+ * unmasked frame: the `WS_ERR_*` errors of `ws`) is the client's mistake: `ws` closes the connection
+ * with the matching code (1009 Message Too Big for a frame over `maxPayload`) and this logs one
+ * warning line without a stack. Anything else is ours: logged as an error, closed with 1011.
+ */
+export function serveGraphqlOverWebSocket<P extends Record<string, unknown> | undefined, E extends SocketExtra>(
+  options: ServerOptions<P, E>,
+  wsServer: WebSocketServer,
+  log: Log,
+  extraOf: (socket: WebSocket, request: http.IncomingMessage) => E,
+): { dispose(): Promise<void> } {
+  const server = makeServer<P, E>(options);
+  wsServer.options.handleProtocols = handleProtocols;
+  wsServer.on('error', (error) => log.error('WebSocket server failed', { error }));
+  wsServer.on('connection', (socket, request) => {
+    socket.once('error', (error: Error & { code?: string }) => {
+      if (error.code?.startsWith('WS_ERR_')) {
+        log.warn('WebSocket connection closed: the client broke the protocol', { code: error.code, reason: error.message });
+        return;
+      }
+      log.error('WebSocket connection failed', { error });
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    });
+
+    let pongWait: NodeJS.Timeout | null = null;
+    const ping = setInterval(() => {
+      if (socket.readyState !== socket.OPEN) return;
+      pongWait = setTimeout(() => socket.terminate(), KEEP_ALIVE_MS);
+      socket.once('pong', () => {
+        if (pongWait) clearTimeout(pongWait);
+        pongWait = null;
+      });
+      socket.ping();
+    }, KEEP_ALIVE_MS);
+
+    const closed = server.opened({
+      protocol: socket.protocol,
+      send: (data) => new Promise<void>((resolve, reject) => {
+        if (socket.readyState !== socket.OPEN) return resolve();
+        socket.send(data, (error) => (error ? reject(error) : resolve()));
+      }),
+      close: (code, reason) => socket.close(code, reason),
+      onMessage: (handle) => socket.on('message', async (data) => {
+        try {
+          await handle(String(data));
+        } catch (error) {
+          log.error('WebSocket message failed', { error });
+          socket.close(CloseCode.InternalServerError, 'Internal server error');
+        }
+      }),
+    }, extraOf(socket, request));
+
+    socket.once('close', (code, reason) => {
+      if (pongWait) clearTimeout(pongWait);
+      clearInterval(ping);
+      void closed(code, String(reason));
+    });
+  });
+
+  return {
+    async dispose() {
+      for (const client of wsServer.clients) client.close(1001, 'Going away');
+      wsServer.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wsServer.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
