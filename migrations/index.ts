@@ -8,9 +8,11 @@ import { CreateChangeEventHorizon1768600000000 } from './1768600000000-CreateCha
 import { CountDependencyChanges1768700000000 } from './1768700000000-CountDependencyChanges';
 import { CountRegisterChanges1768800000000 } from './1768800000000-CountRegisterChanges';
 import { MarkLiveStatusWrites1768900000000 } from './1768900000000-MarkLiveStatusWrites';
+import { ImportCsafAdvisories1769300000000 } from './1769300000000-ImportCsafAdvisories';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
 export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000,
   CreateLivePicture1768400000000, IndexLiveOutages1768500000000, CreateChangeEventHorizon1768600000000,
   CountDependencyChanges1768700000000, CountRegisterChanges1768800000000, MarkLiveStatusWrites1768900000000,
+  ImportCsafAdvisories1769300000000,
 ];

@@ -1,7 +1,7 @@
 import type { Resolvers } from './generated/graphql';
 import type { RequestContext } from './context';
 import { notFound } from './errors';
-import { Advisory } from './modules/advisory/advisory.entity';
+import { Advisory, GatewayRemediation } from './modules/advisory/advisory.entity';
 import { Component, Dependency } from './modules/component/component.entity';
 import { componentTypeName } from './modules/component/component.resolvers';
 import { Incident, IncidentUpdate } from './modules/incident/incident.entity';
@@ -10,7 +10,7 @@ import { organisationTypeName } from './modules/organisation/organisation.resolv
 import { StatusReport } from './modules/status/status-report.entity';
 import { GlobalIdType, parseGlobalId } from './common/global-id';
 
-type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory;
+type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory | GatewayRemediation;
 
 function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<NodeModel | null> {
   switch (type) {
@@ -22,6 +22,7 @@ function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<
     case 'Incident': return ctx.loaders.incidentById.load(id);
     case 'IncidentUpdate': return ctx.loaders.incidentUpdateById.load(id);
     case 'Advisory': return ctx.loaders.advisoryById.load(id);
+    case 'GatewayRemediation': return ctx.loaders.remediationById.load(id);
     // Token records are not graph nodes: they are reached through the token mutations only.
     case 'AccessToken': return Promise.resolve(null);
   }
@@ -37,6 +38,7 @@ function nodeTypeName(node: NodeModel) {
   if (node instanceof Incident) return 'Incident' as const;
   if (node instanceof IncidentUpdate) return 'IncidentUpdate' as const;
   if (node instanceof Advisory) return 'Advisory' as const;
+  if (node instanceof GatewayRemediation) return 'GatewayRemediation' as const;
   throw new TypeError('Node of an unknown class');
 }
 

@@ -2,7 +2,7 @@ import type { Resolvers } from '../../generated/graphql';
 import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
 import { findIncident, listIncidents } from './incident.service';
-import { declareIncident, issueClearance, postIncidentUpdate, resolveIncident } from './incident.mutations';
+import { acknowledgeIncident, declareIncident, issueClearance, postIncidentUpdate, resolveIncident, updateIncident } from './incident.mutations';
 
 export const incidentResolvers: Resolvers = {
   Query: {
@@ -10,10 +10,12 @@ export const incidentResolvers: Resolvers = {
     incident: (_, { id }, ctx) => findIncident(ctx, id),
   },
   Mutation: {
-    declareIncident: async (_, { input }, ctx) => ({ incident: await declareIncident(ctx, input) }),
+    declareIncident: (_, { input }, ctx) => declareIncident(ctx, input),
     postIncidentUpdate: (_, { input }, ctx) => postIncidentUpdate(ctx, input),
-    resolveIncident: async (_, { input }, ctx) => ({ incident: await resolveIncident(ctx, input) }),
+    resolveIncident: (_, { input }, ctx) => resolveIncident(ctx, input),
     issueClearance: (_, { input }, ctx) => issueClearance(ctx, input),
+    updateIncident: (_, { input }, ctx) => updateIncident(ctx, input),
+    acknowledgeIncident: (_, { input }, ctx) => acknowledgeIncident(ctx, input),
   },
   Incident: {
     id: (i) => toGlobalId('Incident', i.id),
@@ -21,10 +23,12 @@ export const incidentResolvers: Resolvers = {
     affectedComponents: async (i, _, ctx) => loadExisting(ctx.loaders.componentById, await ctx.loaders.componentIdsByIncident.load(i.id)),
     advisories: async (i, _, ctx) => loadExisting(ctx.loaders.advisoryById, await ctx.loaders.advisoryIdsByIncident.load(i.id)),
     updates: (i, _, ctx) => ctx.loaders.updatesByIncident.load(i.id),
+    recipients: async (i, _, ctx) => loadExisting(ctx.loaders.organisationById, await ctx.loaders.recipientIdsByIncident.load(i.id)),
   },
   IncidentUpdate: {
     id: (u) => toGlobalId('IncidentUpdate', u.id),
     incident: async (u, _, ctx) => (await ctx.loaders.incidentById.load(u.incidentId))!,
     author: async (u, _, ctx) => (await ctx.loaders.organisationById.load(u.authorId))!,
+    recipients: async (u, _, ctx) => loadExisting(ctx.loaders.organisationById, await ctx.loaders.recipientIdsByIncidentUpdate.load(u.id)),
   },
 };
