@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { buildSchema, GraphQLObjectType } from 'graphql';
 import { issueToken } from '../../src/modules/access';
 import type { Role, Viewer } from '../../src/modules/access';
@@ -128,13 +130,20 @@ const cases: Case[] = [
   },
   {
     field: 'incidents', name: 'the incident list', query: `{ incidents(first: 200) { totalCount edges { node { id title } } } }`,
-    variables: () => ({}), contains: (r, t) => JSON.stringify(r.data).includes(t.incident), expect: organisationsOnly('allowed', 'hidden'),
+    variables: () => ({}), contains: (r, t) => JSON.stringify(r.data).includes(t.incident),
+    // The public reads CLEAR incidents only; the demo's are AMBER.
+    expect: { ...organisationsOnly('allowed', 'hidden'), PUBLIC: ['hidden', 'hidden'] },
   },
   {
     field: 'incident', name: 'an incident with its timeline', query: `query($id: ID!) { incident(id: $id) { title updates { message author { name } } affectedComponents { name } } }`,
     variables: (t) => ({ id: t.incident }), expect: organisationsOnly('allowed', 'denied'),
   },
-  { field: 'advisories', name: 'the advisory list', query: `{ advisories { totalCount edges { node { reference cvssScore } } } }`, variables: () => ({}), expect: organisationsOnly('allowed', 'allowed') },
+  {
+    field: 'advisories', name: 'the advisory list', query: `{ advisories(first: 200) { totalCount edges { node { id reference cvssScore } } } }`,
+    variables: () => ({}), contains: (r) => JSON.stringify(r.data).includes(ids.get('advisory')!),
+    // The public reads CLEAR advisories only; the demo's is GREEN.
+    expect: { ...organisationsOnly('allowed', 'allowed'), PUBLIC: ['hidden', 'hidden'] },
+  },
   {
     field: 'advisory', name: 'exposure to an advisory', query: `query($id: ID!) { advisory(id: $id) { reference exposure(asOf: "${FRIDAY}") { byStatus { gateways { id name } } } } }`,
     variables: () => ({ id: ids.get('advisory') }), contains: (r, t) => JSON.stringify(r.data).includes(t.component.id),
@@ -218,10 +227,70 @@ const cases: Case[] = [
     variables: () => ({ ref: `MATRIX-${Math.random()}` }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
   },
   {
+    field: 'updateIncident', name: 'changing an incident’s expected restoration',
+    query: `mutation($id: ID!) { updateIncident(input: { incidentId: $id, expectedRestorationAt: "2030-01-01T00:00:00Z" }) { changed incident { expectedRestorationAt } } }`,
+    variables: async (t) => ({ id: await freshIncidentOn(t.component.id) }), expect: writers,
+  },
+  {
+    field: 'updateIncident', name: 'naming another organisation’s component in one’s own incident',
+    query: `mutation($id: ID!, $c: [ID!]!) { updateIncident(input: { incidentId: $id, affectedComponentIds: $c }) { changed } }`,
+    variables: async (t) => {
+      const own = targetsOf('own').component.id;
+      return { id: await freshIncidentOn(own), c: [own, t.component.id] };
+    },
+    expect: writers,
+  },
+  {
+    field: 'acknowledgeIncident', name: 'acknowledging an incident',
+    query: `mutation($id: ID!) { acknowledgeIncident(input: { incidentId: $id, message: "seen" }) { update { kind } } }`,
+    variables: async (t) => ({ id: await freshIncidentOn(t.component.id) }),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'denied'], OPERATOR: ['denied', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['denied', 'denied'] },
+  },
+  {
+    field: 'importCsafAdvisory', name: 'importing a CSAF advisory',
+    query: `mutation($doc: String!) { importCsafAdvisory(input: { document: $doc }) { outcome advisory { id } } }`,
+    variables: () => ({ doc: csafDocument(`MATRIX-${Math.random()}`) }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    // The other tenant's advisory is RED for Tilburg only: not even a coordinator may change what it cannot read.
+    field: 'updateAdvisory', name: 'changing an advisory',
+    query: `mutation($id: ID!) { updateAdvisory(input: { advisoryId: $id, revision: 1, advice: MITIGATE }) { changed advisory { advice } } }`,
+    variables: async (t) => ({ id: await freshAdvisory(t) }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'denied'] },
+  },
+  {
+    field: 'withdrawAdvisory', name: 'withdrawing an advisory',
+    query: `mutation($id: ID!) { withdrawAdvisory(input: { advisoryId: $id, reason: "matrix" }) { advisory { withdrawnAt } } }`,
+    variables: async (t) => ({ id: await freshAdvisory(t) }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'denied'] },
+  },
+  {
+    field: 'recordRemediation', name: 'recording a gateway’s remediation',
+    query: `mutation($a: ID!, $g: ID!) { recordRemediation(input: { advisoryId: $a, gatewayId: $g, state: MITIGATED, note: "matrix", observedAt: "2019-12-02T00:00:00+01:00" }) { remediation { state } } }`,
+    variables: (t) => ({ a: ids.get('advisory'), g: t.component.id }), expect: writers,
+  },
+  {
     field: 'revokeAccessToken', name: 'revoking a token', query: `mutation($id: ID!) { revokeAccessToken(input: { tokenId: $id }) { accessToken { revokedAt } } }`,
     variables: async (t) => ({ id: await freshTokenOf(t.organisation) }), expect: organisationsOnly('allowed', 'denied'),
   },
 ];
+
+/** The BSI example advisory under another tracking id, so every import is a new advisory. */
+function csafDocument(trackingId: string): string {
+  const document = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/csaf/bsi-2022-0001.json'), 'utf8'));
+  document.document.tracking.id = trackingId;
+  return JSON.stringify(document);
+}
+
+/** An advisory by the IBD: GREEN for the own tenant, RED for Tilburg alone for the other. */
+async function freshAdvisory(t: Target): Promise<string> {
+  const red = t.organisation === ids.get('tilburg');
+  const [row] = await db.dataSource.query(
+    `INSERT INTO advisory (reference, title, publisher_id, published_at, advice, tlp)
+     SELECT $1, 'matrix', id, now(), 'PATCH', $2 FROM organisation WHERE name LIKE 'IBD%' RETURNING id`,
+    [`MATRIX-${Math.random()}`, red ? 'RED' : 'GREEN'],
+  );
+  if (red) await db.dataSource.query(`INSERT INTO tlp_recipient (subject_type, subject_id, organisation_id) VALUES ('Advisory', $1, $2)`, [row.id, uuidOf(ids.get('tilburg')!)]);
+  return globalId('Advisory', row.id);
+}
 
 async function freshTokenOf(organisationGlobalId: string): Promise<string> {
   const organisationId = Buffer.from(organisationGlobalId, 'base64url').toString().split(':')[1];
