@@ -4,40 +4,55 @@
  * letters as their own parts (Cisco's 12.2(55)SE3), and a pre-release tag before its release
  * (1.0.0-rc1 < 1.0.0).
  */
-type Part = number | string;
+/**
+ * A number, a tag written after a separator (`-rc1`, `(55)SE`: before the release without it), or
+ * letters attached to a number (Cisco's `2a`, `SE10a`: after the number alone).
+ */
+type Part = number | { tag: string } | { suffix: string };
 
 const BUILD_WORDS = new Set(['build', 'b']);
 
 export function versionParts(version: string): Part[] {
   const parts: Part[] = [];
+  let previousEnd = -1;
+  let previousWasNumber = false;
   for (const match of version.trim().toLowerCase().matchAll(/\d+|[a-z]+/g)) {
     const text = match[0];
-    if (/^\d/.test(text)) parts.push(Number(text));
-    else if (!BUILD_WORDS.has(text)) parts.push(text);
+    const attached = match.index === previousEnd;
+    if (/^\d/.test(text)) {
+      parts.push(Number(text));
+      previousWasNumber = true;
+    } else {
+      if (!BUILD_WORDS.has(text)) parts.push(attached && previousWasNumber ? { suffix: text } : { tag: text });
+      previousWasNumber = false;
+    }
+    previousEnd = match.index + text.length;
   }
   return parts;
 }
 
+/** The order of kinds at one position: a tag, nothing (or 0), a number, letters attached to the number before. */
+function rank(part: Part | undefined): number {
+  if (part === undefined) return 1;
+  if (typeof part === 'number') return 2;
+  return 'tag' in part ? 0 : 3;
+}
+
 function compareParts(a: Part[], b: Part[], length = Math.max(a.length, b.length)): number {
   for (let i = 0; i < length; i++) {
-    const x = a[i];
-    const y = b[i];
+    let x = a[i];
+    let y = b[i];
     if (x === undefined && y === undefined) return 0;
-    // A missing part is 0 against a number (2.0 = 2.0.0) and the release against a tag (2.0 > 2.0-beta).
-    if (x === undefined) {
-      if (y === 0) continue;
-      return typeof y === 'string' ? 1 : -1;
-    }
-    if (y === undefined) {
-      if (x === 0) continue;
-      return typeof x === 'string' ? -1 : 1;
-    }
+    // A missing part is 0 against a number: 2.0 = 2.0.0.
+    if (x === undefined && y === 0) x = 0;
+    if (y === undefined && x === 0) y = 0;
+    const order = rank(x) - rank(y);
+    if (order !== 0) return order < 0 ? -1 : 1;
     if (typeof x === 'number' && typeof y === 'number') {
       if (x !== y) return x < y ? -1 : 1;
-    } else if (typeof x === 'string' && typeof y === 'string') {
-      if (x !== y) return x < y ? -1 : 1;
-    } else {
-      return typeof x === 'string' ? -1 : 1;
+    } else if (x !== undefined && y !== undefined && typeof x !== 'number' && typeof y !== 'number') {
+      const [p, q] = ['tag' in x ? x.tag : x.suffix, 'tag' in y ? y.tag : y.suffix];
+      if (p !== q) return p < q ? -1 : 1;
     }
   }
   return 0;
