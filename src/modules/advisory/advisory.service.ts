@@ -47,11 +47,16 @@ export function vulnerabilitiesOf(advisory: Advisory, rows: AdvisoryVulnerabilit
   return advisory.cveIds.map((cve) => ({ cve, title: null, cvssScore: advisory.cvssScore, cvssVector: advisory.cvssVector, remediations: [] }));
 }
 
-/** The gateways exposed now: the national overview's silence count. */
-export async function exposedGateways(ctx: RequestContext, advisoryId: string): Promise<Component[]> {
+/**
+ * The gateways exposed at `asOf` (the national overview's silence count). Without `asOf`: the
+ * components matched now, whether or not the advisory was withdrawn since: the caller
+ * (advisoryRepository.publishedUpTo) decides for its own moment whether the advisory still counted.
+ */
+export async function exposedGateways(ctx: RequestContext, advisoryId: string, asOf?: Date): Promise<Component[]> {
   const advisory = await ctx.unguarded.advisoryById.load(advisoryId);
   if (!advisory) return [];
-  return (await judgeExposure(ctx.db, advisory, ctx.now)).matches.map((m) => m.component);
+  const judged = asOf ? await judgeExposure(ctx.db, advisory, asOf) : await judgeExposure(ctx.db, { ...advisory, withdrawnAt: null }, ctx.now);
+  return judged.matches.map((m) => m.component);
 }
 
 const REMEDIATION_ORDER: RemediationState[] = ['EXPOSED', 'MITIGATED', 'SWITCHED_OFF', 'PATCHED', 'NOT_AFFECTED'];
