@@ -388,3 +388,93 @@ test('the matrix: allowed, denied or hidden as the policy says, with nothing lea
   expect(failures).toEqual([]);
   expect(size).toBe(5 * cases.length * 2);
 });
+
+/**
+ * TLP 2.0: every label × role × own/other, for incidents, incident updates and advisories, read one by
+ * one and in the lists (whose SQL must agree with the guarded loaders). "Own" is the role's own
+ * target (HLTsamen's gateway for the public, Hillegom, HLTsamen and NCSC; Centric's server for
+ * Centric); "other" is Tilburg's gateway. RED is addressed to the viewer's organisation for "own",
+ * to Tilburg for "other". Incidents are declared by the component's operator; advisories published
+ * by the IBD (a coordinator, not the NCSC viewer), naming exactly the target's gateway version.
+ */
+type Label = 'CLEAR' | 'GREEN' | 'AMBER' | 'AMBER_STRICT' | 'RED';
+const LABELS: Label[] = ['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'];
+
+function tlpExpected(label: Label, who: Who, tenant: Tenant): boolean {
+  if (label === 'CLEAR') return true;
+  if (who === 'PUBLIC') return false;
+  if (label === 'GREEN') return true;
+  if (label === 'RED') return tenant === 'own';
+  if (who === 'COORDINATOR') return true;
+  if (label === 'AMBER') return tenant === 'own';
+  return tenant === 'own' && (who === 'OPERATOR' || who === 'VENDOR');
+}
+
+test('TLP: every label × role × own/other, for incidents, incident updates and advisories, one by one and in lists', async () => {
+  const failures: string[] = [];
+  let size = 0;
+  const recipientOf = (who: Who, tenant: Tenant) => (tenant === 'other' || who === 'PUBLIC' ? uuidOf(ids.get('tilburg')!) : (viewers.get(who) as { organisationId: string }).organisationId);
+  const addressTo = (type: string, subjectId: string, organisationId: string) =>
+    db.dataSource.query(`INSERT INTO tlp_recipient (subject_type, subject_id, organisation_id) VALUES ($1, $2, $3)`, [type, subjectId, organisationId]);
+
+  for (const who of ['PUBLIC', 'MUNICIPALITY', 'OPERATOR', 'VENDOR', 'COORDINATOR'] as Who[]) {
+    const viewer = viewers.get(who)!;
+    const made: { kind: string; label: Label; tenant: Tenant; id: string; marker: string }[] = [];
+    for (const tenant of ['own', 'other'] as Tenant[]) {
+      const component = uuidOf(targets.get(who)![tenant].component.id);
+      for (const label of LABELS) {
+        const marker = `tlp-${who}-${tenant}-${label}`;
+        const [incident] = await db.dataSource.query(
+          `INSERT INTO incident (title, severity, state, declared_by_id, started_at, tlp) SELECT $1, 'MINOR', 'INVESTIGATING', operator_id, now(), $2 FROM component WHERE id = $3 RETURNING id, declared_by_id`,
+          [`incident ${marker}`, label, component],
+        );
+        await db.dataSource.query(`INSERT INTO incident_component (incident_id, component_id) VALUES ($1, $2)`, [incident.id, component]);
+        if (label === 'RED') await addressTo('Incident', incident.id, recipientOf(who, tenant));
+        made.push({ kind: 'incident', label, tenant, id: globalId('Incident', incident.id), marker: `incident ${marker}` });
+
+        // The update's own label, on a CLEAR incident, so that only the update's label decides.
+        const [carrier] = await db.dataSource.query(
+          `INSERT INTO incident (title, severity, state, declared_by_id, started_at, tlp) SELECT 'carrier', 'MINOR', 'INVESTIGATING', operator_id, now(), 'CLEAR' FROM component WHERE id = $1 RETURNING id, declared_by_id`,
+          [component],
+        );
+        await db.dataSource.query(`INSERT INTO incident_component (incident_id, component_id) VALUES ($1, $2)`, [carrier.id, component]);
+        const [update] = await db.dataSource.query(
+          `INSERT INTO incident_update (incident_id, kind, state, message, posted_at, author_id, tlp) VALUES ($1, 'UPDATE', 'INVESTIGATING', $2, now(), $3, $4) RETURNING id`,
+          [carrier.id, `update ${marker}`, carrier.declared_by_id, label],
+        );
+        if (label === 'RED') await addressTo('IncidentUpdate', update.id, recipientOf(who, tenant));
+        made.push({ kind: 'update', label, tenant, id: globalId('Incident', carrier.id), marker: `update ${marker}` });
+
+        const [advisory] = await db.dataSource.query(
+          `INSERT INTO advisory (reference, title, publisher_id, published_at, advice, tlp) SELECT $1, $1, id, now(), 'PATCH', $2 FROM organisation WHERE name LIKE 'IBD%' RETURNING id`,
+          [`advisory ${marker}`, label],
+        );
+        await db.dataSource.query(
+          `INSERT INTO advisory_affected_product (advisory_id, product_vendor, product, version) SELECT $1, product_vendor, product, version FROM component WHERE id = $2`,
+          [advisory.id, component],
+        );
+        if (label === 'RED') await addressTo('Advisory', advisory.id, recipientOf(who, tenant));
+        made.push({ kind: 'advisory', label, tenant, id: globalId('Advisory', advisory.id), marker: `advisory ${marker}` });
+      }
+    }
+    const lists = JSON.stringify(await api.query(`{ incidents(first: 200) { edges { node { title updates { message } } } } advisories(first: 200) { edges { node { reference } } } }`, {}, viewer));
+    for (const subject of made) {
+      size += 1;
+      const expected = tlpExpected(subject.label, who, subject.tenant);
+      const single = subject.kind === 'advisory'
+        ? await api.query(`query($id: ID!) { advisory(id: $id) { reference } }`, { id: subject.id }, viewer)
+        : await api.query(`query($id: ID!) { incident(id: $id) { title updates { message } } }`, { id: subject.id }, viewer);
+      const read = JSON.stringify(single.data ?? null).includes(subject.marker);
+      const inList = lists.includes(subject.marker);
+      const label = `${who} × ${subject.kind} TLP:${subject.label} × ${subject.tenant}: expected ${expected ? 'readable' : 'unreadable'}`;
+      if (read !== expected) failures.push(`${label}, read one by one: ${JSON.stringify(single).slice(0, 160)}`);
+      if (inList !== expected) failures.push(`${label}, but the list ${inList ? 'shows' : 'lacks'} it`);
+      if (!expected && subject.kind !== 'update' && !single.errors?.some((e) => e.extensions?.code === (who === 'PUBLIC' ? 'UNAUTHENTICATED' : 'FORBIDDEN'))) {
+        failures.push(`${label}, refused without the right code: ${JSON.stringify(single.errors ?? null).slice(0, 160)}`);
+      }
+    }
+  }
+  process.stdout.write(`TLP matrix: ${size} cases\n`);
+  expect(failures).toEqual([]);
+  expect(size).toBe(LABELS.length * 3 * 5 * 2);
+});
