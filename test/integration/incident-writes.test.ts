@@ -1,4 +1,4 @@
-import type { Viewer } from '../../src/modules/access';
+import type { Role, Viewer } from '../../src/modules/access';
 import { TestApi } from '../helpers/api';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 import { factories } from '../helpers/factories';
@@ -12,7 +12,7 @@ import { factories } from '../helpers/factories';
 let db: TestDatabase;
 let api: TestApi;
 const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
-const as = (organisationId: string, role: Viewer extends { role: infer R } ? R : never): Viewer => ({ kind: 'organisation', organisationId, role, tokenId: `t-${organisationId}` });
+const as = (organisationId: string, role: Role): Viewer => ({ kind: 'organisation', organisationId, role, tokenId: `t-${organisationId}` });
 
 let ncsc: Viewer;
 let hltsamen: Viewer;

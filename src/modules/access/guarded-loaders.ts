@@ -208,6 +208,9 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
     vulnerabilitiesByAdvisory: ofReadableAdvisory(raw.vulnerabilitiesByAdvisory),
     recipientIdsByAdvisory: ofReadableAdvisory(raw.recipientIdsByAdvisory),
     concernByAdvisory: ofReadableAdvisory(raw.concernByAdvisory),
+    // Exposure is filtered to the reader's picture by the advisory service, which reads these.
+    exposureAt: (asOf: Date) => ofReadableAdvisory(raw.exposureAt(asOf)),
+    remediationsAt: (asOf: Date) => ofReadableAdvisory(raw.remediationsAt(asOf)),
     publishesClearAdvisories: raw.publishesClearAdvisories,
     remediationById: new GuardedLoader(raw.remediationById, async (_id, remediation) => {
       if (remediation) {

@@ -4,7 +4,21 @@ import { byKey, groupByKey } from '../../common/batch';
 import { recipientRepository } from '../../common/tlp-recipients';
 import { Advisory, AdvisoryAffectedProduct, AdvisoryRevision, AdvisoryVulnerability, GatewayRemediation } from './advisory.entity';
 import { advisoryRepository } from './advisory.repository';
-import { judgeExposure } from './exposure';
+import { judgeExposures } from './exposure';
+import type { Judged } from './exposure';
+
+/** One loader per moment asked about: every key of a batch is judged at the same `asOf`. */
+function perMoment<T>(make: (asOf: Date) => T): (asOf: Date) => T {
+  const byMoment = new Map<number, T>();
+  return (asOf) => {
+    let value = byMoment.get(asOf.getTime());
+    if (value === undefined) {
+      value = make(asOf);
+      byMoment.set(asOf.getTime(), value);
+    }
+    return value;
+  };
+}
 
 /** What an advisory concerns now, for TLP:AMBER and AMBER+STRICT: its exposed components and their operators. */
 export interface AdvisoryConcern { componentIds: string[]; operatorIds: string[] }
@@ -22,12 +36,21 @@ export function createAdvisoryLoaders(db: EntityManager) {
       groupByKey(ids, await advisoryRepository.currentVulnerabilities(db, ids), (row) => row.advisoryId)),
     recipientIdsByAdvisory: new DataLoader<string, string[]>(async (ids) =>
       groupByKey(ids, await recipientRepository.bySubjects(db, 'Advisory', ids), (row) => row.subjectId).map((rows) => rows.map((row) => row.organisationId))),
-    concernByAdvisory: new DataLoader<string, AdvisoryConcern>(async (ids) => Promise.all(ids.map(async (id) => {
-      const advisory = await advisoryById.load(id);
-      if (!advisory) return { componentIds: [], operatorIds: [] };
-      const { matches } = await judgeExposure(db, advisory, new Date());
-      return { componentIds: matches.map((m) => m.component.id), operatorIds: [...new Set(matches.map((m) => m.component.operatorId))] };
-    }))),
+    exposureAt: perMoment((asOf) => new DataLoader<string, Judged>(async (ids) => {
+      const advisories = (await advisoryById.loadMany(ids)).filter((a): a is Advisory => a !== null && !(a instanceof Error));
+      const judged = await judgeExposures(db, advisories, asOf);
+      return ids.map((id) => judged.get(id) ?? { withdrawn: false, matches: [] });
+    })),
+    remediationsAt: perMoment((asOf) => new DataLoader<string, GatewayRemediation[]>(async (ids) =>
+      groupByKey(ids, await advisoryRepository.remediationsAt(db, ids, asOf), (row) => row.advisoryId))),
+    concernByAdvisory: new DataLoader<string, AdvisoryConcern>(async (ids) => {
+      const advisories = (await advisoryById.loadMany(ids)).filter((a): a is Advisory => a !== null && !(a instanceof Error));
+      const judged = await judgeExposures(db, advisories, new Date());
+      return ids.map((id) => {
+        const matches = judged.get(id)?.matches ?? [];
+        return { componentIds: matches.map((m) => m.component.id), operatorIds: [...new Set(matches.map((m) => m.component.operatorId))] };
+      });
+    }),
     remediationById: new DataLoader<string, GatewayRemediation | null>(async (ids) =>
       byKey(ids, await advisoryRepository.remediationsByIds(db, ids), (row) => row.id)),
     publishesClearAdvisories: new DataLoader<string, boolean>(async (ids) => {

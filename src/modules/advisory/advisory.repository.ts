@@ -72,16 +72,22 @@ export const advisoryRepository = {
       .getMany();
   },
 
-  statementsOfRevision(db: EntityManager, advisoryId: string, revision: number): Promise<AdvisoryAffectedProduct[]> {
-    return db.find(AdvisoryAffectedProduct, { where: { advisoryId, revision }, order: { ordinal: 'ASC' } });
+  statementsOfRevisions(db: EntityManager, revisions: { advisoryId: string; revision: number }[]): Promise<AdvisoryAffectedProduct[]> {
+    if (revisions.length === 0) return Promise.resolve([]);
+    return db.createQueryBuilder(AdvisoryAffectedProduct, 'p')
+      .where('(p.advisory_id, p.revision) IN (SELECT * FROM unnest(:ids::uuid[], :revisions::int[]))', {
+        ids: revisions.map((r) => r.advisoryId), revisions: revisions.map((r) => r.revision),
+      })
+      .orderBy('p.advisory_id').addOrderBy('p.ordinal')
+      .getMany();
   },
 
   /**
-   * What other documents say at `asOf` about the same vulnerabilities and vendors: the revision of each
-   * then in force, published and not withdrawn then. Only CLEAR and GREEN documents speak here, so an
-   * exposure answer never depends on a document its reader may not read.
+   * What the documents say at `asOf` about these vulnerabilities and vendors: the revision of each
+   * then in force, published and not withdrawn then. Only CLEAR and GREEN documents speak across
+   * documents, so an exposure answer never depends on a document its reader may not read.
    */
-  async otherStatements(db: EntityManager, advisoryId: string, cves: string[], vendorKeys: string[], asOf: Date): Promise<DatedStatement[]> {
+  async statementsAbout(db: EntityManager, cves: string[], vendorKeys: string[], asOf: Date): Promise<DatedStatement[]> {
     if (cves.length === 0 || vendorKeys.length === 0) return [];
     const rows: { id: string; released_at: Date }[] = await db.query(
       `WITH in_force AS (
@@ -89,13 +95,14 @@ export const advisoryRepository = {
            FROM advisory a
            LEFT JOIN LATERAL (
              SELECT number, released_at FROM advisory_revision
-              WHERE advisory_id = a.id AND released_at <= $4 ORDER BY number DESC LIMIT 1) r ON true
-          WHERE a.id <> $1 AND a.published_at <= $4 AND (a.withdrawn_at IS NULL OR a.withdrawn_at > $4) AND a.tlp IN ('CLEAR', 'GREEN')
+              WHERE advisory_id = a.id AND released_at <= $3 ORDER BY number DESC LIMIT 1) r ON true
+          WHERE a.published_at <= $3 AND (a.withdrawn_at IS NULL OR a.withdrawn_at > $3) AND a.tlp IN ('CLEAR', 'GREEN')
+            AND EXISTS (SELECT 1 FROM advisory_affected_product q WHERE q.advisory_id = a.id AND q.cve = ANY($1::text[]))
        )
        SELECT p.id, f.released_at
          FROM advisory_affected_product p JOIN in_force f ON f.id = p.advisory_id AND f.revision = p.revision
-        WHERE p.cve = ANY($2::text[]) AND p.vendor_key = ANY($3::text[])`,
-      [advisoryId, cves, vendorKeys, asOf],
+        WHERE p.cve = ANY($1::text[]) AND p.vendor_key = ANY($2::text[])`,
+      [cves, vendorKeys, asOf],
     );
     if (rows.length === 0) return [];
     const released = new Map(rows.map((row) => [row.id, row.released_at]));
@@ -134,13 +141,12 @@ export const advisoryRepository = {
     return rows.map((row) => row.publisher_id);
   },
 
-  /** The newest record per component at `asOf`. */
-  remediationsAt(db: EntityManager, advisoryId: string, componentIds: string[], asOf: Date): Promise<GatewayRemediation[]> {
-    if (componentIds.length === 0) return Promise.resolve([]);
+  /** The newest record per advisory and component at `asOf`. */
+  remediationsAt(db: EntityManager, advisoryIds: readonly string[], asOf: Date): Promise<GatewayRemediation[]> {
     return db.createQueryBuilder(GatewayRemediation, 'r')
-      .distinctOn(['r.gateway_id'])
-      .where('r.advisory_id = :advisoryId AND r.gateway_id = ANY(:ids::uuid[]) AND r.observed_at <= :asOf', { advisoryId, ids: componentIds, asOf })
-      .orderBy('r.gateway_id').addOrderBy('r.observed_at', 'DESC').addOrderBy('r.seq', 'DESC')
+      .distinctOn(['r.advisory_id', 'r.gateway_id'])
+      .where('r.advisory_id = ANY(:ids::uuid[]) AND r.observed_at <= :asOf', { ids: [...advisoryIds], asOf })
+      .orderBy('r.advisory_id').addOrderBy('r.gateway_id').addOrderBy('r.observed_at', 'DESC').addOrderBy('r.seq', 'DESC')
       .getMany();
   },
 

@@ -64,7 +64,7 @@ const REMEDIATION_ORDER: RemediationState[] = ['EXPOSED', 'MITIGATED', 'SWITCHED
 /** Exposure at `asOf` as its reader may see it: a coordinator every component, an organisation those in its picture. */
 export async function exposure(ctx: RequestContext, advisory: Advisory, asOf: Date): Promise<ExposureModel> {
   ctx.scope.requireOrganisation('Exposure');
-  const judged = await judgeExposure(ctx.db, advisory, asOf);
+  const judged = await ctx.loaders.exposureAt(asOf).load(advisory.id);
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
   const matches = visible ? judged.matches.filter((m) => visible.has(m.component.id)) : judged.matches;
   const components = await exposedComponents(ctx, advisory.id, matches, asOf);
@@ -87,7 +87,7 @@ async function exposedComponents(ctx: RequestContext, advisoryId: string, matche
   const ids = matches.map((m) => m.component.id);
   const [statuses, records] = await Promise.all([
     effectiveStatusesAt(ctx, ids, asOf),
-    advisoryRepository.remediationsAt(ctx.db, advisoryId, ids, asOf),
+    ctx.loaders.remediationsAt(asOf).load(advisoryId),
   ]);
   const recordOf = new Map<string, GatewayRemediation>(records.map((r) => [r.gatewayId, r]));
   return matches.map(({ component, matchedBy }) => {
@@ -108,7 +108,7 @@ export async function callList(ctx: RequestContext, asOf: Date, advisoryGlobalId
     : await readable(ctx, await advisoryRepository.publishedUpTo(ctx.db, asOf));
   const lists: AdvisoryCallListModel[] = [];
   for (const advisory of advisories) {
-    const { matches } = await judgeExposure(ctx.db, advisory, asOf);
+    const { matches } = await ctx.loaders.exposureAt(asOf).load(advisory.id);
     const exposed = (await exposedComponents(ctx, advisory.id, matches, asOf))
       .filter((e) => e.remediation === 'EXPOSED' && e.status !== 'MAJOR_OUTAGE');
     const operators = [...new Set(exposed.map((e) => e.component.operatorId))];

@@ -55,27 +55,43 @@ export function revisionAt(revisions: AdvisoryRevision[], asOf: Date): AdvisoryR
 }
 
 export interface Match { component: Component; matchedBy: AdvisoryAffectedProduct }
+export interface Judged { withdrawn: boolean; matches: Match[] }
 
 /**
- * Every gateway and application exposed to the advisory at `asOf`, judged on the revision then in
+ * Every gateway and application exposed to each advisory at `asOf`, judged on the revision then in
  * force and on the components' versions now (a changed version moves a gateway in or out at once).
- * Nothing from the withdrawal on. Reads every component it may match: callers filter for their reader.
+ * Nothing from an advisory's withdrawal on. Reads every component it may match: callers filter for
+ * their reader. Four statements for any number of advisories.
  */
-export async function judgeExposure(db: EntityManager, advisory: Advisory, asOf: Date): Promise<{ withdrawn: boolean; matches: Match[] }> {
-  if (advisory.withdrawnAt !== null && advisory.withdrawnAt.getTime() <= asOf.getTime()) return { withdrawn: true, matches: [] };
-  const revision = revisionAt(revisionsOf(advisory, await advisoryRepository.revisions(db, [advisory.id])), asOf);
-  const own = await advisoryRepository.statementsOfRevision(db, advisory.id, revision.number);
-  const vendorKeys = [...new Set(own.filter((s) => s.status === 'KNOWN_AFFECTED' || s.status === 'UNDER_INVESTIGATION').map((s) => nameKey(s.productVendor)))];
-  const cves = [...new Set(own.map((s) => s.cve).filter((cve): cve is string => cve !== null))];
+export async function judgeExposures(db: EntityManager, advisories: Advisory[], asOf: Date): Promise<Map<string, Judged>> {
+  const judged = new Map<string, Judged>();
+  const live = advisories.filter((a) => a.withdrawnAt === null || a.withdrawnAt.getTime() > asOf.getTime());
+  for (const advisory of advisories) judged.set(advisory.id, { withdrawn: !live.includes(advisory), matches: [] });
+  if (live.length === 0) return judged;
+  const revisionRows = await advisoryRepository.revisions(db, live.map((a) => a.id));
+  const inForce = new Map(live.map((advisory) => [advisory.id, revisionAt(revisionsOf(advisory, revisionRows.filter((r) => r.advisoryId === advisory.id)), asOf)]));
+  const statements = await advisoryRepository.statementsOfRevisions(db, [...inForce.entries()].map(([advisoryId, r]) => ({ advisoryId, revision: r.number })));
+  const own = new Map<string, AdvisoryAffectedProduct[]>(live.map((a) => [a.id, []]));
+  for (const statement of statements) own.get(statement.advisoryId)!.push(statement);
+  const vendorKeys = [...new Set(statements.filter((s) => isAffectedStatus(s.status)).map((s) => nameKey(s.productVendor)))];
+  const cves = [...new Set(statements.map((s) => s.cve).filter((cve): cve is string => cve !== null))];
   const [candidates, others] = await Promise.all([
     advisoryRepository.componentsOfVendors(db, vendorKeys),
-    advisoryRepository.otherStatements(db, advisory.id, cves, vendorKeys, asOf),
+    advisoryRepository.statementsAbout(db, cves, vendorKeys, asOf),
   ]);
-  const matches: Match[] = [];
-  for (const component of candidates) {
-    const matchedBy = exposingStatement(component, own, revision.releasedAt, others);
-    if (matchedBy) matches.push({ component, matchedBy });
+  for (const advisory of live) {
+    const mine = own.get(advisory.id)!;
+    const releasedAt = inForce.get(advisory.id)!.releasedAt;
+    const theirs = others.filter((s) => s.advisoryId !== advisory.id);
+    const matches = judged.get(advisory.id)!.matches;
+    for (const component of candidates) {
+      const matchedBy = exposingStatement(component, mine, releasedAt, theirs);
+      if (matchedBy) matches.push({ component, matchedBy });
+    }
   }
-  return { withdrawn: false, matches };
+  return judged;
 }
 
+export async function judgeExposure(db: EntityManager, advisory: Advisory, asOf: Date): Promise<Judged> {
+  return (await judgeExposures(db, [advisory], asOf)).get(advisory.id)!;
+}
