@@ -1,24 +1,12 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
 import { byKey, groupByKey } from '../../common/batch';
+import { perMoment } from '../../common/per-moment';
 import { recipientRepository } from '../../common/tlp-recipients';
 import { Advisory, AdvisoryAffectedProduct, AdvisoryRevision, AdvisoryVulnerability, GatewayRemediation } from './advisory.entity';
 import { advisoryRepository } from './advisory.repository';
 import { judgeExposures } from './exposure';
 import type { Judged } from './exposure';
-
-/** One loader per moment asked about: every key of a batch is judged at the same `asOf`. */
-function perMoment<T>(make: (asOf: Date) => T): (asOf: Date) => T {
-  const byMoment = new Map<number, T>();
-  return (asOf) => {
-    let value = byMoment.get(asOf.getTime());
-    if (value === undefined) {
-      value = make(asOf);
-      byMoment.set(asOf.getTime(), value);
-    }
-    return value;
-  };
-}
 
 /** What an advisory concerns now, for TLP:AMBER and AMBER+STRICT: its exposed components and their operators. */
 export interface AdvisoryConcern { componentIds: string[]; operatorIds: string[] }
