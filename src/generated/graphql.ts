@@ -889,7 +889,7 @@ export type Mutation = {
   resolveIncident: ResolveIncidentPayload;
   /** Coordinators, or the token's own organisation. */
   revokeAccessToken: RevokeAccessTokenPayload;
-  /** Coordinators. An imported advisory changes only through a newer CSAF revision, except its `advice`. */
+  /** Coordinators. An imported advisory changes only through a newer CSAF revision, except its `advice` and RED recipients. */
   updateAdvisory: UpdateAdvisoryPayload;
   /** The component's operator, or a coordinator. */
   updateComponent: UpdateComponentPayload;

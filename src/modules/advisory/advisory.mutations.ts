@@ -163,8 +163,8 @@ export async function updateAdvisory(
     await readableOrDenied(ctx, advisory);
     if (advisory.csafTrackingId !== null) {
       const fromDocument = Object.keys(changes).filter((key) => key !== 'advice');
-      if (fromDocument.length > 0 || products || input.recipientIds) {
-        throw new AppError('CONFLICT', `${[...fromDocument, ...(products ? ['affectedProducts'] : [])].join(', ') || 'recipientIds'} of an imported advisory come from its CSAF document: import a newer revision`, fromDocument[0] ?? 'affectedProducts');
+      if (fromDocument.length > 0 || products) {
+        throw new AppError('CONFLICT', `${[...fromDocument, ...(products ? ['affectedProducts'] : [])].join(', ')} of an imported advisory come from its CSAF document: import a newer revision`, fromDocument[0] ?? 'affectedProducts');
       }
     }
     const tlp = changes.tlp ?? advisory.tlp;

@@ -68,6 +68,7 @@ export async function importCsafAdvisory(
 ): Promise<{ advisory: Advisory; outcome: CsafImportOutcome }> {
   ctx.scope.requireRole('Importing advisories', 'COORDINATOR');
   const { document, csaf } = await checkCsafDocument(input.document);
+  if (csaf.trackingId.length > 100) throw badInput('document.tracking.id is limited to 100 characters here', 'document');
   const hash = canonicalHash(document);
   if (csaf.tlp !== null && input.tlp && input.tlp !== csaf.tlp) {
     throw badInput(`The document is labelled TLP:${csaf.tlp}; its label is the advisory's`, 'tlp');
