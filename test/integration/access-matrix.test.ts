@@ -387,7 +387,7 @@ test('the matrix: allowed, denied or hidden as the policy says, with nothing lea
   process.stdout.write(`access matrix: ${size} cases, ${leaks} leaks\n`);
   expect(failures).toEqual([]);
   expect(size).toBe(5 * cases.length * 2);
-});
+}, 180_000);
 
 /**
  * TLP 2.0: every label × role × own/other, for incidents, incident updates and advisories, read one by
@@ -477,4 +477,4 @@ test('TLP: every label × role × own/other, for incidents, incident updates and
   process.stdout.write(`TLP matrix: ${size} cases\n`);
   expect(failures).toEqual([]);
   expect(size).toBe(LABELS.length * 3 * 5 * 2);
-});
+}, 180_000);

@@ -158,9 +158,9 @@ export async function updateAdvisory(
   if (input.source !== undefined) changes.source = optionalText(input.source, 'source', 2000);
   if (input.tlp) changes.tlp = input.tlp;
 
+  await readableOrDenied(ctx, id, input.advisoryId);
   return ctx.db.transaction(async (db) => {
     const advisory = await lockAdvisory(db, id, 'advisoryId', input.advisoryId);
-    await readableOrDenied(ctx, advisory);
     if (advisory.csafTrackingId !== null) {
       const fromDocument = Object.keys(changes).filter((key) => key !== 'advice');
       if (fromDocument.length > 0 || products) {
@@ -214,9 +214,9 @@ export async function withdrawAdvisory(ctx: RequestContext, input: { advisoryId:
   const id = idOf('Advisory', input.advisoryId, 'advisoryId');
   const reason = requiredText(input.reason, 'reason', 2000);
   const withdrawnAt = pastMoment(input.withdrawnAt, 'withdrawnAt', ctx.now);
+  await readableOrDenied(ctx, id, input.advisoryId);
   return ctx.db.transaction(async (db) => {
     const advisory = await lockAdvisory(db, id, 'advisoryId', input.advisoryId);
-    await readableOrDenied(ctx, advisory);
     if (advisory.withdrawnAt !== null) return advisory;
     if (withdrawnAt.getTime() < advisory.publishedAt.getTime()) throw badInput('withdrawnAt lies before the advisory was published', 'withdrawnAt');
     await db.update(Advisory, { id }, { withdrawnAt, withdrawalReason: reason, updatedAt: ctx.now });
@@ -225,9 +225,14 @@ export async function withdrawAdvisory(ctx: RequestContext, input: { advisoryId:
   });
 }
 
-async function readableOrDenied(ctx: RequestContext, advisory: Advisory): Promise<void> {
-  ctx.unguarded.advisoryById.clear(advisory.id).prime(advisory.id, advisory);
-  await ctx.loaders.advisoryById.load(advisory.id);
+/**
+ * A write needs to read what it writes to (TLP). Asked before the transaction: the guard reads through
+ * the request's loaders, and the embedded engine has one connection, which the transaction holds.
+ */
+async function readableOrDenied(ctx: RequestContext, id: string, globalId: string): Promise<Advisory> {
+  const advisory = await ctx.loaders.advisoryById.load(id);
+  if (!advisory) throw notFound(`No advisory with id ${globalId}`, 'advisoryId');
+  return advisory;
 }
 
 const REMEDIATION_KINDS = new Set(['GATEWAY', 'APPLICATION']);
@@ -268,15 +273,13 @@ export async function recordRemediation(
   };
   const earlier = await replay(ctx.db);
   if (earlier) return earlier;
+  await readableOrDenied(ctx, advisoryId, input.advisoryId);
+  const gateway = await ctx.unguarded.componentById.load(gatewayId);
+  if (!gateway) throw notFound(`No component with id ${input.gatewayId}`, 'gatewayId');
+  ctx.scope.requireOperatorOf(gateway, 'Recording remediation for another organisation’s gateway');
+  if (!REMEDIATION_KINDS.has(gateway.kind)) throw badInput('Remediation is recorded for gateways and applications', 'gatewayId');
   try {
     return await ctx.db.transaction(async (db) => {
-      const advisory = await db.findOneBy(Advisory, { id: advisoryId });
-      if (!advisory) throw notFound(`No advisory with id ${input.advisoryId}`, 'advisoryId');
-      await readableOrDenied(ctx, advisory);
-      const gateway = await ctx.unguarded.componentById.load(gatewayId);
-      if (!gateway) throw notFound(`No component with id ${input.gatewayId}`, 'gatewayId');
-      ctx.scope.requireOperatorOf(gateway, 'Recording remediation for another organisation’s gateway');
-      if (!REMEDIATION_KINDS.has(gateway.kind)) throw badInput('Remediation is recorded for gateways and applications', 'gatewayId');
       const id = randomUUID();
       await db.insert(GatewayRemediation, { id, ...row });
       await recordAudit(db, ctx, { operation: 'recordRemediation', entityType: 'GatewayRemediation', entityId: id });

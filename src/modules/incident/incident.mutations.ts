@@ -135,19 +135,15 @@ async function lockOpenIncident(db: EntityManager, globalId: string): Promise<In
 
 /**
  * Consent: an incident names only components its declarer operates (coordinators: any), so nobody
- * can put "compromised" on another organisation's component. Missing ids are NOT_FOUND.
+ * can put "compromised" on another organisation's component. Missing ids are NOT_FOUND. Reads through
+ * `db`: inside a transaction, the transaction's (the embedded engine has one connection).
  */
-async function checkOwnComponents(ctx: RequestContext, componentIds: string[], field: string): Promise<void> {
-  const components = await ctx.unguarded.componentById.loadMany(componentIds);
-  for (const component of components) {
-    if (component instanceof Error) throw component;
-    if (!component) throw notFound('An affected component does not exist', field);
-  }
+async function checkOwnComponents(db: EntityManager, ctx: RequestContext, componentIds: string[], field: string, what = 'Naming another organisation’s component in an incident'): Promise<void> {
+  const rows: { id: string; operator_id: string }[] = await db.query('SELECT id, operator_id FROM component WHERE id = ANY($1::uuid[])', [componentIds]);
+  if (rows.length !== componentIds.length) throw notFound('An affected component does not exist', field);
   if (ctx.scope.isCoordinator) return;
   const organisationId = ctx.scope.actingOrganisationId;
-  if (components.some((c) => c !== null && !(c instanceof Error) && c.operatorId !== organisationId)) {
-    throw ctx.scope.denied('Naming another organisation’s component in an incident');
-  }
+  if (rows.some((row) => row.operator_id !== organisationId)) throw ctx.scope.denied(what);
 }
 
 /** Linked advisories must exist and be readable by the caller (TLP). */
@@ -184,7 +180,7 @@ export async function declareIncident(
   if (componentIds.length === 0) throw badInput('Name at least one affected component', 'affectedComponentIds');
   const advisoryIds = [...new Set((input.advisoryIds ?? []).map((id) => idOf('Advisory', id, 'advisoryIds')))];
   const tlp = input.tlp ?? 'AMBER';
-  await checkOwnComponents(ctx, componentIds, 'affectedComponentIds');
+  await checkOwnComponents(ctx.db, ctx, componentIds, 'affectedComponentIds');
   await checkAdvisories(ctx, advisoryIds);
   return once(ctx, 'declareIncident', input, async (db, idempotencyKey, requestHash) => {
     const recipients = await checkRecipients(db, tlp, input.recipientIds);
@@ -309,12 +305,9 @@ export async function updateIncident(
     const current = (await db.query('SELECT component_id FROM incident_component WHERE incident_id = $1', [incident.id])).map((r: { component_id: string }) => r.component_id);
     const added = componentIds ? componentIds.filter((id) => !current.includes(id)) : [];
     const removed = componentIds ? current.filter((id: string) => !componentIds.includes(id)) : [];
-    if (added.length) await checkOwnComponents(ctx, added, 'affectedComponentIds');
+    if (added.length) await checkOwnComponents(db, ctx, added, 'affectedComponentIds');
     if (removed.length && !mayRelabel) {
-      const removedComponents = await ctx.unguarded.componentById.loadMany(removed);
-      if (removedComponents.some((c) => !c || c instanceof Error || c.operatorId !== organisationId)) {
-        throw ctx.scope.denied('Removing another organisation’s component from an incident you did not declare');
-      }
+      await checkOwnComponents(db, ctx, removed, 'affectedComponentIds', 'Removing another organisation’s component from an incident you did not declare');
     }
     const linked = (await db.query('SELECT advisory_id FROM incident_advisory WHERE incident_id = $1', [incident.id])).map((r: { advisory_id: string }) => r.advisory_id);
     const advisoriesChanged = advisoryIds !== null && !sameSet(advisoryIds, linked);
