@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
@@ -293,5 +293,3 @@ export async function recordRemediation(
     throw error;
   }
 }
-
-export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
