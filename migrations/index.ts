@@ -12,6 +12,7 @@ import { OneLivePicture1769000000000 } from './1769000000000-OneLivePicture';
 import { KeepComponentRevisions1769000100000 } from './1769000100000-KeepComponentRevisions';
 import { ScheduleMaintenance1769000200000 } from './1769000200000-ScheduleMaintenance';
 import { CreateRateLimit1769210000000 } from './1769210000000-CreateRateLimit';
+import { ImportCsafAdvisories1769300000000 } from './1769300000000-ImportCsafAdvisories';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
 export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000,
@@ -19,4 +20,5 @@ export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768
   CountDependencyChanges1768700000000, CountRegisterChanges1768800000000, MarkLiveStatusWrites1768900000000,
   OneLivePicture1769000000000, KeepComponentRevisions1769000100000, ScheduleMaintenance1769000200000,
   CreateRateLimit1769210000000,
+  ImportCsafAdvisories1769300000000,
 ];

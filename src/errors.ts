@@ -11,12 +11,16 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
-/** What domain code throws. `field` names the argument or input field that was wrong. */
+/**
+ * What domain code throws. `field` names the argument or input field that was wrong; `details` are
+ * further extensions a client can act on (a CSAF document's problems by JSON path).
+ */
 export class AppError extends Error {
   constructor(
     readonly code: Exclude<ErrorCode, 'INTERNAL_SERVER_ERROR'>,
     message: string,
     readonly field?: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -67,7 +71,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, ex
   const original = unwrapResolverError(error);
   const base = { locations: formatted.locations, path: formatted.path };
   if (original instanceof AppError) {
-    return { ...base, message: original.message, extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) } };
+    return {
+      ...base, message: original.message,
+      extensions: { ...original.details, code: original.code, ...(original.field ? { field: original.field } : {}) },
+    };
   }
   const requestCode = original instanceof GraphQLError || !(original instanceof Error)
     ? requestErrorCode(formatted.extensions?.code)

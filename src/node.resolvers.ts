@@ -1,7 +1,7 @@
 import type { Resolvers } from './generated/graphql';
 import type { RequestContext } from './context';
 import { notFound } from './errors';
-import { Advisory } from './modules/advisory/advisory.entity';
+import { Advisory, GatewayRemediation } from './modules/advisory/advisory.entity';
 import { Component, Dependency } from './modules/component/component.entity';
 import { componentTypeName } from './modules/component/component.resolvers';
 import { Incident, IncidentUpdate } from './modules/incident/incident.entity';
@@ -10,7 +10,7 @@ import { organisationTypeName } from './modules/organisation/organisation.resolv
 import { StatusReport } from './modules/status/status-report.entity';
 import { GlobalIdType, parseGlobalId } from './common/global-id';
 
-export type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory;
+export type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory | GatewayRemediation;
 
 /** The one way to an entity by its id, guarded: `node(id:)` and the federated `_entities` (src/federation.resolvers.ts). */
 export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<NodeModel | null> {
@@ -23,6 +23,7 @@ export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): P
     case 'Incident': return ctx.loaders.incidentById.load(id);
     case 'IncidentUpdate': return ctx.loaders.incidentUpdateById.load(id);
     case 'Advisory': return ctx.loaders.advisoryById.load(id);
+    case 'GatewayRemediation': return ctx.loaders.remediationById.load(id);
     // Token records are not graph nodes: they are reached through the token mutations only.
     case 'AccessToken': return Promise.resolve(null);
   }
@@ -38,6 +39,7 @@ function nodeTypeName(node: NodeModel) {
   if (node instanceof Incident) return 'Incident' as const;
   if (node instanceof IncidentUpdate) return 'IncidentUpdate' as const;
   if (node instanceof Advisory) return 'Advisory' as const;
+  if (node instanceof GatewayRemediation) return 'GatewayRemediation' as const;
   throw new TypeError('Node of an unknown class');
 }
 

@@ -5,8 +5,8 @@ import { Component as ComponentModel, Dependency as DependencyModel } from '../m
 import { StatusReport as StatusReportModel } from '../modules/status/status-report.entity';
 import { EffectiveStatusModel, ServiceAvailabilityModel } from '../modules/picture/picture.models';
 import { Incident as IncidentModel, IncidentUpdate as IncidentUpdateModel } from '../modules/incident/incident.entity';
-import { Advisory as AdvisoryModel, AdvisoryAffectedProduct as AffectedProductModel } from '../modules/advisory/advisory.entity';
-import { ExposureModel, ExposureGroupModel } from '../modules/advisory/advisory.models';
+import { Advisory as AdvisoryModel, AdvisoryAffectedProduct as AffectedProductModel, GatewayRemediation as GatewayRemediationModel, AdvisoryRevision as AdvisoryRevisionModel, Advisory as CsafSourceModel } from '../modules/advisory/advisory.entity';
+import { ExposureModel, ExposureGroupModel, RemediationGroupModel, ExposedComponentModel, AdvisoryVulnerabilityModel, AdvisoryCallListModel, CallListEntryModel } from '../modules/advisory/advisory.models';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from '../modules/overview/overview.models';
 import { AccessToken as AccessTokenModel } from '../modules/access/access-token.entity';
 import { Viewer as ViewerModel } from '../modules/access/viewer';
@@ -40,6 +40,27 @@ export type AccessToken = {
   organisation: Organisation;
   revokedAt: Maybe<Scalars['DateTime']['output']>;
   role: Role;
+};
+
+export type AcknowledgeIncidentInput = {
+  authorName?: InputMaybe<Scalars['String']['input']>;
+  /** A retry with the same key returns the first acknowledgement and changes nothing. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  incidentId: Scalars['ID']['input'];
+  /** Default "Acknowledged.". */
+  message?: InputMaybe<Scalars['String']['input']>;
+  postedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  /** Default the incident's label. */
+  tlp?: InputMaybe<TlpLabel>;
+};
+
+export type AcknowledgeIncidentPayload = {
+  __typename?: 'AcknowledgeIncidentPayload';
+  incident: Incident;
+  replayed: Scalars['Boolean']['output'];
+  update: IncidentUpdate;
 };
 
 export type AddDependencyInput = {
@@ -77,25 +98,68 @@ export type Advice =
 export type Advisory = Node & {
   __typename?: 'Advisory';
   advice: Advice;
+  /** The product statements of the current revision; `status` filters. */
   affectedProducts: Array<AffectedProduct>;
+  /** Null for an advisory typed in with publishAdvisory. */
+  csaf: Maybe<CsafSource>;
   cveIds: Array<Scalars['String']['output']>;
-  /** CVSS base score, 0–10 (9.8 for CVE-2019-19781). */
+  /** CVSS base score, 0–10 (9.8 for CVE-2019-19781); of an imported document, the highest CVSS v3 score. */
   cvssScore: Maybe<Scalars['Float']['output']>;
+  /** The CVSS v3 vector of that score. */
+  cvssVector: Maybe<Scalars['String']['output']>;
   description: Maybe<Scalars['String']['output']>;
-  /** Gateways whose product and version fall in an affected range, grouped by effective status at `asOf`. */
+  /**
+   * Gateways and applications whose vendor, product and version an affected statement of the revision
+   * in force at `asOf` matches, and no newer fixed or not-affected statement (of this or any other
+   * document, VEX included, about the same CVE) clears. Grouped by effective status and by remediation
+   * state at `asOf`. Empty from the withdrawal on.
+   */
   exposure: Exposure;
   id: Scalars['ID']['output'];
   publishedAt: Scalars['DateTime']['output'];
+  /** The organisation that published or imported it here. */
   publisher: Organisation;
-  /** The publisher's own id, e.g. an NCSC advisory id. */
+  /** RED: the organisations it is addressed to. */
+  recipients: Array<Organisation>;
+  /** The publisher's own id, e.g. an NCSC advisory id, or a CSAF document's tracking id. */
   reference: Scalars['String']['output'];
+  /** Recorded remediation states, newest observation first; `gatewayId` for one gateway's history. */
+  remediations: Array<GatewayRemediation>;
+  /** Ours, from 1: every change of what the advisory says (an update, a newer CSAF revision) is one. */
+  revision: Scalars['Int']['output'];
+  revisions: Array<AdvisoryRevision>;
   source: Maybe<Scalars['String']['output']>;
   title: Scalars['String']['output'];
+  tlp: TlpLabel;
+  updatedAt: Scalars['DateTime']['output'];
+  /** The vulnerabilities of the current revision (of a typed-in advisory: one per CVE id). */
+  vulnerabilities: Array<AdvisoryVulnerability>;
+  withdrawalReason: Maybe<Scalars['String']['output']>;
+  /** From this moment the advisory no longer counts for exposure or silence; answers about earlier moments stay. */
+  withdrawnAt: Maybe<Scalars['DateTime']['output']>;
+};
+
+
+export type AdvisoryAffectedProductsArgs = {
+  status?: InputMaybe<ProductStatus>;
 };
 
 
 export type AdvisoryExposureArgs = {
   asOf?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type AdvisoryRemediationsArgs = {
+  asOf?: InputMaybe<Scalars['DateTime']['input']>;
+  gatewayId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+/** Exposed, not switched off, not mitigated, not patched, and silent: whom a coordinator calls. */
+export type AdvisoryCallList = {
+  __typename?: 'AdvisoryCallList';
+  advisory: Advisory;
+  entries: Array<CallListEntry>;
 };
 
 export type AdvisoryConnection = {
@@ -111,19 +175,61 @@ export type AdvisoryEdge = {
   node: Advisory;
 };
 
-/** An inclusive range of versions; a missing bound is open. Versions compare as dotted numbers. */
+export type AdvisoryRevision = {
+  __typename?: 'AdvisoryRevision';
+  csafVersion: Maybe<Scalars['String']['output']>;
+  number: Scalars['Int']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+  recordedBy: Organisation;
+  /** In force from (a CSAF document's current_release_date; an update's moment). */
+  releasedAt: Scalars['DateTime']['output'];
+  summary: Maybe<Scalars['String']['output']>;
+};
+
+export type AdvisoryVulnerability = {
+  __typename?: 'AdvisoryVulnerability';
+  cve: Maybe<Scalars['String']['output']>;
+  cvssScore: Maybe<Scalars['Float']['output']>;
+  cvssVector: Maybe<Scalars['String']['output']>;
+  remediations: Array<CsafRemediation>;
+  title: Maybe<Scalars['String']['output']>;
+};
+
+/**
+ * A product statement. Versions compare as a CERT analyst would (13.0.47.24 < 13.0.47.100; 12.1-55.18 =
+ * 12.1.55.18). Exactly one way of naming versions applies: an exact `version`, a `versionRange`
+ * (`vers:` or CSAF's vers-like text), or the inclusive `versionFrom`/`versionTo` of publishAdvisory (a
+ * bound with fewer parts covers every build under it); none: every version.
+ */
 export type AffectedProduct = {
   __typename?: 'AffectedProduct';
+  cpe: Maybe<Scalars['String']['output']>;
+  name: Maybe<Scalars['String']['output']>;
   product: Scalars['String']['output'];
+  /** The CSAF product_id and full product name. */
+  productId: Maybe<Scalars['String']['output']>;
   productVendor: Scalars['String']['output'];
+  purl: Maybe<Scalars['String']['output']>;
+  status: ProductStatus;
+  version: Maybe<Scalars['String']['output']>;
   versionFrom: Maybe<Scalars['String']['output']>;
+  versionRange: Maybe<Scalars['String']['output']>;
   versionTo: Maybe<Scalars['String']['output']>;
+  /** The CVE it is about (null: every vulnerability of the advisory). */
+  vulnerability: Maybe<Scalars['String']['output']>;
 };
 
 export type AffectedProductInput = {
+  cpe?: InputMaybe<Scalars['String']['input']>;
   product: Scalars['String']['input'];
   productVendor: Scalars['String']['input'];
+  /** Default KNOWN_AFFECTED. */
+  status?: InputMaybe<ProductStatus>;
+  /** An exact version. */
+  version?: InputMaybe<Scalars['String']['input']>;
   versionFrom?: InputMaybe<Scalars['String']['input']>;
+  /** A `vers:` range, e.g. vers:generic/>=13.0|<13.0.47.24. */
+  versionRange?: InputMaybe<Scalars['String']['input']>;
   versionTo?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -191,6 +297,17 @@ export type AuditEntryEdge = {
   __typename?: 'AuditEntryEdge';
   cursor: Scalars['String']['output'];
   node: AuditEntry;
+};
+
+export type CallListEntry = {
+  __typename?: 'CallListEntry';
+  gateway: Component;
+  /** The operator's newest status report at `asOf`, if any (older than the advisory: that is why it is here). */
+  lastReportedAt: Maybe<Scalars['DateTime']['output']>;
+  matchedBy: AffectedProduct;
+  operator: Organisation;
+  remediation: RemediationState;
+  status: ComponentStatus;
 };
 
 /** A node of the dependency graph, operated by one organisation. */
@@ -306,13 +423,61 @@ export type CoordinatorComponentsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type CsafImportOutcome =
+  /** A new advisory. */
+  | 'CREATED'
+  /** The same revision again: nothing changed. */
+  | 'UNCHANGED'
+  /** A newer revision of an advisory already here. */
+  | 'UPDATED';
+
+export type CsafRemediation = {
+  __typename?: 'CsafRemediation';
+  /** vendor_fix, mitigation, workaround, none_available, no_fix_planned. */
+  category: Scalars['String']['output'];
+  details: Scalars['String']['output'];
+  /** CSAF product ids (groups expanded). */
+  productIds: Array<Scalars['String']['output']>;
+  url: Maybe<Scalars['String']['output']>;
+};
+
+export type CsafRevision = {
+  __typename?: 'CsafRevision';
+  date: Scalars['DateTime']['output'];
+  number: Scalars['String']['output'];
+  summary: Scalars['String']['output'];
+};
+
+/** Where an imported advisory came from: the CSAF document's own identity and history. */
+export type CsafSource = {
+  __typename?: 'CsafSource';
+  /** csaf_security_advisory, csaf_vex, csaf_base, … */
+  category: Scalars['String']['output'];
+  currentReleaseDate: Scalars['DateTime']['output'];
+  /** The document of the current revision exactly as it was imported. */
+  document: Scalars['String']['output'];
+  namespace: Scalars['String']['output'];
+  publisherName: Scalars['String']['output'];
+  revisionHistory: Array<CsafRevision>;
+  /** draft, interim, final. */
+  status: Scalars['String']['output'];
+  trackingId: Scalars['String']['output'];
+  version: Scalars['String']['output'];
+};
+
 export type DeclareIncidentInput = {
+  /** Each readable by the caller. */
   advisoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
-  /** At least one; each must be in the caller's picture. */
+  /** At least one; each operated by the caller (coordinators: any). */
   affectedComponentIds: Array<Scalars['ID']['input']>;
   authorName?: InputMaybe<Scalars['String']['input']>;
+  expectedRestorationAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A retry with the same key returns the incident it declared and changes nothing. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** The first entry of the timeline. */
   message: Scalars['String']['input'];
+  /** RED: the organisations it is addressed to (at least one). */
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   severity: IncidentSeverity;
   source?: InputMaybe<Scalars['String']['input']>;
   /** Default now. */
@@ -320,11 +485,15 @@ export type DeclareIncidentInput = {
   /** Default INVESTIGATING; not RESOLVED. */
   state?: InputMaybe<IncidentState>;
   title: Scalars['String']['input'];
+  /** Default AMBER; the first update carries the same label. */
+  tlp?: InputMaybe<TlpLabel>;
 };
 
 export type DeclareIncidentPayload = {
   __typename?: 'DeclareIncidentPayload';
   incident: Incident;
+  /** True when the idempotency key was seen before: the first result, nothing changed. */
+  replayed: Scalars['Boolean']['output'];
 };
 
 /** A directed edge: `component` depends on `dependsOn`. Only edges in force now are listed. */
@@ -375,16 +544,36 @@ export type EndMembershipPayload = {
   membership: Membership;
 };
 
+export type ExposedComponent = {
+  __typename?: 'ExposedComponent';
+  component: Component;
+  /** The statement that made it exposed. */
+  matchedBy: AffectedProduct;
+  remediation: RemediationState;
+  /** The record behind `remediation`; null when nobody recorded one. */
+  remediationRecord: Maybe<GatewayRemediation>;
+  status: ComponentStatus;
+};
+
 export type Exposure = {
   __typename?: 'Exposure';
   advisory: Advisory;
+  asOf: Scalars['DateTime']['output'];
+  /** In the order EXPOSED, MITIGATED, SWITCHED_OFF, PATCHED, NOT_AFFECTED. */
+  byRemediation: Array<RemediationGroup>;
+  /** Worst status first. */
   byStatus: Array<ExposureGroup>;
+  components: Array<ExposedComponent>;
   totalCount: Scalars['Int']['output'];
+  /** True when the advisory was withdrawn at `asOf`: nothing counts. */
+  withdrawn: Scalars['Boolean']['output'];
 };
 
 export type ExposureGroup = {
   __typename?: 'ExposureGroup';
+  components: Array<Component>;
   count: Scalars['Int']['output'];
+  /** The gateways of the group (applications are in `components`). */
   gateways: Array<Gateway>;
   status: ComponentStatus;
 };
@@ -430,6 +619,20 @@ export type GatewayStatusHistoryArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type GatewayRemediation = Node & {
+  __typename?: 'GatewayRemediation';
+  advisory: Advisory;
+  gateway: Component;
+  id: Scalars['ID']['output'];
+  note: Maybe<Scalars['String']['output']>;
+  observedAt: Scalars['DateTime']['output'];
+  recordedAt: Scalars['DateTime']['output'];
+  recordedBy: Organisation;
+  reportedBy: Maybe<Scalars['String']['output']>;
+  source: Maybe<Scalars['String']['output']>;
+  state: RemediationState;
+};
+
 /** What-if: the effect of one or more components taking `status`. Nothing is changed. */
 export type ImpactReport = {
   __typename?: 'ImpactReport';
@@ -455,17 +658,42 @@ export type ImpactReport = {
   withheld: WithheldImpact;
 };
 
+export type ImportCsafAdvisoryInput = {
+  /** ketenbeeld's advice; default from the remediations (a vendor fix: PATCH; only mitigations or workarounds: MITIGATE). */
+  advice?: InputMaybe<Advice>;
+  /** The CSAF 2.0 JSON document, as text; kept exactly as sent. */
+  document: Scalars['String']['input'];
+  /** RED: the organisations it is addressed to. */
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** Only when the document has no TLP label of its own (document.distribution.tlp); default GREEN. */
+  tlp?: InputMaybe<TlpLabel>;
+};
+
+export type ImportCsafAdvisoryPayload = {
+  __typename?: 'ImportCsafAdvisoryPayload';
+  advisory: Advisory;
+  outcome: CsafImportOutcome;
+};
+
 export type Incident = Node & {
   __typename?: 'Incident';
   advisories: Array<Advisory>;
   affectedComponents: Array<Component>;
   declaredBy: Organisation;
+  /** When the declarer expects the affected services back; null: nobody said. */
+  expectedRestorationAt: Maybe<Scalars['DateTime']['output']>;
   id: Scalars['ID']['output'];
+  /** RED: the organisations it is addressed to. */
+  recipients: Array<Organisation>;
   resolvedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Counted from 1; every updateIncident that changes something adds one. */
+  revision: Scalars['Int']['output'];
   severity: IncidentSeverity;
   startedAt: Scalars['DateTime']['output'];
   state: IncidentState;
   title: Scalars['String']['output'];
+  /** Default AMBER. See TlpLabel; the public reads CLEAR incidents. */
+  tlp: TlpLabel;
   /** The timeline, oldest first. */
   updates: Array<IncidentUpdate>;
 };
@@ -525,12 +753,17 @@ export type IncidentUpdate = Node & {
   kind: IncidentUpdateKind;
   message: Scalars['String']['output'];
   postedAt: Scalars['DateTime']['output'];
+  recipients: Array<Organisation>;
   source: Maybe<Scalars['String']['output']>;
   /** The incident's state as of this update. */
   state: IncidentState;
+  /** Default the incident's label. Read when both the incident's and the update's label admit the reader. */
+  tlp: TlpLabel;
 };
 
 export type IncidentUpdateKind =
+  /** An affected municipality saying it has seen the incident (and what it does about it). */
+  | 'ACKNOWLEDGEMENT'
   /** A green light to restart, from a coordinator or a vendor. */
   | 'CLEARANCE'
   | 'UPDATE';
@@ -586,16 +819,21 @@ export type IssueAccessTokenPayload = {
 
 export type IssueClearanceInput = {
   authorName?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   incidentId: Scalars['ID']['input'];
   /** e.g. "Green light to switch the servers back on". */
   message: Scalars['String']['input'];
   postedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   source?: InputMaybe<Scalars['String']['input']>;
+  tlp?: InputMaybe<TlpLabel>;
 };
 
 export type IssueClearancePayload = {
   __typename?: 'IssueClearancePayload';
   incident: Incident;
+  /** True when the idempotency key was seen before: the first result, nothing changed. */
+  replayed: Scalars['Boolean']['output'];
   update: IncidentUpdate;
 };
 
@@ -648,11 +886,13 @@ export type MunicipalityServicesArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** An ACKNOWLEDGEMENT: a municipality (MUNICIPALITY role) whose picture holds an affected component. */
+  acknowledgeIncident: AcknowledgeIncidentPayload;
   /** The dependent component's operator, or a coordinator. An edge that would close a cycle is BAD_USER_INPUT naming the cycle. */
   addDependency: AddDependencyPayload;
   /** Coordinators, or the shared-service organisation itself (OPERATOR role). Overlapping memberships are a CONFLICT. */
   addMembership: AddMembershipPayload;
-  /** Operators (OPERATOR or VENDOR role) for components in their picture, and coordinators. */
+  /** Operators (OPERATOR or VENDOR role) for components they operate, and coordinators. */
   declareIncident: DeclareIncidentPayload;
   /**
    * Either party (the shared-service organisation or the municipality) or a coordinator. The membership
@@ -660,6 +900,13 @@ export type Mutation = {
    * returns it unchanged; a later end than one already set is a CONFLICT.
    */
   endMembership: EndMembershipPayload;
+  /**
+   * Coordinators. Validated with @secvisogram/csaf-validator-lib (the CSAF 2.0 schema and the mandatory
+   * tests): an invalid document is BAD_USER_INPUT listing its first problems by JSON path
+   * (`extensions.problems`), and nothing is stored. The same revision again changes nothing; a newer
+   * one updates the advisory; an older one is a CONFLICT.
+   */
+  importCsafAdvisory: ImportCsafAdvisoryPayload;
   /** Coordinators only. */
   issueAccessToken: IssueAccessTokenPayload;
   /** A green light: coordinators, and vendors for incidents that affect their own components. */
@@ -668,6 +915,8 @@ export type Mutation = {
   postIncidentUpdate: PostIncidentUpdatePayload;
   /** Coordinators. A reference already published is a CONFLICT. */
   publishAdvisory: PublishAdvisoryPayload;
+  /** The gateway's operator (OPERATOR or VENDOR role), coordinators. */
+  recordRemediation: RecordRemediationPayload;
   /** The operator (OPERATOR or VENDOR role) for its own organisation; coordinators for any. */
   registerComponent: RegisterComponentPayload;
   /** Coordinators. */
@@ -686,8 +935,19 @@ export type Mutation = {
   retireComponent: RetireComponentPayload;
   /** Coordinators, or the token's own organisation. */
   revokeAccessToken: RevokeAccessTokenPayload;
+  /** Coordinators. An imported advisory changes only through a newer CSAF revision, except its `advice` and RED recipients. */
+  updateAdvisory: UpdateAdvisoryPayload;
   /** The component's operator, or a coordinator. */
   updateComponent: UpdateComponentPayload;
+  /** Title, severity, affected components, advisories, expected restoration, label: the declarer, operators of an affected component, coordinators. A resolved incident is a CONFLICT. */
+  updateIncident: UpdateIncidentPayload;
+  /** Coordinators. Withdrawing again changes nothing. */
+  withdrawAdvisory: WithdrawAdvisoryPayload;
+};
+
+
+export type MutationAcknowledgeIncidentArgs = {
+  input: AcknowledgeIncidentInput;
 };
 
 
@@ -711,6 +971,11 @@ export type MutationEndMembershipArgs = {
 };
 
 
+export type MutationImportCsafAdvisoryArgs = {
+  input: ImportCsafAdvisoryInput;
+};
+
+
 export type MutationIssueAccessTokenArgs = {
   input: IssueAccessTokenInput;
 };
@@ -728,6 +993,11 @@ export type MutationPostIncidentUpdateArgs = {
 
 export type MutationPublishAdvisoryArgs = {
   input: PublishAdvisoryInput;
+};
+
+
+export type MutationRecordRemediationArgs = {
+  input: RecordRemediationInput;
 };
 
 
@@ -766,14 +1036,36 @@ export type MutationRevokeAccessTokenArgs = {
 };
 
 
+export type MutationUpdateAdvisoryArgs = {
+  input: UpdateAdvisoryInput;
+};
+
+
 export type MutationUpdateComponentArgs = {
   input: UpdateComponentInput;
+};
+
+
+export type MutationUpdateIncidentArgs = {
+  input: UpdateIncidentInput;
+};
+
+
+export type MutationWithdrawAdvisoryArgs = {
+  input: WithdrawAdvisoryInput;
 };
 
 /** The national picture for coordinators. */
 export type NationalOverview = {
   __typename?: 'NationalOverview';
   asOf: Scalars['DateTime']['output'];
+  /**
+   * Per advisory in force at `asOf` (published, not withdrawn): the exposed gateways and applications
+   * that are not switched off (neither recorded SWITCHED_OFF nor in MAJOR_OUTAGE), not mitigated or
+   * patched or not affected, and silent (no status report from their operator and no remediation
+   * record since the advisory was published). `advisoryId` for one advisory.
+   */
+  callList: Array<AdvisoryCallList>;
   componentsByKind: Array<KindStatusCount>;
   /** Effective status of every component. */
   componentsByStatus: Array<StatusCount>;
@@ -783,6 +1075,12 @@ export type NationalOverview = {
   /** Operators of gateways exposed to an advisory who have not reported since it was published. */
   silentOrganisations: Array<Organisation>;
   silentSince: Array<SilentOrganisation>;
+};
+
+
+/** The national picture for coordinators. */
+export type NationalOverviewCallListArgs = {
+  advisoryId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** Every entity has a global id (Relay) that `node(id:)` resolves. */
@@ -836,20 +1134,37 @@ export type PageInfo = {
 
 export type PostIncidentUpdateInput = {
   authorName?: InputMaybe<Scalars['String']['input']>;
+  /** A retry with the same key returns the first update and changes nothing. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   incidentId: Scalars['ID']['input'];
   message: Scalars['String']['input'];
   /** Default now. */
   postedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   source?: InputMaybe<Scalars['String']['input']>;
   /** Default: the incident's current state. Not RESOLVED: use resolveIncident. */
   state?: InputMaybe<IncidentState>;
+  /** Default the incident's label. */
+  tlp?: InputMaybe<TlpLabel>;
 };
 
 export type PostIncidentUpdatePayload = {
   __typename?: 'PostIncidentUpdatePayload';
   incident: Incident;
+  /** True when the idempotency key was seen before: the first result, nothing changed. */
+  replayed: Scalars['Boolean']['output'];
   update: IncidentUpdate;
 };
+
+/** What an advisory says about a product for one vulnerability (CSAF's product status). */
+export type ProductStatus =
+  /** Also CSAF's first_fixed and recommended. */
+  | 'FIXED'
+  /** Also CSAF's first_affected and last_affected. */
+  | 'KNOWN_AFFECTED'
+  | 'KNOWN_NOT_AFFECTED'
+  /** Counts as exposed until someone knows better. */
+  | 'UNDER_INVESTIGATION';
 
 export type ProductStatusCount = {
   __typename?: 'ProductStatusCount';
@@ -868,13 +1183,18 @@ export type PublishAdvisoryInput = {
   cveIds?: InputMaybe<Array<Scalars['String']['input']>>;
   /** 0 to 10. */
   cvssScore?: InputMaybe<Scalars['Float']['input']>;
+  cvssVector?: InputMaybe<Scalars['String']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   /** Default now. */
   publishedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** RED: the organisations it is addressed to (at least one). */
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** The publisher's own id; unique. */
   reference: Scalars['String']['input'];
   source?: InputMaybe<Scalars['String']['input']>;
   title: Scalars['String']['input'];
+  /** Default GREEN. */
+  tlp?: InputMaybe<TlpLabel>;
 };
 
 export type PublishAdvisoryPayload = {
@@ -884,7 +1204,7 @@ export type PublishAdvisoryPayload = {
 
 export type Query = {
   __typename?: 'Query';
-  /** Newest first. */
+  /** Newest first. The public reads CLEAR advisories. */
   advisories: AdvisoryConnection;
   advisory: Maybe<Advisory>;
   /** Coordinators: every mutation, newest first, optionally of one organisation. */
@@ -899,7 +1219,7 @@ export type Query = {
    */
   impact: ImpactReport;
   incident: Maybe<Incident>;
-  /** Newest first. */
+  /** Newest first. The public reads CLEAR incidents. */
   incidents: IncidentConnection;
   municipality: Maybe<Municipality>;
   /**
@@ -995,6 +1315,28 @@ export type QueryOrganisationsArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+export type RecordRemediationInput = {
+  advisoryId: Scalars['ID']['input'];
+  /** A gateway or application. */
+  gatewayId: Scalars['ID']['input'];
+  /** A retry with the same key returns the first record and changes nothing. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** Default now. */
+  observedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  reportedBy?: InputMaybe<Scalars['String']['input']>;
+  /** Free text or URL. */
+  source?: InputMaybe<Scalars['String']['input']>;
+  state: RemediationState;
+};
+
+export type RecordRemediationPayload = {
+  __typename?: 'RecordRemediationPayload';
+  remediation: GatewayRemediation;
+  /** True when the idempotency key was seen before. */
+  replayed: Scalars['Boolean']['output'];
+};
+
 export type RegisterComponentInput = {
   /** Services: required. */
   audience?: InputMaybe<Audience>;
@@ -1036,6 +1378,23 @@ export type RegisterOrganisationPayload = {
   __typename?: 'RegisterOrganisationPayload';
   organisation: Organisation;
 };
+
+export type RemediationGroup = {
+  __typename?: 'RemediationGroup';
+  components: Array<Component>;
+  count: Scalars['Int']['output'];
+  gateways: Array<Gateway>;
+  state: RemediationState;
+};
+
+/** The state of one gateway (or application) for one advisory, as its operator or a coordinator recorded it. */
+export type RemediationState =
+  /** Nobody recorded otherwise: a matched gateway without a record is EXPOSED. */
+  | 'EXPOSED'
+  | 'MITIGATED'
+  | 'NOT_AFFECTED'
+  | 'PATCHED'
+  | 'SWITCHED_OFF';
 
 export type RemoveDependencyInput = {
   dependencyId: Scalars['ID']['input'];
@@ -1082,16 +1441,21 @@ export type ReportStatusPayload = {
 
 export type ResolveIncidentInput = {
   authorName?: InputMaybe<Scalars['String']['input']>;
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   incidentId: Scalars['ID']['input'];
   message: Scalars['String']['input'];
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   /** Default now. */
   resolvedAt?: InputMaybe<Scalars['DateTime']['input']>;
   source?: InputMaybe<Scalars['String']['input']>;
+  tlp?: InputMaybe<TlpLabel>;
 };
 
 export type ResolveIncidentPayload = {
   __typename?: 'ResolveIncidentPayload';
   incident: Incident;
+  /** True when the idempotency key was seen before: the first result, nothing changed. */
+  replayed: Scalars['Boolean']['output'];
 };
 
 export type RetireComponentInput = {
@@ -1351,6 +1715,47 @@ export type SubscriptionStatusChangedArgs = {
   since?: InputMaybe<Scalars['String']['input']>;
 };
 
+/**
+ * Traffic Light Protocol 2.0 (FIRST), on advisories, incidents and incident updates. CLEAR: everybody,
+ * the public included. GREEN: every organisation. AMBER: the organisations whose picture contains what
+ * it concerns (an incident's affected components, an advisory's exposed gateways) and those who operate
+ * it. AMBER_STRICT (TLP:AMBER+STRICT): only the operators concerned. RED: only the named recipients.
+ * The author always reads what it wrote; coordinators read everything but RED not addressed to them.
+ * CSAF 2.0's TLP:WHITE is CLEAR.
+ */
+export type TlpLabel =
+  | 'AMBER'
+  | 'AMBER_STRICT'
+  | 'CLEAR'
+  | 'GREEN'
+  | 'RED';
+
+export type UpdateAdvisoryInput = {
+  advice?: InputMaybe<Advice>;
+  advisoryId: Scalars['ID']['input'];
+  /** Replaces the product statements (a new revision; earlier moments keep the old ones). */
+  affectedProducts?: InputMaybe<Array<AffectedProductInput>>;
+  cveIds?: InputMaybe<Array<Scalars['String']['input']>>;
+  cvssScore?: InputMaybe<Scalars['Float']['input']>;
+  cvssVector?: InputMaybe<Scalars['String']['input']>;
+  description?: InputMaybe<Scalars['String']['input']>;
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The revision you read; another one is a CONFLICT (unless the advisory already says what you send). */
+  revision: Scalars['Int']['input'];
+  source?: InputMaybe<Scalars['String']['input']>;
+  /** What changed, for the revision history. */
+  summary?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+  tlp?: InputMaybe<TlpLabel>;
+};
+
+export type UpdateAdvisoryPayload = {
+  __typename?: 'UpdateAdvisoryPayload';
+  advisory: Advisory;
+  /** False when the advisory already said all of it. */
+  changed: Scalars['Boolean']['output'];
+};
+
 /** Fields left out stay as they are. `revision` is the one you read: a stale one is a CONFLICT. */
 export type UpdateComponentInput = {
   audience?: InputMaybe<Audience>;
@@ -1369,6 +1774,38 @@ export type UpdateComponentInput = {
 export type UpdateComponentPayload = {
   __typename?: 'UpdateComponentPayload';
   component: Component;
+};
+
+export type UpdateIncidentInput = {
+  /** The whole new set; each readable by the caller. */
+  advisoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The whole new set. Adding needs the caller to operate the component (coordinators: any); removing, to be the declarer, its operator or a coordinator. */
+  affectedComponentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  authorName?: InputMaybe<Scalars['String']['input']>;
+  /** Null clears it. */
+  expectedRestorationAt?: InputMaybe<Scalars['DateTime']['input']>;
+  /** A retry with the same key (and a message) returns the first result. */
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  incidentId: Scalars['ID']['input'];
+  /** When given, also a timeline entry (an UPDATE in the current state) saying why. */
+  message?: InputMaybe<Scalars['String']['input']>;
+  recipientIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  /** The revision you read; another one is a CONFLICT (unless the incident already says what you send). */
+  revision?: InputMaybe<Scalars['Int']['input']>;
+  severity?: InputMaybe<IncidentSeverity>;
+  source?: InputMaybe<Scalars['String']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+  /** Declarer and coordinators only. */
+  tlp?: InputMaybe<TlpLabel>;
+};
+
+export type UpdateIncidentPayload = {
+  __typename?: 'UpdateIncidentPayload';
+  /** False when the incident already said all of it. */
+  changed: Scalars['Boolean']['output'];
+  incident: Incident;
+  /** The timeline entry, when a message was given. */
+  update: Maybe<IncidentUpdate>;
 };
 
 export type Vendor = Node & Organisation & {
@@ -1395,6 +1832,18 @@ export type Viewer = {
   kind: Scalars['String']['output'];
   organisation: Maybe<Organisation>;
   role: Maybe<Role>;
+};
+
+export type WithdrawAdvisoryInput = {
+  advisoryId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+  /** Default now. */
+  withdrawnAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type WithdrawAdvisoryPayload = {
+  __typename?: 'WithdrawAdvisoryPayload';
+  advisory: Advisory;
 };
 
 /** The part of a what-if outside the caller's picture: counted, not named. */
@@ -1492,6 +1941,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( OrganisationModel )
     | ( DependencyModel )
     | ( ComponentModel )
+    | ( GatewayRemediationModel )
     | ( IncidentModel )
     | ( IncidentUpdateModel )
     | ( ComponentModel )
@@ -1513,14 +1963,19 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AccessToken: ResolverTypeWrapper<AccessTokenModel>;
+  AcknowledgeIncidentInput: AcknowledgeIncidentInput;
+  AcknowledgeIncidentPayload: ResolverTypeWrapper<Omit<AcknowledgeIncidentPayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update: ResolversTypes['IncidentUpdate'] }>;
   AddDependencyInput: AddDependencyInput;
   AddDependencyPayload: ResolverTypeWrapper<Omit<AddDependencyPayload, 'dependency'> & { dependency: ResolversTypes['Dependency'] }>;
   AddMembershipInput: AddMembershipInput;
   AddMembershipPayload: ResolverTypeWrapper<Omit<AddMembershipPayload, 'membership'> & { membership: ResolversTypes['Membership'] }>;
   Advice: Advice;
   Advisory: ResolverTypeWrapper<AdvisoryModel>;
+  AdvisoryCallList: ResolverTypeWrapper<AdvisoryCallListModel>;
   AdvisoryConnection: ResolverTypeWrapper<Omit<AdvisoryConnection, 'edges'> & { edges: Array<ResolversTypes['AdvisoryEdge']> }>;
   AdvisoryEdge: ResolverTypeWrapper<Omit<AdvisoryEdge, 'node'> & { node: ResolversTypes['Advisory'] }>;
+  AdvisoryRevision: ResolverTypeWrapper<AdvisoryRevisionModel>;
+  AdvisoryVulnerability: ResolverTypeWrapper<AdvisoryVulnerabilityModel>;
   AffectedProduct: ResolverTypeWrapper<AffectedProductModel>;
   AffectedProductInput: AffectedProductInput;
   Application: ResolverTypeWrapper<ComponentModel>;
@@ -1529,6 +1984,7 @@ export type ResolversTypes = {
   AuditEntryConnection: ResolverTypeWrapper<Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversTypes['AuditEntryEdge']> }>;
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CallListEntry: ResolverTypeWrapper<CallListEntryModel>;
   Component: ResolverTypeWrapper<ComponentModel>;
   ComponentConnection: ResolverTypeWrapper<Omit<ComponentConnection, 'edges'> & { edges: Array<ResolversTypes['ComponentEdge']> }>;
   ComponentEdge: ResolverTypeWrapper<Omit<ComponentEdge, 'node'> & { node: ResolversTypes['Component'] }>;
@@ -1536,6 +1992,10 @@ export type ResolversTypes = {
   ComponentKind: ComponentKind;
   ComponentStatus: ComponentStatus;
   Coordinator: ResolverTypeWrapper<OrganisationModel>;
+  CsafImportOutcome: CsafImportOutcome;
+  CsafRemediation: ResolverTypeWrapper<CsafRemediation>;
+  CsafRevision: ResolverTypeWrapper<CsafRevision>;
+  CsafSource: ResolverTypeWrapper<CsafSourceModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeclareIncidentInput: DeclareIncidentInput;
@@ -1545,12 +2005,16 @@ export type ResolversTypes = {
   EffectiveStatus: ResolverTypeWrapper<EffectiveStatusModel>;
   EndMembershipInput: EndMembershipInput;
   EndMembershipPayload: ResolverTypeWrapper<Omit<EndMembershipPayload, 'membership'> & { membership: ResolversTypes['Membership'] }>;
+  ExposedComponent: ResolverTypeWrapper<ExposedComponentModel>;
   Exposure: ResolverTypeWrapper<ExposureModel>;
   ExposureGroup: ResolverTypeWrapper<ExposureGroupModel>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Gateway: ResolverTypeWrapper<ComponentModel>;
+  GatewayRemediation: ResolverTypeWrapper<GatewayRemediationModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   ImpactReport: ResolverTypeWrapper<ImpactReportModel>;
+  ImportCsafAdvisoryInput: ImportCsafAdvisoryInput;
+  ImportCsafAdvisoryPayload: ResolverTypeWrapper<Omit<ImportCsafAdvisoryPayload, 'advisory'> & { advisory: ResolversTypes['Advisory'] }>;
   Incident: ResolverTypeWrapper<IncidentModel>;
   IncidentChange: ResolverTypeWrapper<IncidentChangeModel>;
   IncidentConnection: ResolverTypeWrapper<Omit<IncidentConnection, 'edges'> & { edges: Array<ResolversTypes['IncidentEdge']> }>;
@@ -1579,14 +2043,19 @@ export type ResolversTypes = {
   PageInfo: ResolverTypeWrapper<PageInfo>;
   PostIncidentUpdateInput: PostIncidentUpdateInput;
   PostIncidentUpdatePayload: ResolverTypeWrapper<Omit<PostIncidentUpdatePayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update: ResolversTypes['IncidentUpdate'] }>;
+  ProductStatus: ProductStatus;
   ProductStatusCount: ResolverTypeWrapper<ProductStatusCount>;
   PublishAdvisoryInput: PublishAdvisoryInput;
   PublishAdvisoryPayload: ResolverTypeWrapper<Omit<PublishAdvisoryPayload, 'advisory'> & { advisory: ResolversTypes['Advisory'] }>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RecordRemediationInput: RecordRemediationInput;
+  RecordRemediationPayload: ResolverTypeWrapper<Omit<RecordRemediationPayload, 'remediation'> & { remediation: ResolversTypes['GatewayRemediation'] }>;
   RegisterComponentInput: RegisterComponentInput;
   RegisterComponentPayload: ResolverTypeWrapper<Omit<RegisterComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   RegisterOrganisationInput: RegisterOrganisationInput;
   RegisterOrganisationPayload: ResolverTypeWrapper<Omit<RegisterOrganisationPayload, 'organisation'> & { organisation: ResolversTypes['Organisation'] }>;
+  RemediationGroup: ResolverTypeWrapper<RemediationGroupModel>;
+  RemediationState: RemediationState;
   RemoveDependencyInput: RemoveDependencyInput;
   RemoveDependencyPayload: ResolverTypeWrapper<Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversTypes['Dependency'] }>;
   ReportStatusInput: ReportStatusInput;
@@ -1610,23 +2079,35 @@ export type ResolversTypes = {
   StatusReportEdge: ResolverTypeWrapper<Omit<StatusReportEdge, 'node'> & { node: ResolversTypes['StatusReport'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TlpLabel: TlpLabel;
+  UpdateAdvisoryInput: UpdateAdvisoryInput;
+  UpdateAdvisoryPayload: ResolverTypeWrapper<Omit<UpdateAdvisoryPayload, 'advisory'> & { advisory: ResolversTypes['Advisory'] }>;
   UpdateComponentInput: UpdateComponentInput;
   UpdateComponentPayload: ResolverTypeWrapper<Omit<UpdateComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
+  UpdateIncidentInput: UpdateIncidentInput;
+  UpdateIncidentPayload: ResolverTypeWrapper<Omit<UpdateIncidentPayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update?: Maybe<ResolversTypes['IncidentUpdate']> }>;
   Vendor: ResolverTypeWrapper<OrganisationModel>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
+  WithdrawAdvisoryInput: WithdrawAdvisoryInput;
+  WithdrawAdvisoryPayload: ResolverTypeWrapper<Omit<WithdrawAdvisoryPayload, 'advisory'> & { advisory: ResolversTypes['Advisory'] }>;
   WithheldImpact: ResolverTypeWrapper<WithheldImpact>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AccessToken: AccessTokenModel;
+  AcknowledgeIncidentInput: AcknowledgeIncidentInput;
+  AcknowledgeIncidentPayload: Omit<AcknowledgeIncidentPayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update: ResolversParentTypes['IncidentUpdate'] };
   AddDependencyInput: AddDependencyInput;
   AddDependencyPayload: Omit<AddDependencyPayload, 'dependency'> & { dependency: ResolversParentTypes['Dependency'] };
   AddMembershipInput: AddMembershipInput;
   AddMembershipPayload: Omit<AddMembershipPayload, 'membership'> & { membership: ResolversParentTypes['Membership'] };
   Advisory: AdvisoryModel;
+  AdvisoryCallList: AdvisoryCallListModel;
   AdvisoryConnection: Omit<AdvisoryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AdvisoryEdge']> };
   AdvisoryEdge: Omit<AdvisoryEdge, 'node'> & { node: ResolversParentTypes['Advisory'] };
+  AdvisoryRevision: AdvisoryRevisionModel;
+  AdvisoryVulnerability: AdvisoryVulnerabilityModel;
   AffectedProduct: AffectedProductModel;
   AffectedProductInput: AffectedProductInput;
   Application: ComponentModel;
@@ -1634,11 +2115,15 @@ export type ResolversParentTypes = {
   AuditEntryConnection: Omit<AuditEntryConnection, 'edges'> & { edges: Array<ResolversParentTypes['AuditEntryEdge']> };
   AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   Boolean: Scalars['Boolean']['output'];
+  CallListEntry: CallListEntryModel;
   Component: ComponentModel;
   ComponentConnection: Omit<ComponentConnection, 'edges'> & { edges: Array<ResolversParentTypes['ComponentEdge']> };
   ComponentEdge: Omit<ComponentEdge, 'node'> & { node: ResolversParentTypes['Component'] };
   ComponentFilter: ComponentFilter;
   Coordinator: OrganisationModel;
+  CsafRemediation: CsafRemediation;
+  CsafRevision: CsafRevision;
+  CsafSource: CsafSourceModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   DeclareIncidentInput: DeclareIncidentInput;
@@ -1647,12 +2132,16 @@ export type ResolversParentTypes = {
   EffectiveStatus: EffectiveStatusModel;
   EndMembershipInput: EndMembershipInput;
   EndMembershipPayload: Omit<EndMembershipPayload, 'membership'> & { membership: ResolversParentTypes['Membership'] };
+  ExposedComponent: ExposedComponentModel;
   Exposure: ExposureModel;
   ExposureGroup: ExposureGroupModel;
   Float: Scalars['Float']['output'];
   Gateway: ComponentModel;
+  GatewayRemediation: GatewayRemediationModel;
   ID: Scalars['ID']['output'];
   ImpactReport: ImpactReportModel;
+  ImportCsafAdvisoryInput: ImportCsafAdvisoryInput;
+  ImportCsafAdvisoryPayload: Omit<ImportCsafAdvisoryPayload, 'advisory'> & { advisory: ResolversParentTypes['Advisory'] };
   Incident: IncidentModel;
   IncidentChange: IncidentChangeModel;
   IncidentConnection: Omit<IncidentConnection, 'edges'> & { edges: Array<ResolversParentTypes['IncidentEdge']> };
@@ -1681,10 +2170,13 @@ export type ResolversParentTypes = {
   PublishAdvisoryInput: PublishAdvisoryInput;
   PublishAdvisoryPayload: Omit<PublishAdvisoryPayload, 'advisory'> & { advisory: ResolversParentTypes['Advisory'] };
   Query: Record<PropertyKey, never>;
+  RecordRemediationInput: RecordRemediationInput;
+  RecordRemediationPayload: Omit<RecordRemediationPayload, 'remediation'> & { remediation: ResolversParentTypes['GatewayRemediation'] };
   RegisterComponentInput: RegisterComponentInput;
   RegisterComponentPayload: Omit<RegisterComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   RegisterOrganisationInput: RegisterOrganisationInput;
   RegisterOrganisationPayload: Omit<RegisterOrganisationPayload, 'organisation'> & { organisation: ResolversParentTypes['Organisation'] };
+  RemediationGroup: RemediationGroupModel;
   RemoveDependencyInput: RemoveDependencyInput;
   RemoveDependencyPayload: Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversParentTypes['Dependency'] };
   ReportStatusInput: ReportStatusInput;
@@ -1706,10 +2198,16 @@ export type ResolversParentTypes = {
   StatusReportEdge: Omit<StatusReportEdge, 'node'> & { node: ResolversParentTypes['StatusReport'] };
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
+  UpdateAdvisoryInput: UpdateAdvisoryInput;
+  UpdateAdvisoryPayload: Omit<UpdateAdvisoryPayload, 'advisory'> & { advisory: ResolversParentTypes['Advisory'] };
   UpdateComponentInput: UpdateComponentInput;
   UpdateComponentPayload: Omit<UpdateComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
+  UpdateIncidentInput: UpdateIncidentInput;
+  UpdateIncidentPayload: Omit<UpdateIncidentPayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update?: Maybe<ResolversParentTypes['IncidentUpdate']> };
   Vendor: OrganisationModel;
   Viewer: ViewerModel;
+  WithdrawAdvisoryInput: WithdrawAdvisoryInput;
+  WithdrawAdvisoryPayload: Omit<WithdrawAdvisoryPayload, 'advisory'> & { advisory: ResolversParentTypes['Advisory'] };
   WithheldImpact: WithheldImpact;
 };
 
@@ -1723,6 +2221,12 @@ export type AccessTokenResolvers<ContextType = RequestContext, ParentType extend
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };
 
+export type AcknowledgeIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AcknowledgeIncidentPayload'] = ResolversParentTypes['AcknowledgeIncidentPayload']> = {
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  update?: Resolver<ResolversTypes['IncidentUpdate'], ParentType, ContextType>;
+};
+
 export type AddDependencyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AddDependencyPayload'] = ResolversParentTypes['AddDependencyPayload']> = {
   dependency?: Resolver<ResolversTypes['Dependency'], ParentType, ContextType>;
 };
@@ -1733,18 +2237,34 @@ export type AddMembershipPayloadResolvers<ContextType = RequestContext, ParentTy
 
 export type AdvisoryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Advisory'] = ResolversParentTypes['Advisory']> = {
   advice?: Resolver<ResolversTypes['Advice'], ParentType, ContextType>;
-  affectedProducts?: Resolver<Array<ResolversTypes['AffectedProduct']>, ParentType, ContextType>;
+  affectedProducts?: Resolver<Array<ResolversTypes['AffectedProduct']>, ParentType, ContextType, Partial<AdvisoryAffectedProductsArgs>>;
+  csaf?: Resolver<Maybe<ResolversTypes['CsafSource']>, ParentType, ContextType>;
   cveIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   cvssScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  cvssVector?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   exposure?: Resolver<ResolversTypes['Exposure'], ParentType, ContextType, Partial<AdvisoryExposureArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   publishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   publisher?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['Organisation']>, ParentType, ContextType>;
   reference?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  remediations?: Resolver<Array<ResolversTypes['GatewayRemediation']>, ParentType, ContextType, Partial<AdvisoryRemediationsArgs>>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  revisions?: Resolver<Array<ResolversTypes['AdvisoryRevision']>, ParentType, ContextType>;
   source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tlp?: Resolver<ResolversTypes['TlpLabel'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  vulnerabilities?: Resolver<Array<ResolversTypes['AdvisoryVulnerability']>, ParentType, ContextType>;
+  withdrawalReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  withdrawnAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AdvisoryCallListResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdvisoryCallList'] = ResolversParentTypes['AdvisoryCallList']> = {
+  advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['CallListEntry']>, ParentType, ContextType>;
 };
 
 export type AdvisoryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdvisoryConnection'] = ResolversParentTypes['AdvisoryConnection']> = {
@@ -1758,11 +2278,36 @@ export type AdvisoryEdgeResolvers<ContextType = RequestContext, ParentType exten
   node?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
 };
 
+export type AdvisoryRevisionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdvisoryRevision'] = ResolversParentTypes['AdvisoryRevision']> = {
+  csafVersion?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  releasedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  summary?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type AdvisoryVulnerabilityResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AdvisoryVulnerability'] = ResolversParentTypes['AdvisoryVulnerability']> = {
+  cve?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  cvssScore?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  cvssVector?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  remediations?: Resolver<Array<ResolversTypes['CsafRemediation']>, ParentType, ContextType>;
+  title?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type AffectedProductResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['AffectedProduct'] = ResolversParentTypes['AffectedProduct']> = {
+  cpe?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   product?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   productVendor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  purl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ProductStatus'], ParentType, ContextType>;
+  version?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   versionFrom?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  versionRange?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   versionTo?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  vulnerability?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
 export type ApplicationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Application'] = ResolversParentTypes['Application']> = {
@@ -1805,6 +2350,15 @@ export type AuditEntryEdgeResolvers<ContextType = RequestContext, ParentType ext
   node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
 };
 
+export type CallListEntryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CallListEntry'] = ResolversParentTypes['CallListEntry']> = {
+  gateway?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+  lastReportedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  matchedBy?: Resolver<ResolversTypes['AffectedProduct'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  remediation?: Resolver<ResolversTypes['RemediationState'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
+};
+
 export type ComponentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Component'] = ResolversParentTypes['Component']> = {
   __resolveType: TypeResolveFn<'Application' | 'Gateway' | 'Infrastructure' | 'Service', ParentType, ContextType>;
 };
@@ -1830,6 +2384,31 @@ export type CoordinatorResolvers<ContextType = RequestContext, ParentType extend
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type CsafRemediationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CsafRemediation'] = ResolversParentTypes['CsafRemediation']> = {
+  category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  details?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  productIds?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  url?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type CsafRevisionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CsafRevision'] = ResolversParentTypes['CsafRevision']> = {
+  date?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type CsafSourceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CsafSource'] = ResolversParentTypes['CsafSource']> = {
+  category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  currentReleaseDate?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  document?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  namespace?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  publisherName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revisionHistory?: Resolver<Array<ResolversTypes['CsafRevision']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trackingId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
 }
@@ -1840,6 +2419,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type DeclareIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeclareIncidentPayload'] = ResolversParentTypes['DeclareIncidentPayload']> = {
   incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type DependencyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Dependency'] = ResolversParentTypes['Dependency']> = {
@@ -1867,13 +2447,26 @@ export type EndMembershipPayloadResolvers<ContextType = RequestContext, ParentTy
   membership?: Resolver<ResolversTypes['Membership'], ParentType, ContextType>;
 };
 
+export type ExposedComponentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExposedComponent'] = ResolversParentTypes['ExposedComponent']> = {
+  component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+  matchedBy?: Resolver<ResolversTypes['AffectedProduct'], ParentType, ContextType>;
+  remediation?: Resolver<ResolversTypes['RemediationState'], ParentType, ContextType>;
+  remediationRecord?: Resolver<Maybe<ResolversTypes['GatewayRemediation']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
+};
+
 export type ExposureResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Exposure'] = ResolversParentTypes['Exposure']> = {
   advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
+  asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  byRemediation?: Resolver<Array<ResolversTypes['RemediationGroup']>, ParentType, ContextType>;
   byStatus?: Resolver<Array<ResolversTypes['ExposureGroup']>, ParentType, ContextType>;
+  components?: Resolver<Array<ResolversTypes['ExposedComponent']>, ParentType, ContextType>;
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  withdrawn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type ExposureGroupResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ExposureGroup'] = ResolversParentTypes['ExposureGroup']> = {
+  components?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   gateways?: Resolver<Array<ResolversTypes['Gateway']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
@@ -1901,6 +2494,20 @@ export type GatewayResolvers<ContextType = RequestContext, ParentType extends Re
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type GatewayRemediationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['GatewayRemediation'] = ResolversParentTypes['GatewayRemediation']> = {
+  advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
+  gateway?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  observedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recordedBy?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  reportedBy?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['RemediationState'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type ImpactReportResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImpactReport'] = ResolversParentTypes['ImpactReport']> = {
   affected?: Resolver<Array<ResolversTypes['ServiceAvailability']>, ParentType, ContextType>;
   asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1912,16 +2519,25 @@ export type ImpactReportResolvers<ContextType = RequestContext, ParentType exten
   withheld?: Resolver<ResolversTypes['WithheldImpact'], ParentType, ContextType>;
 };
 
+export type ImportCsafAdvisoryPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ImportCsafAdvisoryPayload'] = ResolversParentTypes['ImportCsafAdvisoryPayload']> = {
+  advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['CsafImportOutcome'], ParentType, ContextType>;
+};
+
 export type IncidentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Incident'] = ResolversParentTypes['Incident']> = {
   advisories?: Resolver<Array<ResolversTypes['Advisory']>, ParentType, ContextType>;
   affectedComponents?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
   declaredBy?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  expectedRestorationAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['Organisation']>, ParentType, ContextType>;
   resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['IncidentSeverity'], ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   state?: Resolver<ResolversTypes['IncidentState'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tlp?: Resolver<ResolversTypes['TlpLabel'], ParentType, ContextType>;
   updates?: Resolver<Array<ResolversTypes['IncidentUpdate']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -1953,8 +2569,10 @@ export type IncidentUpdateResolvers<ContextType = RequestContext, ParentType ext
   kind?: Resolver<ResolversTypes['IncidentUpdateKind'], ParentType, ContextType>;
   message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   postedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  recipients?: Resolver<Array<ResolversTypes['Organisation']>, ParentType, ContextType>;
   source?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   state?: Resolver<ResolversTypes['IncidentState'], ParentType, ContextType>;
+  tlp?: Resolver<ResolversTypes['TlpLabel'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1983,6 +2601,7 @@ export type IssueAccessTokenPayloadResolvers<ContextType = RequestContext, Paren
 
 export type IssueClearancePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['IssueClearancePayload'] = ResolversParentTypes['IssueClearancePayload']> = {
   incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   update?: Resolver<ResolversTypes['IncidentUpdate'], ParentType, ContextType>;
 };
 
@@ -2015,14 +2634,17 @@ export type MunicipalityResolvers<ContextType = RequestContext, ParentType exten
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acknowledgeIncident?: Resolver<ResolversTypes['AcknowledgeIncidentPayload'], ParentType, ContextType, RequireFields<MutationAcknowledgeIncidentArgs, 'input'>>;
   addDependency?: Resolver<ResolversTypes['AddDependencyPayload'], ParentType, ContextType, RequireFields<MutationAddDependencyArgs, 'input'>>;
   addMembership?: Resolver<ResolversTypes['AddMembershipPayload'], ParentType, ContextType, RequireFields<MutationAddMembershipArgs, 'input'>>;
   declareIncident?: Resolver<ResolversTypes['DeclareIncidentPayload'], ParentType, ContextType, RequireFields<MutationDeclareIncidentArgs, 'input'>>;
   endMembership?: Resolver<ResolversTypes['EndMembershipPayload'], ParentType, ContextType, RequireFields<MutationEndMembershipArgs, 'input'>>;
+  importCsafAdvisory?: Resolver<ResolversTypes['ImportCsafAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationImportCsafAdvisoryArgs, 'input'>>;
   issueAccessToken?: Resolver<ResolversTypes['IssueAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationIssueAccessTokenArgs, 'input'>>;
   issueClearance?: Resolver<ResolversTypes['IssueClearancePayload'], ParentType, ContextType, RequireFields<MutationIssueClearanceArgs, 'input'>>;
   postIncidentUpdate?: Resolver<ResolversTypes['PostIncidentUpdatePayload'], ParentType, ContextType, RequireFields<MutationPostIncidentUpdateArgs, 'input'>>;
   publishAdvisory?: Resolver<ResolversTypes['PublishAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationPublishAdvisoryArgs, 'input'>>;
+  recordRemediation?: Resolver<ResolversTypes['RecordRemediationPayload'], ParentType, ContextType, RequireFields<MutationRecordRemediationArgs, 'input'>>;
   registerComponent?: Resolver<ResolversTypes['RegisterComponentPayload'], ParentType, ContextType, RequireFields<MutationRegisterComponentArgs, 'input'>>;
   registerOrganisation?: Resolver<ResolversTypes['RegisterOrganisationPayload'], ParentType, ContextType, RequireFields<MutationRegisterOrganisationArgs, 'input'>>;
   removeDependency?: Resolver<ResolversTypes['RemoveDependencyPayload'], ParentType, ContextType, RequireFields<MutationRemoveDependencyArgs, 'input'>>;
@@ -2030,11 +2652,15 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   resolveIncident?: Resolver<ResolversTypes['ResolveIncidentPayload'], ParentType, ContextType, RequireFields<MutationResolveIncidentArgs, 'input'>>;
   retireComponent?: Resolver<ResolversTypes['RetireComponentPayload'], ParentType, ContextType, RequireFields<MutationRetireComponentArgs, 'input'>>;
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
+  updateAdvisory?: Resolver<ResolversTypes['UpdateAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationUpdateAdvisoryArgs, 'input'>>;
   updateComponent?: Resolver<ResolversTypes['UpdateComponentPayload'], ParentType, ContextType, RequireFields<MutationUpdateComponentArgs, 'input'>>;
+  updateIncident?: Resolver<ResolversTypes['UpdateIncidentPayload'], ParentType, ContextType, RequireFields<MutationUpdateIncidentArgs, 'input'>>;
+  withdrawAdvisory?: Resolver<ResolversTypes['WithdrawAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationWithdrawAdvisoryArgs, 'input'>>;
 };
 
 export type NationalOverviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NationalOverview'] = ResolversParentTypes['NationalOverview']> = {
   asOf?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  callList?: Resolver<Array<ResolversTypes['AdvisoryCallList']>, ParentType, ContextType, Partial<NationalOverviewCallListArgs>>;
   componentsByKind?: Resolver<Array<ResolversTypes['KindStatusCount']>, ParentType, ContextType>;
   componentsByStatus?: Resolver<Array<ResolversTypes['StatusCount']>, ParentType, ContextType>;
   gatewaysByProduct?: Resolver<Array<ResolversTypes['ProductStatusCount']>, ParentType, ContextType>;
@@ -2045,7 +2671,7 @@ export type NationalOverviewResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Advisory' | 'Application' | 'Coordinator' | 'Dependency' | 'Gateway' | 'Incident' | 'IncidentUpdate' | 'Infrastructure' | 'Membership' | 'Municipality' | 'Service' | 'SharedServiceOrganisation' | 'StatusReport' | 'Vendor', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Advisory' | 'Application' | 'Coordinator' | 'Dependency' | 'Gateway' | 'GatewayRemediation' | 'Incident' | 'IncidentUpdate' | 'Infrastructure' | 'Membership' | 'Municipality' | 'Service' | 'SharedServiceOrganisation' | 'StatusReport' | 'Vendor', ParentType, ContextType>;
 };
 
 export type OrganisationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Organisation'] = ResolversParentTypes['Organisation']> = {
@@ -2072,6 +2698,7 @@ export type PageInfoResolvers<ContextType = RequestContext, ParentType extends R
 
 export type PostIncidentUpdatePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['PostIncidentUpdatePayload'] = ResolversParentTypes['PostIncidentUpdatePayload']> = {
   incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   update?: Resolver<ResolversTypes['IncidentUpdate'], ParentType, ContextType>;
 };
 
@@ -2104,12 +2731,24 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
+export type RecordRemediationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordRemediationPayload'] = ResolversParentTypes['RecordRemediationPayload']> = {
+  remediation?: Resolver<ResolversTypes['GatewayRemediation'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type RegisterComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterComponentPayload'] = ResolversParentTypes['RegisterComponentPayload']> = {
   component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
 };
 
 export type RegisterOrganisationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterOrganisationPayload'] = ResolversParentTypes['RegisterOrganisationPayload']> = {
   organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+};
+
+export type RemediationGroupResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RemediationGroup'] = ResolversParentTypes['RemediationGroup']> = {
+  components?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  gateways?: Resolver<Array<ResolversTypes['Gateway']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['RemediationState'], ParentType, ContextType>;
 };
 
 export type RemoveDependencyPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RemoveDependencyPayload'] = ResolversParentTypes['RemoveDependencyPayload']> = {
@@ -2125,6 +2764,7 @@ export type ReportStatusPayloadResolvers<ContextType = RequestContext, ParentTyp
 
 export type ResolveIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ResolveIncidentPayload'] = ResolversParentTypes['ResolveIncidentPayload']> = {
   incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
 export type RetireComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RetireComponentPayload'] = ResolversParentTypes['RetireComponentPayload']> = {
@@ -2234,8 +2874,19 @@ export type SubscriptionResolvers<ContextType = RequestContext, ParentType exten
   statusChanged?: SubscriptionResolver<ResolversTypes['StatusChange'], "statusChanged", ParentType, ContextType, Partial<SubscriptionStatusChangedArgs>>;
 };
 
+export type UpdateAdvisoryPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateAdvisoryPayload'] = ResolversParentTypes['UpdateAdvisoryPayload']> = {
+  advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
+  changed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type UpdateComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateComponentPayload'] = ResolversParentTypes['UpdateComponentPayload']> = {
   component?: Resolver<ResolversTypes['Component'], ParentType, ContextType>;
+};
+
+export type UpdateIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateIncidentPayload'] = ResolversParentTypes['UpdateIncidentPayload']> = {
+  changed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
+  update?: Resolver<Maybe<ResolversTypes['IncidentUpdate']>, ParentType, ContextType>;
 };
 
 export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor']> = {
@@ -2254,6 +2905,10 @@ export type ViewerResolvers<ContextType = RequestContext, ParentType extends Res
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
 };
 
+export type WithdrawAdvisoryPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WithdrawAdvisoryPayload'] = ResolversParentTypes['WithdrawAdvisoryPayload']> = {
+  advisory?: Resolver<ResolversTypes['Advisory'], ParentType, ContextType>;
+};
+
 export type WithheldImpactResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WithheldImpact'] = ResolversParentTypes['WithheldImpact']> = {
   municipalities?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   residents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2262,30 +2917,41 @@ export type WithheldImpactResolvers<ContextType = RequestContext, ParentType ext
 
 export type Resolvers<ContextType = RequestContext> = {
   AccessToken?: AccessTokenResolvers<ContextType>;
+  AcknowledgeIncidentPayload?: AcknowledgeIncidentPayloadResolvers<ContextType>;
   AddDependencyPayload?: AddDependencyPayloadResolvers<ContextType>;
   AddMembershipPayload?: AddMembershipPayloadResolvers<ContextType>;
   Advisory?: AdvisoryResolvers<ContextType>;
+  AdvisoryCallList?: AdvisoryCallListResolvers<ContextType>;
   AdvisoryConnection?: AdvisoryConnectionResolvers<ContextType>;
   AdvisoryEdge?: AdvisoryEdgeResolvers<ContextType>;
+  AdvisoryRevision?: AdvisoryRevisionResolvers<ContextType>;
+  AdvisoryVulnerability?: AdvisoryVulnerabilityResolvers<ContextType>;
   AffectedProduct?: AffectedProductResolvers<ContextType>;
   Application?: ApplicationResolvers<ContextType>;
   AuditEntry?: AuditEntryResolvers<ContextType>;
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
+  CallListEntry?: CallListEntryResolvers<ContextType>;
   Component?: ComponentResolvers<ContextType>;
   ComponentConnection?: ComponentConnectionResolvers<ContextType>;
   ComponentEdge?: ComponentEdgeResolvers<ContextType>;
   Coordinator?: CoordinatorResolvers<ContextType>;
+  CsafRemediation?: CsafRemediationResolvers<ContextType>;
+  CsafRevision?: CsafRevisionResolvers<ContextType>;
+  CsafSource?: CsafSourceResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DeclareIncidentPayload?: DeclareIncidentPayloadResolvers<ContextType>;
   Dependency?: DependencyResolvers<ContextType>;
   EffectiveStatus?: EffectiveStatusResolvers<ContextType>;
   EndMembershipPayload?: EndMembershipPayloadResolvers<ContextType>;
+  ExposedComponent?: ExposedComponentResolvers<ContextType>;
   Exposure?: ExposureResolvers<ContextType>;
   ExposureGroup?: ExposureGroupResolvers<ContextType>;
   Gateway?: GatewayResolvers<ContextType>;
+  GatewayRemediation?: GatewayRemediationResolvers<ContextType>;
   ImpactReport?: ImpactReportResolvers<ContextType>;
+  ImportCsafAdvisoryPayload?: ImportCsafAdvisoryPayloadResolvers<ContextType>;
   Incident?: IncidentResolvers<ContextType>;
   IncidentChange?: IncidentChangeResolvers<ContextType>;
   IncidentConnection?: IncidentConnectionResolvers<ContextType>;
@@ -2308,8 +2974,10 @@ export type Resolvers<ContextType = RequestContext> = {
   ProductStatusCount?: ProductStatusCountResolvers<ContextType>;
   PublishAdvisoryPayload?: PublishAdvisoryPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RecordRemediationPayload?: RecordRemediationPayloadResolvers<ContextType>;
   RegisterComponentPayload?: RegisterComponentPayloadResolvers<ContextType>;
   RegisterOrganisationPayload?: RegisterOrganisationPayloadResolvers<ContextType>;
+  RemediationGroup?: RemediationGroupResolvers<ContextType>;
   RemoveDependencyPayload?: RemoveDependencyPayloadResolvers<ContextType>;
   ReportStatusPayload?: ReportStatusPayloadResolvers<ContextType>;
   ResolveIncidentPayload?: ResolveIncidentPayloadResolvers<ContextType>;
@@ -2325,9 +2993,12 @@ export type Resolvers<ContextType = RequestContext> = {
   StatusReportConnection?: StatusReportConnectionResolvers<ContextType>;
   StatusReportEdge?: StatusReportEdgeResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  UpdateAdvisoryPayload?: UpdateAdvisoryPayloadResolvers<ContextType>;
   UpdateComponentPayload?: UpdateComponentPayloadResolvers<ContextType>;
+  UpdateIncidentPayload?: UpdateIncidentPayloadResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
+  WithdrawAdvisoryPayload?: WithdrawAdvisoryPayloadResolvers<ContextType>;
   WithheldImpact?: WithheldImpactResolvers<ContextType>;
 };
 

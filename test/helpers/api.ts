@@ -4,6 +4,7 @@ import { loadConfig } from '../../src/config';
 import { createRequestContext, RequestContext } from '../../src/context';
 import { createLog } from '../../src/log';
 import type { Viewer } from '../../src/modules/access';
+import { stopCsafValidator } from '../../src/modules/advisory';
 import { createApolloServer } from '../../src/server';
 
 export interface GraphQLResult<T = any> {
@@ -36,6 +37,8 @@ export class TestApi {
 
   async stop(): Promise<void> {
     await this.server.stop();
+    // The CSAF validator's worker thread, if a test imported a document.
+    await stopCsafValidator();
   }
 
   async query<T = any>(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = this.viewer): Promise<GraphQLResult<T>> {

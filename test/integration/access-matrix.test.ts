@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { GraphQLObjectType } from 'graphql';
 import { issueToken } from '../../src/modules/access';
 import type { Role, Viewer } from '../../src/modules/access';
@@ -73,6 +75,15 @@ async function freshInfrastructure(): Promise<string> {
   const [ncsc] = await db.dataSource.query(`SELECT id FROM organisation WHERE name LIKE 'NCSC%'`);
   const row = await factories(db.dataSource.manager).component(ncsc.id, 'INFRASTRUCTURE', { name: 'matrix infrastructure' });
   return globalId('Component', row.id);
+}
+async function freshMembershipOf(partyGlobalId: string | null): Promise<string> {
+  const party = partyGlobalId === null ? null : uuidOf(partyGlobalId);
+  const [row] = party === null ? [null] : await db.dataSource.query(`SELECT kind FROM organisation WHERE id = $1`, [party]);
+  const sso = row?.kind === 'SHARED_SERVICE_ORGANISATION' ? party : uuidOf(await freshOrganisation('SHARED_SERVICE_ORGANISATION'));
+  const municipality = row?.kind === 'MUNICIPALITY' ? party : uuidOf(await freshOrganisation('MUNICIPALITY'));
+  const [membership] = await db.dataSource.query(
+    `INSERT INTO membership (shared_service_organisation_id, municipality_id, starts_on) VALUES ($1, $2, '2020-01-01') RETURNING id`, [sso, municipality]);
+  return globalId('Membership', membership.id);
 }
 async function freshComponentOf(componentGlobalId: string): Promise<string> {
   const [owner] = await db.dataSource.query(`SELECT operator_id FROM component WHERE id = $1`, [uuidOf(componentGlobalId)]);
@@ -156,13 +167,20 @@ const cases: Case[] = [
   },
   {
     field: 'incidents', name: 'the incident list', query: `{ incidents(first: 200) { totalCount edges { node { id title } } } }`,
-    variables: () => ({}), contains: (r, t) => JSON.stringify(r.data).includes(t.incident), expect: organisationsOnly('allowed', 'hidden'),
+    variables: () => ({}), contains: (r, t) => JSON.stringify(r.data).includes(t.incident),
+    // The public reads CLEAR incidents only; the demo's are AMBER.
+    expect: { ...organisationsOnly('allowed', 'hidden'), PUBLIC: ['hidden', 'hidden'] },
   },
   {
     field: 'incident', name: 'an incident with its timeline', query: `query($id: ID!) { incident(id: $id) { title updates { message author { name } } affectedComponents { name } } }`,
     variables: (t) => ({ id: t.incident }), expect: organisationsOnly('allowed', 'denied'),
   },
-  { field: 'advisories', name: 'the advisory list', query: `{ advisories { totalCount edges { node { reference cvssScore } } } }`, variables: () => ({}), expect: organisationsOnly('allowed', 'allowed') },
+  {
+    field: 'advisories', name: 'the advisory list', query: `{ advisories(first: 200) { totalCount edges { node { id reference cvssScore } } } }`,
+    variables: () => ({}), contains: (r) => JSON.stringify(r.data).includes(ids.get('advisory')!),
+    // The public reads CLEAR advisories only; the demo's is GREEN.
+    expect: { ...organisationsOnly('allowed', 'allowed'), PUBLIC: ['hidden', 'hidden'] },
+  },
   {
     field: 'advisory', name: 'exposure to an advisory', query: `query($id: ID!) { advisory(id: $id) { reference exposure(asOf: "${FRIDAY}") { byStatus { gateways { id name } } } } }`,
     variables: () => ({ id: ids.get('advisory') }), contains: (r, t) => JSON.stringify(r.data).includes(t.component.id),
@@ -197,6 +215,13 @@ const cases: Case[] = [
     query: `mutation($sso: ID!, $m: ID!) { addMembership(input: { sharedServiceOrganisationId: $sso, municipalityId: $m, startsOn: "2021-01-01" }) { membership { startsOn } } }`,
     variables: async (t) => ({ sso: t === targetsOf('own') ? ids.get('hltsamen') : await freshOrganisation('SHARED_SERVICE_ORGANISATION'), m: await freshOrganisation('MUNICIPALITY') }),
     expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'endMembership', name: 'ending a membership',
+    query: `mutation($id: ID!) { endMembership(input: { membershipId: $id }) { membership { endsOn } } }`,
+    // Own: a membership the target organisation is a party to (where it can be one); other: one between strangers.
+    variables: async (t) => ({ id: await freshMembershipOf(t === targetsOf('own') ? t.organisation : null) }),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
   },
   {
     field: 'registerComponent', name: 'registering a component',
@@ -252,10 +277,70 @@ const cases: Case[] = [
     variables: () => ({ ref: `MATRIX-${Math.random()}` }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
   },
   {
+    field: 'updateIncident', name: 'changing an incident’s expected restoration',
+    query: `mutation($id: ID!) { updateIncident(input: { incidentId: $id, expectedRestorationAt: "2030-01-01T00:00:00Z" }) { changed incident { expectedRestorationAt } } }`,
+    variables: async (t) => ({ id: await freshIncidentOn(t.component.id) }), expect: writers,
+  },
+  {
+    field: 'updateIncident', name: 'naming another organisation’s component in one’s own incident',
+    query: `mutation($id: ID!, $c: [ID!]!) { updateIncident(input: { incidentId: $id, affectedComponentIds: $c }) { changed } }`,
+    variables: async (t) => {
+      const own = targetsOf('own').component.id;
+      return { id: await freshIncidentOn(own), c: [own, t.component.id] };
+    },
+    expect: writers,
+  },
+  {
+    field: 'acknowledgeIncident', name: 'acknowledging an incident',
+    query: `mutation($id: ID!) { acknowledgeIncident(input: { incidentId: $id, message: "seen" }) { update { kind } } }`,
+    variables: async (t) => ({ id: await freshIncidentOn(t.component.id) }),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'denied'], OPERATOR: ['denied', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['denied', 'denied'] },
+  },
+  {
+    field: 'importCsafAdvisory', name: 'importing a CSAF advisory',
+    query: `mutation($doc: String!) { importCsafAdvisory(input: { document: $doc }) { outcome advisory { id } } }`,
+    variables: () => ({ doc: csafDocument(`MATRIX-${Math.random()}`) }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    // The other tenant's advisory is RED for Tilburg only: not even a coordinator may change what it cannot read.
+    field: 'updateAdvisory', name: 'changing an advisory',
+    query: `mutation($id: ID!) { updateAdvisory(input: { advisoryId: $id, revision: 1, advice: MITIGATE }) { changed advisory { advice } } }`,
+    variables: async (t) => ({ id: await freshAdvisory(t) }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'denied'] },
+  },
+  {
+    field: 'withdrawAdvisory', name: 'withdrawing an advisory',
+    query: `mutation($id: ID!) { withdrawAdvisory(input: { advisoryId: $id, reason: "matrix" }) { advisory { withdrawnAt } } }`,
+    variables: async (t) => ({ id: await freshAdvisory(t) }), expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'denied'] },
+  },
+  {
+    field: 'recordRemediation', name: 'recording a gateway’s remediation',
+    query: `mutation($a: ID!, $g: ID!) { recordRemediation(input: { advisoryId: $a, gatewayId: $g, state: MITIGATED, note: "matrix", observedAt: "2019-12-02T00:00:00+01:00" }) { remediation { state } } }`,
+    variables: (t) => ({ a: ids.get('advisory'), g: t.component.id }), expect: writers,
+  },
+  {
     field: 'revokeAccessToken', name: 'revoking a token', query: `mutation($id: ID!) { revokeAccessToken(input: { tokenId: $id }) { accessToken { revokedAt } } }`,
     variables: async (t) => ({ id: await freshTokenOf(t.organisation) }), expect: organisationsOnly('allowed', 'denied'),
   },
 ];
+
+/** The BSI example advisory under another tracking id, so every import is a new advisory. */
+function csafDocument(trackingId: string): string {
+  const document = JSON.parse(fs.readFileSync(path.join(__dirname, '../fixtures/csaf/bsi-2022-0001.json'), 'utf8'));
+  document.document.tracking.id = trackingId;
+  return JSON.stringify(document);
+}
+
+/** An advisory by the IBD: GREEN for the own tenant, RED for Tilburg alone for the other. */
+async function freshAdvisory(t: Target): Promise<string> {
+  const red = t.organisation === ids.get('tilburg');
+  const [row] = await db.dataSource.query(
+    `INSERT INTO advisory (reference, title, publisher_id, published_at, advice, tlp)
+     SELECT $1, 'matrix', id, now(), 'PATCH', $2 FROM organisation WHERE name LIKE 'IBD%' RETURNING id`,
+    [`MATRIX-${Math.random()}`, red ? 'RED' : 'GREEN'],
+  );
+  if (red) await db.dataSource.query(`INSERT INTO tlp_recipient (subject_type, subject_id, organisation_id) VALUES ('Advisory', $1, $2)`, [row.id, uuidOf(ids.get('tilburg')!)]);
+  return globalId('Advisory', row.id);
+}
 
 async function freshTokenOf(organisationGlobalId: string): Promise<string> {
   const organisationId = Buffer.from(organisationGlobalId, 'base64url').toString().split(':')[1];
@@ -355,4 +440,94 @@ test('the matrix: allowed, denied or hidden as the policy says, with nothing lea
   process.stdout.write(`access matrix: ${size} cases, ${leaks} leaks\n`);
   expect(failures).toEqual([]);
   expect(size).toBe(5 * cases.length * 2);
-});
+}, 180_000);
+
+/**
+ * TLP 2.0: every label × role × own/other, for incidents, incident updates and advisories, read one by
+ * one and in the lists (whose SQL must agree with the guarded loaders). "Own" is the role's own
+ * target (HLTsamen's gateway for the public, Hillegom, HLTsamen and NCSC; Centric's server for
+ * Centric); "other" is Tilburg's gateway. RED is addressed to the viewer's organisation for "own",
+ * to Tilburg for "other". Incidents are declared by the component's operator; advisories published
+ * by the IBD (a coordinator, not the NCSC viewer), naming exactly the target's gateway version.
+ */
+type Label = 'CLEAR' | 'GREEN' | 'AMBER' | 'AMBER_STRICT' | 'RED';
+const LABELS: Label[] = ['CLEAR', 'GREEN', 'AMBER', 'AMBER_STRICT', 'RED'];
+
+function tlpExpected(label: Label, who: Who, tenant: Tenant): boolean {
+  if (label === 'CLEAR') return true;
+  if (who === 'PUBLIC') return false;
+  if (label === 'GREEN') return true;
+  if (label === 'RED') return tenant === 'own';
+  if (who === 'COORDINATOR') return true;
+  if (label === 'AMBER') return tenant === 'own';
+  return tenant === 'own' && (who === 'OPERATOR' || who === 'VENDOR');
+}
+
+test('TLP: every label × role × own/other, for incidents, incident updates and advisories, one by one and in lists', async () => {
+  const failures: string[] = [];
+  let size = 0;
+  const recipientOf = (who: Who, tenant: Tenant) => (tenant === 'other' || who === 'PUBLIC' ? uuidOf(ids.get('tilburg')!) : (viewers.get(who) as { organisationId: string }).organisationId);
+  const addressTo = (type: string, subjectId: string, organisationId: string) =>
+    db.dataSource.query(`INSERT INTO tlp_recipient (subject_type, subject_id, organisation_id) VALUES ($1, $2, $3)`, [type, subjectId, organisationId]);
+
+  for (const who of ['PUBLIC', 'MUNICIPALITY', 'OPERATOR', 'VENDOR', 'COORDINATOR'] as Who[]) {
+    const viewer = viewers.get(who)!;
+    const made: { kind: string; label: Label; tenant: Tenant; id: string; marker: string }[] = [];
+    for (const tenant of ['own', 'other'] as Tenant[]) {
+      const component = uuidOf(targets.get(who)![tenant].component.id);
+      for (const label of LABELS) {
+        const marker = `tlp-${who}-${tenant}-${label}`;
+        const [incident] = await db.dataSource.query(
+          `INSERT INTO incident (title, severity, state, declared_by_id, started_at, tlp) SELECT $1, 'MINOR', 'INVESTIGATING', operator_id, now(), $2 FROM component WHERE id = $3 RETURNING id, declared_by_id`,
+          [`incident ${marker}`, label, component],
+        );
+        await db.dataSource.query(`INSERT INTO incident_component (incident_id, component_id) VALUES ($1, $2)`, [incident.id, component]);
+        if (label === 'RED') await addressTo('Incident', incident.id, recipientOf(who, tenant));
+        made.push({ kind: 'incident', label, tenant, id: globalId('Incident', incident.id), marker: `incident ${marker}` });
+
+        // The update's own label, on a CLEAR incident, so that only the update's label decides.
+        const [carrier] = await db.dataSource.query(
+          `INSERT INTO incident (title, severity, state, declared_by_id, started_at, tlp) SELECT 'carrier', 'MINOR', 'INVESTIGATING', operator_id, now(), 'CLEAR' FROM component WHERE id = $1 RETURNING id, declared_by_id`,
+          [component],
+        );
+        await db.dataSource.query(`INSERT INTO incident_component (incident_id, component_id) VALUES ($1, $2)`, [carrier.id, component]);
+        const [update] = await db.dataSource.query(
+          `INSERT INTO incident_update (incident_id, kind, state, message, posted_at, author_id, tlp) VALUES ($1, 'UPDATE', 'INVESTIGATING', $2, now(), $3, $4) RETURNING id`,
+          [carrier.id, `update ${marker}`, carrier.declared_by_id, label],
+        );
+        if (label === 'RED') await addressTo('IncidentUpdate', update.id, recipientOf(who, tenant));
+        made.push({ kind: 'update', label, tenant, id: globalId('Incident', carrier.id), marker: `update ${marker}` });
+
+        const [advisory] = await db.dataSource.query(
+          `INSERT INTO advisory (reference, title, publisher_id, published_at, advice, tlp) SELECT $1, $1, id, now(), 'PATCH', $2 FROM organisation WHERE name LIKE 'IBD%' RETURNING id`,
+          [`advisory ${marker}`, label],
+        );
+        await db.dataSource.query(
+          `INSERT INTO advisory_affected_product (advisory_id, product_vendor, product, version) SELECT $1, product_vendor, product, version FROM component WHERE id = $2`,
+          [advisory.id, component],
+        );
+        if (label === 'RED') await addressTo('Advisory', advisory.id, recipientOf(who, tenant));
+        made.push({ kind: 'advisory', label, tenant, id: globalId('Advisory', advisory.id), marker: `advisory ${marker}` });
+      }
+    }
+    const lists = JSON.stringify(await api.query(`{ incidents(first: 200) { edges { node { title updates { message } } } } advisories(first: 200) { edges { node { reference } } } }`, {}, viewer));
+    for (const subject of made) {
+      size += 1;
+      const expected = tlpExpected(subject.label, who, subject.tenant);
+      const single = subject.kind === 'advisory'
+        ? await api.query(`query($id: ID!) { advisory(id: $id) { reference } }`, { id: subject.id }, viewer)
+        : await api.query(`query($id: ID!) { incident(id: $id) { title updates { message } } }`, { id: subject.id }, viewer);
+      const read = JSON.stringify(single.data ?? null).includes(subject.marker);
+      const inList = lists.includes(subject.marker);
+      const label = `${who} × ${subject.kind} TLP:${subject.label} × ${subject.tenant}: expected ${expected ? 'readable' : 'unreadable'}`;
+      if (read !== expected) failures.push(`${label}, read one by one: ${JSON.stringify(single).slice(0, 160)}`);
+      if (inList !== expected) failures.push(`${label}, but the list ${inList ? 'shows' : 'lacks'} it`);
+      if (!expected && subject.kind !== 'update' && !single.errors?.some((e) => e.extensions?.code === (who === 'PUBLIC' ? 'UNAUTHENTICATED' : 'FORBIDDEN'))) {
+        failures.push(`${label}, refused without the right code: ${JSON.stringify(single.errors ?? null).slice(0, 160)}`);
+      }
+    }
+  }
+  process.stdout.write(`TLP matrix: ${size} cases\n`);
+  expect(failures).toEqual([]);
+  expect(size).toBe(LABELS.length * 3 * 5 * 2);
+}, 180_000);

@@ -123,10 +123,14 @@ test('registerOrganisation and addMembership refuse duplicates with CONFLICT', a
 });
 
 test('an incident’s life: declared, updated, cleared by the vendor, resolved; then closed to updates', async () => {
-  const centricGateway = gid('Component', (await db.dataSource.query(`SELECT id FROM component WHERE name = 'Centric Citrix server'`))[0].id);
-  const { declareIncident } = await api.data(`mutation($c: ID!) { declareIncident(input: { title: "Citrix again", severity: MAJOR, affectedComponentIds: [$c], message: "Switched off, precautionary", source: "memo" }) { incident { id state updates { message author { name } } } } }`, { c: centricGateway }, hltsamen);
+  const id = async (name: string) => gid('Component', (await db.dataSource.query(`SELECT id FROM component WHERE name = $1`, [name]))[0].id);
+  const [hltGateway, centricGateway] = [await id('HLTsamen Citrix Gateway'), await id('Centric Citrix server')];
+  const { declareIncident } = await api.data(`mutation($c: ID!) { declareIncident(input: { title: "Citrix again", severity: MAJOR, affectedComponentIds: [$c], message: "Switched off, precautionary", source: "memo" }) { incident { id state updates { message author { name } } } } }`, { c: hltGateway }, hltsamen);
   const incident = declareIncident.incident;
   expect(incident).toMatchObject({ state: 'INVESTIGATING', updates: [{ message: 'Switched off, precautionary', author: { name: 'HLTsamen' } }] });
+  // Centric's server joins the incident through a coordinator: HLTsamen may not name another organisation's component.
+  const joined = await api.data(`mutation($i: ID!, $a: ID!, $b: ID!) { updateIncident(input: { incidentId: $i, affectedComponentIds: [$a, $b] }) { changed incident { affectedComponents { name } } } }`, { i: incident.id, a: hltGateway, b: centricGateway }, ncsc);
+  expect(joined.updateIncident.changed).toBe(true);
   const update = await api.data(`mutation($i: ID!) { postIncidentUpdate(input: { incidentId: $i, message: "Cause known", state: IDENTIFIED }) { incident { state } } }`, { i: incident.id }, hltsamen);
   expect(update.postIncidentUpdate.incident.state).toBe('IDENTIFIED');
   const clearance = await api.data(`mutation($i: ID!) { issueClearance(input: { incidentId: $i, message: "Green light from Centric" }) { update { kind author { name } } incident { state } } }`, { i: incident.id }, centric);
@@ -162,7 +166,7 @@ test('the audit trail shows who did what, newest first, to coordinators only', a
 });
 
 describe('every input is checked, and a refusal writes nothing', () => {
-  const centricGatewayId = async () => gid('Component', (await db.dataSource.query(`SELECT id FROM component WHERE name = 'Centric Citrix server'`))[0].id);
+  const hltGatewayId = async () => gid('Component', (await db.dataSource.query(`SELECT id FROM component WHERE name = 'HLTsamen Citrix Gateway'`))[0].id);
   const tables = ['incident', 'incident_update', 'advisory', 'advisory_affected_product', 'audit_entry'];
   const snapshot = async () => Promise.all(tables.map(rows));
 
@@ -177,14 +181,14 @@ describe('every input is checked, and a refusal writes nothing', () => {
     const before = await snapshot();
     const usesComponent = fields.includes('$c');
     const result = usesComponent
-      ? await api.query(`mutation($c: ID!) { declareIncident(input: { ${fields} }) { incident { id } } }`, { c: await centricGatewayId() }, hltsamen)
+      ? await api.query(`mutation($c: ID!) { declareIncident(input: { ${fields} }) { incident { id } } }`, { c: await hltGatewayId() }, hltsamen)
       : await api.query(`mutation { declareIncident(input: { ${fields} }) { incident { id } } }`, {}, hltsamen);
     expect(result.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field });
     expect(await snapshot()).toEqual(before);
   });
 
   test('postIncidentUpdate refuses RESOLVED as a state (resolveIncident is for that) and an unknown incident', async () => {
-    const { declareIncident } = await api.data(`mutation($c: ID!) { declareIncident(input: { title: "t", severity: MINOR, affectedComponentIds: [$c], message: "m" }) { incident { id } } }`, { c: await centricGatewayId() }, hltsamen);
+    const { declareIncident } = await api.data(`mutation($c: ID!) { declareIncident(input: { title: "t", severity: MINOR, affectedComponentIds: [$c], message: "m" }) { incident { id } } }`, { c: await hltGatewayId() }, hltsamen);
     const before = await snapshot();
     const resolved = await api.query(`mutation($i: ID!) { postIncidentUpdate(input: { incidentId: $i, message: "m", state: RESOLVED }) { incident { id } } }`, { i: declareIncident.incident.id }, hltsamen);
     expect(resolved.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'state' });

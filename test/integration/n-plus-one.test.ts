@@ -132,3 +132,34 @@ test('organisations with their components’ effective status are batched', asyn
   expect(many.data.organisations.edges.every((e: { node: { components: { totalCount: number } } }) => e.node.components.totalCount === 4)).toBe(true);
   expect(Math.abs(many.count - few.count)).toBeLessThanOrEqual(TICK_VARIANCE);
 });
+
+test('advisories and their exposure, incidents and their timelines: constant statements when the rows grow tenfold', async () => {
+  const f = factories(db.dataSource.manager);
+  const coordinator = await f.organisation('COORDINATOR');
+  const ncsc: Viewer = { kind: 'organisation', organisationId: coordinator.id, role: 'COORDINATOR', tokenId: 'n+1' };
+  const operator = await f.organisation('SHARED_SERVICE_ORGANISATION');
+  const grow = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const gateway = await f.component(operator.id, 'GATEWAY', { productVendor: 'NPlusOne', product: 'Edge', version: `1.${i}` });
+      await api.data(`mutation($ref: String!, $v: String!, $g: ID!) {
+        publishAdvisory(input: { reference: $ref, title: "t", advice: PATCH, cveIds: ["CVE-2020-0001"], affectedProducts: [{ productVendor: "NPlusOne", product: "Edge", version: $v }] }) { advisory { id } }
+        declareIncident(input: { title: "t", severity: MINOR, affectedComponentIds: [$g], message: "m" }) { incident { id } } }`,
+      { ref: `NPLUSONE-${Math.random()}`, v: `1.${i}`, g: Buffer.from(`Component:${gateway.id}`).toString('base64url') }, ncsc);
+    }
+  };
+  const ADVISORIES = `{ advisories(first: 40) { edges { node { reference tlp publisher { name } recipients { name } revisions { number recordedBy { name } }
+    vulnerabilities { cve } affectedProducts { product version status } csaf { trackingId }
+    exposure { totalCount byRemediation { state count } components { component { name } status remediation matchedBy { version } } } } } } }`;
+  const INCIDENTS = `{ incidents(first: 40) { edges { node { title tlp recipients { name } declaredBy { name } advisories { reference }
+    affectedComponents { name } updates { kind message tlp author { name } recipients { name } } } } } }`;
+  await grow(3);
+  const advisoriesSmall = await statementsFor(ADVISORIES, {}, ncsc);
+  const incidentsSmall = await statementsFor(INCIDENTS, {}, ncsc);
+  await grow(27);
+  const advisoriesLarge = await statementsFor(ADVISORIES, {}, ncsc);
+  const incidentsLarge = await statementsFor(INCIDENTS, {}, ncsc);
+  expect(incidentsLarge.data.incidents.edges.length).toBeGreaterThanOrEqual(30);
+  expect(incidentsLarge.count).toBeLessThanOrEqual(incidentsSmall.count + TICK_VARIANCE);
+  expect(advisoriesLarge.data.advisories.edges.length).toBeGreaterThanOrEqual(30);
+  expect(advisoriesLarge.count).toBeLessThanOrEqual(advisoriesSmall.count + TICK_VARIANCE);
+});

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { Viewer } from '../../src/modules/access';
 import type { ComponentKind } from '../../src/modules/component';
 import { recordStatusChanges } from '../../src/modules/events';
@@ -380,9 +381,10 @@ describe('writes that do not share what they change do not wait for each other',
     // judged), reports on unrelated components go through, and a report on the hub waits. On a
     // server only: the embedded engine has one connection, so there every write takes its turn.
     if (process.env.DATABASE_URL) {
-      const holder = db.dataSource.createQueryRunner();
+      // A connection of its own, beside the pool the API's writes use.
+      const holder = new Client({ connectionString: db.url });
       await holder.connect();
-      await holder.startTransaction();
+      await holder.query('BEGIN');
       let hubDone = false;
       let waiting: Promise<void> | null = null;
       try {
@@ -396,8 +398,8 @@ describe('writes that do not share what they change do not wait for each other',
         expect(outcome).toBe('done');
         expect(hubDone).toBe(false);
       } finally {
-        await holder.rollbackTransaction();
-        await holder.release();
+        await holder.query('ROLLBACK');
+        await holder.end();
       }
       await waiting;
       expect(hubDone).toBe(true);

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { AppError } from '../../errors';
 import type { Component } from '../component';
 import type { Organisation } from '../organisation';
+import type { Labelled } from '../../common/tlp';
 import type { Role, Viewer } from './viewer';
 
 /**
@@ -74,6 +75,29 @@ export class AccessScope {
   get actingOrganisationId(): string {
     if (this.viewer.kind !== 'organisation') throw this.denied('Writing');
     return this.viewer.organisationId;
+  }
+
+  /**
+   * TLP 2.0, one rule for advisories, incidents and incident updates:
+   * - CLEAR: everybody, the public included;
+   * - GREEN: every organisation;
+   * - AMBER: the organisations whose picture contains what it concerns, and those who operate it;
+   * - AMBER+STRICT: only the organisations concerned (the operators of what it concerns);
+   * - RED: only the organisations it names.
+   * The author always reads what it wrote. Coordinators (the national CERT that runs the picture)
+   * read everything up to AMBER+STRICT; RED only when named, as TLP means.
+   */
+  async mayReadLabelled(subject: Labelled): Promise<boolean> {
+    if (subject.tlp === 'CLEAR') return true;
+    if (this.viewer.kind === 'public') return false;
+    const organisationId = this.viewer.organisationId;
+    if (subject.authorId === organisationId) return true;
+    if (subject.tlp === 'RED') return (await subject.recipientIds()).includes(organisationId);
+    if (this.isCoordinator || subject.tlp === 'GREEN') return true;
+    if ((await subject.concernedOperatorIds()).includes(organisationId)) return true;
+    if (subject.tlp === 'AMBER_STRICT') return false;
+    const visible = await this.visibleComponentIds();
+    return (await subject.concernedComponentIds()).some((id) => visible.has(id));
   }
 
   mayReadOrganisation(organisation: Organisation): boolean {

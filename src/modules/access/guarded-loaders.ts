@@ -1,5 +1,6 @@
 import type { Loaders } from '../../context';
 import type { AccessScope } from './access-scope';
+import type { Labelled } from '../../common/tlp';
 
 interface Loads<K, V> {
   load(key: K): Promise<V>;
@@ -44,14 +45,44 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
     for (const id of ids) if (await scope.mayReadComponentDetails(id)) admitted.push(id);
     return admitted;
   };
-  const incidentReadable = async (incidentId: string) => {
-    if (scope.isCoordinator) return;
-    scope.requireOrganisation('Incidents');
-    const incident = await raw.incidentById.load(incidentId);
-    if (incident && incident.declaredById === scope.organisationId) return;
-    const affected = await raw.componentIdsByIncident.load(incidentId);
-    if ((await readableComponentIds(affected)).length === 0) throw scope.denied('This incident');
+  // TLP: the one rule (AccessScope.mayReadLabelled), fed with what each kind of labelled thing concerns.
+  const operatorsOf = async (componentIds: string[]) => {
+    const components = await raw.componentById.loadMany(componentIds);
+    return [...new Set(components.flatMap((c) => (c && !(c instanceof Error) ? [c.operatorId] : [])))];
   };
+  const incidentLabel = (incident: { id: string; tlp: Labelled['tlp']; declaredById: string }): Labelled => ({
+    tlp: incident.tlp,
+    authorId: incident.declaredById,
+    recipientIds: () => raw.recipientIdsByIncident.load(incident.id),
+    concernedOperatorIds: async () => operatorsOf(await raw.componentIdsByIncident.load(incident.id)),
+    concernedComponentIds: () => raw.componentIdsByIncident.load(incident.id),
+  });
+  const incidentReadable = async (incidentId: string) => {
+    const incident = await raw.incidentById.load(incidentId);
+    if (incident && !(await scope.mayReadLabelled(incidentLabel(incident)))) throw scope.denied('This incident');
+  };
+  /** An update is read when its incident is, and its own label admits the reader too. */
+  const updateReadable = async (update: { id: string; incidentId: string; tlp: Labelled['tlp']; authorId: string }) => {
+    const incident = await raw.incidentById.load(update.incidentId);
+    if (!incident) return false;
+    return scope.mayReadLabelled({ ...incidentLabel(incident), tlp: update.tlp, authorId: update.authorId, recipientIds: () => raw.recipientIdsByIncidentUpdate.load(update.id) });
+  };
+  const advisoryReadable = async (advisory: { id: string; tlp: Labelled['tlp']; publisherId: string }) => scope.mayReadLabelled({
+    tlp: advisory.tlp,
+    authorId: advisory.publisherId,
+    recipientIds: () => raw.recipientIdsByAdvisory.load(advisory.id),
+    concernedOperatorIds: async () => (await raw.concernByAdvisory.load(advisory.id)).operatorIds,
+    concernedComponentIds: async () => (await raw.concernByAdvisory.load(advisory.id)).componentIds,
+  });
+  const requireAdvisory = async (advisoryId: string) => {
+    const advisory = await raw.advisoryById.load(advisoryId);
+    if (advisory && !(await advisoryReadable(advisory))) throw scope.denied('This advisory');
+  };
+  const ofReadableAdvisory = <V>(inner: Loads<string, V>) =>
+    new GuardedLoader(inner, async (advisoryId, value) => {
+      await requireAdvisory(advisoryId);
+      return value;
+    });
   const organisationOnly = <K, V>(inner: Loads<K, V>, what: string) =>
     new GuardedLoader(inner, async (_key, value) => {
       scope.requireOrganisation(what);
@@ -63,8 +94,10 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       return value;
     });
 
-  const organisationById = new GuardedLoader(raw.organisationById, async (_id, organisation) => {
-    if (organisation && !scope.mayReadOrganisation(organisation)) throw scope.denied('This organisation');
+  // The author of a CLEAR incident, update or advisory is named with it, also to the public.
+  const speaksPublicly = async (id: string) => (await raw.publishesClearIncidentUpdates.load(id)) || raw.publishesClearAdvisories.load(id);
+  const organisationById = new GuardedLoader(raw.organisationById, async (id, organisation) => {
+    if (organisation && !scope.mayReadOrganisation(organisation) && !(await speaksPublicly(id))) throw scope.denied('This organisation');
     return organisation;
   });
 
@@ -129,25 +162,68 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       return incident;
     }),
     incidentUpdateById: new GuardedLoader(raw.incidentUpdateById, async (_id, update) => {
-      if (update) await incidentReadable(update.incidentId);
+      if (update) {
+        await incidentReadable(update.incidentId);
+        if (!(await updateReadable(update))) throw scope.denied('This incident update');
+      }
       return update;
     }),
     updatesByIncident: new GuardedLoader(raw.updatesByIncident, async (incidentId, updates) => {
       await incidentReadable(incidentId);
-      return updates;
+      const admitted = await Promise.all(updates.map(updateReadable));
+      return updates.filter((_, i) => admitted[i]);
     }),
+    // The public reads a CLEAR incident's affected services by name (as on a municipality's page), nothing behind them.
     componentIdsByIncident: new GuardedLoader(raw.componentIdsByIncident, async (incidentId, ids) => {
       await incidentReadable(incidentId);
-      return scope.isCoordinator ? ids : readableComponentIds(ids);
+      if (scope.isCoordinator) return ids;
+      if (scope.organisationId === null) {
+        const named = await Promise.all(ids.map(async (id) => (await raw.municipalityIdsByService.load(id)).length > 0));
+        return ids.filter((_, i) => named[i]);
+      }
+      return readableComponentIds(ids);
     }),
     advisoryIdsByIncident: new GuardedLoader(raw.advisoryIdsByIncident, async (incidentId, ids) => {
       await incidentReadable(incidentId);
-      return ids;
+      const advisories = await raw.advisoryById.loadMany(ids);
+      const admitted = await Promise.all(advisories.map((a) => (a && !(a instanceof Error) ? advisoryReadable(a) : false)));
+      return ids.filter((_, i) => admitted[i]);
     }),
     incidentIdsByComponent: detailsOf(raw.incidentIdsByComponent, 'The incidents of this component'),
+    recipientIdsByIncident: new GuardedLoader(raw.recipientIdsByIncident, async (incidentId, ids) => {
+      await incidentReadable(incidentId);
+      return ids;
+    }),
+    recipientIdsByIncidentUpdate: new GuardedLoader(raw.recipientIdsByIncidentUpdate, async (updateId, ids) => {
+      const update = await raw.incidentUpdateById.load(updateId);
+      if (update) {
+        await incidentReadable(update.incidentId);
+        if (!(await updateReadable(update))) throw scope.denied('This incident update');
+      }
+      return ids;
+    }),
+    publishesClearIncidentUpdates: raw.publishesClearIncidentUpdates,
 
-    advisoryById: organisationOnly(raw.advisoryById, 'Advisories'),
-    affectedProductsByAdvisory: organisationOnly(raw.affectedProductsByAdvisory, 'Advisories'),
+    advisoryById: new GuardedLoader(raw.advisoryById, async (_id, advisory) => {
+      if (advisory && !(await advisoryReadable(advisory))) throw scope.denied('This advisory');
+      return advisory;
+    }),
+    affectedProductsByAdvisory: ofReadableAdvisory(raw.affectedProductsByAdvisory),
+    revisionsByAdvisory: ofReadableAdvisory(raw.revisionsByAdvisory),
+    vulnerabilitiesByAdvisory: ofReadableAdvisory(raw.vulnerabilitiesByAdvisory),
+    recipientIdsByAdvisory: ofReadableAdvisory(raw.recipientIdsByAdvisory),
+    concernByAdvisory: ofReadableAdvisory(raw.concernByAdvisory),
+    // Exposure is filtered to the reader's picture by the advisory service, which reads these.
+    exposureAt: (asOf: Date) => ofReadableAdvisory(raw.exposureAt(asOf)),
+    remediationsAt: (asOf: Date) => ofReadableAdvisory(raw.remediationsAt(asOf)),
+    publishesClearAdvisories: raw.publishesClearAdvisories,
+    remediationById: new GuardedLoader(raw.remediationById, async (_id, remediation) => {
+      if (remediation) {
+        await requireAdvisory(remediation.advisoryId);
+        await componentDetails(remediation.gatewayId, 'This remediation record');
+      }
+      return remediation;
+    }),
   } satisfies Record<keyof Loaders, unknown>;
 }
 

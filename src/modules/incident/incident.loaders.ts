@@ -1,11 +1,21 @@
 import DataLoader from 'dataloader';
 import { EntityManager } from 'typeorm';
 import { byKey, groupByKey } from '../../common/batch';
+import { recipientRepository } from '../../common/tlp-recipients';
+import type { LabelledSubject } from '../../common/tlp-recipients';
 import { Incident, IncidentUpdate } from './incident.entity';
 import { incidentRepository } from './incident.repository';
 
 export function createIncidentLoaders(db: EntityManager) {
+  const recipientsOf = (subject: LabelledSubject) => new DataLoader<string, string[]>(async (ids) =>
+    groupByKey(ids, await recipientRepository.bySubjects(db, subject, ids), (row) => row.subjectId).map((rows) => rows.map((row) => row.organisationId)));
   return {
+    recipientIdsByIncident: recipientsOf('Incident'),
+    recipientIdsByIncidentUpdate: recipientsOf('IncidentUpdate'),
+    publishesClearIncidentUpdates: new DataLoader<string, boolean>(async (ids) => {
+      const authors = new Set(await incidentRepository.clearAuthors(db, ids));
+      return ids.map((id) => authors.has(id));
+    }),
     incidentById: new DataLoader<string, Incident | null>(async (ids) =>
       byKey(ids, await incidentRepository.findByIds(db, ids), (row) => row.id)),
     incidentUpdateById: new DataLoader<string, IncidentUpdate | null>(async (ids) =>

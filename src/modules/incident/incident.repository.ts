@@ -5,8 +5,11 @@ export interface IncidentListFilter {
   state?: IncidentState;
   componentId?: string;
   municipalityId?: string;
-  /** Only incidents this organisation declared or that affect a component in its picture. */
-  visibleTo?: { organisationId: string; componentIds: string[] };
+  /**
+   * Who reads (TLP; the rule itself is AccessScope.mayReadLabelled, this is its SQL for lists).
+   * organisationId null: the public.
+   */
+  visibleTo: { organisationId: string | null; isCoordinator: boolean; componentIds: string[] };
 }
 
 export const incidentRepository = {
@@ -43,9 +46,18 @@ export const incidentRepository = {
         )
         SELECT 1 FROM incident_component ic JOIN reach r ON r.id = ic.component_id WHERE ic.incident_id = i.id)`);
     }
-    if (filter.visibleTo) {
-      conditions.push(`(i.declared_by_id = ${parameter(filter.visibleTo.organisationId)} OR EXISTS (
-        SELECT 1 FROM incident_component ic WHERE ic.incident_id = i.id AND ic.component_id = ANY(${parameter(filter.visibleTo.componentIds)}::uuid[])))`);
+    const viewer = filter.visibleTo;
+    if (viewer.organisationId === null) {
+      conditions.push(`i.tlp = 'CLEAR'`);
+    } else {
+      const org = parameter(viewer.organisationId);
+      conditions.push(`(i.tlp IN ('CLEAR', 'GREEN') OR i.declared_by_id = ${org}
+        OR (i.tlp = 'RED' AND EXISTS (SELECT 1 FROM tlp_recipient t WHERE t.subject_type = 'Incident' AND t.subject_id = i.id AND t.organisation_id = ${org}))
+        OR (i.tlp <> 'RED' AND ${parameter(viewer.isCoordinator)}::boolean)
+        OR (i.tlp IN ('AMBER', 'AMBER_STRICT') AND EXISTS (
+          SELECT 1 FROM incident_component ic JOIN component c ON c.id = ic.component_id WHERE ic.incident_id = i.id AND c.operator_id = ${org}))
+        OR (i.tlp = 'AMBER' AND EXISTS (
+          SELECT 1 FROM incident_component ic WHERE ic.incident_id = i.id AND ic.component_id = ANY(${parameter(viewer.componentIds)}::uuid[]))))`);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM incident i ${where}`, parameters);
@@ -59,6 +71,18 @@ export const incidentRepository = {
       parameters,
     );
     return { ids: rows.map((row) => ({ id: row.id, startedAt: row.started_at })), totalCount: count };
+  },
+
+  /** Organisations that wrote a CLEAR update on a CLEAR incident, or declared a CLEAR incident: their names are public with it. */
+  async clearAuthors(db: EntityManager, organisationIds: readonly string[]): Promise<string[]> {
+    const rows: { id: string }[] = await db.query(
+      `SELECT declared_by_id AS id FROM incident WHERE tlp = 'CLEAR' AND declared_by_id = ANY($1::uuid[])
+       UNION
+       SELECT u.author_id FROM incident_update u JOIN incident i ON i.id = u.incident_id
+        WHERE u.tlp = 'CLEAR' AND i.tlp = 'CLEAR' AND u.author_id = ANY($1::uuid[])`,
+      [organisationIds],
+    );
+    return rows.map((row) => row.id);
   },
 
   updatesByIncidents(db: EntityManager, incidentIds: readonly string[]): Promise<IncidentUpdate[]> {

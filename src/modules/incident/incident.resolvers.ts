@@ -1,11 +1,11 @@
 import type { Resolvers } from '../../generated/graphql';
-import type { RequestContext } from '../../context';
-import { onTypes, COMPONENT_TYPES } from '../../common/resolver-types';
 import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
-import { findIncident, incidentsBehind, listIncidents } from './incident.service';
+import type { RequestContext } from '../../context';
+import { onTypes, COMPONENT_TYPES } from '../../common/resolver-types';
 import { effectiveStatusOf } from '../picture';
-import { declareIncident, issueClearance, postIncidentUpdate, resolveIncident } from './incident.mutations';
+import { findIncident, incidentsBehind, listIncidents } from './incident.service';
+import { acknowledgeIncident, declareIncident, issueClearance, postIncidentUpdate, resolveIncident, updateIncident } from './incident.mutations';
 
 export const incidentResolvers: Resolvers = {
   ...onTypes(COMPONENT_TYPES, {
@@ -20,10 +20,12 @@ export const incidentResolvers: Resolvers = {
     incident: (_, { id }, ctx) => findIncident(ctx, id),
   },
   Mutation: {
-    declareIncident: async (_, { input }, ctx) => ({ incident: await declareIncident(ctx, input) }),
+    declareIncident: (_, { input }, ctx) => declareIncident(ctx, input),
     postIncidentUpdate: (_, { input }, ctx) => postIncidentUpdate(ctx, input),
-    resolveIncident: async (_, { input }, ctx) => ({ incident: await resolveIncident(ctx, input) }),
+    resolveIncident: (_, { input }, ctx) => resolveIncident(ctx, input),
     issueClearance: (_, { input }, ctx) => issueClearance(ctx, input),
+    updateIncident: (_, { input }, ctx) => updateIncident(ctx, input),
+    acknowledgeIncident: (_, { input }, ctx) => acknowledgeIncident(ctx, input),
   },
   Incident: {
     id: (i) => toGlobalId('Incident', i.id),
@@ -31,10 +33,12 @@ export const incidentResolvers: Resolvers = {
     affectedComponents: async (i, _, ctx) => loadExisting(ctx.loaders.componentById, await ctx.loaders.componentIdsByIncident.load(i.id)),
     advisories: async (i, _, ctx) => loadExisting(ctx.loaders.advisoryById, await ctx.loaders.advisoryIdsByIncident.load(i.id)),
     updates: (i, _, ctx) => ctx.loaders.updatesByIncident.load(i.id),
+    recipients: async (i, _, ctx) => loadExisting(ctx.loaders.organisationById, await ctx.loaders.recipientIdsByIncident.load(i.id)),
   },
   IncidentUpdate: {
     id: (u) => toGlobalId('IncidentUpdate', u.id),
     incident: async (u, _, ctx) => (await ctx.loaders.incidentById.load(u.incidentId))!,
     author: async (u, _, ctx) => (await ctx.loaders.organisationById.load(u.authorId))!,
+    recipients: async (u, _, ctx) => loadExisting(ctx.loaders.organisationById, await ctx.loaders.recipientIdsByIncidentUpdate.load(u.id)),
   },
 };

@@ -249,9 +249,12 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
   // 1. The roots alone: when what depends on them sees no difference, nothing above them changes.
   const roots = new Set(change.roots);
   const rootRows = () => change.roots.map((id) => base.get(id)!);
-  // Late too when a dependency ended after the change's moment: what depended on the roots then may
-  // depend on them no more, and its history is not in the roots' rows.
-  const isLate = async () => (change.late?.(rootRows()) ?? false) || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
+  // Late too when a dependency ended after the change's moment (what depended on the roots then may
+  // depend on them no more, and its history is not in the roots' rows), and when a maintenance window
+  // of a row began or ended before the clock came to it (the row's history changed then, not now).
+  const isLate = async () => (change.late?.(rootRows()) ?? false)
+    || [...base.values()].some((row) => row.nextMaintenanceAt !== null && row.nextMaintenanceAt <= change.now)
+    || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
   let late = await isLate();
   const rootsLookDifferent = (rows: Map<string, PictureRow>) => {
     if (late) return true;
@@ -353,9 +356,12 @@ interface DueEvent {
 }
 
 /**
- * Takes in one moment at which time alone changes a component: judged at that moment, so that each
- * maintenance window begins and ends in the picture (and in `since`) when it does, however late the
- * clock comes to it.
+ * Takes in one moment at which time alone changes a component: judged at that moment (or, where a
+ * write has taken in a later fact meanwhile, then), so that each maintenance window begins and ends
+ * in the picture and in `since` when it does, however late the clock comes to it. Until the clock
+ * comes, a write that meets a row with a window due takes its history in as a late write does; what
+ * depends on a row the clock has not come to yet is judged on that row as stored, and the clock's
+ * turn brings it up to date.
  */
 function takeInDue(db: EntityManager, event: DueEvent): Promise<NewStatusChange[]> {
   if (event.kind === 'MAINTENANCE') {
@@ -368,30 +374,6 @@ function takeInDue(db: EntityManager, event: DueEvent): Promise<NewStatusChange[
     moment: event.due, now: event.due, roots: [event.componentId], affectsStatus: false, apply() {},
     stillDue: ([row]) => !row.ownStale && row.ownStaleFrom !== null && row.ownStaleFrom + 1 === event.due,
   });
-}
-
-/** Events per catch-up before it gives up: a loop that finds the same moment again is a bug, not a backlog. */
-const MAX_DUE = 100_000;
-
-/**
- * Takes in, in the order they came, every moment up to `now` at which time alone changed the picture
- * and that nobody has taken in yet. Every write does this first: a write is judged at its own clock,
- * and the picture it starts from must already hold everything time did before it (otherwise a
- * maintenance window that began meanwhile would be seen to begin at the write's moment).
- */
-async function catchUp(db: EntityManager, now: Date): Promise<NewStatusChange[]> {
-  const changes: NewStatusChange[] = [];
-  let last: DueEvent | null = null;
-  for (let i = 0; i < MAX_DUE; i++) {
-    const event = await pictureRepository.nextDue(db, now);
-    if (!event) return changes;
-    if (last && last.componentId === event.componentId && last.due === event.due && last.kind === event.kind) {
-      throw new Error(`The picture's clock found ${event.kind} at ${new Date(event.due).toISOString()} for ${event.componentId} again`);
-    }
-    changes.push(...(await takeInDue(db, event)));
-    last = event;
-  }
-  throw new Error(`More than ${MAX_DUE} moments of time to take in at once`);
 }
 
 function newer(a: ReportFact, b: ReportFact | null): boolean {
@@ -428,8 +410,7 @@ export const pictureKeeper = {
    * exists, which leaves every answer as it was.
    */
   async reportStored(db: EntityManager, report: ReportFact, now: Date): Promise<NewStatusChange[]> {
-    const caughtUp = await catchUp(db, now);
-    return [...caughtUp, ...await takeIn(db, {
+    return takeIn(db, {
       moment: report.observedAt.getTime(),
       now: now.getTime(),
       roots: [report.componentId],
@@ -443,7 +424,7 @@ export const pictureKeeper = {
         const row = locked.get(report.componentId)!;
         if (newer(report, row.report)) row.report = report;
       },
-    })];
+    });
   },
 
   /**
@@ -452,8 +433,7 @@ export const pictureKeeper = {
    */
   async dependenciesChanged(db: EntityManager, componentId: string, added: EdgeChange[], ended: EdgeChange[], now: Date, moment: Date = now): Promise<NewStatusChange[]> {
     const below = [...new Set([...added, ...ended].map((edge) => edge.dependsOnId))];
-    const caughtUp = await catchUp(db, now);
-    return [...caughtUp, ...await takeIn(db, {
+    return takeIn(db, {
       moment: moment.getTime(),
       now: now.getTime(),
       late: () => moment.getTime() < now.getTime(),
@@ -473,7 +453,7 @@ export const pictureKeeper = {
           if (contribution) row.contributions = [...row.contributions, contribution];
         }
       },
-    })];
+    });
   },
 
   /** A component was registered: UNKNOWN, depending on nothing, nobody depending on it. */
@@ -489,8 +469,7 @@ export const pictureKeeper = {
 
   /** A component's audience or heartbeat promise changed at `now`. */
   async componentChanged(db: EntityManager, componentId: string, change: { audience?: Audience | null; heartbeat?: HeartbeatFact | null }, now: Date): Promise<NewStatusChange[]> {
-    const caughtUp = await catchUp(db, now);
-    return [...caughtUp, ...await takeIn(db, {
+    return takeIn(db, {
       moment: now.getTime(),
       now: now.getTime(),
       roots: [componentId],
@@ -500,7 +479,7 @@ export const pictureKeeper = {
         if (change.audience !== undefined) row.audience = change.audience;
         if (change.heartbeat !== undefined) row.heartbeat = change.heartbeat;
       },
-    })];
+    });
   },
 
   /**
@@ -527,9 +506,8 @@ export const pictureKeeper = {
    * their windows are read again and they are judged again, from now.
    */
   async maintenanceChanged(db: EntityManager, componentIds: readonly string[], now: Date): Promise<NewStatusChange[]> {
-    const caughtUp = await catchUp(db, now);
     const windows = await factsRepository.maintenanceNotOver(db, componentIds, now);
-    return [...caughtUp, ...await takeIn(db, {
+    return takeIn(db, {
       moment: now.getTime(),
       now: now.getTime(),
       roots: [...componentIds],
@@ -539,7 +517,7 @@ export const pictureKeeper = {
           if (row) row.maintenance = windows.get(id) ?? [];
         }
       },
-    })];
+    });
   },
 
   /**
