@@ -29,6 +29,9 @@ const EnvironmentSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   SUBSCRIPTION_TOKEN_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   CHANGE_EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(7 * 24),
+  // The public face (src/web/): the IDE at /graphql for browsers, on by default outside production.
+  GRAPHQL_IDE: z.enum(['on', 'off']).optional(),
+  PUBLIC_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
@@ -55,6 +58,10 @@ export type Config = Readonly<{
   subscriptionTokenCheckSeconds: number;
   /** How long change events are kept for subscribers replaying with `since`; older ones are pruned. */
   changeEventRetentionHours: number;
+  /** Serve the GraphQL IDE (GraphiQL) to browsers at /graphql. */
+  ide: boolean;
+  /** `Cache-Control: public, max-age` of the status pages, their feeds and the public GraphQL read. */
+  publicMaxAgeSeconds: number;
 }>;
 
 /** What one request may ask of the server (src/platform/, README "Limits"). */
@@ -113,5 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: e.JWT_JWKS_URL ? Object.freeze({ jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! }) : null,
     subscriptionTokenCheckSeconds: e.SUBSCRIPTION_TOKEN_CHECK_SECONDS,
     changeEventRetentionHours: e.CHANGE_EVENT_RETENTION_HOURS,
+    ide: (e.GRAPHQL_IDE ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
+    publicMaxAgeSeconds: e.PUBLIC_MAX_AGE_SECONDS,
   });
 }

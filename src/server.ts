@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, GraphQLSchema } from 'graphql';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import cors from 'cors';
 import express from 'express';
@@ -19,6 +19,7 @@ import { apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { rateLimited, RateLimiter } from './platform/rate-limit';
 import { graphqlOverExpress } from './platform/graphql-over-express';
+import { PublicFace } from './web';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -69,6 +70,8 @@ export function createApolloServer(options: {
       // No field sets a cache hint and responses are per viewer; Apollo's default cache-control
       // plugin would otherwise wrap every field of every answer (a what-if has 200,000).
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo's landing pages load from CDNs; browsers get GraphiQL from this server (src/web/ide.ts).
+      ApolloServerPluginLandingPageDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
@@ -90,6 +93,8 @@ export interface RunningServer {
   port: number;
   /** This instance's change events: subscribers listening, fetches made (tests and diagnostics). */
   events: EventBus;
+  /** The status pages, the IDE and the printed schema (src/web/). */
+  web: PublicFace;
   stop(): Promise<void>;
 }
 
@@ -103,7 +108,8 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
   const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, authenticator, limiter, config, log });
-  const apollo = createApolloServer({ config, log, httpServer, schema, plugins: [subscriptions.drainPlugin] });
+  const web = new PublicFace({ config, schema, db: dataSource.manager, events, limiter, log });
+  const apollo = createApolloServer({ config, log, httpServer, schema, plugins: [subscriptions.drainPlugin, ...web.apolloPlugins] });
   await apollo.start();
 
   app.disable('x-powered-by');
@@ -117,6 +123,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
       response.status(503).json({ status: 'database unavailable' });
     }
   });
+  web.mount(app, apollo);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
@@ -154,7 +161,9 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
     url: `http://${host}:${port}/graphql`,
     port,
     events,
+    web,
     async stop() {
+      web.stop();
       await apollo.stop();
       await events.stop();
     },
