@@ -2,6 +2,7 @@ import type express from 'express';
 import { GraphQLSchema, parse, subscribe } from 'graphql';
 import type { EntityManager } from 'typeorm';
 import { createRequestContext } from '../context';
+import { AppError } from '../errors';
 import type { Log } from '../log';
 import { PUBLIC_VIEWER } from '../modules/access';
 import type { EventBus } from '../modules/events';
@@ -56,7 +57,7 @@ class Watch {
       contextValue: { ...createRequestContext(this.live.db, { viewer: PUBLIC_VIEWER, clientAddress: 'status-page' }), events: this.live.events },
     });
     if (!(Symbol.asyncIterator in result)) {
-      if (result.errors?.every((error) => error.extensions?.code === 'NOT_FOUND')) return false;
+      if (result.errors?.every((error) => error.originalError instanceof AppError && error.originalError.code === 'NOT_FOUND')) return false;
       throw new Error(`statusChanged(${this.cbsCode}) refused: ${JSON.stringify(result.errors)}`);
     }
     this.stream = result;
