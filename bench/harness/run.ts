@@ -15,6 +15,7 @@ import { FanoutReport, markdown, RunReport } from './report';
 import { checkReportsWithDependants, DependantsCheck } from './dependants';
 import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
+import { measurePublicPage, publicPageMarkdown, PublicPageOutcome } from './public-page';
 
 /**
  * `npm run bench -- [--quick] [--scale S] [--seed N] [--rounds R] [--seconds T] [--fresh] [--cpu-prof]`
@@ -306,6 +307,7 @@ async function main(): Promise<void> {
   const peakMemoryMiB: Record<string, number | null> = {};
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
+  let publicPage: PublicPageOutcome | null = null;
   try {
     const ketenbeeld = servers.get('ketenbeeld');
     const headers = ketenbeeld ? await issueToken(dataset.url) : {};
@@ -322,6 +324,7 @@ async function main(): Promise<void> {
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
     }
+    if (ketenbeeld) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
     if (!ketenbeeld || !schema) {
       notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: `ketenbeeld not runnable: ${notRunnable.ketenbeeld}` });
     } else if (!schema.subscription.has('statusChanged')) {
@@ -370,8 +373,8 @@ async function main(): Promise<void> {
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stem = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}`;
-  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify(report, null, 2) + '\n');
-  const text = markdown(report);
+  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPage }, null, 2) + '\n');
+  const text = markdown(report) + publicPageMarkdown(publicPage);
   fs.writeFileSync(path.join(resultsDir, `${stem}.md`), text);
   fs.writeFileSync(path.join(resultsDir, `latest-${report.mode}.md`), text);
   console.log(`\n${text}`);
