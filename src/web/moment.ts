@@ -28,7 +28,10 @@ export function parseMoment(text: string): Date | null {
     let utc = wall - dutchOffsetMs(wall);
     utc = wall - dutchOffsetMs(utc);
     const moment = new Date(utc);
-    return Number.isNaN(moment.getTime()) || new Date(wall).getUTCDate() !== d ? null : moment;
+    // Date.UTC rolls 2020-13-01 over into 2021; such a date does not exist.
+    const check = new Date(wall);
+    const exists = check.getUTCFullYear() === y && check.getUTCMonth() === mo - 1 && check.getUTCDate() === d && check.getUTCHours() === h && check.getUTCMinutes() === mi;
+    return Number.isNaN(moment.getTime()) || !exists ? null : moment;
   }
   if (!WITH_OFFSET.test(value)) return null;
   const moment = new Date(value);

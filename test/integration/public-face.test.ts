@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildSchema, GraphQLSchema, lexicographicSortSchema, parse, print, printSchema, visit } from 'graphql';
 import { createSchema } from '../../src/schema';
+import { publicIncidentsIn } from '../../src/web/incidents';
 import { atomProblems, DemoServer, startDemoServer } from '../helpers/public-face';
 
 /**
@@ -136,6 +137,35 @@ describe('the status page', () => {
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain('aria-invalid="true"');
   });
+});
+
+/**
+ * On when the schema offers the public the incidents behind a service (src/web/incidents.ts): the
+ * page shows exactly the incidents and updates the public API gives, and none only a token sees.
+ */
+(publicIncidentsIn(createSchema()) ? test : test.skip)('the public updates of the incidents behind each service, and no others', async () => {
+  const ask = async (token?: string) => {
+    const response = await fetch(`${demo.origin}/graphql`, {
+      method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query: '{ municipality(cbsCode: "GM0553") { services(asOf: "2020-01-19T12:00:00+01:00") { service { name } incidents { title updates { message } } } } }' }),
+    });
+    const body = (await response.json()) as any;
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data.municipality.services as { service: { name: string }; incidents: { title: string; updates: { message: string }[] }[] }[];
+  };
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  const page = await (await get('/status/GM0553?asOf=2020-01-19T12:00')).text();
+  const shown = new Set<string>();
+  for (const service of await ask()) {
+    for (const incident of service.incidents) {
+      expect(row(page, service.service.name)).toContain(escape(incident.title));
+      for (const update of incident.updates) expect(row(page, service.service.name)).toContain(escape(update.message));
+      shown.add(incident.title);
+    }
+  }
+  for (const service of await ask(demo.token)) {
+    for (const incident of service.incidents) if (!shown.has(incident.title)) expect(page).not.toContain(escape(incident.title));
+  }
 });
 
 describe('the Atom feed', () => {
