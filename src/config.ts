@@ -21,9 +21,9 @@ const EnvironmentSchema = z.object({
   // Limits (README, "Limits"): each default leaves the dashboard and the tests' queries far inside.
   QUERY_MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   QUERY_MAX_COST: z.coerce.number().int().min(1).default(25_000),
-  QUERY_MAX_COST_PUBLIC: z.coerce.number().int().min(1).default(10_000),
+  QUERY_MAX_COST_PUBLIC: z.coerce.number().int().min(1).default(25_000),
   QUERY_COST_PER_MINUTE: z.coerce.number().int().min(1).default(1_000_000),
-  QUERY_COST_PER_MINUTE_PUBLIC: z.coerce.number().int().min(1).default(20_000),
+  QUERY_COST_PER_MINUTE_PUBLIC: z.coerce.number().int().min(1).default(100_000),
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
   QUERY_MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),
@@ -35,6 +35,9 @@ const EnvironmentSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   SUBSCRIPTION_TOKEN_CHECK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   CHANGE_EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 366).default(7 * 24),
+  // The public face (src/web/): the IDE at /graphql for browsers, on by default outside production.
+  GRAPHQL_IDE: z.enum(['on', 'off']).optional(),
+  PUBLIC_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
@@ -99,6 +102,10 @@ export type Config = Readonly<{
   subscriptionTokenCheckSeconds: number;
   /** How long change events are kept for subscribers replaying with `since`; older ones are pruned. */
   changeEventRetentionHours: number;
+  /** Serve the GraphQL IDE (GraphiQL) to browsers at /graphql. */
+  ide: boolean;
+  /** `Cache-Control: public, max-age` of the status pages, their feeds and the public GraphQL read. */
+  publicMaxAgeSeconds: number;
 }>;
 
 /** What one request may ask of the server (src/platform/, README "Limits"). */
@@ -170,5 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwt: e.JWT_JWKS_URL ? Object.freeze({ jwksUrl: e.JWT_JWKS_URL, issuer: e.JWT_ISSUER!, audience: e.JWT_AUDIENCE! }) : null,
     subscriptionTokenCheckSeconds: e.SUBSCRIPTION_TOKEN_CHECK_SECONDS,
     changeEventRetentionHours: e.CHANGE_EVENT_RETENTION_HOURS,
+    ide: (e.GRAPHQL_IDE ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
+    publicMaxAgeSeconds: e.PUBLIC_MAX_AGE_SECONDS,
   });
 }

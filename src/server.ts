@@ -2,7 +2,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLSchema } from 'graphql';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import cors from 'cors';
 import express from 'express';
@@ -19,6 +19,7 @@ import type { Admission } from './platform/admission';
 import { admissionFor, apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { graphqlOverExpress } from './platform/graphql-over-express';
+import { PublicFace } from './web';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -75,6 +76,8 @@ export function createApolloServer(options: {
       // Apollo would add per-field timings (and error details) to any answer whose request asks for a
       // federation trace; tracing is OpenTelemetry's here, not the gateway's.
       ApolloServerPluginInlineTraceDisabled(),
+      // Apollo's landing pages load from CDNs; browsers get GraphiQL from this server (src/web/ide.ts).
+      ApolloServerPluginLandingPageDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
       ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
@@ -96,6 +99,8 @@ export interface RunningServer {
   port: number;
   /** This instance's change events: subscribers listening, fetches made (tests and diagnostics). */
   events: EventBus;
+  /** The status pages, the IDE and the printed schema (src/web/). */
+  web: PublicFace;
   stop(): Promise<void>;
 }
 
@@ -110,7 +115,10 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
   const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, gate, admission, config, log });
-  const apollo = createApolloServer({ config, log, httpServer, schema, admission, charge: gate.chargeOverHttp, plugins: [subscriptions.drainPlugin] });
+  const web = new PublicFace({ config, schema, db: dataSource.manager, events, gate, log });
+  const apollo = createApolloServer({
+    config, log, httpServer, schema, admission, charge: gate.chargeOverHttp, plugins: [subscriptions.drainPlugin, ...web.apolloPlugins],
+  });
   await apollo.start();
 
   app.set('trust proxy', gate.trustsProxy);
@@ -125,6 +133,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
       response.status(503).json({ status: 'database unavailable' });
     }
   });
+  web.mount(app, apollo);
   app.use(
     '/graphql',
     cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
@@ -153,7 +162,9 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
     url: `http://${host}:${port}/graphql`,
     port,
     events,
+    web,
     async stop() {
+      web.stop();
       await apollo.stop();
       await events.stop();
     },

@@ -16,6 +16,7 @@ import { checkReportsWithDependants, DependantsCheck } from './dependants';
 import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
 import { measurePublicPressure, publicPressureMarkdown, PublicPressureReport } from './public-pressure';
+import { measurePublicPage, publicPageMarkdown, PublicPageOutcome } from './public-page';
 
 /**
  * `npm run bench -- [--quick] [--scale S] [--seed N] [--rounds R] [--seconds T] [--fresh] [--cpu-prof]`
@@ -308,6 +309,7 @@ async function main(): Promise<void> {
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
   let publicPressure: PublicPressureReport | null = null;
+  let publicPage: PublicPageOutcome | null = null;
   try {
     const ketenbeeld = servers.get('ketenbeeld');
     const headers = ketenbeeld ? await issueToken(dataset.url) : {};
@@ -331,6 +333,7 @@ async function main(): Promise<void> {
         rounds: options.rounds, secondsPerPhase: options.quick ? 20 : 30, serverCore, loadCore, log,
       });
     }
+    if (ketenbeeld) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
     if (!ketenbeeld || !schema) {
       notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: `ketenbeeld not runnable: ${notRunnable.ketenbeeld}` });
     } else if (!schema.subscription.has('statusChanged')) {
@@ -379,8 +382,8 @@ async function main(): Promise<void> {
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stem = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}`;
-  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure }, null, 2) + '\n');
-  const text = markdown(report) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '');
+  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure, publicPage }, null, 2) + '\n');
+  const text = markdown(report) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '') + publicPageMarkdown(publicPage);
   fs.writeFileSync(path.join(resultsDir, `${stem}.md`), text);
   fs.writeFileSync(path.join(resultsDir, `latest-${report.mode}.md`), text);
   console.log(`\n${text}`);

@@ -15,6 +15,9 @@ export const ASSUMED_LIST_SIZE = 10;
  */
 export const LIST_SIZE_OF: Readonly<Record<string, number>> = {
   'Municipality.services': 200,
+  // The incidents open behind one service: none or one almost always (the same incident stands
+  // behind many services), two to be safe.
+  'ServiceAvailability.incidents': 2,
 };
 
 /**

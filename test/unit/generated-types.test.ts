@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * Resolver types are generated from the SDL. A schema change committed without `npm run codegen`
- * fails here. (The codegen CLI is ESM-heavy, so it runs as its own process rather than inside jest.)
+ * Resolver types and the printed contract (schema.graphql) are generated from the SDL. A schema
+ * change committed without `npm run codegen` fails here. (The codegen CLI is ESM-heavy, so it runs as its own process rather than inside jest.)
  */
-test('src/generated/graphql.ts matches schema/*.graphql', () => {
+test('src/generated/graphql.ts and schema.graphql match schema/*.graphql', () => {
   const root = path.resolve(__dirname, '..', '..');
   const result = spawnSync(process.execPath, [path.join(root, 'node_modules/@graphql-codegen/cli/cjs/bin.js'), '--config', 'codegen.ts', '--check'], {
     cwd: root,
