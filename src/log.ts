@@ -1,3 +1,5 @@
+import pino from 'pino';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface Log {
@@ -7,16 +9,45 @@ export interface Log {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/**
+ * Never written, whatever a caller passes in `fields`: a bearer token (the Authorization header,
+ * graphql-ws connection parameters) or a token's secret.
+ */
+const REDACTED = [
+  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
+  'connectionParams.authorization', '*.connectionParams.authorization',
+  'secret', '*.secret', 'token', '*.token',
+];
 
-/** One line per event on stderr: the time, the level, the message, then key=value fields. */
-export function createLog(level: LogLevel): Log {
+/**
+ * JSON lines on stdout (pino): `{"level":"info","time":"…","msg":"…",…fields}`, one object per event,
+ * for whatever collects the container's output. Errors in a field named `error` (or any Error value)
+ * are written with their type, message and stack. `destination` is for tests.
+ */
+export function createLog(level: LogLevel, destination?: pino.DestinationStream): Log {
+  const logger = pino({
+    level,
+    base: { service: 'ketenbeeld', pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    serializers: { error: pino.stdSerializers.err },
+    redact: { paths: REDACTED, censor: '[redacted]' },
+  }, destination ?? pino.destination({ dest: 1, sync: true }));
   const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[at] < ORDER[level]) return;
-    const extra = fields
-      ? Object.entries(fields).map(([key, value]) => ` ${key}=${value instanceof Error ? JSON.stringify(value.stack ?? value.message) : JSON.stringify(value)}`).join('')
-      : '';
-    process.stderr.write(`${new Date().toISOString()} ${at.toUpperCase()} ${message}${extra}\n`);
+    if (!logger.isLevelEnabled(at)) return;
+    if (fields) logger[at](errorsSerialised(fields), message);
+    else logger[at](message);
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** pino serialises Errors only under keys it has a serializer for; an Error elsewhere would log as `{}`. */
+function errorsSerialised(fields: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(fields)) {
+    if (key === 'error' || !(value instanceof Error)) continue;
+    copy ??= { ...fields };
+    copy[key] = pino.stdSerializers.err(value);
+  }
+  return copy ?? fields;
 }

@@ -3,8 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, GraphQLSchema } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import cors from 'cors';
 import express from 'express';
 import { DataSource } from 'typeorm';
 import type { Config } from './config';
@@ -19,6 +17,12 @@ import { apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { rateLimited, RateLimiter } from './platform/rate-limit';
 import { graphqlOverExpress } from './platform/graphql-over-express';
+import { HttpListener, openHttpListener } from './platform/http-listener';
+import { addGaugeSource } from './platform/metrics';
+import { Readiness } from './platform/readiness';
+import { requestLogPlugin } from './platform/request-log';
+import { serviceUnavailable, serviceUnavailablePlugin } from './platform/service-unavailable';
+import { isDatabaseUnavailable } from './db/unavailable';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -45,7 +49,7 @@ function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
 }
 
 export function createApolloServer(options: {
-  config: Config; log: Log; httpServer?: http.Server;
+  config: Config; log: Log;
   /** The schema the WebSocket server shares; built here when there is none. */
   schema?: GraphQLSchema;
   plugins?: ApolloServerPlugin<RequestContext>[];
@@ -71,7 +75,9 @@ export function createApolloServer(options: {
       ApolloServerPluginCacheControlDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
-      ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
+      // PostgreSQL away: 503 with Retry-After. One log line and metrics per request (src/platform/).
+      serviceUnavailablePlugin(),
+      requestLogPlugin(),
       ...(options.plugins ?? []),
     ],
   });
@@ -93,33 +99,30 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** HTTP → Express → Apollo. `/graphql` serves the API; `/healthz` says whether the database answers. */
-export async function startHttpServer(config: Config, dataSource: DataSource, log: Log): Promise<RunningServer> {
-  const app = express();
-  const httpServer = http.createServer(app);
+/**
+ * HTTP → Express → Apollo. `/graphql` serves the API; the probes and `/metrics` are the listener's
+ * (src/platform/http-listener.ts). main.ts opens the listener early, so the probes answer while the
+ * server starts, and passes it here; without one (tests), one is opened, ready at once.
+ */
+export async function startHttpServer(
+  config: Config, dataSource: DataSource, log: Log,
+  options: { listener?: HttpListener } = {},
+): Promise<RunningServer> {
+  const listener = options.listener ?? await openHttpListener(config, log, new Readiness('ready'));
+  const httpServer: http.Server = listener.server;
   const authenticator = new Authenticator(config.jwt);
   const limiter = new RateLimiter({ perMinute: config.limits.rateLimitPerMinute, burst: config.limits.rateLimitBurst });
   // Subscriptions: WebSocket on the same port and path; events between instances via LISTEN/NOTIFY.
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
   const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, authenticator, limiter, config, log });
-  const apollo = createApolloServer({ config, log, httpServer, schema, plugins: [subscriptions.drainPlugin] });
+  listener.countWebSockets();
+  const apollo = createApolloServer({ config, log, schema, plugins: [subscriptions.drainPlugin] });
   await apollo.start();
+  const stopGauges = addGaugeSource({ pool: poolStatistics(dataSource), subscriptions: () => events.listenerCount });
 
-  app.disable('x-powered-by');
-  // No ETag: nobody sends If-None-Match with a POST, and hashing a 5.8 MB what-if costs 10–20 ms.
-  app.disable('etag');
-  app.get('/healthz', async (_request, response) => {
-    try {
-      await dataSource.query('SELECT 1');
-      response.json({ status: 'ok' });
-    } catch {
-      response.status(503).json({ status: 'database unavailable' });
-    }
-  });
-  app.use(
-    '/graphql',
-    cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
+  const graphql = express.Router();
+  graphql.use(
     express.json({ limit: config.limits.requestBytes }),
     graphqlOverExpress(apollo,
       // A caller over its rate gets 429 before its query is parsed (src/platform/rate-limit.ts).
@@ -134,6 +137,7 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
           if (error instanceof AppError) {
             throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
           }
+          if (isDatabaseUnavailable(error)) throw serviceUnavailable();
           throw error;
         }
         return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress: req.socket.remoteAddress ?? 'unknown' });
@@ -141,22 +145,30 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
     ),
   );
   // Body too large, not JSON: a JSON GraphQL error with a 4xx, not Express's HTML page.
-  app.use('/graphql', requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));
+  graphql.use(requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));
+  listener.serveGraphQL(graphql);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
-  const address = httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
-    url: `http://${host}:${port}/graphql`,
-    port,
+    url: listener.url,
+    port: listener.port,
     events,
     async stop() {
+      // Requests in flight finish and keep-alive connections close first; then the WebSockets
+      // (Apollo's drain closes them, graphql-ws says "going away") and the event bus.
+      await listener.drain(config.operations.shutdownTimeoutSeconds * 1000);
       await apollo.stop();
       await events.stop();
+      stopGauges();
+      await listener.close();
     },
+  };
+}
+
+/** The request pool's state for /metrics (pg-pool's counters, read at scrape time). */
+function poolStatistics(dataSource: DataSource) {
+  const pool = () => (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number; options: { max: number } } }).master;
+  return () => {
+    const current = pool();
+    return { total: current?.totalCount ?? 0, idle: current?.idleCount ?? 0, waiting: current?.waitingCount ?? 0, max: current?.options.max ?? 0 };
   };
 }

@@ -1,6 +1,7 @@
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { rateLimitKey, Viewer } from '../modules/access/viewer';
+import { countRateLimitRefusal } from './metrics';
 
 export interface RateLimitOptions {
   /** Sustained rate: requests per minute per caller. */
@@ -87,6 +88,7 @@ export function rateLimited<TArgs, TContext extends { viewer: Viewer; clientAddr
     const context = await createContext(args);
     const waitSeconds = limiter.take(rateLimitKey(context.viewer, context.clientAddress));
     if (waitSeconds > 0) {
+      countRateLimitRefusal('http');
       throw new GraphQLError(`Too many requests: try again in ${waitSeconds} s.`, {
         extensions: {
           code: 'RATE_LIMITED',

@@ -4,6 +4,8 @@ import { recordAudit } from '../access';
 import { idOf } from '../../common/global-id';
 import { recordStatusChanges } from '../events';
 import { ComponentStatus, StatusCause, StatusReport } from './status-report.entity';
+import { createStatusLoaders } from './status.loaders';
+import type { EffectiveStatusModel } from './status.models';
 import { statusRepository } from './status.repository';
 
 /** A clock a few minutes fast at the reporter's end is normal; an hour is a mistake. */
@@ -25,6 +27,8 @@ export interface ReportStatusResult {
   report: StatusReport;
   replayed: boolean;
   current: boolean;
+  /** The component's effective status with the report, judged before commit (see below). */
+  effective: EffectiveStatusModel;
 }
 
 function checkText(value: string | null | undefined, field: string, max: number): string | null {
@@ -94,6 +98,12 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
       replayed = true;
     }
     const newest = await statusRepository.newestReport(db, report.componentId);
-    return { report: await db.findOneByOrFail(StatusReport, { id }), replayed, current: newest?.id === id };
+    // Read inside the transaction: once it has committed, the answer needs nothing more from the
+    // database, so a database that goes away right after the commit cannot turn a stored report
+    // into an error. Judged at the later of now and the observation, so it includes the report.
+    const moment = new Date(Math.max(ctx.now.getTime(), report.observedAt.getTime()));
+    const judged = createStatusLoaders(db, (below) => ctx.unguarded.componentById.prime(below.id, below));
+    const effective = await judged.effectiveStatusAt(moment).load(report.componentId);
+    return { report: await db.findOneByOrFail(StatusReport, { id }), replayed, current: newest?.id === id, effective };
   });
 }
