@@ -20,11 +20,13 @@ const REDACTED = [
 ];
 
 /**
- * JSON lines on stdout (pino): `{"level":"info","time":"…","msg":"…",…fields}`, one object per event,
- * for whatever collects the container's output. Errors in a field named `error` (or any Error value)
- * are written with their type, message and stack. `destination` is for tests.
+ * JSON lines (pino): `{"level":"info","time":"…","msg":"…",…fields}`, one object per event, for
+ * whatever collects the container's output. Errors in a field named `error` (or any Error value)
+ * are written with their type, message and stack. The server logs to stdout; command-line tools,
+ * whose stdout is their answer, to stderr; tests pass a stream.
  */
-export function createLog(level: LogLevel, destination?: pino.DestinationStream): Log {
+export function createLog(level: LogLevel, to: 'stdout' | 'stderr' | pino.DestinationStream = 'stdout'): Log {
+  const destination = typeof to === 'string' ? pino.destination({ dest: to === 'stdout' ? 1 : 2, sync: true }) : to;
   const logger = pino({
     level,
     base: { service: 'ketenbeeld', pid: process.pid },
@@ -32,7 +34,7 @@ export function createLog(level: LogLevel, destination?: pino.DestinationStream)
     formatters: { level: (label) => ({ level: label }) },
     serializers: { error: pino.stdSerializers.err },
     redact: { paths: REDACTED, censor: '[redacted]' },
-  }, destination ?? pino.destination({ dest: 1, sync: true }));
+  }, destination);
   const write = (at: Exclude<LogLevel, 'silent'>) => (message: string, fields?: Record<string, unknown>) => {
     if (!logger.isLevelEnabled(at)) return;
     if (fields) logger[at](errorsSerialised(fields), message);
