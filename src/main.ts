@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     readiness.drain();
+    listener.stopKeepingAlive();
     log.info('stopping: not ready from now on, draining', { signal, delaySeconds: config.operations.shutdownDelaySeconds });
     // Time for load balancers to see /readyz fail and stop sending, while this instance still serves.
     if (server) await new Promise((resolve) => setTimeout(resolve, config.operations.shutdownDelaySeconds * 1000));

@@ -28,8 +28,13 @@ export interface HttpListener {
   /** Counts upgraded connections (WebSockets) from now on: call once something handles upgrades. */
   countWebSockets(): void;
   /**
+   * Every answer from now on says `Connection: close`, in flight ones included where their headers
+   * are not sent yet: clients and proxies stop reusing this instance's connections while it still serves.
+   */
+  stopKeepingAlive(): void;
+  /**
    * Stops accepting connections and lets the open ones finish: every answer from now on says
-   * `Connection: close`, idle keep-alive connections run out on their own timeout (the client
+   * `Connection: close` (stopKeepingAlive), idle keep-alive connections run out on their own timeout (the client
    * knows it from the Keep-Alive header and stops using them first), so no request that reaches
    * us is cut off. Resolves when no HTTP connection is left, or after `timeoutMs`.
    */
@@ -93,6 +98,12 @@ export async function openHttpListener(config: Config, log: Log, readiness: Read
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
+  const stopKeepingAlive = () => {
+    connections.draining = true;
+    for (const response of connections.inFlight) {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+    }
+  };
   return {
     app,
     server,
@@ -105,14 +116,12 @@ export async function openHttpListener(config: Config, log: Log, readiness: Read
       // Prepended, so the upgrade is counted before whoever handles it answers.
       server.prependListener('upgrade', (_request: http.IncomingMessage, socket: Duplex) => connections.upgrade(socket));
     },
+    stopKeepingAlive,
     async drain(timeoutMs) {
-      connections.draining = true;
+      stopKeepingAlive();
       // net.Server's close, not http.Server's: that one also closes idle keep-alive connections at
       // once, and a client may be sending its next request on one at that very moment.
       if (server.listening) net.Server.prototype.close.call(server);
-      for (const response of connections.inFlight) {
-        if (!response.headersSent) response.setHeader('connection', 'close');
-      }
       await connections.settled(timeoutMs);
     },
     async close() {

@@ -1,18 +1,18 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildServer, ROOT as root, ServerProcess } from '../helpers/server-process';
 
 /**
  * `npm start` with no DATABASE_URL: the built server on the embedded engine, over real HTTP.
  * It must boot, load the demo once, answer, stop cleanly on SIGTERM and keep its data.
  */
-const root = path.resolve(__dirname, '..', '..');
 let dataDir: string;
+let mainJs: string;
 
 beforeAll(() => {
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+  mainJs = buildServer('dist');
   // A folder whose parent does not exist yet: the server must create it.
   dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ketenbeeld-')), 'nested', 'data');
 }, 120_000);
@@ -22,52 +22,21 @@ afterAll(() => {
 });
 
 interface Started {
-  process: ChildProcess;
+  server: ServerProcess;
   url: string;
   log: () => string;
 }
 
-function start(): Promise<Started> {
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function start(): Promise<Started> {
+  const server = ServerProcess.spawn(mainJs, {
+    DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', SHUTDOWN_DELAY_SECONDS: '0',
   });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = output.split('\n').map(parseLine).find((line) => line?.msg === 'ketenbeeld is ready');
-      if (ready) {
-        clearTimeout(timer);
-        resolve({ process: child, url: String(ready.url), log: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
+  const url = await server.ready(60_000);
+  return { server, url, log: () => server.text };
 }
 
-/** A JSON log line, or null for anything else. */
-function parseLine(line: string): Record<string, unknown> | null {
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
-}
-
-function stop(server: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    server.process.removeAllListeners('exit');
-    server.process.once('exit', (code) => resolve(code));
-    server.process.kill('SIGTERM');
-  });
+function stop(started: Started): Promise<number | null> {
+  return started.server.stop();
 }
 
 /** `npm run token -- …` without the build step (the build ran in beforeAll). */
