@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -55,10 +55,10 @@ export class PostgresCluster {
   }
 
   /** initdb with trust authentication on 127.0.0.1 only, no Unix socket, and the given settings. */
-  init(): void {
+  async init(): Promise<void> {
     fs.mkdirSync(this.options.dir, { recursive: true });
     if (AS_ROOT) execFileSync('chown', ['postgres:postgres', this.options.dir]);
-    this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions']);
+    await this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions']);
     const settings: Record<string, string | number> = {
       port: this.options.port,
       listen_addresses: '127.0.0.1',
@@ -69,18 +69,21 @@ export class PostgresCluster {
     fs.appendFileSync(path.join(this.dataDir, 'postgresql.conf'), `\n# Written by ketenbeeld's tools/postgres-cluster.ts\n${lines.join('\n')}\n`);
   }
 
-  /** Starts the server and waits until it accepts connections. */
-  start(): void {
-    this.run('pg_ctl', ['start', '-w', '-t', '60', '-D', this.dataDir, '-l', this.logFile]);
+  /**
+   * Starts the server and waits until it accepts connections. Asynchronous, like stop and restart:
+   * the fault suite's clients keep sending meanwhile.
+   */
+  async start(): Promise<void> {
+    await this.run('pg_ctl', ['start', '-w', '-t', '60', '-D', this.dataDir, '-l', this.logFile]);
   }
 
   /** `fast` rolls back and disconnects; `immediate` kills everything (crash recovery at the next start). */
-  stop(mode: 'fast' | 'immediate' = 'fast'): void {
-    this.run('pg_ctl', ['stop', '-w', '-t', '60', '-m', mode, '-D', this.dataDir]);
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    await this.run('pg_ctl', ['stop', '-w', '-t', '60', '-m', mode, '-D', this.dataDir]);
   }
 
-  restart(): void {
-    this.run('pg_ctl', ['restart', '-w', '-t', '60', '-m', 'fast', '-D', this.dataDir, '-l', this.logFile]);
+  async restart(): Promise<void> {
+    await this.run('pg_ctl', ['restart', '-w', '-t', '60', '-m', 'fast', '-D', this.dataDir, '-l', this.logFile]);
   }
 
   get running(): boolean {
@@ -113,8 +116,8 @@ export class PostgresCluster {
   }
 
   /** Stops the server if it runs and deletes the directory. */
-  remove(): void {
-    if (this.initialised && this.running) this.stop('immediate');
+  async remove(): Promise<void> {
+    if (this.initialised && this.running) await this.stop('immediate');
     fs.rmSync(this.options.dir, { recursive: true, force: true });
   }
 
@@ -124,15 +127,19 @@ export class PostgresCluster {
     return { uid: owner.uid, gid: owner.gid };
   }
 
-  private run(command: string, args: string[]): void {
+  private run(command: string, args: string[]): Promise<void> {
     // As root, the server runs as the owner of the directory (postgres): initdb and postgres refuse root.
-    const result = spawnSync(path.join(this.bin, command), args, {
-      encoding: 'utf8', cwd: this.options.dir, ...this.asOwner(),
-      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    return new Promise((resolve, reject) => {
+      execFile(path.join(this.bin, command), args, {
+        encoding: 'utf8', cwd: this.options.dir, ...this.asOwner(), env: { ...process.env, LC_ALL: 'C.UTF-8' },
+      }, (error, stdout, stderr) => {
+        if (!error) {
+          resolve();
+          return;
+        }
+        const tail = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-8).join('\n') : '';
+        reject(new Error(`${command} ${args.join(' ')} failed (${error.code ?? error.signal}): ${stderr}${stdout}\n${tail}`));
+      });
     });
-    if (result.status !== 0) {
-      const tail = fs.existsSync(this.logFile) ? fs.readFileSync(this.logFile, 'utf8').split('\n').slice(-8).join('\n') : '';
-      throw new Error(`${command} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr}${result.stdout}\n${tail}`);
-    }
   }
 }

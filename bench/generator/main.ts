@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const scale = Number(value('--scale', '0.02'));
   const seed = Number(value('--seed', '1'));
   if (!(scale > 0 && scale <= 4) || !Number.isInteger(seed)) throw new Error('--scale must be in (0, 4], --seed an integer');
-  startBenchPostgres((line) => console.log(line));
+  await startBenchPostgres((line) => console.log(line));
   const loaded = await ensureDataset(scale, seed, { fresh: args.includes('--fresh'), log: (line) => console.log(line) });
   console.log(loaded.url);
 }

@@ -34,34 +34,34 @@ export function benchServerUrl(): string {
 }
 
 /** Creates the cluster if needed and starts it if it is not running. Does nothing under BENCH_PG_URL. */
-export function startBenchPostgres(log: (line: string) => void): void {
+export async function startBenchPostgres(log: (line: string) => void): Promise<void> {
   if (process.env.BENCH_PG_URL) return;
   if (!cluster.initialised) {
     log(`postgres: creating the benchmark's cluster in ${BENCH_PG_DIR} (port ${BENCH_PG_PORT})`);
-    cluster.init();
+    await cluster.init();
   }
   if (!cluster.running) {
     log(`postgres: starting the benchmark's cluster on port ${BENCH_PG_PORT}`);
-    cluster.start();
+    await cluster.start();
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const command = process.argv[2] ?? 'start';
   const log = (line: string) => console.log(line);
   switch (command) {
     case 'start':
-      startBenchPostgres(log);
+      await startBenchPostgres(log);
       console.log(benchServerUrl());
       return;
     case 'url':
       console.log(benchServerUrl());
       return;
     case 'stop':
-      if (cluster.initialised && cluster.running) cluster.stop('fast');
+      if (cluster.initialised && cluster.running) await cluster.stop('fast');
       return;
     case 'remove':
-      cluster.remove();
+      await cluster.remove();
       log(`removed ${BENCH_PG_DIR}`);
       return;
     default:
@@ -69,4 +69,9 @@ function main(): void {
   }
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

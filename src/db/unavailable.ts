@@ -24,6 +24,12 @@ const MESSAGES = [
   'Connection terminated due to connection timeout',
 ];
 
+/**
+ * TypeORM's, when the server ended a connection in the middle of a transaction: the query runner
+ * released it, and the transaction's next statement finds it gone.
+ */
+const RELEASED = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
+
 export class DatabaseBusyError extends Error {
   constructor(message: string) {
     super(message);
@@ -33,7 +39,7 @@ export class DatabaseBusyError extends Error {
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
-    if (current instanceof DatabaseBusyError) return true;
+    if (current instanceof DatabaseBusyError || RELEASED.has(current.name)) return true;
     const { code } = current as { code?: unknown };
     if (typeof code === 'string' && (NETWORK_CODES.has(code) || code.startsWith('08') || UNAVAILABLE_STATES.has(code))) return true;
     if (MESSAGES.some((message) => current instanceof Error && current.message.startsWith(message))) return true;
