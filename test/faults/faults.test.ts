@@ -64,16 +64,19 @@ function startApi(): ServerProcess {
   });
 }
 
-/** Waits until /readyz says ready (the API is up and the database answers). */
-async function untilReady(timeoutMs: number): Promise<void> {
+/**
+ * Waits until the probe answers 200: `/readyz` (the API is up and the database answers) or `/livez`
+ * (the process listens, ready or not).
+ */
+async function until(probe: '/readyz' | '/livez', timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if ((await fetch(apiUrl().replace('/graphql', '/readyz'))).status === 200) return;
+      if ((await fetch(apiUrl().replace('/graphql', probe))).status === 200) return;
     } catch {
-      // Not listening.
+      // Not listening yet.
     }
-    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms:\n${api?.text.slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`no 200 from ${probe} within ${timeoutMs} ms:\n${api?.text.slice(-3000)}`);
     await sleep(100);
   }
 }
@@ -85,20 +88,6 @@ async function query<T = Record<string, unknown>>(sql: string, parameters: unkno
     return (await client.query(sql, parameters)).rows as T[];
   } finally {
     await client.end();
-  }
-}
-
-/** Waits until /livez answers: the process listens (whether or not it is ready). */
-async function untilLive(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(apiUrl().replace('/graphql', '/livez'))).status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) throw new Error(`not listening within ${timeoutMs} ms:\n${api?.text.slice(-3000)}`);
-    await sleep(100);
   }
 }
 
@@ -184,7 +173,7 @@ beforeAll(async () => {
   mainJs = buildServer(OUT_DIR);
   apiPort = await freePort();
   api = startApi();
-  await untilReady(120_000);
+  await until('/readyz', 120_000);
   token = fs.readFileSync(path.join(workDir, 'first-token'), 'utf8').trim();
   const gateways = await query<{ id: string }>(`SELECT id FROM component WHERE kind = 'GATEWAY' ORDER BY name`);
   componentIds = gateways.map((row) => Buffer.from(`Component:${row.id}`).toString('base64url'));
@@ -261,7 +250,7 @@ test('the API sent SIGTERM under load, then started again', async () => {
     expect(await stopped).toBe(0);
     api = startApi();
     const startedAt = performance.now();
-    await untilReady(60_000);
+    await until('/readyz', 60_000);
     return { backAt: startedAt, note: `/readyz right after SIGTERM: ${during}; recovery counted from the new process's start` };
   });
   expectRecovered(row);
@@ -275,7 +264,7 @@ test('the API started while PostgreSQL is down waits for it, and serves once it 
     keepApiErrors(api);
     await cluster.stop('fast');
     api = startApi();
-    await untilLive(30_000);
+    await until('/livez', 30_000);
     await sleep(4000);
     const during = await readyz();
     expect(api.exited).toBe(false);

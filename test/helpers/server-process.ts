@@ -73,12 +73,6 @@ export class ServerProcess {
     return String(line.url);
   }
 
-  /** Where it listens, as soon as it does (before it is ready). */
-  async listening(timeoutMs = 30_000): Promise<string> {
-    const line = await this.waitForLine((l) => typeof l.msg === 'string' && l.msg.startsWith('listening'), timeoutMs, 'listening line');
-    return String(line.url);
-  }
-
   signal(signal: NodeJS.Signals): void {
     if (!this.exited) this.child.kill(signal);
   }
