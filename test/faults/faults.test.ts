@@ -18,6 +18,11 @@ import { Answer, Load } from './load';
 const OUT_DIR = '.build/faults';
 /** After the database is back, the API must serve again within this. */
 const RECOVERY_LIMIT_S = 10;
+/**
+ * A new API process must serve within this of its start: loading its modules alone takes 1–3 s on
+ * two shared cores, the migration check and the picture the rest.
+ */
+const START_LIMIT_S = 20;
 
 let cluster: PostgresCluster;
 let workDir: string;
@@ -39,6 +44,9 @@ interface Row {
   meanwhile: string;
   /** The slowest failed answer: how fast a failure is. */
   slowestFailureS: number | null;
+  /** Writes cut off after they were sent (reset, no answer), and how many of them were stored nevertheless. */
+  cutOff: number;
+  cutOffStored: number;
   note: string;
 }
 
@@ -137,6 +145,7 @@ async function scenario(
   const storedIds = new Map(stored.map((row) => [row.key, row.id]));
   const missing = keys.filter((key) => storedIds.get(key) !== load.acknowledged.get(key)).length;
   const failures = meanwhile.filter((answer) => answer.outcome !== 'ok');
+  const cutOffStored = (await query<{ n: number }>(`SELECT count(*)::int AS n FROM status_report WHERE idempotency_key = ANY($1)`, [load.cutOff]))[0].n;
   const row: Row = {
     scenario: name,
     acknowledged: keys.length,
@@ -144,19 +153,23 @@ async function scenario(
     recovery: served ? Math.max(0, (served.at - outcome.backAt) / 1000) : null,
     meanwhile: summarise(meanwhile),
     slowestFailureS: failures.length ? Math.max(...failures.map((answer) => answer.ms)) / 1000 : null,
+    cutOff: load.cutOff.length,
+    cutOffStored,
     note: outcome.note ?? '',
   };
   rows.push(row);
   return row;
 }
 
-function expectRecovered(row: Row): void {
+function expectRecovered(row: Row, limitS = RECOVERY_LIMIT_S): void {
   expect(row.missing).toBe(0);
+  // A report that was stored is answered; a connection is never cut off after the work was done.
+  expect(row.cutOffStored).toBe(0);
   // An outage is a retryable 503, never a masked internal error.
   expect(row.meanwhile).not.toMatch(/INTERNAL_SERVER_ERROR|\b500\b/);
   expect(row.acknowledged).toBeGreaterThan(0);
   expect(row.recovery).not.toBeNull();
-  expect(row.recovery!).toBeLessThanOrEqual(RECOVERY_LIMIT_S);
+  expect(row.recovery!).toBeLessThanOrEqual(limitS);
 }
 
 beforeAll(async () => {
@@ -194,8 +207,9 @@ afterAll(async () => {
     fs.rmSync(workDir, { recursive: true, force: true });
     removeBuild(OUT_DIR);
   }
-  const header = ['scenario', 'acknowledged', 'lost', 'serves again after (s)', 'slowest failure (s)', 'meanwhile, clients got', 'note'];
-  const lines = rows.map((row) => [row.scenario, String(row.acknowledged), String(row.missing), row.recovery === null ? 'never' : row.recovery.toFixed(1),
+  const header = ['scenario', 'acknowledged', 'lost', 'cut off (stored)', 'serves again after (s)', 'slowest failure (s)', 'meanwhile, clients got', 'note'];
+  const lines = rows.map((row) => [row.scenario, String(row.acknowledged), String(row.missing), `${row.cutOff} (${row.cutOffStored})`,
+    row.recovery === null ? 'never' : row.recovery.toFixed(1),
     row.slowestFailureS === null ? '–' : row.slowestFailureS.toFixed(1), row.meanwhile, row.note]);
   const table = [header, header.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
   process.stdout.write(`\nFaults survived (acknowledged reportStatus, all checked in the database afterwards):\n\n${table}\n\n`);
@@ -253,9 +267,11 @@ test('the API sent SIGTERM under load, then started again', async () => {
     await until('/readyz', 60_000);
     return { backAt: startedAt, note: `/readyz right after SIGTERM: ${during}; recovery counted from the new process's start` };
   });
-  expectRecovered(row);
-  // A request reaching the API while it stops is answered, or refused before it is sent: never cut off.
-  expect(row.meanwhile).not.toMatch(/ECONNRESET|timeout/);
+  expectRecovered(row, START_LIMIT_S);
+  // A request reaching the API while it stops is answered (Connection: close), or refused. The one
+  // exception is the kernel's: a connection still waiting to be accepted when the listening socket
+  // closes is reset before its request is read (expectRecovered: none of those was stored).
+  expect(row.meanwhile).not.toMatch(/timeout/);
 }, 90_000);
 
 test('the API started while PostgreSQL is down waits for it, and serves once it is up', async () => {

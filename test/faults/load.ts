@@ -23,6 +23,8 @@ const STATUSES = [
 export class Load {
   /** idempotency key → the id (uuid) of the report the API answered with. */
   readonly acknowledged = new Map<string, string>();
+  /** Keys of writes whose connection was cut after they were sent: the client cannot tell whether they were stored. */
+  readonly cutOff: string[] = [];
   readonly answers: Answer[] = [];
   private running = false;
   private loops: Promise<void>[] = [];
@@ -74,6 +76,7 @@ export class Load {
     const input = { componentId: this.componentIds[n % this.componentIds.length], status, cause, source: 'fault suite', idempotencyKey: key };
     const answer = await this.post({ query: WRITE, variables: { input } }, 'write');
     if (answer.outcome === 'ok') this.acknowledged.set(key, uuidOf(answer.data.reportStatus.statusReport.id as string));
+    if (answer.outcome === 'ECONNRESET' || answer.outcome === 'timeout') this.cutOff.push(key);
   }
 
   private async read(): Promise<void> {
