@@ -20,6 +20,18 @@ export interface ClusterOptions {
 
 const AS_ROOT = process.getuid?.() === 0;
 
+/**
+ * Whether the user the server will run as can reach `dir` (as root: `postgres`, which needs to
+ * traverse every parent; a mkdtemp directory of root's, mode 0700, is not reachable).
+ */
+export function reachableByServer(dir: string): boolean {
+  if (!AS_ROOT) return true;
+  const existing = (candidate: string): string => (fs.existsSync(candidate) ? candidate : existing(path.dirname(candidate)));
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  return spawnSync('test', ['-x', existing(path.resolve(dir))], { uid, gid }).status === 0;
+}
+
 /** The newest installed PostgreSQL's bin directory (Debian layout), or PG_BIN. */
 export function postgresBinaries(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
@@ -56,6 +68,9 @@ export class PostgresCluster {
 
   /** initdb with trust authentication on 127.0.0.1 only, no Unix socket, and the given settings. */
   async init(): Promise<void> {
+    if (!reachableByServer(path.dirname(this.options.dir))) {
+      throw new Error(`the postgres user cannot reach ${this.options.dir}: choose a directory whose parents it may traverse`);
+    }
     fs.mkdirSync(this.options.dir, { recursive: true });
     if (AS_ROOT) execFileSync('chown', ['postgres:postgres', this.options.dir]);
     await this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-instructions']);

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { PostgresCluster } from '../../tools/postgres-cluster';
+import { PostgresCluster, reachableByServer } from '../../tools/postgres-cluster';
 import { REPO } from './paths';
 
 /**
@@ -11,7 +12,14 @@ import { REPO } from './paths';
  * BENCH_PG_URL points the benchmark at another server instead (its settings are then its own).
  */
 export const BENCH_PG_PORT = Number(process.env.BENCH_PG_PORT ?? 5499);
-const BENCH_PG_DIR = process.env.BENCH_PG_DIR ?? path.join(REPO, 'bench/.postgres');
+/**
+ * In the repository (bench/.postgres, ignored by git) when the server's user can reach it; else
+ * (as root in a checkout under a private directory) in /var/tmp, one per checkout.
+ */
+const BENCH_PG_DIR = process.env.BENCH_PG_DIR
+  ?? (reachableByServer(path.join(REPO, 'bench'))
+    ? path.join(REPO, 'bench/.postgres')
+    : `/var/tmp/ketenbeeld-bench-postgres-${createHash('sha256').update(REPO).digest('hex').slice(0, 8)}`);
 
 /**
  * Settings of the runs so far, which used the machine's cluster (shared_buffers, autovacuum off),

@@ -12,8 +12,9 @@ export { withAdmin };
  * Returns null when available, otherwise why not.
  */
 export async function ensureStatementStatistics(log: (line: string) => void): Promise<string | null> {
+  // Without its server the benchmark cannot run at all: a failure to start it stops the run here.
+  await startBenchPostgres(log);
   try {
-    await startBenchPostgres(log);
     const preload = await withAdmin(async (admin) => (await admin.query<{ v: string }>(`SELECT current_setting('shared_preload_libraries') AS v`)).rows[0].v);
     if (!preload.split(',').map((s) => s.trim()).includes('pg_stat_statements')) {
       return 'pg_stat_statements is not preloaded on the server BENCH_PG_URL names';
