@@ -53,7 +53,11 @@ export class QueryCounter implements Logger {
     this.serverLog?.info(message);
   }
 
-  log(): void {}
+  /** TypeORM's own remarks; `warn` is the pool reporting a connection it lost (PostgreSQL restarted, say). */
+  log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    if (level === 'warn') this.serverLog?.warn('database driver', { detail: String(message) });
+    else this.serverLog?.debug('database driver', { detail: String(message) });
+  }
 }
 
 function destroyConnection(queryRunner: QueryRunner | undefined): void {
