@@ -68,7 +68,7 @@ const sum = (read: (source: GaugeSource) => number | undefined) => [...sources].
 
 new Gauge({
   name: 'ketenbeeld_db_pool_connections',
-  help: 'Connections of the request pool, by state (in_use, idle, max) ',
+  help: 'Connections of the request pool, by state (in_use, idle, max)',
   labelNames: ['state'] as const,
   registers: [registry],
   collect() {
