@@ -35,6 +35,9 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     migrationsTableName: 'typeorm_migration',
     synchronize: false,
     migrationsRun: false,
+    // The migrations make the schema (ids come from gen_random_uuid()); TypeORM would otherwise try
+    // to install uuid-ossp at every start, and warn where it may not.
+    installExtensions: false,
     logger: options.queryCounter ?? new QueryCounter(),
     maxQueryExecutionTime: 1000,
     poolSize: options.poolSize,
