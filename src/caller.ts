@@ -9,6 +9,7 @@ import { Authenticator, Viewer } from './modules/access';
 import type { Caller } from './platform/admission';
 import { clientAddressOf, trustedProxies, TrustsProxy } from './platform/client-address';
 import { RateLimited, rateLimitedError, RateLimits } from './platform/rate-limit';
+import { countRateLimitRefusal } from './platform/metrics';
 
 /** How long a refusal at the door waits before it is sent. */
 const REFUSAL_PAUSE_MS = 1000;
@@ -51,6 +52,7 @@ export class CallerGate {
       next();
       return;
     }
+    countRateLimitRefusal('http');
     setTimeout(() => {
       if (response.destroyed) return;
       response.status(429).setHeader('retry-after', String(refusal.retryAfterSeconds));
@@ -92,7 +94,10 @@ export class CallerGate {
     try {
       await this.charge(context.viewer, context.clientAddress, cost);
     } catch (error) {
-      if (error instanceof RateLimited) throw rateLimitedError(error);
+      if (error instanceof RateLimited) {
+        countRateLimitRefusal('http');
+        throw rateLimitedError(error);
+      }
       throw error;
     }
   };
@@ -106,7 +111,10 @@ export class CallerGate {
     try {
       return await this.identify(clientAddress, authorization, true);
     } catch (error) {
-      if (error instanceof RateLimited) throw rateLimitedError(error);
+      if (error instanceof RateLimited) {
+        countRateLimitRefusal('http');
+        throw rateLimitedError(error);
+      }
       if (error instanceof AppError) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
       throw error;
     }

@@ -1,4 +1,5 @@
 import proxyaddr from 'proxy-addr';
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -38,6 +39,16 @@ const EnvironmentSchema = z.object({
   // The public face (src/web/): the IDE at /graphql for browsers, on by default outside production.
   GRAPHQL_IDE: z.enum(['on', 'off']).optional(),
   PUBLIC_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+  // Operations (docs/operations.md): timeouts, probes, shutdown, tracing.
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  DATABASE_READ_RESERVE: z.coerce.number().int().min(0).max(100).default(3),
+  DATABASE_WAIT_SECONDS: z.coerce.number().int().min(0).default(0),
+  READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(4500).default(2000),
+  SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(2),
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
+  FIRST_TOKEN_FILE: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('ketenbeeld'),
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
@@ -106,6 +117,32 @@ export type Config = Readonly<{
   ide: boolean;
   /** `Cache-Control: public, max-age` of the status pages, their feeds and the public GraphQL read. */
   publicMaxAgeSeconds: number;
+  database: DatabaseSettings;
+  operations: Operations;
+}>;
+
+/** How the server treats PostgreSQL being slow or away (docs/operations.md, "Failures"). */
+export type DatabaseSettings = Readonly<{
+  /** Waiting for a pooled or a new connection; then the request gets 503. */
+  connectTimeoutMs: number;
+  /** Pool connections no transaction may take, so reads go on while writers wait on locks. */
+  readReserve: number;
+  /** How long a start waits for PostgreSQL to become reachable; 0: as long as it takes. */
+  waitSeconds: number;
+}>;
+
+/** Probes, shutdown, the first token, tracing (docs/operations.md). */
+export type Operations = Readonly<{
+  /** /readyz's own limit for PostgreSQL to answer `SELECT 1`. */
+  readinessTimeoutMs: number;
+  /** After SIGTERM, how long /readyz says 503 while the server still serves, before it drains. */
+  shutdownDelaySeconds: number;
+  /** The longest a drain waits for requests in flight and keep-alive connections to finish. */
+  shutdownTimeoutSeconds: number;
+  /** Where the first coordinator token goes when no terminal is attached (mode 0600). */
+  firstTokenFile: string;
+  /** OpenTelemetry traces over OTLP/HTTP, or off. */
+  tracing: Readonly<{ endpoint: string; serviceName: string }> | null;
 }>;
 
 /** What one request may ask of the server (src/platform/, README "Limits"). */
@@ -179,5 +216,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     changeEventRetentionHours: e.CHANGE_EVENT_RETENTION_HOURS,
     ide: (e.GRAPHQL_IDE ?? (e.NODE_ENV === 'production' ? 'off' : 'on')) === 'on',
     publicMaxAgeSeconds: e.PUBLIC_MAX_AGE_SECONDS,
+    database: Object.freeze({
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      readReserve: e.DATABASE_READ_RESERVE,
+      waitSeconds: e.DATABASE_WAIT_SECONDS,
+    }),
+    operations: Object.freeze({
+      readinessTimeoutMs: e.READINESS_TIMEOUT_MS,
+      shutdownDelaySeconds: e.SHUTDOWN_DELAY_SECONDS,
+      shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+      firstTokenFile: e.FIRST_TOKEN_FILE ?? path.join(e.DATA_DIR, 'first-coordinator-token'),
+      tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? Object.freeze({ endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }) : null,
+    }),
   });
 }

@@ -1,5 +1,6 @@
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { isDatabaseUnavailable } from './db/unavailable';
 
 /** The closed list of error codes clients may see (api.md, "Errors"). */
 export type ErrorCode =
@@ -9,6 +10,8 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'RATE_LIMITED'
+  /** PostgreSQL is away or too busy: HTTP 503 with Retry-After (src/platform/service-unavailable.ts). */
+  | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL_SERVER_ERROR';
 
 /**
@@ -50,15 +53,21 @@ function requestErrorCode(apolloCode: unknown): ErrorCode | null {
     // Raised before parsing by the rate limit (src/platform/rate-limit.ts).
     case 'RATE_LIMITED':
       return 'RATE_LIMITED';
+    // Raised by the context function when the token check cannot reach the database.
+    case 'SERVICE_UNAVAILABLE':
+      return 'SERVICE_UNAVAILABLE';
     default:
       return null;
   }
 }
 
-/** True for errors the client caused or was meant to see; false for bugs and outages of ours. */
+/**
+ * True for errors the client caused or was meant to see, and for PostgreSQL being away (logged where
+ * the query failed, not as a bug); false for bugs of ours.
+ */
 export function isExpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
-  if (original instanceof AppError) return true;
+  if (original instanceof AppError || isDatabaseUnavailable(original)) return true;
   if (original instanceof GraphQLError) return requestErrorCode(original.extensions?.code) !== null;
   return false;
 }
@@ -80,6 +89,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, ex
     ? requestErrorCode(formatted.extensions?.code)
     : null;
   if (requestCode) return { ...base, message: formatted.message, extensions: { code: requestCode } };
+  if (isDatabaseUnavailable(original)) {
+    return { ...base, message: 'The database is unavailable; try again shortly.', extensions: { code: 'SERVICE_UNAVAILABLE' } };
+  }
   const detail = exposeInternals && original instanceof Error ? `: ${original.message}` : '';
   return { ...base, message: `Internal server error${detail}`, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

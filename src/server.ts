@@ -3,8 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { GraphQLSchema } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import cors from 'cors';
 import express from 'express';
 import { DataSource } from 'typeorm';
 import { CallerGate, callerOf } from './caller';
@@ -19,6 +17,12 @@ import type { Admission } from './platform/admission';
 import { admissionFor, apolloHardening } from './platform/hardening';
 import { requestErrorHandler } from './platform/http-errors';
 import { graphqlOverExpress } from './platform/graphql-over-express';
+import { HttpListener, openHttpListener } from './platform/http-listener';
+import { addGaugeSource } from './platform/metrics';
+import { Readiness } from './platform/readiness';
+import { requestLogPlugin } from './platform/request-log';
+import { serviceUnavailable, serviceUnavailablePlugin } from './platform/service-unavailable';
+import { isDatabaseUnavailable } from './db/unavailable';
 import { PublicFace } from './web';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
@@ -46,7 +50,7 @@ function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
 }
 
 export function createApolloServer(options: {
-  config: Config; log: Log; httpServer?: http.Server;
+  config: Config; log: Log;
   /** The schema the WebSocket server shares; built here when there is none. */
   schema?: GraphQLSchema;
   plugins?: ApolloServerPlugin<RequestContext>[];
@@ -80,7 +84,9 @@ export function createApolloServer(options: {
       ApolloServerPluginLandingPageDisabled(),
       ...hardening.plugins,
       requestIdPlugin(options.log),
-      ...(options.httpServer ? [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer })] : []),
+      // PostgreSQL away: 503 with Retry-After. One log line and metrics per request (src/platform/).
+      serviceUnavailablePlugin(),
+      requestLogPlugin(),
       ...(options.plugins ?? []),
     ],
   });
@@ -104,10 +110,18 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** HTTP → Express → Apollo. `/graphql` serves the API; `/healthz` says whether the database answers. */
-export async function startHttpServer(config: Config, dataSource: DataSource, log: Log): Promise<RunningServer> {
-  const app = express();
-  const httpServer = http.createServer(app);
+/**
+ * HTTP → Express → Apollo. `/graphql` serves the API, the public face (src/web/) the pages around it;
+ * the probes and `/metrics` are the listener's (src/platform/http-listener.ts). main.ts opens the
+ * listener early, so the probes answer while the server starts, and passes it here; without one
+ * (tests), one is opened, ready at once.
+ */
+export async function startHttpServer(
+  config: Config, dataSource: DataSource, log: Log,
+  options: { listener?: HttpListener } = {},
+): Promise<RunningServer> {
+  const listener = options.listener ?? await openHttpListener(config, log, new Readiness('ready'));
+  const httpServer: http.Server = listener.server;
   // Who is asking and how much, the same over HTTP and WebSocket: src/caller.ts, src/platform/admission.ts.
   const gate = new CallerGate(config, dataSource);
   const admission = admissionFor(config);
@@ -115,28 +129,20 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
   const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, gate, admission, config, log });
+  listener.countWebSockets();
   const web = new PublicFace({ config, schema, db: dataSource.manager, events, gate, log });
   const apollo = createApolloServer({
-    config, log, httpServer, schema, admission, charge: gate.chargeOverHttp, plugins: [subscriptions.drainPlugin, ...web.apolloPlugins],
+    config, log, schema, admission, charge: gate.chargeOverHttp, plugins: [subscriptions.drainPlugin, ...web.apolloPlugins],
   });
   await apollo.start();
+  const stopGauges = addGaugeSource({ pool: poolStatistics(dataSource), subscriptions: () => events.listenerCount });
 
-  app.set('trust proxy', gate.trustsProxy);
-  app.disable('x-powered-by');
-  // No ETag: nobody sends If-None-Match with a POST, and hashing a 5.8 MB what-if costs 10–20 ms.
-  app.disable('etag');
-  app.get('/healthz', async (_request, response) => {
-    try {
-      await dataSource.query('SELECT 1');
-      response.json({ status: 'ok' });
-    } catch {
-      response.status(503).json({ status: 'database unavailable' });
-    }
-  });
-  web.mount(app, apollo);
-  app.use(
-    '/graphql',
-    cors({ origin: config.corsOrigins === '*' ? '*' : [...config.corsOrigins] }),
+  listener.app.set('trust proxy', gate.trustsProxy);
+  const pages = express.Router();
+  web.mount(pages, apollo);
+  listener.servePages(pages);
+  const graphql = express.Router();
+  graphql.use(
     gate.door,
     express.json({ limit: config.limits.requestBytes }),
     // Rate limits and authentication before the query is parsed (src/caller.ts); the limits of the query after.
@@ -144,29 +150,42 @@ export async function startHttpServer(config: Config, dataSource: DataSource, lo
       const requestId = requestIdOf(req);
       res.setHeader('x-request-id', requestId);
       const clientAddress = gate.clientAddressOf(req);
-      const viewer = await gate.identifyOverHttp(clientAddress, req.header('authorization'));
-      return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress });
+      try {
+        const viewer = await gate.identifyOverHttp(clientAddress, req.header('authorization'));
+        return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress });
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw serviceUnavailable();
+        throw error;
+      }
     }),
   );
   // Body too large, not JSON: a JSON GraphQL error with a 4xx, not Express's HTML page.
-  app.use('/graphql', requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));
+  graphql.use(requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));
+  listener.serveGraphQL(graphql);
 
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.port, config.host, () => resolve());
-  });
-  const address = httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
-    url: `http://${host}:${port}/graphql`,
-    port,
+    url: listener.url,
+    port: listener.port,
     events,
     web,
     async stop() {
+      // Requests in flight finish and keep-alive connections close first; then the live pages, the
+      // WebSockets (Apollo's drain closes them, graphql-ws says "going away") and the event bus.
+      await listener.drain(config.operations.shutdownTimeoutSeconds * 1000);
       web.stop();
       await apollo.stop();
       await events.stop();
+      stopGauges();
+      await listener.close();
     },
+  };
+}
+
+/** The request pool's state for /metrics (pg-pool's counters, read at scrape time). */
+function poolStatistics(dataSource: DataSource) {
+  const pool = () => (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number; options: { max: number } } }).master;
+  return () => {
+    const current = pool();
+    return { total: current?.totalCount ?? 0, idle: current?.idleCount ?? 0, waiting: current?.waitingCount ?? 0, max: current?.options.max ?? 0 };
   };
 }

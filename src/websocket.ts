@@ -18,6 +18,7 @@ import { batchOf, EventBatch, EventBus } from './modules/events';
 import type { Admission } from './platform/admission';
 import { serveGraphqlOverWebSocket, SocketExtra } from './platform/graphql-over-websocket';
 import { RateLimited } from './platform/rate-limit';
+import { countRateLimitRefusal } from './platform/metrics';
 
 /** What one WebSocket connection remembers: who it authenticated as at connection_init, and from where. */
 interface Connection extends SocketExtra {
@@ -176,7 +177,10 @@ export function serveSubscriptions(options: {
       try {
         await gate.subscription(viewer, clientAddress);
       } catch (error) {
-        if (error instanceof RateLimited) return [new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } })];
+        if (error instanceof RateLimited) {
+          countRateLimitRefusal('websocket');
+          return [new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } })];
+        }
         throw error;
       }
       const result = admission.admit(schema, {
@@ -187,7 +191,10 @@ export function serveSubscriptions(options: {
       try {
         await gate.charge(viewer, clientAddress, result.admitted.cost);
       } catch (error) {
-        if (error instanceof RateLimited) return [new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } })];
+        if (error instanceof RateLimited) {
+          countRateLimitRefusal('websocket');
+          return [new GraphQLError(error.message, { extensions: { code: 'RATE_LIMITED' } })];
+        }
         throw error;
       }
       const args: ExecutionArgs = {

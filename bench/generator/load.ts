@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { createDataSource, migrate } from '../../src/db/data-source';
+import { benchServerUrl } from '../harness/bench-postgres';
 import { copyRows } from './copy';
 import { describe, generateDataset } from './dataset';
 import type { Dataset } from './rows';
@@ -7,7 +8,8 @@ import type { Dataset } from './rows';
 /** Bump when the generator's output changes, so a cached database of the old shape is rebuilt. */
 export const GENERATOR_VERSION = 3;
 
-export const SERVER_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
+/** The benchmark's own cluster (harness/bench-postgres.ts), never the machine's main one. */
+export const SERVER_URL = benchServerUrl();
 
 export function databaseName(scale: number, seed: number): string {
   return `bench_s${String(scale).replace('.', '_')}_seed${seed}`;

@@ -1,3 +1,4 @@
+import { startBenchPostgres } from '../harness/bench-postgres';
 import { ensureDataset } from './load';
 
 /** `node bench/dist/bench/generator/main.js --scale 0.02 [--seed 1] [--fresh]`: creates bench_* and prints its URL. */
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
   const scale = Number(value('--scale', '0.02'));
   const seed = Number(value('--seed', '1'));
   if (!(scale > 0 && scale <= 4) || !Number.isInteger(seed)) throw new Error('--scale must be in (0, 4], --seed an integer');
+  await startBenchPostgres((line) => console.log(line));
   const loaded = await ensureDataset(scale, seed, { fresh: args.includes('--fresh'), log: (line) => console.log(line) });
   console.log(loaded.url);
 }

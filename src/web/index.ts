@@ -81,7 +81,7 @@ export class PublicFace {
   }
 
   /** The routes, on `app` before Apollo's /graphql handler (the IDE answers browsers there). */
-  mount(app: express.Express, apollo: ApolloServer<RequestContext>): void {
+  mount(app: express.Router, apollo: ApolloServer<RequestContext>): void {
     const { config, schema, db, events, gate, log } = this.options;
     const paths = this.paths;
     const picture = new PublicPicture(schema, db);

@@ -1,18 +1,18 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildServer, ROOT as root, ServerProcess } from '../helpers/server-process';
 
 /**
  * `npm start` with no DATABASE_URL: the built server on the embedded engine, over real HTTP.
  * It must boot, load the demo once, answer, stop cleanly on SIGTERM and keep its data.
  */
-const root = path.resolve(__dirname, '..', '..');
 let dataDir: string;
+let mainJs: string;
 
 beforeAll(() => {
-  const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, encoding: 'utf8' });
-  if (build.status !== 0) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+  mainJs = buildServer('dist');
   // A folder whose parent does not exist yet: the server must create it.
   dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ketenbeeld-')), 'nested', 'data');
 }, 120_000);
@@ -22,43 +22,21 @@ afterAll(() => {
 });
 
 interface Started {
-  process: ChildProcess;
+  server: ServerProcess;
   url: string;
   log: () => string;
 }
 
-function start(): Promise<Started> {
-  const child = spawn(process.execPath, [path.join(root, 'dist/src/main.js')], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function start(): Promise<Started> {
+  const server = ServerProcess.spawn(mainJs, {
+    DATABASE_URL: '', PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', NODE_ENV: 'production', SHUTDOWN_DELAY_SECONDS: '0',
   });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line within 60 s:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const ready = output.match(/ketenbeeld is ready at (http:\S+)/);
-      if (ready) {
-        clearTimeout(timer);
-        resolve({ process: child, url: ready[1], log: () => output });
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${output}`));
-    });
-  });
+  const url = await server.ready(60_000);
+  return { server, url, log: () => server.text };
 }
 
-function stop(server: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    server.process.removeAllListeners('exit');
-    server.process.once('exit', (code) => resolve(code));
-    server.process.kill('SIGTERM');
-  });
+function stop(started: Started): Promise<number | null> {
+  return started.server.stop();
 }
 
 /** `npm run token -- …` without the build step (the build ran in beforeAll). */
@@ -81,7 +59,13 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
   let token: string;
   try {
     expect(first.log()).toMatch(/loaded the January 2020 demo scenario/);
-    token = first.log().match(/Authorization: Bearer (kb_\S+)/)![1];
+    // No terminal attached: the first token is in a file only its owner can read, never in the log.
+    const tokenFile = path.join(dataDir, 'first-coordinator-token');
+    token = fs.readFileSync(tokenFile, 'utf8').trim();
+    expect(token).toMatch(/^kb_\S+$/);
+    expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(first.log()).not.toContain(token);
+    expect(first.log()).toMatch(/first coordinator token written to a file/);
     const answer = await post(first.url, `{ municipality(cbsCode: "GM0855") { id name services(asOf: "2020-01-18T12:00:00+01:00") { status } } }`);
     expect(answer.status).toBe(200);
     expect(answer.requestId).toMatch(/\S+/);
@@ -103,6 +87,8 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
 
     const health = await fetch(first.url.replace('/graphql', '/healthz'));
     expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(first.url.replace('/graphql', '/readyz'));
+    expect([ready.status, await ready.json()]).toEqual([200, { status: 'ready' }]);
 
     // Two processes on one PGlite folder would corrupt it: the CLI refuses while the server runs.
     const refused = tokenCommand('create', '--org', 'GM0534', '--role', 'MUNICIPALITY');
@@ -118,7 +104,7 @@ test('boots on the embedded engine, serves the 2020 picture over HTTP, and keeps
 
   const second = await start();
   try {
-    expect(second.log()).not.toMatch(/loaded the January 2020 demo scenario|First coordinator token/);
+    expect(second.log()).not.toMatch(/loaded the January 2020 demo scenario|first coordinator token/);
     const answer = await post(second.url, `{ municipality(cbsCode: "GM0855") { id } organisations { totalCount } }`, token!);
     expect(answer.body.data.municipality.id).toBe(tilburgId);
     expect(answer.body.data.organisations.totalCount).toBe(8);

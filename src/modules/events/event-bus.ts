@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Log } from '../../log';
 import type { ChangeEvent, EventBatch } from './change-event';
 import { changeEventRepository } from './change-event.repository';
+import { observeEventDeliveryLag } from '../../platform/metrics';
 
 /** How events committed somewhere reach this instance: PostgreSQL LISTEN/NOTIFY, or in-process. */
 export interface EventChannel {
@@ -110,6 +111,8 @@ export class EventBus {
   }
 
   private deliver(batch: EventBatch): void {
+    const now = Date.now();
+    for (const event of batch.events) observeEventDeliveryLag((now - event.occurredAt.getTime()) / 1000);
     for (const listener of this.listeners) {
       try {
         listener(batch);

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '../../common/vocabulary';
 import type { NewStatusChange } from '../events';
+import { observePictureUpkeep } from '../../platform/metrics';
 import { factsRepository } from './facts.repository';
 import { Contribution, DependantEdge, PictureRow, pictureRepository } from './picture.repository';
 import { affectsResidents, isOutage } from './status.rules';
@@ -39,6 +40,8 @@ export interface EdgeChange {
 
 /** What a write did, for the keeper to take in. */
 interface FactChange {
+  /** What kind of write it is, for the upkeep metric (src/platform/metrics.ts). */
+  kind: 'report' | 'dependencies' | 'component' | 'maintenance' | 'time';
   /** When the change takes effect (epoch ms): a report's observation, otherwise the write's clock. */
   moment: number;
   /** The write's clock (epoch ms): staleness is judged then. */
@@ -240,6 +243,15 @@ async function settleSince(
  * the write's transaction, after the write's own statements.
  */
 async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusChange[]> {
+  const started = performance.now();
+  try {
+    return await takeInTimed(db, change);
+  } finally {
+    observePictureUpkeep(change.kind, (performance.now() - started) / 1000);
+  }
+}
+
+async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewStatusChange[]> {
   // Read, as stored (`base`): the roots and the rows below them; with the change applied (`work`).
   const base = new Map<string, PictureRow>();
   const fixed = [...new Set([...change.roots, ...(change.below ?? [])])];
@@ -366,12 +378,12 @@ interface DueEvent {
 function takeInDue(db: EntityManager, event: DueEvent): Promise<NewStatusChange[]> {
   if (event.kind === 'MAINTENANCE') {
     return takeIn(db, {
-      moment: event.due, now: event.due, roots: [event.componentId], apply() {},
+      kind: 'time', moment: event.due, now: event.due, roots: [event.componentId], apply() {},
       stillDue: ([row]) => row.nextMaintenanceAt === event.due,
     });
   }
   return takeIn(db, {
-    moment: event.due, now: event.due, roots: [event.componentId], affectsStatus: false, apply() {},
+    kind: 'time', moment: event.due, now: event.due, roots: [event.componentId], affectsStatus: false, apply() {},
     stillDue: ([row]) => !row.ownStale && row.ownStaleFrom !== null && row.ownStaleFrom + 1 === event.due,
   });
 }
@@ -411,6 +423,7 @@ export const pictureKeeper = {
    */
   async reportStored(db: EntityManager, report: ReportFact, now: Date): Promise<NewStatusChange[]> {
     return takeIn(db, {
+      kind: 'report',
       moment: report.observedAt.getTime(),
       now: now.getTime(),
       roots: [report.componentId],
@@ -434,6 +447,7 @@ export const pictureKeeper = {
   async dependenciesChanged(db: EntityManager, componentId: string, added: EdgeChange[], ended: EdgeChange[], now: Date, moment: Date = now): Promise<NewStatusChange[]> {
     const below = [...new Set([...added, ...ended].map((edge) => edge.dependsOnId))];
     return takeIn(db, {
+      kind: 'dependencies',
       moment: moment.getTime(),
       now: now.getTime(),
       late: () => moment.getTime() < now.getTime(),
@@ -470,6 +484,7 @@ export const pictureKeeper = {
   /** A component's audience or heartbeat promise changed at `now`. */
   async componentChanged(db: EntityManager, componentId: string, change: { audience?: Audience | null; heartbeat?: HeartbeatFact | null }, now: Date): Promise<NewStatusChange[]> {
     return takeIn(db, {
+      kind: 'component',
       moment: now.getTime(),
       now: now.getTime(),
       roots: [componentId],
@@ -508,6 +523,7 @@ export const pictureKeeper = {
   async maintenanceChanged(db: EntityManager, componentIds: readonly string[], now: Date): Promise<NewStatusChange[]> {
     const windows = await factsRepository.maintenanceNotOver(db, componentIds, now);
     return takeIn(db, {
+      kind: 'maintenance',
       moment: now.getTime(),
       now: now.getTime(),
       roots: [...componentIds],
