@@ -70,6 +70,8 @@ const config: CodegenConfig = {
           SilentOrganisation: '../modules/overview/overview.models#SilentOrganisationModel',
           StatusChange: '../modules/events/event.models#StatusChangeModel',
           IncidentChange: '../modules/events/event.models#IncidentChangeModel',
+          RelationRequest: '../modules/consent/relation-request.entity#RelationRequest as RelationRequestModel',
+          RequestedComponent: '../modules/component/component.entity#Component as ComponentModel',
         },
       },
     },

@@ -13,6 +13,7 @@ import { KeepComponentRevisions1769000100000 } from './1769000100000-KeepCompone
 import { ScheduleMaintenance1769000200000 } from './1769000200000-ScheduleMaintenance';
 import { CreateRateLimit1769210000000 } from './1769210000000-CreateRateLimit';
 import { ImportCsafAdvisories1769300000000 } from './1769300000000-ImportCsafAdvisories';
+import { AskConsent1769350000000 } from './1769350000000-AskConsent';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
 export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000,
@@ -21,4 +22,5 @@ export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768
   OneLivePicture1769000000000, KeepComponentRevisions1769000100000, ScheduleMaintenance1769000200000,
   CreateRateLimit1769210000000,
   ImportCsafAdvisories1769300000000,
+  AskConsent1769350000000,
 ];

@@ -9,6 +9,7 @@ import { createIncidentLoaders } from './modules/incident/incident.loaders';
 import { createOrganisationLoaders } from './modules/organisation/organisation.loaders';
 import { createStatusLoaders } from './modules/status/status.loaders';
 import { createPictureLoaders } from './modules/picture/picture.loaders';
+import { createConsentLoaders } from './modules/consent/consent.loaders';
 
 /**
  * Fresh for every request, so nothing cached in a loader outlives the request that loaded it. `now`
@@ -22,6 +23,7 @@ export function createLoaders(db: EntityManager, now: Date) {
     ...createPictureLoaders(db, now),
     ...createIncidentLoaders(db),
     ...createAdvisoryLoaders(db),
+    ...createConsentLoaders(db),
   };
 }
 

@@ -33,6 +33,9 @@ export class AppError extends Error {
 export const badInput = (message: string, field?: string) => new AppError('BAD_USER_INPUT', message, field);
 export const notFound = (message: string, field?: string) => new AppError('NOT_FOUND', message, field);
 
+/** The access layer's refusal (AccessScope.denied): what a reader may not see, as opposed to a failure. */
+export const isRefusal = (error: unknown): boolean => error instanceof AppError && (error.code === 'FORBIDDEN' || error.code === 'UNAUTHENTICATED');
+
 /**
  * Codes that graphql-js and Apollo give errors about the request itself (syntax, validation,
  * variables). Their messages describe the client's own query, so they are safe to show.

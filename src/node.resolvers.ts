@@ -8,9 +8,10 @@ import { Incident, IncidentUpdate } from './modules/incident/incident.entity';
 import { Membership, Organisation } from './modules/organisation/organisation.entity';
 import { organisationTypeName } from './modules/organisation/organisation.resolvers';
 import { StatusReport } from './modules/status/status-report.entity';
+import { RelationRequest } from './modules/consent/relation-request.entity';
 import { GlobalIdType, parseGlobalId } from './common/global-id';
 
-export type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory | GatewayRemediation;
+export type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory | GatewayRemediation | RelationRequest;
 
 /** The one way to an entity by its id, guarded: `node(id:)` and the federated `_entities` (src/federation.resolvers.ts). */
 export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<NodeModel | null> {
@@ -24,6 +25,7 @@ export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): P
     case 'IncidentUpdate': return ctx.loaders.incidentUpdateById.load(id);
     case 'Advisory': return ctx.loaders.advisoryById.load(id);
     case 'GatewayRemediation': return ctx.loaders.remediationById.load(id);
+    case 'RelationRequest': return ctx.loaders.relationRequestById.load(id);
     // Token records are not graph nodes: they are reached through the token mutations only.
     case 'AccessToken': return Promise.resolve(null);
   }
@@ -40,6 +42,7 @@ function nodeTypeName(node: NodeModel) {
   if (node instanceof IncidentUpdate) return 'IncidentUpdate' as const;
   if (node instanceof Advisory) return 'Advisory' as const;
   if (node instanceof GatewayRemediation) return 'GatewayRemediation' as const;
+  if (node instanceof RelationRequest) return 'RelationRequest' as const;
   throw new TypeError('Node of an unknown class');
 }
 

@@ -13,6 +13,7 @@ import { DateScalar, DateTimeScalar } from './common/scalars';
 import { federationResolvers } from './federation.resolvers';
 import { nodeResolvers } from './node.resolvers';
 import { componentResolvers } from './modules/component/component.resolvers';
+import { consentResolvers } from './modules/consent/consent.resolvers';
 import { subscriptionResolvers } from './modules/events/subscription.resolvers';
 import { incidentResolvers } from './modules/incident/incident.resolvers';
 import { organisationResolvers } from './modules/organisation/organisation.resolvers';
@@ -58,6 +59,7 @@ export const resolvers: Resolvers = mergeResolvers([
   nodeResolvers,
   organisationResolvers,
   componentResolvers,
+  consentResolvers,
   statusResolvers,
   incidentResolvers,
   advisoryResolvers,

@@ -11,6 +11,7 @@ import { createRequestContext, RequestContext } from './context';
 import { formatError, isExpected } from './errors';
 import type { Log } from './log';
 import { EventBus, startEventBus } from './modules/events';
+import { PUBLIC_FIELDS } from './modules/access';
 import { createSchema } from './schema';
 import { serveSubscriptions } from './websocket';
 import type { Admission } from './platform/admission';
@@ -61,7 +62,7 @@ export function createApolloServer(options: {
 }): ApolloServer<RequestContext> {
   const exposeInternals = options.config.nodeEnv === 'development';
   // Limits, no schema hints in production: src/platform/hardening.ts.
-  const hardening = apolloHardening<RequestContext>(options.config, options.admission ?? admissionFor(options.config), { callerOf, charge: options.charge });
+  const hardening = apolloHardening<RequestContext>(options.config, options.admission ?? admissionFor(options.config, PUBLIC_FIELDS), { callerOf, charge: options.charge });
   return new ApolloServer<RequestContext>({
     schema: options.schema ?? createSchema(),
     introspection: options.config.nodeEnv !== 'production',
@@ -124,7 +125,7 @@ export async function startHttpServer(
   const httpServer: http.Server = listener.server;
   // Who is asking and how much, the same over HTTP and WebSocket: src/caller.ts, src/platform/admission.ts.
   const gate = new CallerGate(config, dataSource);
-  const admission = admissionFor(config);
+  const admission = admissionFor(config, PUBLIC_FIELDS);
   // Subscriptions: WebSocket on the same port and path; events between instances via LISTEN/NOTIFY.
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });

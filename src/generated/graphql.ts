@@ -12,6 +12,7 @@ import { AccessToken as AccessTokenModel } from '../modules/access/access-token.
 import { Viewer as ViewerModel } from '../modules/access/viewer';
 import { AuditEntryModel } from '../modules/audit/audit.repository';
 import { StatusChangeModel, IncidentChangeModel } from '../modules/events/event.models';
+import { RelationRequest as RelationRequestModel } from '../modules/consent/relation-request.entity';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -244,11 +245,13 @@ export type Application = Component & Node & {
   incidents: Array<Incident>;
   kind: ComponentKind;
   name: Scalars['String']['output'];
+  offered: Scalars['Boolean']['output'];
   operator: Organisation;
   reportedStatus: Maybe<StatusReport>;
   retiredAt: Maybe<Scalars['DateTime']['output']>;
   revision: Scalars['Int']['output'];
   statusHistory: StatusReportConnection;
+  /** Null for a reader who sees the application only through an offer. */
   version: Maybe<Scalars['String']['output']>;
 };
 
@@ -331,6 +334,11 @@ export type Component = {
   incidents: Array<Incident>;
   kind: ComponentKind;
   name: Scalars['String']['output'];
+  /**
+   * Offered by its operator to every organisation to depend on: a dependency on it needs no request,
+   * and shows the dependant its name, kind, status and reports, not its versions or what stands behind it.
+   */
+  offered: Scalars['Boolean']['output'];
   operator: Organisation;
   /** The newest status report (by observation time) at `asOf`; null when never reported. */
   reportedStatus: Maybe<StatusReport>;
@@ -465,6 +473,12 @@ export type CsafSource = {
   version: Scalars['String']['output'];
 };
 
+export type DecideRelationRequestInput = {
+  /** For the other party: why (at most 2,000 characters). */
+  note?: InputMaybe<Scalars['String']['input']>;
+  requestId: Scalars['ID']['input'];
+};
+
 export type DeclareIncidentInput = {
   /** Each readable by the caller. */
   advisoryIds?: InputMaybe<Array<Scalars['ID']['input']>>;
@@ -520,9 +534,13 @@ export type EffectiveStatus = {
   __typename?: 'EffectiveStatus';
   /** PRECAUTIONARY_SHUTDOWN, FAILURE, …; DEPENDENCY when a dependency imposes the status. */
   cause: Maybe<StatusCause>;
-  /** The path to the root cause: this component first, the root last. Empty when operational or unknown. */
+  /**
+   * The path to the root cause: this component first, the root last. Empty when operational or unknown.
+   * It ends early where the reader may not look further: at another organisation's component seen
+   * through an offer (whose own status then says DEPENDENCY), and before that for the public.
+   */
   rootCause: Array<Component>;
-  /** The status report at the root that explains the status, with its reporter and source. */
+  /** The status report at the root that explains the status, with its reporter and source; null when `rootCause` ends early. */
   rootCauseReport: Maybe<StatusReport>;
   /** When the effective status last changed to its current value. */
   since: Maybe<Scalars['DateTime']['output']>;
@@ -590,6 +608,7 @@ export type Gateway = Component & Node & {
   internetFacing: Scalars['Boolean']['output'];
   kind: ComponentKind;
   name: Scalars['String']['output'];
+  offered: Scalars['Boolean']['output'];
   operator: Organisation;
   /** e.g. `ADC` or `Gateway`. */
   product: Scalars['String']['output'];
@@ -599,7 +618,7 @@ export type Gateway = Component & Node & {
   retiredAt: Maybe<Scalars['DateTime']['output']>;
   revision: Scalars['Int']['output'];
   statusHistory: StatusReportConnection;
-  /** Version and build, e.g. `13.0.47.24`. */
+  /** Version and build, e.g. `13.0.47.24`. Null for a reader who sees the gateway only through an offer. */
   version: Maybe<Scalars['String']['output']>;
 };
 
@@ -779,6 +798,7 @@ export type Infrastructure = Component & Node & {
   incidents: Array<Incident>;
   kind: ComponentKind;
   name: Scalars['String']['output'];
+  offered: Scalars['Boolean']['output'];
   operator: Organisation;
   reportedStatus: Maybe<StatusReport>;
   retiredAt: Maybe<Scalars['DateTime']['output']>;
@@ -886,14 +906,26 @@ export type MunicipalityServicesArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * The organisation it awaits (any of its tokens), or a coordinator: makes the relation from now.
+   * Accepting an accepted request returns it; a declined or withdrawn one is a CONFLICT.
+   */
+  acceptRelationRequest: RelationRequestPayload;
   /** An ACKNOWLEDGEMENT: a municipality (MUNICIPALITY role) whose picture holds an affected component. */
   acknowledgeIncident: AcknowledgeIncidentPayload;
-  /** The dependent component's operator, or a coordinator. An edge that would close a cycle is BAD_USER_INPUT naming the cycle. */
+  /**
+   * The dependent component's operator, or a coordinator. An edge that would close a cycle is
+   * BAD_USER_INPUT naming the cycle. A dependency on another organisation's component needs its
+   * consent: the component is offered, or the two are in a membership; otherwise this is FORBIDDEN and
+   * `requestDependency` asks the other operator.
+   */
   addDependency: AddDependencyPayload;
   /** Coordinators, or the shared-service organisation itself (OPERATOR role). Overlapping memberships are a CONFLICT. */
   addMembership: AddMembershipPayload;
   /** Operators (OPERATOR or VENDOR role) for components they operate, and coordinators. */
   declareIncident: DeclareIncidentPayload;
+  /** The organisation it awaits, or a coordinator. Declining a declined request returns it. */
+  declineRelationRequest: RelationRequestPayload;
   /**
    * Either party (the shared-service organisation or the municipality) or a coordinator. The membership
    * is kept, with its end: what it served stays readable for the past. Ending it again on the same day
@@ -925,6 +957,15 @@ export type Mutation = {
   removeDependency: RemoveDependencyPayload;
   /** The component's operator (with the OPERATOR or VENDOR role) or a coordinator. Appends; never overwrites. */
   reportStatus: ReportStatusPayload;
+  /** The service's operator asks a municipality to consent to the delivery. Asking again returns the pending one. */
+  requestDelivery: RelationRequestPayload;
+  /**
+   * The dependent component's operator asks another organisation's operator to let it depend on a
+   * component that is not offered. Asking again while one is pending returns the pending one.
+   */
+  requestDependency: RelationRequestPayload;
+  /** Either party asks the other: the shared-service organisation (OPERATOR role) or the municipality. */
+  requestMembership: RelationRequestPayload;
   /** The same callers as postIncidentUpdate. */
   resolveIncident: ResolveIncidentPayload;
   /**
@@ -943,6 +984,13 @@ export type Mutation = {
   updateIncident: UpdateIncidentPayload;
   /** Coordinators. Withdrawing again changes nothing. */
   withdrawAdvisory: WithdrawAdvisoryPayload;
+  /** The organisation that asked, or a coordinator, while it is pending. Withdrawing twice returns it. */
+  withdrawRelationRequest: RelationRequestPayload;
+};
+
+
+export type MutationAcceptRelationRequestArgs = {
+  input: DecideRelationRequestInput;
 };
 
 
@@ -963,6 +1011,11 @@ export type MutationAddMembershipArgs = {
 
 export type MutationDeclareIncidentArgs = {
   input: DeclareIncidentInput;
+};
+
+
+export type MutationDeclineRelationRequestArgs = {
+  input: DecideRelationRequestInput;
 };
 
 
@@ -1021,6 +1074,21 @@ export type MutationReportStatusArgs = {
 };
 
 
+export type MutationRequestDeliveryArgs = {
+  input: RequestDeliveryInput;
+};
+
+
+export type MutationRequestDependencyArgs = {
+  input: RequestDependencyInput;
+};
+
+
+export type MutationRequestMembershipArgs = {
+  input: RequestMembershipInput;
+};
+
+
 export type MutationResolveIncidentArgs = {
   input: ResolveIncidentInput;
 };
@@ -1053,6 +1121,11 @@ export type MutationUpdateIncidentArgs = {
 
 export type MutationWithdrawAdvisoryArgs = {
   input: WithdrawAdvisoryInput;
+};
+
+
+export type MutationWithdrawRelationRequestArgs = {
+  input: DecideRelationRequestInput;
 };
 
 /** The national picture for coordinators. */
@@ -1233,6 +1306,11 @@ export type Query = {
   organisation: Maybe<Organisation>;
   /** Sorted by name. `search` matches any part of the name, case-insensitively. */
   organisations: OrganisationConnection;
+  /**
+   * The requests the caller's organisation made or must decide, newest first (coordinators: all).
+   * Without `state`: every state.
+   */
+  relationRequests: RelationRequestConnection;
   viewer: Viewer;
 };
 
@@ -1315,6 +1393,13 @@ export type QueryOrganisationsArgs = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+
+export type QueryRelationRequestsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  state?: InputMaybe<RelationRequestState>;
+};
+
 export type RecordRemediationInput = {
   advisoryId: Scalars['ID']['input'];
   /** A gateway or application. */
@@ -1340,7 +1425,11 @@ export type RecordRemediationPayload = {
 export type RegisterComponentInput = {
   /** Services: required. */
   audience?: InputMaybe<Audience>;
-  /** Services: the municipalities it is delivered to. */
+  /**
+   * Services: the municipalities it is delivered to. Each must be the operator itself or a municipality
+   * it serves as shared-service organisation; any other needs the municipality's consent
+   * (`requestDelivery`), and is FORBIDDEN here.
+   */
   deliveredTo?: InputMaybe<Array<Scalars['ID']['input']>>;
   description?: InputMaybe<Scalars['String']['input']>;
   /** 60 to 604800 seconds. */
@@ -1349,6 +1438,8 @@ export type RegisterComponentInput = {
   internetFacing?: InputMaybe<Scalars['Boolean']['input']>;
   kind: ComponentKind;
   name: Scalars['String']['input'];
+  /** Offer it to every organisation to depend on (default false); see `Component.offered`. */
+  offered?: InputMaybe<Scalars['Boolean']['input']>;
   /** Default: the caller's organisation. Only coordinators register components for others. */
   operatorId?: InputMaybe<Scalars['ID']['input']>;
   /** Gateways: required. */
@@ -1378,6 +1469,79 @@ export type RegisterOrganisationPayload = {
   __typename?: 'RegisterOrganisationPayload';
   organisation: Organisation;
 };
+
+/** What a relation request would relate (docs/access.md, "Consent"). */
+export type RelationKind =
+  /** A service is delivered to a municipality. */
+  | 'DELIVERY'
+  /** A component depends on another organisation's component. */
+  | 'DEPENDENCY'
+  /** A shared-service organisation serves a municipality. */
+  | 'MEMBERSHIP';
+
+/**
+ * A relation that crosses organisations, asked by one and waiting for the other's consent. Both
+ * parties and coordinators read it. Accepting it makes the relation (a dependency, a delivery, a
+ * membership) from that moment; the request stays as the record of who asked and who consented.
+ */
+export type RelationRequest = Node & {
+  __typename?: 'RelationRequest';
+  /** The organisation whose consent it needs. */
+  awaiting: Organisation;
+  /** DEPENDENCY: the component that would depend. DELIVERY: the service. */
+  component: Maybe<RequestedComponent>;
+  decidedAt: Maybe<Scalars['DateTime']['output']>;
+  decidedBy: Maybe<Organisation>;
+  decisionNote: Maybe<Scalars['String']['output']>;
+  /** DEPENDENCY, once accepted: the edge made, when the reader may read it. */
+  dependency: Maybe<Dependency>;
+  dependencyKind: Maybe<DependencyKind>;
+  /** DEPENDENCY: the component it would depend on. */
+  dependsOn: Maybe<RequestedComponent>;
+  endsOn: Maybe<Scalars['Date']['output']>;
+  id: Scalars['ID']['output'];
+  kind: RelationKind;
+  /** MEMBERSHIP, once accepted. */
+  membership: Maybe<Membership>;
+  /** DELIVERY and MEMBERSHIP. */
+  municipality: Maybe<Municipality>;
+  /** What the asking party wrote to the other. */
+  note: Maybe<Scalars['String']['output']>;
+  redundancyGroup: Maybe<Scalars['String']['output']>;
+  requestedAt: Scalars['DateTime']['output'];
+  requestedBy: Organisation;
+  /** MEMBERSHIP. */
+  sharedServiceOrganisation: Maybe<SharedServiceOrganisation>;
+  startsOn: Maybe<Scalars['Date']['output']>;
+  state: RelationRequestState;
+};
+
+export type RelationRequestConnection = {
+  __typename?: 'RelationRequestConnection';
+  edges: Array<RelationRequestEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type RelationRequestEdge = {
+  __typename?: 'RelationRequestEdge';
+  cursor: Scalars['String']['output'];
+  node: RelationRequest;
+};
+
+export type RelationRequestPayload = {
+  __typename?: 'RelationRequestPayload';
+  request: RelationRequest;
+};
+
+export type RelationRequestState =
+  /** The other party (or a coordinator) consented: the relation is in force from `decidedAt`. */
+  | 'ACCEPTED'
+  | 'DECLINED'
+  /** Waiting for the other party; changes nobody's picture. */
+  | 'PENDING'
+  /** The asking party took it back before it was decided. */
+  | 'WITHDRAWN';
 
 export type RemediationGroup = {
   __typename?: 'RemediationGroup';
@@ -1437,6 +1601,44 @@ export type ReportStatusPayload = {
   /** True when this was a retry of an earlier report with the same idempotencyKey. */
   replayed: Scalars['Boolean']['output'];
   statusReport: StatusReport;
+};
+
+export type RequestDeliveryInput = {
+  municipalityId: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** The caller's service. */
+  serviceId: Scalars['ID']['input'];
+};
+
+export type RequestDependencyInput = {
+  /** The caller's component that would depend. */
+  componentId: Scalars['ID']['input'];
+  /** Another organisation's component. */
+  dependsOnId: Scalars['ID']['input'];
+  kind: DependencyKind;
+  /** For the other operator: who you are and why (at most 2,000 characters). */
+  note?: InputMaybe<Scalars['String']['input']>;
+  redundancyGroup?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RequestMembershipInput = {
+  endsOn?: InputMaybe<Scalars['Date']['input']>;
+  municipalityId: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
+  sharedServiceOrganisationId: Scalars['ID']['input'];
+  startsOn: Scalars['Date']['input'];
+};
+
+/**
+ * A component named in a relation request, as both parties read it: its name, kind and operator,
+ * nothing behind them.
+ */
+export type RequestedComponent = {
+  __typename?: 'RequestedComponent';
+  id: Scalars['ID']['output'];
+  kind: ComponentKind;
+  name: Scalars['String']['output'];
+  operator: Organisation;
 };
 
 export type ResolveIncidentInput = {
@@ -1502,6 +1704,7 @@ export type Service = Component & Node & {
   incidents: Array<Incident>;
   kind: ComponentKind;
   name: Scalars['String']['output'];
+  offered: Scalars['Boolean']['output'];
   operator: Organisation;
   reportedStatus: Maybe<StatusReport>;
   retiredAt: Maybe<Scalars['DateTime']['output']>;
@@ -1538,7 +1741,7 @@ export type ServiceAvailability = {
    */
   incidents: Array<Incident>;
   municipality: Municipality;
-  /** Service first, root last; empty when operational or unknown. */
+  /** Service first, root last; empty when operational or unknown; ends early as `EffectiveStatus.rootCause` does. */
   rootCause: Array<Component>;
   rootCauseReport: Maybe<StatusReport>;
   service: Service;
@@ -1620,7 +1823,7 @@ export type StatusChange = {
   previousStatus: ComponentStatus;
   /**
    * The path to the root cause, this component first, the root last. Empty when operational or
-   * unknown, and for a caller who may not see every component on the path (the public never does).
+   * unknown; ends early as `EffectiveStatus.rootCause` does.
    */
   rootCause: Array<Component>;
   /** When the new status took effect: the observation of the report that changed it. */
@@ -1765,6 +1968,8 @@ export type UpdateComponentInput = {
   heartbeatSeconds?: InputMaybe<Scalars['Int']['input']>;
   internetFacing?: InputMaybe<Scalars['Boolean']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
+  /** Withdrawing an offer keeps the dependencies already made on it. */
+  offered?: InputMaybe<Scalars['Boolean']['input']>;
   product?: InputMaybe<Scalars['String']['input']>;
   productVendor?: InputMaybe<Scalars['String']['input']>;
   revision: Scalars['Int']['input'];
@@ -1947,6 +2152,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( ComponentModel )
     | ( MembershipModel )
     | ( OrganisationModel )
+    | ( RelationRequestModel )
     | ( ComponentModel )
     | ( OrganisationModel )
     | ( StatusReportModel )
@@ -1998,6 +2204,7 @@ export type ResolversTypes = {
   CsafSource: ResolverTypeWrapper<CsafSourceModel>;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DecideRelationRequestInput: DecideRelationRequestInput;
   DeclareIncidentInput: DeclareIncidentInput;
   DeclareIncidentPayload: ResolverTypeWrapper<Omit<DeclareIncidentPayload, 'incident'> & { incident: ResolversTypes['Incident'] }>;
   Dependency: ResolverTypeWrapper<DependencyModel>;
@@ -2054,12 +2261,22 @@ export type ResolversTypes = {
   RegisterComponentPayload: ResolverTypeWrapper<Omit<RegisterComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   RegisterOrganisationInput: RegisterOrganisationInput;
   RegisterOrganisationPayload: ResolverTypeWrapper<Omit<RegisterOrganisationPayload, 'organisation'> & { organisation: ResolversTypes['Organisation'] }>;
+  RelationKind: RelationKind;
+  RelationRequest: ResolverTypeWrapper<RelationRequestModel>;
+  RelationRequestConnection: ResolverTypeWrapper<Omit<RelationRequestConnection, 'edges'> & { edges: Array<ResolversTypes['RelationRequestEdge']> }>;
+  RelationRequestEdge: ResolverTypeWrapper<Omit<RelationRequestEdge, 'node'> & { node: ResolversTypes['RelationRequest'] }>;
+  RelationRequestPayload: ResolverTypeWrapper<Omit<RelationRequestPayload, 'request'> & { request: ResolversTypes['RelationRequest'] }>;
+  RelationRequestState: RelationRequestState;
   RemediationGroup: ResolverTypeWrapper<RemediationGroupModel>;
   RemediationState: RemediationState;
   RemoveDependencyInput: RemoveDependencyInput;
   RemoveDependencyPayload: ResolverTypeWrapper<Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversTypes['Dependency'] }>;
   ReportStatusInput: ReportStatusInput;
   ReportStatusPayload: ResolverTypeWrapper<Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversTypes['EffectiveStatus'], statusReport: ResolversTypes['StatusReport'] }>;
+  RequestDeliveryInput: RequestDeliveryInput;
+  RequestDependencyInput: RequestDependencyInput;
+  RequestMembershipInput: RequestMembershipInput;
+  RequestedComponent: ResolverTypeWrapper<ComponentModel>;
   ResolveIncidentInput: ResolveIncidentInput;
   ResolveIncidentPayload: ResolverTypeWrapper<Omit<ResolveIncidentPayload, 'incident'> & { incident: ResolversTypes['Incident'] }>;
   RetireComponentInput: RetireComponentInput;
@@ -2126,6 +2343,7 @@ export type ResolversParentTypes = {
   CsafSource: CsafSourceModel;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
+  DecideRelationRequestInput: DecideRelationRequestInput;
   DeclareIncidentInput: DeclareIncidentInput;
   DeclareIncidentPayload: Omit<DeclareIncidentPayload, 'incident'> & { incident: ResolversParentTypes['Incident'] };
   Dependency: DependencyModel;
@@ -2176,11 +2394,19 @@ export type ResolversParentTypes = {
   RegisterComponentPayload: Omit<RegisterComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   RegisterOrganisationInput: RegisterOrganisationInput;
   RegisterOrganisationPayload: Omit<RegisterOrganisationPayload, 'organisation'> & { organisation: ResolversParentTypes['Organisation'] };
+  RelationRequest: RelationRequestModel;
+  RelationRequestConnection: Omit<RelationRequestConnection, 'edges'> & { edges: Array<ResolversParentTypes['RelationRequestEdge']> };
+  RelationRequestEdge: Omit<RelationRequestEdge, 'node'> & { node: ResolversParentTypes['RelationRequest'] };
+  RelationRequestPayload: Omit<RelationRequestPayload, 'request'> & { request: ResolversParentTypes['RelationRequest'] };
   RemediationGroup: RemediationGroupModel;
   RemoveDependencyInput: RemoveDependencyInput;
   RemoveDependencyPayload: Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversParentTypes['Dependency'] };
   ReportStatusInput: ReportStatusInput;
   ReportStatusPayload: Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversParentTypes['EffectiveStatus'], statusReport: ResolversParentTypes['StatusReport'] };
+  RequestDeliveryInput: RequestDeliveryInput;
+  RequestDependencyInput: RequestDependencyInput;
+  RequestMembershipInput: RequestMembershipInput;
+  RequestedComponent: ComponentModel;
   ResolveIncidentInput: ResolveIncidentInput;
   ResolveIncidentPayload: Omit<ResolveIncidentPayload, 'incident'> & { incident: ResolversParentTypes['Incident'] };
   RetireComponentInput: RetireComponentInput;
@@ -2320,6 +2546,7 @@ export type ApplicationResolvers<ContextType = RequestContext, ParentType extend
   incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   reportedStatus?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType, Partial<ApplicationReportedStatusArgs>>;
   retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2483,6 +2710,7 @@ export type GatewayResolvers<ContextType = RequestContext, ParentType extends Re
   internetFacing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   productVendor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2586,6 +2814,7 @@ export type InfrastructureResolvers<ContextType = RequestContext, ParentType ext
   incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   reportedStatus?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType, Partial<InfrastructureReportedStatusArgs>>;
   retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2634,10 +2863,12 @@ export type MunicipalityResolvers<ContextType = RequestContext, ParentType exten
 };
 
 export type MutationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acceptRelationRequest?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationAcceptRelationRequestArgs, 'input'>>;
   acknowledgeIncident?: Resolver<ResolversTypes['AcknowledgeIncidentPayload'], ParentType, ContextType, RequireFields<MutationAcknowledgeIncidentArgs, 'input'>>;
   addDependency?: Resolver<ResolversTypes['AddDependencyPayload'], ParentType, ContextType, RequireFields<MutationAddDependencyArgs, 'input'>>;
   addMembership?: Resolver<ResolversTypes['AddMembershipPayload'], ParentType, ContextType, RequireFields<MutationAddMembershipArgs, 'input'>>;
   declareIncident?: Resolver<ResolversTypes['DeclareIncidentPayload'], ParentType, ContextType, RequireFields<MutationDeclareIncidentArgs, 'input'>>;
+  declineRelationRequest?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationDeclineRelationRequestArgs, 'input'>>;
   endMembership?: Resolver<ResolversTypes['EndMembershipPayload'], ParentType, ContextType, RequireFields<MutationEndMembershipArgs, 'input'>>;
   importCsafAdvisory?: Resolver<ResolversTypes['ImportCsafAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationImportCsafAdvisoryArgs, 'input'>>;
   issueAccessToken?: Resolver<ResolversTypes['IssueAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationIssueAccessTokenArgs, 'input'>>;
@@ -2649,6 +2880,9 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   registerOrganisation?: Resolver<ResolversTypes['RegisterOrganisationPayload'], ParentType, ContextType, RequireFields<MutationRegisterOrganisationArgs, 'input'>>;
   removeDependency?: Resolver<ResolversTypes['RemoveDependencyPayload'], ParentType, ContextType, RequireFields<MutationRemoveDependencyArgs, 'input'>>;
   reportStatus?: Resolver<ResolversTypes['ReportStatusPayload'], ParentType, ContextType, RequireFields<MutationReportStatusArgs, 'input'>>;
+  requestDelivery?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationRequestDeliveryArgs, 'input'>>;
+  requestDependency?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationRequestDependencyArgs, 'input'>>;
+  requestMembership?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationRequestMembershipArgs, 'input'>>;
   resolveIncident?: Resolver<ResolversTypes['ResolveIncidentPayload'], ParentType, ContextType, RequireFields<MutationResolveIncidentArgs, 'input'>>;
   retireComponent?: Resolver<ResolversTypes['RetireComponentPayload'], ParentType, ContextType, RequireFields<MutationRetireComponentArgs, 'input'>>;
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
@@ -2656,6 +2890,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   updateComponent?: Resolver<ResolversTypes['UpdateComponentPayload'], ParentType, ContextType, RequireFields<MutationUpdateComponentArgs, 'input'>>;
   updateIncident?: Resolver<ResolversTypes['UpdateIncidentPayload'], ParentType, ContextType, RequireFields<MutationUpdateIncidentArgs, 'input'>>;
   withdrawAdvisory?: Resolver<ResolversTypes['WithdrawAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationWithdrawAdvisoryArgs, 'input'>>;
+  withdrawRelationRequest?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationWithdrawRelationRequestArgs, 'input'>>;
 };
 
 export type NationalOverviewResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['NationalOverview'] = ResolversParentTypes['NationalOverview']> = {
@@ -2671,7 +2906,7 @@ export type NationalOverviewResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Advisory' | 'Application' | 'Coordinator' | 'Dependency' | 'Gateway' | 'GatewayRemediation' | 'Incident' | 'IncidentUpdate' | 'Infrastructure' | 'Membership' | 'Municipality' | 'Service' | 'SharedServiceOrganisation' | 'StatusReport' | 'Vendor', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Advisory' | 'Application' | 'Coordinator' | 'Dependency' | 'Gateway' | 'GatewayRemediation' | 'Incident' | 'IncidentUpdate' | 'Infrastructure' | 'Membership' | 'Municipality' | 'RelationRequest' | 'Service' | 'SharedServiceOrganisation' | 'StatusReport' | 'Vendor', ParentType, ContextType>;
 };
 
 export type OrganisationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Organisation'] = ResolversParentTypes['Organisation']> = {
@@ -2728,6 +2963,7 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
   organisation?: Resolver<Maybe<ResolversTypes['Organisation']>, ParentType, ContextType, Partial<QueryOrganisationArgs>>;
   organisations?: Resolver<ResolversTypes['OrganisationConnection'], ParentType, ContextType, RequireFields<QueryOrganisationsArgs, 'first'>>;
+  relationRequests?: Resolver<ResolversTypes['RelationRequestConnection'], ParentType, ContextType, RequireFields<QueryRelationRequestsArgs, 'first'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
 };
 
@@ -2742,6 +2978,45 @@ export type RegisterComponentPayloadResolvers<ContextType = RequestContext, Pare
 
 export type RegisterOrganisationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterOrganisationPayload'] = ResolversParentTypes['RegisterOrganisationPayload']> = {
   organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+};
+
+export type RelationRequestResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RelationRequest'] = ResolversParentTypes['RelationRequest']> = {
+  awaiting?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  component?: Resolver<Maybe<ResolversTypes['RequestedComponent']>, ParentType, ContextType>;
+  decidedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  decidedBy?: Resolver<Maybe<ResolversTypes['Organisation']>, ParentType, ContextType>;
+  decisionNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  dependency?: Resolver<Maybe<ResolversTypes['Dependency']>, ParentType, ContextType>;
+  dependencyKind?: Resolver<Maybe<ResolversTypes['DependencyKind']>, ParentType, ContextType>;
+  dependsOn?: Resolver<Maybe<ResolversTypes['RequestedComponent']>, ParentType, ContextType>;
+  endsOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['RelationKind'], ParentType, ContextType>;
+  membership?: Resolver<Maybe<ResolversTypes['Membership']>, ParentType, ContextType>;
+  municipality?: Resolver<Maybe<ResolversTypes['Municipality']>, ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  redundancyGroup?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  requestedBy?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  sharedServiceOrganisation?: Resolver<Maybe<ResolversTypes['SharedServiceOrganisation']>, ParentType, ContextType>;
+  startsOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['RelationRequestState'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RelationRequestConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RelationRequestConnection'] = ResolversParentTypes['RelationRequestConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['RelationRequestEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type RelationRequestEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RelationRequestEdge'] = ResolversParentTypes['RelationRequestEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['RelationRequest'], ParentType, ContextType>;
+};
+
+export type RelationRequestPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RelationRequestPayload'] = ResolversParentTypes['RelationRequestPayload']> = {
+  request?: Resolver<ResolversTypes['RelationRequest'], ParentType, ContextType>;
 };
 
 export type RemediationGroupResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RemediationGroup'] = ResolversParentTypes['RemediationGroup']> = {
@@ -2760,6 +3035,13 @@ export type ReportStatusPayloadResolvers<ContextType = RequestContext, ParentTyp
   effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType>;
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   statusReport?: Resolver<ResolversTypes['StatusReport'], ParentType, ContextType>;
+};
+
+export type RequestedComponentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RequestedComponent'] = ResolversParentTypes['RequestedComponent']> = {
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
 };
 
 export type ResolveIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ResolveIncidentPayload'] = ResolversParentTypes['ResolveIncidentPayload']> = {
@@ -2787,6 +3069,7 @@ export type ServiceResolvers<ContextType = RequestContext, ParentType extends Re
   incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   reportedStatus?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType, Partial<ServiceReportedStatusArgs>>;
   retiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
@@ -2977,9 +3260,14 @@ export type Resolvers<ContextType = RequestContext> = {
   RecordRemediationPayload?: RecordRemediationPayloadResolvers<ContextType>;
   RegisterComponentPayload?: RegisterComponentPayloadResolvers<ContextType>;
   RegisterOrganisationPayload?: RegisterOrganisationPayloadResolvers<ContextType>;
+  RelationRequest?: RelationRequestResolvers<ContextType>;
+  RelationRequestConnection?: RelationRequestConnectionResolvers<ContextType>;
+  RelationRequestEdge?: RelationRequestEdgeResolvers<ContextType>;
+  RelationRequestPayload?: RelationRequestPayloadResolvers<ContextType>;
   RemediationGroup?: RemediationGroupResolvers<ContextType>;
   RemoveDependencyPayload?: RemoveDependencyPayloadResolvers<ContextType>;
   ReportStatusPayload?: ReportStatusPayloadResolvers<ContextType>;
+  RequestedComponent?: RequestedComponentResolvers<ContextType>;
   ResolveIncidentPayload?: ResolveIncidentPayloadResolvers<ContextType>;
   RetireComponentPayload?: RetireComponentPayloadResolvers<ContextType>;
   RevokeAccessTokenPayload?: RevokeAccessTokenPayloadResolvers<ContextType>;

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
   BREAK, DocumentNode, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, OperationDefinitionNode,
-  parse, ParseOptions, specifiedRules, validate, ValidationRule, visit,
+  parse, ParseOptions, specifiedRules, TypeInfo, validate, ValidationRule, visit, visitWithTypeInfo,
 } from 'graphql';
 import { containsNul } from './nul-characters';
 import { queryCost } from './query-cost';
@@ -60,6 +60,11 @@ export class Admission {
       hideSuggestions: boolean;
       /** Whether `_service { sdl }` (the federated subgraph's schema) is answered: like introspection, not in production. */
       serviceSdl: boolean;
+      /**
+       * The fields the public may ask for, by type (src/modules/access/public-reads.ts); any other
+       * field from the public is refused as UNAUTHENTICATED. Absent: no field is refused here.
+       */
+      publicFields?: Readonly<Record<string, readonly string[]>>;
       now?: () => Date;
     },
   ) {
@@ -108,6 +113,14 @@ export class Admission {
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables, { maxErrors: 1 });
     if (coerced.errors) return { refused: coerced.errors.slice(0, 1).map((error) => coded(error, 'BAD_USER_INPUT')) };
     if (containsNul(variables, document)) return refuse('Strings may not contain the NUL character (U+0000).');
+    if (request.caller === 'public' && this.options.publicFields) {
+      const field = fieldBeyond(schema, document, this.options.publicFields);
+      if (field) {
+        return { refused: [new GraphQLError(`${field} needs a token (Authorization: Bearer …): without one you may read service availability per municipality and TLP:CLEAR incidents and advisories (README, "Access").`, {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        })] };
+      }
+    }
 
     let cost: number;
     try {
@@ -133,6 +146,23 @@ export class Admission {
     }
     return refusals;
   }
+}
+
+/** The first field (as `Type.field`) the document asks for that the list does not name; introspection is Apollo's to allow. */
+function fieldBeyond(schema: GraphQLSchema, document: DocumentNode, allowed: Readonly<Record<string, readonly string[]>>): string | null {
+  const typeInfo = new TypeInfo(schema);
+  let beyond: string | null = null;
+  visit(document, visitWithTypeInfo(typeInfo, {
+    Field(node) {
+      const name = node.name.value;
+      const parent = typeInfo.getParentType();
+      if (name.startsWith('__') || !parent) return undefined;
+      if (allowed[parent.name]?.includes(name)) return undefined;
+      beyond = `${parent.name}.${name}`;
+      return BREAK;
+    },
+  }));
+  return beyond;
 }
 
 function asksForServiceSdl(document: DocumentNode): boolean {

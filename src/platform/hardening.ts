@@ -8,7 +8,7 @@ type HardeningOptions<TContext extends object> = Pick<
 > & { plugins: ApolloServerPlugin<TContext>[] };
 
 /** The limits of one operation, from the configuration; one instance serves HTTP and WebSocket. */
-export function admissionFor(config: Config): Admission {
+export function admissionFor(config: Config, publicFields?: Readonly<Record<string, readonly string[]>>): Admission {
   const { limits } = config;
   return new Admission({
     maxDepth: limits.queryDepth,
@@ -17,7 +17,7 @@ export function admissionFor(config: Config): Admission {
     maxTokens: limits.queryTokens,
     maxCost: limits.queryCost,
     maxPublicCost: limits.queryCostPublic,
-  }, { hideSuggestions: config.nodeEnv === 'production', serviceSdl: config.nodeEnv !== 'production' });
+  }, { hideSuggestions: config.nodeEnv === 'production', serviceSdl: config.nodeEnv !== 'production', publicFields });
 }
 
 /**

@@ -67,7 +67,7 @@ export async function loadDemoScenario(db: EntityManager): Promise<void> {
     const id = randomUUID();
     await db.insert(Component, {
       id, operatorId, kind, name, description: null, productVendor: null, product: null, version: null,
-      internetFacing: null, audience: null, heartbeatSeconds: null, createdAt: REGISTERED, updatedAt: REGISTERED, ...extra,
+      internetFacing: null, audience: null, heartbeatSeconds: null, offered: false, createdAt: REGISTERED, updatedAt: REGISTERED, ...extra,
     });
     await db.query(
       `INSERT INTO component_revision (component_id, revision, valid_from, name, product_vendor, product, version, internet_facing, audience)
@@ -90,9 +90,13 @@ export async function loadDemoScenario(db: EntityManager): Promise<void> {
 
   // HLTsamen and Centric.
   const hltGateway = await gateway(hltsamen, 'HLTsamen Citrix Gateway', '12.1.55.18');
-  const centricGateway = await gateway(centric, 'Centric Citrix server', '12.1.50.28');
+  // Centric offers its hosted application, and the server it stands behind, to its customers
+  // (docs/access.md, "Consent"): they see their status, not the server's version.
+  const centricGateway = await component(centric, 'GATEWAY', 'Centric Citrix server', {
+    productVendor: 'Citrix', product: 'ADC', version: '12.1.50.28', internetFacing: true, offered: true,
+  });
   const burgerzaken = await component(centric, 'APPLICATION', 'Burgerzaken application (Centric)', {
-    description: 'Civil-affairs application hosted by Centric behind its own Citrix server',
+    description: 'Civil-affairs application hosted by Centric behind its own Citrix server', offered: true,
   });
   const hlt = [hillegom, lisse, teylingen];
   const hltAppointments = await service(hltsamen, 'Online appointments', 'RESIDENTS', hlt);

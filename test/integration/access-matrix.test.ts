@@ -60,7 +60,7 @@ const uuidOf = (globalId: string) => Buffer.from(globalId, 'base64url').toString
 const globalId = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`).toString('base64url');
 
 let freshCount = 0;
-async function freshOrganisation(kind: 'MUNICIPALITY' | 'SHARED_SERVICE_ORGANISATION'): Promise<string> {
+async function freshOrganisation(kind: 'MUNICIPALITY' | 'SHARED_SERVICE_ORGANISATION' | 'VENDOR'): Promise<string> {
   freshCount += 1;
   const [row] = await db.dataSource.query(
     `INSERT INTO organisation (kind, name, cbs_code, population) VALUES ($1, $2, $3, $4) RETURNING id`,
@@ -71,10 +71,36 @@ async function freshOrganisation(kind: 'MUNICIPALITY' | 'SHARED_SERVICE_ORGANISA
 async function revisionOf(componentGlobalId: string): Promise<number> {
   return (await db.dataSource.query(`SELECT revision FROM component WHERE id = $1`, [uuidOf(componentGlobalId)]))[0].revision;
 }
-async function freshInfrastructure(): Promise<string> {
-  const [ncsc] = await db.dataSource.query(`SELECT id FROM organisation WHERE name LIKE 'NCSC%'`);
-  const row = await factories(db.dataSource.manager).component(ncsc.id, 'INFRASTRUCTURE', { name: 'matrix infrastructure' });
+/** A component of the IBD: another organisation than every viewer's (NCSC is the coordinator viewer). */
+async function freshInfrastructure(extra: { offered?: boolean } = {}): Promise<string> {
+  const [ibd] = await db.dataSource.query(`SELECT id FROM organisation WHERE name LIKE 'IBD%'`);
+  const row = await factories(db.dataSource.manager).component(ibd.id, 'INFRASTRUCTURE', { name: 'matrix infrastructure', ...extra });
   return globalId('Component', row.id);
+}
+function tilburgGateway(): string {
+  return targets.get('MUNICIPALITY')!.other.component.id;
+}
+async function freshServiceOf(componentGlobalId: string): Promise<string> {
+  const [owner] = await db.dataSource.query(`SELECT operator_id FROM component WHERE id = $1`, [uuidOf(componentGlobalId)]);
+  const row = await factories(db.dataSource.manager).component(owner.operator_id, 'SERVICE', { name: 'matrix service' });
+  return globalId('Component', row.id);
+}
+/**
+ * A pending request: a dependency of a fresh component of one organisation on a fresh component of
+ * another. `awaiting` or `requestedBy` names the viewer's side; the other side (or both) is a fresh vendor.
+ */
+async function freshRequest(sides: { awaiting?: string | null; requestedBy?: string | null }): Promise<string> {
+  const vendor = async () => uuidOf(await freshOrganisation('VENDOR'));
+  const asker = sides.requestedBy ? uuidOf(sides.requestedBy) : await vendor();
+  const asked = sides.awaiting ? uuidOf(sides.awaiting) : await vendor();
+  const make = factories(db.dataSource.manager);
+  const [component, dependsOn] = [await make.component(asker, 'INFRASTRUCTURE'), await make.component(asked, 'INFRASTRUCTURE')];
+  const [row] = await db.dataSource.query(
+    `INSERT INTO relation_request (kind, requested_by_id, awaiting_id, requested_at, component_id, depends_on_id, dependency_kind)
+     VALUES ('DEPENDENCY', $1, $2, now(), $3, $4, 'OPTIONAL') RETURNING id`,
+    [asker, asked, component.id, dependsOn.id],
+  );
+  return globalId('RelationRequest', row.id);
 }
 async function freshMembershipOf(partyGlobalId: string | null): Promise<string> {
   const party = partyGlobalId === null ? null : uuidOf(partyGlobalId);
@@ -132,8 +158,9 @@ const cases: Case[] = [
     variables: () => ({}), expect: everyone('allowed'),
   },
   {
+    // The public reads organisations only as the authors of what it may read (README, "Access").
     field: 'organisation', name: 'an organisation by id', query: `query($id: ID) { organisation(id: $id) { name } }`,
-    variables: (t) => ({ id: t.organisation }), expect: everyone('allowed'),
+    variables: (t) => ({ id: t.organisation }), expect: organisationsOnly('allowed', 'allowed'),
   },
   {
     field: 'organisation', name: 'a vendor’s customers', query: `query($id: ID) { organisation(id: $id) { name ... on Vendor { customers { cbsCode } } } }`,
@@ -146,9 +173,10 @@ const cases: Case[] = [
     variables: (t) => ({ cbs: t.municipality }), expect: everyone('allowed'),
   },
   {
+    // The path ends where the reader's picture ends: another tenant's gateway is never named.
     field: 'municipality', name: 'the root cause behind availability', query: `query($cbs: String!) { municipality(cbsCode: $cbs) { services(asOf: "${FRIDAY}") { status rootCause { name } } } }`,
-    variables: (t) => ({ cbs: t.municipality }),
-    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+    variables: (t) => ({ cbs: t.municipality }), contains: (r, t) => JSON.stringify(r.data).includes(t.component.name),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'hidden'], OPERATOR: ['allowed', 'hidden'], VENDOR: ['allowed', 'hidden'], COORDINATOR: ['allowed', 'allowed'] },
   },
   {
     field: 'component', name: 'a component with its status', query: `query($id: ID!) { component(id: $id) { name reportedStatus { status } effectiveStatus(asOf: "${FRIDAY}") { status rootCause { name } } dependents { component { name } } } }`,
@@ -214,7 +242,8 @@ const cases: Case[] = [
     field: 'addMembership', name: 'adding a membership',
     query: `mutation($sso: ID!, $m: ID!) { addMembership(input: { sharedServiceOrganisationId: $sso, municipalityId: $m, startsOn: "2021-01-01" }) { membership { startsOn } } }`,
     variables: async (t) => ({ sso: t === targetsOf('own') ? ids.get('hltsamen') : await freshOrganisation('SHARED_SERVICE_ORGANISATION'), m: await freshOrganisation('MUNICIPALITY') }),
-    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+    // A membership opens the municipality's picture: the parties ask each other (requestMembership).
+    expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
   },
   {
     field: 'endMembership', name: 'ending a membership',
@@ -235,9 +264,88 @@ const cases: Case[] = [
     variables: async (t) => ({ id: t.component.id, revision: await revisionOf(t.component.id) }), expect: writers,
   },
   {
-    field: 'addDependency', name: 'adding a dependency',
+    field: 'addDependency', name: 'adding a dependency on a component of the same operator',
     query: `mutation($id: ID!, $on: ID!) { addDependency(input: { componentId: $id, dependsOnId: $on, kind: OPTIONAL }) { dependency { id } } }`,
-    variables: async (t) => ({ id: t.component.id, on: await freshInfrastructure() }), expect: writers,
+    variables: async (t) => ({ id: t.component.id, on: await freshComponentOf(t.component.id) }), expect: writers,
+  },
+  {
+    field: 'addDependency', name: 'depending on another organisation’s component that is not offered',
+    query: `mutation($id: ID!, $on: ID!) { addDependency(input: { componentId: $id, dependsOnId: $on, kind: OPTIONAL }) { dependency { id } } }`,
+    variables: async (t) => ({ id: t.component.id, on: await freshInfrastructure() }),
+    expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'addDependency', name: 'depending on another organisation’s offered component',
+    query: `mutation($id: ID!, $on: ID!) { addDependency(input: { componentId: $id, dependsOnId: $on, kind: OPTIONAL }) { dependency { id } } }`,
+    variables: async (t) => ({ id: t.component.id, on: await freshInfrastructure({ offered: true }) }), expect: writers,
+  },
+  {
+    // Own: the viewer's organisation delivering to Tilburg, which never consented; other: Tilburg's own write.
+    field: 'registerComponent', name: 'delivering a new service to a municipality that has not consented',
+    query: `mutation($op: ID, $m: ID!) { registerComponent(input: { kind: SERVICE, name: "Data breach: stay away", audience: RESIDENTS, operatorId: $op, deliveredTo: [$m] }) { component { id } } }`,
+    variables: (t, viewer) => ({ op: t.organisation === ids.get('tilburg') || viewer.kind === 'public' ? ids.get('tilburg') : null, m: ids.get('tilburg') }),
+    expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'updateComponent', name: 'delivering a service to a municipality that has not consented',
+    query: `mutation($id: ID!, $revision: Int!, $m: ID!) { updateComponent(input: { componentId: $id, revision: $revision, deliveredTo: [$m] }) { component { revision } } }`,
+    variables: async (t) => {
+      const service = await freshServiceOf(t.component.id);
+      return { id: service, revision: await revisionOf(service), m: t.organisation === ids.get('tilburg') ? await freshOrganisation('MUNICIPALITY') : ids.get('tilburg') };
+    },
+    expect: { ...organisationsOnly('denied', 'denied'), COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'relationRequests', name: 'the relation requests one made or awaits',
+    query: `{ relationRequests(first: 200) { totalCount edges { node { id kind state } } } }`,
+    variables: () => ({}), expect: organisationsOnly('allowed', 'allowed'),
+  },
+  {
+    // Own: the viewer's component asks for Tilburg's gateway; other: Tilburg's component asks for a stranger's.
+    field: 'requestDependency', name: 'asking to depend on another organisation’s component',
+    query: `mutation($id: ID!, $on: ID!) { requestDependency(input: { componentId: $id, dependsOnId: $on, kind: OPTIONAL, note: "matrix" }) { request { state } } }`,
+    variables: async (t) => ({ id: t.component.id, on: t.organisation === ids.get('tilburg') ? await freshInfrastructure() : tilburgGateway() }),
+    expect: writers,
+  },
+  {
+    field: 'requestDelivery', name: 'asking a municipality to take a service',
+    query: `mutation($id: ID!, $m: ID!) { requestDelivery(input: { serviceId: $id, municipalityId: $m }) { request { state } } }`,
+    variables: async (t) => ({ id: await freshServiceOf(t.component.id), m: t.organisation === ids.get('tilburg') ? await freshOrganisation('MUNICIPALITY') : ids.get('tilburg') }),
+    expect: writers,
+  },
+  {
+    // Own: the viewer's organisation is a party where it can be one; other: strangers.
+    field: 'requestMembership', name: 'asking for a membership',
+    query: `mutation($sso: ID!, $m: ID!) { requestMembership(input: { sharedServiceOrganisationId: $sso, municipalityId: $m, startsOn: "2030-01-01" }) { request { state awaiting { name } } } }`,
+    variables: async (t, viewer) => {
+      const own = t === targetsOf('own') && viewer.kind === 'organisation';
+      const party = own ? (await db.dataSource.query(`SELECT kind FROM organisation WHERE id = $1`, [uuidOf(t.organisation)]))[0].kind : null;
+      return {
+        sso: party === 'SHARED_SERVICE_ORGANISATION' ? t.organisation : await freshOrganisation('SHARED_SERVICE_ORGANISATION'),
+        m: party === 'MUNICIPALITY' ? t.organisation : await freshOrganisation('MUNICIPALITY'),
+      };
+    },
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['denied', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    // Own: a request that awaits the viewer's organisation; other: one between strangers.
+    field: 'acceptRelationRequest', name: 'accepting a relation request',
+    query: `mutation($id: ID!) { acceptRelationRequest(input: { requestId: $id }) { request { state } } }`,
+    variables: async (t) => ({ id: await freshRequest({ awaiting: t === targetsOf('own') ? t.organisation : null }) }),
+    expect: organisationsOnly('allowed', 'denied'),
+  },
+  {
+    field: 'declineRelationRequest', name: 'declining a relation request',
+    query: `mutation($id: ID!) { declineRelationRequest(input: { requestId: $id, note: "no" }) { request { state } } }`,
+    variables: async (t) => ({ id: await freshRequest({ awaiting: t === targetsOf('own') ? t.organisation : null }) }),
+    expect: organisationsOnly('allowed', 'denied'),
+  },
+  {
+    // Own: a request the viewer's organisation made; other: one between strangers.
+    field: 'withdrawRelationRequest', name: 'withdrawing a relation request',
+    query: `mutation($id: ID!) { withdrawRelationRequest(input: { requestId: $id }) { request { state } } }`,
+    variables: async (t) => ({ id: await freshRequest({ requestedBy: t === targetsOf('own') ? t.organisation : null }) }),
+    expect: organisationsOnly('allowed', 'denied'),
   },
   {
     field: 'retireComponent', name: 'retiring a component',

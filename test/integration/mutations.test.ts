@@ -107,7 +107,7 @@ test('a service registered for municipalities appears on their dashboards', asyn
   expect(municipality.services).toContainEqual({ service: { name: 'Waste collection calendar' }, status: 'UNKNOWN' });
 });
 
-test('registerOrganisation and addMembership refuse duplicates with CONFLICT', async () => {
+test('registerOrganisation and addMembership (a coordinator’s) refuse duplicates with CONFLICT', async () => {
   const duplicate = await api.query(`mutation { registerOrganisation(input: { kind: MUNICIPALITY, name: "Hillegom again", cbsCode: "GM0534", population: 1 }) { organisation { id } } }`, {}, ncsc);
   expect(duplicate.errors?.[0].extensions).toMatchObject({ code: 'CONFLICT', field: 'cbsCode' });
   const noPopulation = await api.query(`mutation { registerOrganisation(input: { kind: MUNICIPALITY, name: "Somewhere", cbsCode: "GM0999" }) { organisation { id } } }`, {}, ncsc);
@@ -115,7 +115,7 @@ test('registerOrganisation and addMembership refuse duplicates with CONFLICT', a
   const { registerOrganisation } = await api.data(`mutation { registerOrganisation(input: { kind: MUNICIPALITY, name: "Noordwijk", cbsCode: "GM0575", population: 26000 }) { organisation { id } } }`, {}, ncsc);
   const sso = gid('Organisation', (hltsamen as { organisationId: string }).organisationId);
   const join = (startsOn: string, endsOn: string | null) => api.query(`mutation($s: ID!, $m: ID!, $from: Date!, $to: Date) { addMembership(input: { sharedServiceOrganisationId: $s, municipalityId: $m, startsOn: $from, endsOn: $to }) { membership { startsOn endsOn } } }`,
-    { s: sso, m: registerOrganisation.organisation.id, from: startsOn, to: endsOn }, hltsamen);
+    { s: sso, m: registerOrganisation.organisation.id, from: startsOn, to: endsOn }, ncsc);
   expect((await join('2021-01-01', '2021-12-31')).errors).toBeUndefined();
   expect((await join('2021-06-01', null)).errors?.[0].extensions?.code).toBe('CONFLICT');
   expect((await join('2022-01-01', null)).errors).toBeUndefined();

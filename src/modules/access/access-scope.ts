@@ -15,8 +15,11 @@ import type { Role, Viewer } from './viewer';
  * Role decides what an organisation may do beyond reading (vendors see their customers, operators
  * and vendors write their own components, coordinators publish advisories).
  */
+/** How much of a component an organisation sees: all of it, or what its operator offers. */
+type Sight = 'whole' | 'offered';
+
 export class AccessScope {
-  private visible: Promise<Set<string>> | null = null;
+  private sight: Promise<Map<string, Sight>> | null = null;
 
   constructor(private readonly db: EntityManager, readonly viewer: Viewer) {}
 
@@ -44,23 +47,68 @@ export class AccessScope {
   }
 
   /** The ids of every component in this organisation's picture; one recursive query, made on first use. */
-  visibleComponentIds(): Promise<Set<string>> {
-    if (this.visible === null) this.visible = this.loadVisible();
-    return this.visible;
+  async visibleComponentIds(): Promise<Set<string>> {
+    return new Set((await this.picture()).keys());
+  }
+
+  /** The ids of the components it sees whole (versions, exposure, remediation): see mayReadComponentInternals. */
+  async wholeComponentIds(): Promise<Set<string>> {
+    return new Set([...(await this.picture())].filter(([, sight]) => sight === 'whole').map(([id]) => id));
   }
 
   /** May know the component exists and read its name and kind. */
   async mayReadComponent(component: Component, isDeliveredService: () => Promise<boolean>): Promise<boolean> {
     if (this.isCoordinator) return true;
-    if (this.viewer.kind === 'organisation' && (await this.visibleComponentIds()).has(component.id)) return true;
+    if (this.viewer.kind === 'organisation' && (await this.picture()).has(component.id)) return true;
     return component.kind === 'SERVICE' && isDeliveredService();
   }
 
-  /** May read what is behind the name: status, reports, dependencies, incidents. */
+  /** May read what is behind the name: status, reports, incidents, the dependencies it may read too. */
   async mayReadComponentDetails(componentId: string): Promise<boolean> {
     if (this.isCoordinator) return true;
     if (this.viewer.kind === 'public') return false;
-    return (await this.visibleComponentIds()).has(componentId);
+    return (await this.picture()).has(componentId);
+  }
+
+  /**
+   * May read what only the component's own circle reads: versions, exposure to advisories,
+   * remediation. A component seen through an offer or a consented dependency shows its status, not
+   * these (docs/access.md, "Consent").
+   */
+  async mayReadComponentInternals(componentId: string): Promise<boolean> {
+    if (this.isCoordinator) return true;
+    if (this.viewer.kind === 'public') return false;
+    return (await this.picture()).get(componentId) === 'whole';
+  }
+
+  /**
+   * Whether `component` may depend on `dependsOn` now, without a request: a coordinator relates
+   * anything; otherwise dependsOn's operator must have consented (dependencyConsented).
+   */
+  async mayDependWithoutConsent(component: Pick<Component, 'operatorId'>, dependsOn: Pick<Component, 'operatorId' | 'offered'>): Promise<boolean> {
+    return this.isCoordinator || this.dependencyConsented(component, dependsOn);
+  }
+
+  /**
+   * Whether dependsOn's operator consented in advance to `component` depending on it: the same
+   * operator, an offered component, or an operator in a membership with the dependant's (a
+   * shared-service organisation and the municipalities it serves today). Anything else is a relation
+   * request the other operator accepts (docs/access.md, "Consent").
+   */
+  async dependencyConsented(component: Pick<Component, 'operatorId'>, dependsOn: Pick<Component, 'operatorId' | 'offered'>): Promise<boolean> {
+    if (dependsOn.offered || dependsOn.operatorId === component.operatorId) return true;
+    return (await this.circleOf(component.operatorId)).has(dependsOn.operatorId);
+  }
+
+  /** Whether a service may be delivered to a municipality now, without a request: a coordinator, or deliveryConsented. */
+  async mayDeliverWithoutConsent(service: Pick<Component, 'operatorId'>, municipalityId: string): Promise<boolean> {
+    return this.isCoordinator || this.deliveryConsented(service, municipalityId);
+  }
+
+  /** Whether the municipality consented in advance: its own service, or one of the shared-service organisation that serves it today. */
+  async deliveryConsented(service: Pick<Component, 'operatorId'>, municipalityId: string): Promise<boolean> {
+    if (service.operatorId === municipalityId) return true;
+    return (await this.circleOf(service.operatorId)).has(municipalityId);
   }
 
   /** Writes to a component: its operator with a writing role (OPERATOR or VENDOR), or a coordinator. */
@@ -104,26 +152,63 @@ export class AccessScope {
     return this.viewer.kind === 'organisation' || organisation.kind === 'MUNICIPALITY';
   }
 
-  private async loadVisible(): Promise<Set<string>> {
-    if (this.viewer.kind === 'public') return new Set();
-    const rows: { id: string }[] = await this.db.query(
-      `WITH RECURSIVE roots(id) AS (
+  private picture(): Promise<Map<string, Sight>> {
+    if (this.sight === null) this.sight = this.loadPicture();
+    return this.sight;
+  }
+
+  /**
+   * The organisation's picture, each component with how much of it the organisation sees. Roots: its
+   * own components, the services delivered to it, and to the municipalities it serves today. From a
+   * component seen whole, a dependency on a component of the same operator or of the organisation's
+   * circle (itself and its memberships today) is seen whole too; one on another operator's component
+   * shows only what that operator offers ('offered'), and from there only offered components are
+   * followed. So a relation that crosses organisations reveals the other side's status, never what
+   * stands behind it.
+   */
+  private async loadPicture(): Promise<Map<string, Sight>> {
+    if (this.viewer.kind === 'public') return new Map();
+    const rows: { id: string; whole: boolean }[] = await this.db.query(
+      `WITH RECURSIVE circle(id) AS (
+         SELECT $1::uuid
+         UNION
+         SELECT CASE WHEN m.municipality_id = $1 THEN m.shared_service_organisation_id ELSE m.municipality_id END
+           FROM membership m
+          WHERE $1 IN (m.municipality_id, m.shared_service_organisation_id)
+            AND m.starts_on <= current_date AND (m.ends_on IS NULL OR m.ends_on >= current_date)
+       ), roots(id) AS (
          SELECT id FROM component WHERE operator_id = $1
          UNION
-         SELECT service_id FROM service_delivery WHERE municipality_id = $1
+         SELECT service_id FROM service_delivery WHERE municipality_id = $1 AND delivered_until IS NULL
          UNION
          SELECT sd.service_id
-           FROM membership m JOIN service_delivery sd ON sd.municipality_id = m.municipality_id
+           FROM membership m JOIN service_delivery sd ON sd.municipality_id = m.municipality_id AND sd.delivered_until IS NULL
           WHERE m.shared_service_organisation_id = $1
             AND m.starts_on <= current_date AND (m.ends_on IS NULL OR m.ends_on >= current_date)
-       ), picture(id) AS (
-         SELECT id FROM roots
+       ), picture(id, operator_id, whole) AS (
+         SELECT c.id, c.operator_id, true FROM roots r JOIN component c ON c.id = r.id
          UNION
-         SELECT d.depends_on_id FROM dependency d JOIN picture p ON d.component_id = p.id WHERE d.removed_at IS NULL
+         SELECT b.id, b.operator_id, p.whole AND (b.operator_id = p.operator_id OR b.operator_id IN (SELECT id FROM circle))
+           FROM picture p
+           JOIN dependency d ON d.component_id = p.id AND d.removed_at IS NULL
+           JOIN component b ON b.id = d.depends_on_id
+          WHERE p.whole OR b.offered OR b.operator_id IN (SELECT id FROM circle)
        )
-       SELECT id FROM picture`,
+       SELECT id, bool_or(whole) AS whole FROM picture GROUP BY id`,
       [this.viewer.organisationId],
     );
-    return new Set(rows.map((row) => row.id));
+    return new Map(rows.map((row) => [row.id, row.whole ? 'whole' : 'offered']));
+  }
+
+  /** The organisation itself and those it is in a membership with today. */
+  private async circleOf(organisationId: string): Promise<Set<string>> {
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT CASE WHEN municipality_id = $1 THEN shared_service_organisation_id ELSE municipality_id END AS id
+         FROM membership
+        WHERE $1 IN (municipality_id, shared_service_organisation_id)
+          AND starts_on <= current_date AND (ends_on IS NULL OR ends_on >= current_date)`,
+      [organisationId],
+    );
+    return new Set([organisationId, ...rows.map((row) => row.id)]);
   }
 }

@@ -1,6 +1,7 @@
 import type { Loaders } from '../../context';
 import type { AccessScope } from './access-scope';
 import type { Labelled } from '../../common/tlp';
+import { isRefusal } from '../../errors';
 
 interface Loads<K, V> {
   load(key: K): Promise<V>;
@@ -27,6 +28,25 @@ export class GuardedLoader<K, V> implements Loads<K, V> {
     this.inner.prime(key, value);
     return this;
   }
+}
+
+/**
+ * The components of a root cause path the reader may read: from the first, up to the first it may
+ * not (another organisation's component seen through an offer shows its status, not what stands
+ * behind it). One rule for EffectiveStatus, ServiceAvailability and StatusChange.
+ */
+export async function readablePath<T>(componentById: Loads<string, T | null>, ids: readonly string[]): Promise<T[]> {
+  const loaded = await componentById.loadMany(ids);
+  const path: T[] = [];
+  for (const component of loaded) {
+    if (component instanceof Error) {
+      if (!isRefusal(component)) throw component;
+      break;
+    }
+    if (component === null) break;
+    path.push(component);
+  }
+  return path;
 }
 
 /**
@@ -127,7 +147,12 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       }
       return dependency;
     }),
-    dependenciesOf: detailsOf(raw.dependenciesOf, 'The dependencies of this component'),
+    // What a component depends on, as far as the reader's picture reaches (an offered component shows only what is offered behind it).
+    dependenciesOf: new GuardedLoader(raw.dependenciesOf, async (componentId, dependencies) => {
+      await componentDetails(componentId, 'The dependencies of this component');
+      const admitted = new Set(await readableComponentIds(dependencies.map((d) => d.dependsOnId)));
+      return dependencies.filter((d) => admitted.has(d.dependsOnId));
+    }),
     // Who depends on a component is the dependants' business: a vendor sees only its own picture here.
     dependentsOf: new GuardedLoader(raw.dependentsOf, async (componentId, dependencies) => {
       await componentDetails(componentId, 'The dependents of this component');
@@ -217,10 +242,17 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
     exposureAt: (asOf: Date) => ofReadableAdvisory(raw.exposureAt(asOf)),
     remediationsAt: (asOf: Date) => ofReadableAdvisory(raw.remediationsAt(asOf)),
     publishesClearAdvisories: raw.publishesClearAdvisories,
+    // A relation request is the business of the two parties (and coordinators).
+    relationRequestById: new GuardedLoader(raw.relationRequestById, async (_id, request) => {
+      if (request && !scope.isCoordinator && scope.organisationId !== request.requestedById && scope.organisationId !== request.awaitingId) {
+        throw scope.denied('This relation request');
+      }
+      return request;
+    }),
     remediationById: new GuardedLoader(raw.remediationById, async (_id, remediation) => {
       if (remediation) {
         await requireAdvisory(remediation.advisoryId);
-        await componentDetails(remediation.gatewayId, 'This remediation record');
+        if (!(await scope.mayReadComponentInternals(remediation.gatewayId))) throw scope.denied('This remediation record');
       }
       return remediation;
     }),

@@ -61,11 +61,11 @@ export async function exposedGateways(ctx: RequestContext, advisoryId: string, a
 
 const REMEDIATION_ORDER: RemediationState[] = ['EXPOSED', 'MITIGATED', 'SWITCHED_OFF', 'PATCHED', 'NOT_AFFECTED'];
 
-/** Exposure at `asOf` as its reader may see it: a coordinator every component, an organisation those in its picture. */
+/** Exposure at `asOf` as its reader may see it: a coordinator every component, an organisation those it sees whole (not through an offer). */
 export async function exposure(ctx: RequestContext, advisory: Advisory, asOf: Date): Promise<ExposureModel> {
   ctx.scope.requireOrganisation('Exposure');
   const judged = await ctx.loaders.exposureAt(asOf).load(advisory.id);
-  const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
+  const visible = ctx.scope.isCoordinator ? null : await ctx.scope.wholeComponentIds();
   const matches = visible ? judged.matches.filter((m) => visible.has(m.component.id)) : judged.matches;
   const components = await exposedComponents(ctx, advisory.id, matches, asOf);
 
@@ -136,6 +136,6 @@ export async function remediationHistory(ctx: RequestContext, advisory: Advisory
   const gatewayId = gatewayGlobalId ? idOf('Component', gatewayGlobalId, 'gatewayId') : null;
   const rows = await advisoryRepository.remediationHistory(ctx.db, advisory.id, gatewayId, asOf);
   if (ctx.scope.isCoordinator) return rows;
-  const visible = await ctx.scope.visibleComponentIds();
+  const visible = await ctx.scope.wholeComponentIds();
   return rows.filter((row) => visible.has(row.gatewayId));
 }

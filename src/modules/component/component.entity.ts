@@ -21,6 +21,8 @@ export class Component {
   @Column('text', { nullable: true }) audience!: Audience | null;
   /** How often the operator promises to report; silence beyond it makes the status stale. */
   @Column('integer', { name: 'heartbeat_seconds', nullable: true }) heartbeatSeconds!: number | null;
+  /** Offered by its operator to every organisation to depend on (docs/access.md, "Consent"). */
+  @Column('boolean', { default: false }) offered!: boolean;
   /** Incremented by every update; callers send the revision they read (optimistic locking). */
   @Column('integer') revision!: number;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;

@@ -24,6 +24,7 @@ interface ComponentFields {
   audience?: Audience | null;
   deliveredTo?: string[] | null;
   heartbeatSeconds?: number | null;
+  offered?: boolean | null;
 }
 
 /** Checks the fields of one kind of component; what a kind does not have must not be given. */
@@ -63,6 +64,25 @@ async function municipalitiesFor(db: EntityManager, globalIds: string[]): Promis
     if (row.kind !== 'MUNICIPALITY') throw badInput('A service is delivered to municipalities only', 'deliveredTo');
   }
   return ids;
+}
+
+/**
+ * A delivery to a municipality that has not consented would put a service on its dashboard and its
+ * public page: only the operator itself, a municipality its shared-service organisation serves, or a
+ * coordinator deliver without asking; the others are asked with requestDelivery. Deliveries already
+ * in force stay. Checked before the write's transaction: the scope reads through the pool, which the
+ * embedded engine has one connection of.
+ */
+async function requireDeliveryConsent(ctx: RequestContext, service: { id: string | null; operatorId: string }, municipalityIds: string[]): Promise<void> {
+  const db = ctx.db;
+  const current: { municipality_id: string }[] = service.id === null ? [] : await db.query(
+    `SELECT municipality_id FROM service_delivery WHERE service_id = $1 AND delivered_until IS NULL`, [service.id]);
+  const delivered = new Set(current.map((row) => row.municipality_id));
+  for (const municipalityId of municipalityIds) {
+    if (delivered.has(municipalityId) || (await ctx.scope.mayDeliverWithoutConsent(service, municipalityId))) continue;
+    const [municipality]: { name: string }[] = await db.query(`SELECT name FROM organisation WHERE id = $1`, [municipalityId]);
+    throw new AppError('FORBIDDEN', `Delivering a service to ${municipality.name} needs its consent: requestDelivery asks for it`, 'deliveredTo');
+  }
 }
 
 /** Delivers the service to exactly `municipalityIds` from `now`: deliveries not among them end, new ones begin. */
@@ -112,12 +132,14 @@ export async function registerComponent(ctx: RequestContext, input: ComponentFie
     internetFacing: input.kind === 'GATEWAY' ? input.internetFacing! : null,
     audience: input.kind === 'SERVICE' ? input.audience! : null,
     heartbeatSeconds: input.heartbeatSeconds ?? null,
+    offered: input.offered ?? false,
   };
+  const deliveredTo = await municipalitiesFor(ctx.db, input.deliveredTo ?? []);
+  await requireDeliveryConsent(ctx, { id: null, operatorId }, deliveredTo);
   return inWriteTransaction(ctx.db, async (db) => {
     const now = new Date();
     const [operator]: { id: string }[] = await db.query('SELECT id FROM organisation WHERE id = $1', [operatorId]);
     if (!operator) throw notFound(`No organisation with id ${input.operatorId}`, 'operatorId');
-    const deliveredTo = await municipalitiesFor(db, input.deliveredTo ?? []);
     await db.insert(Component, { ...row, createdAt: now, updatedAt: now });
     await keepRevision(db, row.id, now);
     if (row.heartbeatSeconds !== null) await promiseHeartbeat(db, row.id, row.heartbeatSeconds, now);
@@ -153,10 +175,12 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
   if (input.internetFacing !== undefined && input.internetFacing !== null) changes.internet_facing = input.internetFacing;
   if (input.audience !== undefined && input.audience !== null) changes.audience = input.audience;
   if (input.heartbeatSeconds !== undefined) changes.heartbeat_seconds = input.heartbeatSeconds;
+  if (input.offered !== undefined && input.offered !== null) changes.offered = input.offered;
   const columns = Object.keys(changes);
+  const deliveredTo = input.deliveredTo ? await municipalitiesFor(ctx.db, input.deliveredTo) : null;
+  if (deliveredTo) await requireDeliveryConsent(ctx, current, deliveredTo);
   return inWriteTransaction(ctx.db, async (db) => {
     const now = new Date();
-    const deliveredTo = input.deliveredTo ? await municipalitiesFor(db, input.deliveredTo) : null;
     const assignments = [...columns.map((column, i) => `${column} = $${i + 4}`), 'revision = revision + 1', 'updated_at = $3'];
     const [, affected] = await db.query(
       `UPDATE component SET ${assignments.join(', ')} WHERE id = $1 AND revision = $2 AND retired_at IS NULL`,
@@ -184,9 +208,8 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
 }
 
 /**
- * Adds "componentId depends on dependsOnId" from now. An edge that would close a cycle is refused,
- * naming the cycle; the rows locked around it (pictureKeeper.lockAround) make two edges that would
- * close one together take turns, so the second sees the first.
+ * Adds "componentId depends on dependsOnId" from now. A component of another organisation needs its
+ * consent (AccessScope.mayDependWithoutConsent); without it the caller asks with requestDependency.
  */
 export async function addDependency(
   ctx: RequestContext,
@@ -194,50 +217,90 @@ export async function addDependency(
 ): Promise<Dependency> {
   const componentId = idOf('Component', input.componentId, 'componentId');
   const dependsOnId = idOf('Component', input.dependsOnId, 'dependsOnId');
-  if (componentId === dependsOnId) throw badInput('A component cannot depend on itself', 'dependsOnId');
-  const redundancyGroup = input.redundancyGroup === null || input.redundancyGroup === undefined ? null : requiredText(input.redundancyGroup, 'redundancyGroup', 100);
-  const [component, dependency] = await Promise.all([ctx.unguarded.componentById.load(componentId), ctx.unguarded.componentById.load(dependsOnId)]);
+  const [component, dependsOn] = await Promise.all([ctx.unguarded.componentById.load(componentId), ctx.unguarded.componentById.load(dependsOnId)]);
   if (!component) throw notFound(`No component with id ${input.componentId}`, 'componentId');
-  if (!dependency) throw notFound(`No component with id ${input.dependsOnId}`, 'dependsOnId');
+  if (!dependsOn) throw notFound(`No component with id ${input.dependsOnId}`, 'dependsOnId');
   ctx.scope.requireOperatorOf(component, 'Adding dependencies to this component');
-  requireCurrent(component, 'it depends on nothing any more');
-  if (dependency.retiredAt !== null) throw badInput(`${dependency.name} was retired: nothing can depend on it`, 'dependsOnId');
+  if (!(await ctx.scope.mayDependWithoutConsent(component, dependsOn))) {
+    // The same answer whether or not the component exists beyond the caller's sight would be kinder
+    // to secrecy, but ids are unguessable and the caller must know whom to ask.
+    throw new AppError('FORBIDDEN', `${component.name} may depend on this component only with its operator's consent: requestDependency asks for it`, 'dependsOnId');
+  }
   return inWriteTransaction(ctx.db, async (db) => {
-    await pictureKeeper.lockAround(db, componentId, [dependsOnId]);
-    const now = new Date();
-    const path: { ids: string[] }[] = await db.query(
-      `WITH RECURSIVE reach(id, path) AS (
-         SELECT $1::uuid, ARRAY[$1::uuid]
-         UNION ALL
-         SELECT d.depends_on_id, r.path || d.depends_on_id
-           FROM dependency d JOIN reach r ON d.component_id = r.id
-          WHERE d.removed_at IS NULL AND NOT d.depends_on_id = ANY(r.path)
-       )
-       SELECT path AS ids FROM reach WHERE id = $2 LIMIT 1`,
-      [dependsOnId, componentId],
-    );
-    if (path.length > 0) {
-      const names = new Map<string, string>((await db.query(`SELECT id, name FROM component WHERE id = ANY($1::uuid[])`, [path[0].ids]))
-        .map((row: { id: string; name: string }) => [row.id, row.name]));
-      const cycle = [component.id, ...path[0].ids].map((id) => names.get(id) ?? id).join(' → ');
-      throw badInput(`This dependency would close a cycle: ${cycle}`, 'dependsOnId');
-    }
-    const [existing] = await db.query(`SELECT id FROM dependency WHERE component_id = $1 AND depends_on_id = $2 AND removed_at IS NULL`, [componentId, dependsOnId]);
-    if (existing) throw new AppError('CONFLICT', `${component.name} already depends on ${dependency.name}`, 'dependsOnId');
-    if (redundancyGroup) {
-      const [other] = await db.query(
-        `SELECT kind FROM dependency WHERE component_id = $1 AND redundancy_group = $2 AND removed_at IS NULL AND kind <> $3 LIMIT 1`,
-        [componentId, redundancyGroup, input.kind],
-      );
-      if (other) throw badInput(`The members of redundancy group "${redundancyGroup}" are ${other.kind}; one group has one kind`, 'kind');
-    }
-    const id = randomUUID();
-    await db.insert(Dependency, { id, componentId, dependsOnId, kind: input.kind, redundancyGroup, addedAt: now, removedAt: null });
-    const edge: EdgeChange = { componentId, dependsOnId, kind: input.kind, redundancyGroup };
-    await recordStatusChanges(db, await pictureKeeper.dependenciesChanged(db, componentId, [edge], [], now));
-    await recordAudit(db, ctx, { operation: 'addDependency', entityType: 'Dependency', entityId: id });
-    return db.findOneByOrFail(Dependency, { id });
+    const dependency = await writeDependency(db, component, dependsOn, { kind: input.kind, redundancyGroup: input.redundancyGroup ?? null }, new Date());
+    await recordAudit(db, ctx, { operation: 'addDependency', entityType: 'Dependency', entityId: dependency.id });
+    return dependency;
   });
+}
+
+/**
+ * Writes "component depends on dependsOn" from `now`, for a caller already allowed to (addDependency,
+ * or an accepted relation request). An edge that would close a cycle is refused, naming the cycle;
+ * the rows locked around it (pictureKeeper.lockAround) make two edges that would close one together
+ * take turns, so the second sees the first.
+ */
+export async function writeDependency(
+  db: EntityManager,
+  component: Component,
+  dependsOn: Component,
+  edge: { kind: DependencyKind; redundancyGroup: string | null },
+  now: Date,
+): Promise<Dependency> {
+  if (component.id === dependsOn.id) throw badInput('A component cannot depend on itself', 'dependsOnId');
+  const redundancyGroup = edge.redundancyGroup === null ? null : requiredText(edge.redundancyGroup, 'redundancyGroup', 100);
+  await pictureKeeper.lockAround(db, component.id, [dependsOn.id]);
+  const [current]: { component_retired: boolean; depends_on_retired: boolean }[] = await db.query(
+    `SELECT (SELECT retired_at IS NOT NULL FROM component WHERE id = $1) AS component_retired,
+            (SELECT retired_at IS NOT NULL FROM component WHERE id = $2) AS depends_on_retired`,
+    [component.id, dependsOn.id],
+  );
+  if (current.component_retired) throw badInput(`${component.name} was retired: it depends on nothing any more`, 'componentId');
+  if (current.depends_on_retired) throw badInput(`${dependsOn.name} was retired: nothing can depend on it`, 'dependsOnId');
+  const path: { ids: string[] }[] = await db.query(
+    `WITH RECURSIVE reach(id, path) AS (
+       SELECT $1::uuid, ARRAY[$1::uuid]
+       UNION ALL
+       SELECT d.depends_on_id, r.path || d.depends_on_id
+         FROM dependency d JOIN reach r ON d.component_id = r.id
+        WHERE d.removed_at IS NULL AND NOT d.depends_on_id = ANY(r.path)
+     )
+     SELECT path AS ids FROM reach WHERE id = $2 LIMIT 1`,
+    [dependsOn.id, component.id],
+  );
+  if (path.length > 0) {
+    const names = new Map<string, string>((await db.query(`SELECT id, name FROM component WHERE id = ANY($1::uuid[])`, [path[0].ids]))
+      .map((row: { id: string; name: string }) => [row.id, row.name]));
+    const cycle = [component.id, ...path[0].ids].map((id) => names.get(id) ?? id).join(' → ');
+    throw badInput(`This dependency would close a cycle: ${cycle}`, 'dependsOnId');
+  }
+  const [existing] = await db.query(`SELECT id FROM dependency WHERE component_id = $1 AND depends_on_id = $2 AND removed_at IS NULL`, [component.id, dependsOn.id]);
+  if (existing) throw new AppError('CONFLICT', `${component.name} already depends on ${dependsOn.name}`, 'dependsOnId');
+  if (redundancyGroup) {
+    const [other] = await db.query(
+      `SELECT kind FROM dependency WHERE component_id = $1 AND redundancy_group = $2 AND removed_at IS NULL AND kind <> $3 LIMIT 1`,
+      [component.id, redundancyGroup, edge.kind],
+    );
+    if (other) throw badInput(`The members of redundancy group "${redundancyGroup}" are ${other.kind}; one group has one kind`, 'kind');
+  }
+  const id = randomUUID();
+  await db.insert(Dependency, { id, componentId: component.id, dependsOnId: dependsOn.id, kind: edge.kind, redundancyGroup, addedAt: now, removedAt: null });
+  const change: EdgeChange = { componentId: component.id, dependsOnId: dependsOn.id, kind: edge.kind, redundancyGroup };
+  await recordStatusChanges(db, await pictureKeeper.dependenciesChanged(db, component.id, [change], [], now));
+  return db.findOneByOrFail(Dependency, { id });
+}
+
+/**
+ * Delivers a service to one more municipality from `now`, for a caller already allowed to (an
+ * accepted relation request). Delivering it again changes nothing.
+ */
+export async function deliverService(db: EntityManager, service: Component, municipalityId: string, now: Date): Promise<void> {
+  const [current]: { retired: boolean }[] = await db.query(`SELECT retired_at IS NOT NULL AS retired FROM component WHERE id = $1 FOR UPDATE`, [service.id]);
+  if (current.retired) throw badInput(`${service.name} was retired: it is delivered to nobody any more`, 'serviceId');
+  await db.query(
+    `INSERT INTO service_delivery (service_id, municipality_id, delivered_from)
+     SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM service_delivery WHERE service_id = $1 AND municipality_id = $2 AND delivered_until IS NULL)`,
+    [service.id, municipalityId, now],
+  );
 }
 
 /** Ends an edge now; the row stays, so `asOf` and uptime still see it for the time it was in force. */

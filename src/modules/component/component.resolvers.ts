@@ -4,7 +4,7 @@ import { toGlobalId } from '../../common/global-id';
 import { effectiveStatusesAt } from '../picture';
 import { onTypes, ORGANISATION_TYPES } from '../../common/resolver-types';
 import { Component } from './component.entity';
-import { findComponent, listComponents, listComponentsOf } from './component.service';
+import { findComponent, listComponents, listComponentsOf, versionOf } from './component.service';
 import { addDependency, registerComponent, removeDependency, retireComponent, updateComponent } from './component.mutations';
 
 const TYPE_BY_KIND = {
@@ -51,8 +51,9 @@ export const componentResolvers: Resolvers = {
     productVendor: (c) => c.productVendor!,
     product: (c) => c.product!,
     internetFacing: (c) => c.internetFacing!,
+    version: (c, _, ctx) => versionOf(ctx, c),
   },
-  Application: { ...componentFields },
+  Application: { ...componentFields, version: (c, _, ctx) => versionOf(ctx, c) },
   Infrastructure: { ...componentFields },
   Service: {
     ...componentFields,

@@ -13,6 +13,11 @@ export async function findComponent(ctx: RequestContext, globalId: string, field
   return component;
 }
 
+/** A component's version, for a reader who sees it whole: an offer publishes status, not versions (docs/access.md). */
+export async function versionOf(ctx: RequestContext, component: Component): Promise<string | null> {
+  return (await ctx.scope.mayReadComponentInternals(component.id)) ? component.version : null;
+}
+
 export interface ComponentListArgs {
   filter?: {
     kind?: ComponentKind | null;

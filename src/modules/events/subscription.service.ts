@@ -1,6 +1,7 @@
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import type { Component } from '../component';
+import { readablePath } from '../access';
 import { loadExisting } from '../../common/batch';
 import { idOf } from '../../common/global-id';
 import { decodeCursor, encodeCursor } from '../../common/pagination';
@@ -123,13 +124,7 @@ export async function incidentChanges(ctx: RequestContext, bus: EventBus, args: 
   });
 }
 
-/**
- * The root cause path, if the caller may see every component on it; otherwise nothing. Half a path
- * would name the wrong component as the cause. The public sees no component's details, so no path.
- */
+/** The root cause path as far as the caller may follow it (readablePath: one rule with EffectiveStatus.rootCause). */
 export async function visibleRootCause(ctx: RequestContext, path: readonly string[]): Promise<Component[]> {
-  for (const id of path) {
-    if (!(await ctx.scope.mayReadComponentDetails(id))) return [];
-  }
-  return loadExisting(ctx.loaders.componentById, path);
+  return readablePath(ctx.loaders.componentById, path);
 }

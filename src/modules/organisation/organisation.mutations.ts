@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import { recordAudit } from '../audit';
@@ -40,35 +41,56 @@ export async function registerOrganisation(
   });
 }
 
+/**
+ * A membership opens the municipality's picture to the shared-service organisation and lets it
+ * deliver services to the municipality without asking: only a coordinator adds one directly. The
+ * parties ask each other with requestMembership (docs/access.md, "Consent").
+ */
 export async function addMembership(
   ctx: RequestContext,
   input: { sharedServiceOrganisationId: string; municipalityId: string; startsOn: string; endsOn?: string | null },
 ): Promise<Membership> {
   const ssoId = idOf('Organisation', input.sharedServiceOrganisationId, 'sharedServiceOrganisationId');
   const municipalityId = idOf('Organisation', input.municipalityId, 'municipalityId');
-  const itself = ctx.viewer.kind === 'organisation' && ctx.viewer.role === 'OPERATOR' && ctx.viewer.organisationId === ssoId;
-  if (!ctx.scope.isCoordinator && !itself) throw ctx.scope.denied('Adding memberships');
-  const endsOn = input.endsOn ?? null;
-  if (endsOn !== null && endsOn < input.startsOn) throw badInput('endsOn lies before startsOn', 'endsOn');
+  if (!ctx.scope.isCoordinator) {
+    const party = ctx.scope.organisationId === ssoId || ctx.scope.organisationId === municipalityId;
+    if (!party) throw ctx.scope.denied('Adding memberships');
+    throw new AppError('FORBIDDEN', 'A membership needs the other party’s consent: requestMembership asks for it', 'municipalityId');
+  }
   return ctx.db.transaction(async (db) => {
-    const [sso, municipality] = await Promise.all([db.findOneBy(Organisation, { id: ssoId }), db.findOneBy(Organisation, { id: municipalityId })]);
-    if (!sso) throw notFound(`No organisation with id ${input.sharedServiceOrganisationId}`, 'sharedServiceOrganisationId');
-    if (!municipality) throw notFound(`No organisation with id ${input.municipalityId}`, 'municipalityId');
-    if (sso.kind !== 'SHARED_SERVICE_ORGANISATION') throw badInput(`${sso.name} is not a shared-service organisation`, 'sharedServiceOrganisationId');
-    if (municipality.kind !== 'MUNICIPALITY') throw badInput(`${municipality.name} is not a municipality`, 'municipalityId');
-    // One pair, one period at a time: a second, overlapping membership would count the municipality twice.
-    await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`membership:${ssoId}:${municipalityId}`]);
-    const [overlap] = await db.query(
-      `SELECT id FROM membership WHERE shared_service_organisation_id = $1 AND municipality_id = $2
-          AND starts_on <= COALESCE($4::date, 'infinity'::date) AND COALESCE(ends_on, 'infinity'::date) >= $3::date`,
-      [ssoId, municipalityId, input.startsOn, endsOn],
-    );
-    if (overlap) throw new AppError('CONFLICT', `${sso.name} already serves ${municipality.name} in that period`, 'startsOn');
-    const id = randomUUID();
-    await db.insert(Membership, { id, sharedServiceOrganisationId: ssoId, municipalityId, startsOn: input.startsOn, endsOn });
-    await recordAudit(db, ctx, { operation: 'addMembership', entityType: 'Membership', entityId: id });
-    return db.findOneByOrFail(Membership, { id });
+    const membership = await writeMembership(db, { ssoId, municipalityId, startsOn: input.startsOn, endsOn: input.endsOn ?? null }, input);
+    await recordAudit(db, ctx, { operation: 'addMembership', entityType: 'Membership', entityId: membership.id });
+    return membership;
   });
+}
+
+/**
+ * Writes a membership, for a caller already allowed to (a coordinator, or an accepted relation
+ * request). One pair, one period at a time: a second, overlapping membership would count the
+ * municipality twice. `given` names the ids as the caller gave them, for the messages.
+ */
+export async function writeMembership(
+  db: EntityManager,
+  membership: { ssoId: string; municipalityId: string; startsOn: string; endsOn: string | null },
+  given: { sharedServiceOrganisationId: string; municipalityId: string },
+): Promise<Membership> {
+  const { ssoId, municipalityId, startsOn, endsOn } = membership;
+  if (endsOn !== null && endsOn < startsOn) throw badInput('endsOn lies before startsOn', 'endsOn');
+  const [sso, municipality] = await Promise.all([db.findOneBy(Organisation, { id: ssoId }), db.findOneBy(Organisation, { id: municipalityId })]);
+  if (!sso) throw notFound(`No organisation with id ${given.sharedServiceOrganisationId}`, 'sharedServiceOrganisationId');
+  if (!municipality) throw notFound(`No organisation with id ${given.municipalityId}`, 'municipalityId');
+  if (sso.kind !== 'SHARED_SERVICE_ORGANISATION') throw badInput(`${sso.name} is not a shared-service organisation`, 'sharedServiceOrganisationId');
+  if (municipality.kind !== 'MUNICIPALITY') throw badInput(`${municipality.name} is not a municipality`, 'municipalityId');
+  await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`membership:${ssoId}:${municipalityId}`]);
+  const [overlap] = await db.query(
+    `SELECT id FROM membership WHERE shared_service_organisation_id = $1 AND municipality_id = $2
+        AND starts_on <= COALESCE($4::date, 'infinity'::date) AND COALESCE(ends_on, 'infinity'::date) >= $3::date`,
+    [ssoId, municipalityId, startsOn, endsOn],
+  );
+  if (overlap) throw new AppError('CONFLICT', `${sso.name} already serves ${municipality.name} in that period`, 'startsOn');
+  const id = randomUUID();
+  await db.insert(Membership, { id, sharedServiceOrganisationId: ssoId, municipalityId, startsOn, endsOn });
+  return db.findOneByOrFail(Membership, { id });
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { RequestContext } from '../../context';
 import { badInput } from '../../errors';
+import { readablePath } from '../access';
+import type { Component } from '../component';
 import type { ComponentStatus } from '../../common/vocabulary';
 import { countryAt, factsRepository, servicesDeliveredAt } from './facts.repository';
 import { modelOfStored } from './picture.loaders';
@@ -51,6 +53,16 @@ export async function effectiveStatusesAt(ctx: RequestContext, ids: string[], as
     statuses.set(ids[i], model?.status ?? 'UNKNOWN');
   });
   return statuses;
+}
+
+/**
+ * The root cause path as the reader may follow it: from the component down to the first component
+ * outside the reader's picture (an organisation sees another's component through an offer, not what
+ * stands behind it). The root cause's report only when the reader reaches the root cause itself.
+ */
+export async function readableRootCause(ctx: RequestContext, model: EffectiveStatusModel): Promise<{ path: Component[]; reportId: string | null }> {
+  const path = await readablePath(ctx.loaders.componentById, model.rootCause);
+  return { path, reportId: path.length === model.rootCause.length ? model.rootCauseReportId : null };
 }
 
 export function checkWindow(from: Date, to: Date): void {
