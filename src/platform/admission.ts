@@ -156,7 +156,7 @@ function fieldBeyond(schema: GraphQLSchema, document: DocumentNode, allowed: Rea
     Field(node) {
       const name = node.name.value;
       const parent = typeInfo.getParentType();
-      if (name.startsWith('__') || !parent) return undefined;
+      if (name.startsWith('__') || !parent || parent.name.startsWith('__')) return undefined;
       if (allowed[parent.name]?.includes(name)) return undefined;
       beyond = `${parent.name}.${name}`;
       return BREAK;

@@ -45,10 +45,11 @@ beforeAll(async () => {
   hillegom = as(hillegomId, 'MUNICIPALITY');
   tilburg = as(tilburgId, 'MUNICIPALITY');
   hltGateway = (await make.component(hltId, 'GATEWAY', { name: 'HLTsamen Citrix Gateway' })).id;
-  centricServer = (await make.component(centricId, 'GATEWAY', { name: 'Centric Citrix server' })).id;
+  // Centric offers its hosted application and the server in front of it to its customers (README, "Access").
+  centricServer = (await make.component(centricId, 'GATEWAY', { name: 'Centric Citrix server', offered: true })).id;
   tilburgGateway = (await make.component(tilburgId, 'GATEWAY', { name: 'Tilburg Citrix ADC' })).id;
   const counter = await make.service(hltId, [hillegomId], { name: 'Public counter' });
-  const burgerzaken = await make.component(centricId, 'APPLICATION', { name: 'Burgerzaken' });
+  const burgerzaken = await make.component(centricId, 'APPLICATION', { name: 'Burgerzaken', offered: true });
   await make.dependency(counter.id, burgerzaken.id);
   await make.dependency(burgerzaken.id, centricServer);
   await make.dependency(counter.id, hltGateway);
