@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createDataSource } from '../../src/db/data-source';
+import { issueToken } from '../../src/modules/access';
 
 /**
  * Webhook delivery (issue 17, W7's second half): `endpoints` endpoints on 127.0.0.1, each following
@@ -117,4 +119,24 @@ export function webhookMarkdown(report: WebhookBenchReport, setting: string): st
     '',
     'Latency: from the reportStatus acknowledgement (the write has committed) to the delivery arriving at the receiver.',
   ].join('\n');
+}
+
+/**
+ * Bearer headers of `count` new coordinator organisations (an organisation may have 50 endpoints; a
+ * coordinator reads every gateway), issued with ketenbeeld's own token code on the bench database.
+ */
+export async function benchCallers(databaseUrl: string, count: number): Promise<Record<string, string>[]> {
+  const dataSource = createDataSource({ url: databaseUrl, poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    const callers: Record<string, string>[] = [];
+    for (let i = 0; i < count; i++) {
+      const [org] = await dataSource.query(`INSERT INTO organisation (kind, name) VALUES ('COORDINATOR', $1) RETURNING id`, [`Bench webhook coordinator ${Date.now()}-${i}`]);
+      const issued = await dataSource.transaction((tx) => issueToken(tx, { organisationId: org.id, role: 'COORDINATOR', expiresInDays: 1, label: 'bench webhooks', issuedByTokenId: null }));
+      callers.push({ authorization: `Bearer ${issued.secret}` });
+    }
+    return callers;
+  } finally {
+    await dataSource.destroy();
+  }
 }
