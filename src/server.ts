@@ -138,7 +138,7 @@ export async function startHttpServer(
   const webhooks = config.webhooks.worker
     ? new WebhookWorker({ db: dataSource.manager, policy: destinations, log, timeoutMs: config.webhooks.timeoutMs, concurrency: config.webhooks.concurrency })
     : null;
-  const stopWaking = webhooks ? events.listen(() => webhooks.wake()) : () => {};
+  const stopWaking = webhooks ? events.watch(() => webhooks.wake()) : () => {};
   webhooks?.start();
   const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, gate, admission, config, log, destinations });
   listener.countWebSockets();

@@ -389,3 +389,28 @@ test('endpoints are their organisation’s: updating, rotating, disabling, delet
   expect(deleted.deleteWebhookEndpoint.deletedId).toBe(id);
   expect((await api.data(`{ webhookEndpoints { totalCount } }`, {}, viewers.tilburg)).webhookEndpoints.totalCount).toBe(0);
 });
+
+test('N+1 guard: the endpoint list with filters and delivery logs costs the same for 3 endpoints as for 30', async () => {
+  await clean();
+  const query = `{ webhookEndpoints(first: 50) { totalCount edges { node { url organisation { name } filter { kinds components { name } municipalities { cbsCode } }
+    deliveries(first: 5) { totalCount edges { node { state attempts redeliveryOf { id } } } } } } } }`;
+  const count = async () => {
+    db.queries.reset();
+    const result = await api.query(query, {}, viewers.tilburg);
+    expect(result.errors).toBeUndefined();
+    return { statements: db.queries.count, endpoints: result.data!.webhookEndpoints.totalCount };
+  };
+  const hook = await receiver();
+  const grow = async (n: number) => {
+    for (let i = 0; i < n; i++) await register(viewers.tilburg, `${hook.url}/${i}`, { componentIds: [tilburgGateway], municipalityCbsCodes: ['GM0855'] });
+    await change(viewers.tilburg, tilburgGateway);
+    await worker().settle();
+  };
+  await grow(3);
+  const small = await count();
+  await grow(27);
+  const large = await count();
+  expect([small.endpoints, large.endpoints]).toEqual([3, 30]);
+  expect(large.statements).toBeLessThanOrEqual(small.statements + 2);
+  await clean();
+});

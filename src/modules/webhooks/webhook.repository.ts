@@ -227,6 +227,14 @@ export const webhookRepository = {
     });
   },
 
+  /** When the next pending delivery of an enabled endpoint falls due (leases included), or null. */
+  async nextDue(db: EntityManager): Promise<Date | null> {
+    const [row] = await db.query(
+      `SELECT min(d.next_attempt_at) AS due FROM webhook_delivery d JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.enabled WHERE d.state = 'PENDING'`,
+    );
+    return row.due;
+  },
+
   async recordDelivered(db: EntityManager, id: string, outcome: { statusCode: number | null; responseExcerpt: string | null }, now: Date): Promise<void> {
     await db.query(
       `UPDATE webhook_delivery SET state = 'DELIVERED', delivered_at = $2, next_attempt_at = NULL, status_code = $3, response_excerpt = $4, error = NULL

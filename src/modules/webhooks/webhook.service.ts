@@ -11,6 +11,7 @@ import { DestinationRefused } from '../../platform/outbound-destination';
 import { WEBHOOK_KINDS, WebhookEventKind } from './webhook.kinds';
 import { EndpointFields, webhookRepository, WebhookDelivery, WebhookEndpoint } from './webhook.repository';
 import { newSecret } from './webhook.sender';
+import { wakeWebhookWorkers } from './webhook.wakers';
 
 /** Endpoints one organisation may have: enough for every system it runs, not a fan-out amplifier. */
 export const MAX_ENDPOINTS_PER_ORGANISATION = 50;
@@ -136,12 +137,15 @@ export async function setWebhookEndpointEnabled(ctx: RequestContext, input: { id
   ownerOf(ctx, enabled ? 'Enabling a webhook endpoint' : 'Disabling a webhook endpoint');
   const id = idOf('WebhookEndpoint', input.id);
   const operation = enabled ? 'enableWebhookEndpoint' : 'disableWebhookEndpoint';
-  return ctx.db.transaction(async (db) => {
+  const endpoint = await ctx.db.transaction(async (db) => {
     await ownEndpoint(db, ctx, id, enabled ? 'Enabling this webhook endpoint' : 'Disabling this webhook endpoint');
-    const endpoint = await webhookRepository.setEnabled(db, id, enabled, enabled ? null : 'disabled by its organisation', ctx.now);
+    const changed = await webhookRepository.setEnabled(db, id, enabled, enabled ? null : 'disabled by its organisation', ctx.now);
     await recordAudit(db, ctx, { operation, entityType: 'WebhookEndpoint', entityId: id });
-    return endpoint;
+    return changed;
   });
+  // Its held deliveries are due now.
+  if (enabled) wakeWebhookWorkers();
+  return endpoint;
 }
 
 export async function deleteWebhookEndpoint(ctx: RequestContext, input: { id: string }): Promise<string> {
@@ -162,12 +166,14 @@ export async function redeliverWebhook(ctx: RequestContext, input: { deliveryId:
   const original = await ctx.loaders.webhookDeliveryById.load(deliveryId);
   if (!original) throw notFound(`No webhook delivery with id ${input.deliveryId}`, 'deliveryId');
   if (original.state === 'PENDING') throw new AppError('CONFLICT', 'This delivery has not been given up or delivered yet; it will be attempted again by itself', 'deliveryId');
-  return ctx.db.transaction(async (db) => {
+  const delivery = await ctx.db.transaction(async (db) => {
     await ownEndpoint(db, ctx, original.endpointId, 'Redelivering to this webhook endpoint');
-    const delivery = await webhookRepository.queueRedelivery(db, original, ctx.now);
-    await recordAudit(db, ctx, { operation: 'redeliverWebhook', entityType: 'WebhookDelivery', entityId: delivery.id });
-    return delivery;
+    const queued = await webhookRepository.queueRedelivery(db, original, ctx.now);
+    await recordAudit(db, ctx, { operation: 'redeliverWebhook', entityType: 'WebhookDelivery', entityId: queued.id });
+    return queued;
   });
+  wakeWebhookWorkers();
+  return delivery;
 }
 
 export async function listWebhookEndpoints(ctx: RequestContext, args: { first?: number | null; after?: string | null }): Promise<Page<WebhookEndpoint>> {

@@ -6,6 +6,7 @@ import { fanOutOnce } from './webhook.fanout';
 import { ClaimedDelivery, webhookRepository } from './webhook.repository';
 import { nextRetry } from './webhook.schedule';
 import { AttemptOutcome, sendMessage } from './webhook.sender';
+import { registerWebhookWaker } from './webhook.wakers';
 
 export interface WebhookWorkerOptions {
   db: EntityManager;
@@ -14,8 +15,8 @@ export interface WebhookWorkerOptions {
   timeoutMs: number;
   /** Deliveries in flight at once. */
   concurrency: number;
-  /** How often it looks for retries that fell due (and events, should a wake be missed). */
-  pollMs?: number;
+  /** The longest it stays idle without looking at the outbox (deliveries queued by another instance). */
+  idleMs?: number;
   /** Injected in tests: the clock and the jitter. */
   now?: () => Date;
   random?: () => number;
@@ -23,6 +24,9 @@ export interface WebhookWorkerOptions {
 
 /** Extra lease beyond the timeout: a claimed delivery is attempted by nobody else until then. */
 const LEASE_MARGIN_MS = 30_000;
+const IDLE_MS = 5 * 60_000;
+/** After the outbox could not be reached (PostgreSQL away). */
+const RETRY_AFTER_ERROR_MS = 2_000;
 
 /**
  * The delivery worker, one per instance (docs/webhooks.md, "How delivery works"). On every wake
@@ -39,6 +43,8 @@ export class WebhookWorker {
   private wokenWhileRunning = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  private started = false;
+  private unregister: () => void = () => {};
   private readonly now: () => Date;
   private readonly random: () => number;
 
@@ -47,18 +53,21 @@ export class WebhookWorker {
     this.random = options.random ?? Math.random;
   }
 
+  /**
+   * Runs on its own from now on: woken by changes (the caller wires the event bus to wake()), by
+   * mutations in this process, and by a timer set for the next retry that falls due. Idle, it sends
+   * no query but one every idleMs. A worker that is not started runs only when woken (tests).
+   */
   start(): void {
-    const poll = () => {
-      this.wake();
-      this.timer = setTimeout(poll, this.options.pollMs ?? 1000);
-      this.timer.unref();
-    };
-    poll();
+    this.started = true;
+    this.unregister = registerWebhookWaker(() => this.wake());
+    this.wake();
   }
 
   /** Stops claiming; waits for the attempts in flight (each ends by its timeout at the latest). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unregister();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
     await Promise.all([...this.inFlight]);
@@ -96,12 +105,29 @@ export class WebhookWorker {
         while ((await fanOutOnce(this.options.db, this.now(), this.options.log)) > 0 && !this.stopped);
         more = await this.claimAndSend();
       } catch (error) {
-        // PostgreSQL away or the like: the poll comes back; nothing was lost, the rows are as they were.
+        // PostgreSQL away or the like: nothing was lost, the rows are as they were; look again soon.
         this.options.log.warn('webhook worker: could not reach the outbox; trying again', { error: error instanceof Error ? error.message : String(error) });
+        this.wakeIn(RETRY_AFTER_ERROR_MS);
         return;
       }
       more = more || this.wokenWhileRunning;
     }
+    if (this.started && !this.stopped) {
+      try {
+        const due = await webhookRepository.nextDue(this.options.db);
+        const idle = this.options.idleMs ?? IDLE_MS;
+        this.wakeIn(due === null ? idle : Math.min(idle, Math.max(10, due.getTime() - this.now().getTime())));
+      } catch {
+        this.wakeIn(RETRY_AFTER_ERROR_MS);
+      }
+    }
+  }
+
+  private wakeIn(ms: number): void {
+    if (!this.started || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.wake(), ms);
+    this.timer.unref();
   }
 
   /** True when it filled every free slot (more may be due). */
