@@ -1,4 +1,5 @@
 import proxyaddr from 'proxy-addr';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -52,6 +53,12 @@ const EnvironmentSchema = z.object({
   JWT_JWKS_URL: z.string().url().optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
+  // Webhooks (docs/webhooks.md, "Safety"): where deliveries may go and how long a receiver gets.
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).default('false'),
+  WEBHOOK_ALLOWED_ADDRESSES: z.string().default('').transform(parseAddressList),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  WEBHOOK_WORKER: z.enum(['on', 'off']).default('on'),
 }).refine(
   (e) => e.QUERY_COST_PER_MINUTE >= e.QUERY_MAX_COST,
   { message: 'QUERY_COST_PER_MINUTE must allow at least one query of QUERY_MAX_COST', path: ['QUERY_COST_PER_MINUTE'] },
@@ -93,6 +100,25 @@ function parseTrustProxy(value: string, context: z.RefinementCtx): TrustProxy {
   return Object.freeze(entries);
 }
 
+/**
+ * Addresses webhook deliveries may reach although they are loopback, link-local, private or
+ * unique-local: a comma-separated list of IP addresses and CIDR ranges (`127.0.0.1`, `10.1.0.0/16`).
+ */
+function parseAddressList(value: string, context: z.RefinementCtx): readonly string[] {
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsValid = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsValid || extra !== undefined) {
+      context.addIssue({ code: 'custom', message: `${entry} is not an IP address or CIDR range` });
+      return z.NEVER;
+    }
+  }
+  return Object.freeze(entries);
+}
+
 export type Config = Readonly<{
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
@@ -119,6 +145,21 @@ export type Config = Readonly<{
   publicMaxAgeSeconds: number;
   database: DatabaseSettings;
   operations: Operations;
+  webhooks: WebhookSettings;
+}>;
+
+/** Outbound webhook deliveries (src/modules/webhooks, docs/webhooks.md). */
+export type WebhookSettings = Readonly<{
+  /** Accept http:// endpoints besides https:// (for receivers on a trusted network or in tests). */
+  allowHttp: boolean;
+  /** IP addresses and CIDR ranges reachable although not public (see parseAddressList). */
+  allowedAddresses: readonly string[];
+  /** The longest one delivery may take, connecting included. */
+  timeoutMs: number;
+  /** Deliveries in flight at once per instance. */
+  concurrency: number;
+  /** Run the delivery worker in this instance. */
+  worker: boolean;
 }>;
 
 /** How the server treats PostgreSQL being slow or away (docs/operations.md, "Failures"). */
@@ -227,6 +268,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
       firstTokenFile: e.FIRST_TOKEN_FILE ?? path.join(e.DATA_DIR, 'first-coordinator-token'),
       tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? Object.freeze({ endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }) : null,
+    }),
+    webhooks: Object.freeze({
+      allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',
+      allowedAddresses: e.WEBHOOK_ALLOWED_ADDRESSES,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      worker: e.WEBHOOK_WORKER === 'on',
     }),
   });
 }

@@ -10,6 +10,11 @@ import { createOrganisationLoaders } from './modules/organisation/organisation.l
 import { createStatusLoaders } from './modules/status/status.loaders';
 import { createPictureLoaders } from './modules/picture/picture.loaders';
 import { createConsentLoaders } from './modules/consent/consent.loaders';
+import { createWebhookLoaders } from './modules/webhooks/webhook.loaders';
+import { DestinationPolicy } from './platform/outbound-destination';
+
+/** Without a configured one: https only, public addresses only (WEBHOOK_* at their defaults). */
+const STRICT_DESTINATIONS = new DestinationPolicy({ allowHttp: false, allowedAddresses: [] });
 
 /**
  * Fresh for every request, so nothing cached in a loader outlives the request that loaded it. `now`
@@ -24,6 +29,7 @@ export function createLoaders(db: EntityManager, now: Date) {
     ...createIncidentLoaders(db),
     ...createAdvisoryLoaders(db),
     ...createConsentLoaders(db),
+    ...createWebhookLoaders(db),
   };
 }
 
@@ -46,6 +52,8 @@ export interface RequestContext {
   requestId: string;
   /** One clock reading per request: every "now" in one answer is the same moment. */
   now: Date;
+  /** Where webhook endpoints may point (src/platform/outbound-destination.ts, from the config). */
+  destinations: DestinationPolicy;
 }
 
 export function createRequestContext(
@@ -54,6 +62,7 @@ export function createRequestContext(
     requestId?: string; viewer?: Viewer; clientAddress?: string;
     /** A subscription's scope, decided when it began, and loaders shared by one batch of events. */
     scope?: AccessScope; unguarded?: Loaders;
+    destinations?: DestinationPolicy;
   } = {},
 ): RequestContext {
   const viewer = options.scope?.viewer ?? options.viewer ?? PUBLIC_VIEWER;
@@ -69,5 +78,6 @@ export function createRequestContext(
     unguarded,
     requestId: options.requestId ?? randomUUID(),
     now,
+    destinations: options.destinations ?? STRICT_DESTINATIONS,
   };
 }

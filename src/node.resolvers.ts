@@ -28,6 +28,9 @@ export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): P
     case 'RelationRequest': return ctx.loaders.relationRequestById.load(id);
     // Token records are not graph nodes: they are reached through the token mutations only.
     case 'AccessToken': return Promise.resolve(null);
+    // Webhook endpoints hold a secret's use: reached through webhookEndpoints, by their owner only.
+    case 'WebhookEndpoint':
+    case 'WebhookDelivery': return Promise.resolve(null);
   }
 }
 

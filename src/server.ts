@@ -11,6 +11,8 @@ import { createRequestContext, RequestContext } from './context';
 import { formatError, isExpected } from './errors';
 import type { Log } from './log';
 import { EventBus, startEventBus } from './modules/events';
+import { WebhookWorker } from './modules/webhooks';
+import { DestinationPolicy } from './platform/outbound-destination';
 import { PUBLIC_FIELDS } from './modules/access';
 import { createSchema } from './schema';
 import { serveSubscriptions } from './websocket';
@@ -106,6 +108,8 @@ export interface RunningServer {
   port: number;
   /** This instance's change events: subscribers listening, fetches made (tests and diagnostics). */
   events: EventBus;
+  /** This instance's webhook delivery worker; null with WEBHOOK_WORKER=off. */
+  webhooks: WebhookWorker | null;
   /** The status pages, the IDE and the printed schema (src/web/). */
   web: PublicFace;
   stop(): Promise<void>;
@@ -129,7 +133,14 @@ export async function startHttpServer(
   // Subscriptions: WebSocket on the same port and path; events between instances via LISTEN/NOTIFY.
   const schema = createSchema();
   const events = await startEventBus(dataSource, { embedded: config.databaseUrl === undefined, log });
-  const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, gate, admission, config, log });
+  // Webhooks: the outbox worker, woken by every batch of change events (src/modules/webhooks).
+  const destinations = new DestinationPolicy(config.webhooks);
+  const webhooks = config.webhooks.worker
+    ? new WebhookWorker({ db: dataSource.manager, policy: destinations, log, timeoutMs: config.webhooks.timeoutMs, concurrency: config.webhooks.concurrency })
+    : null;
+  const stopWaking = webhooks ? events.watch(() => webhooks.wake()) : () => {};
+  webhooks?.start();
+  const subscriptions = serveSubscriptions({ httpServer, schema, dataSource, events, gate, admission, config, log, destinations });
   listener.countWebSockets();
   const web = new PublicFace({ config, schema, db: dataSource.manager, events, gate, log });
   const apollo = createApolloServer({
@@ -153,7 +164,7 @@ export async function startHttpServer(
       const clientAddress = gate.clientAddressOf(req);
       try {
         const viewer = await gate.identifyOverHttp(clientAddress, req.header('authorization'));
-        return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress });
+        return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress, destinations });
       } catch (error) {
         if (isDatabaseUnavailable(error)) throw serviceUnavailable();
         throw error;
@@ -168,6 +179,7 @@ export async function startHttpServer(
     url: listener.url,
     port: listener.port,
     events,
+    webhooks,
     web,
     async stop() {
       // Requests in flight finish and keep-alive connections close first; then the live pages, the
@@ -175,6 +187,9 @@ export async function startHttpServer(
       await listener.drain(config.operations.shutdownTimeoutSeconds * 1000);
       web.stop();
       await apollo.stop();
+      // Attempts in flight finish (each within WEBHOOK_TIMEOUT_MS) and are recorded; the rest wait in the outbox.
+      stopWaking();
+      await webhooks?.stop();
       await events.stop();
       stopGauges();
       await listener.close();

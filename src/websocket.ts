@@ -10,6 +10,7 @@ import type { DataSource } from 'typeorm';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CallerGate, callerOf } from './caller';
 import type { Config } from './config';
+import type { DestinationPolicy } from './platform/outbound-destination';
 import { createLoaders, createRequestContext, Loaders, RequestContext } from './context';
 import { AppError, formatError, isExpected } from './errors';
 import type { Log } from './log';
@@ -86,8 +87,10 @@ export function serveSubscriptions(options: {
   admission: Admission;
   config: Config;
   log: Log;
+  /** Where webhook endpoints may point (mutations over WebSocket check URLs as over HTTP). */
+  destinations: DestinationPolicy;
 }): SubscriptionServer {
-  const { schema, events, gate, admission, config, log } = options;
+  const { schema, events, gate, admission, config, log, destinations } = options;
   const db = options.dataSource.manager;
   const exposeInternals = config.nodeEnv === 'development';
   const loadersOfBatch = new WeakMap<EventBatch, Loaders>();
@@ -202,13 +205,14 @@ export function serveSubscriptions(options: {
         document: result.admitted.document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: createRequestContext(db, { viewer, clientAddress, requestId: randomUUID() }),
+        contextValue: createRequestContext(db, { viewer, clientAddress, requestId: randomUUID(), destinations }),
         // The subscriptions' source of events: this instance's bus (subscription.service.ts).
         rootValue: { events },
       };
       return args;
     },
     subscribe: (args) => subscribeWithContextPerEvent(args, (subscription, payload) => createRequestContext(db, {
+      destinations,
       scope: subscription.scope,
       requestId: subscription.requestId,
       clientAddress: subscription.clientAddress,

@@ -26,7 +26,8 @@ export function serverSpec(name: ContenderName, databaseUrl: string, core: numbe
         // and work per minute) moved out of the way: production guards that a saturation run would
         // trip by design (bench/harness/public-pressure.ts measures them at their defaults).
         // Everything else at ketenbeeld's defaults.
-        env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production', SEED_DEMO: 'never', PORT: '4100', RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_BURST: '100000000', QUERY_COST_PER_MINUTE: '1000000000000' },
+        env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production', SEED_DEMO: 'never', PORT: '4100', RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_BURST: '100000000', QUERY_COST_PER_MINUTE: '1000000000000',
+          WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1' },
       };
     case 'floor':
       return {

@@ -17,6 +17,7 @@ import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
 import { measurePublicPressure, publicPressureMarkdown, PublicPressureReport } from './public-pressure';
 import { measurePublicPage, publicPageMarkdown, PublicPageOutcome } from './public-page';
+import { benchCallers, measureWebhookDelivery, WebhookBenchReport, webhookMarkdown } from './webhooks';
 
 /**
  * `npm run bench -- [--quick] [--scale S] [--seed N] [--rounds R] [--seconds T] [--fresh] [--cpu-prof]`
@@ -310,6 +311,7 @@ async function main(): Promise<void> {
   let dependants: DependantsCheck | null = null;
   let publicPressure: PublicPressureReport | null = null;
   let publicPage: PublicPageOutcome | null = null;
+  let webhooks: WebhookBenchReport | null = null;
   try {
     const ketenbeeld = servers.get('ketenbeeld');
     const headers = ketenbeeld ? await issueToken(dataset.url) : {};
@@ -334,6 +336,14 @@ async function main(): Promise<void> {
       });
     }
     if (ketenbeeld) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
+    if (ketenbeeld && schema?.mutation.has('createWebhookEndpoint') && inputs.quietGatewayIds.length > 0) {
+      await markWritten(dataset.name, options.scale, options.seed);
+      log('webhook delivery to 200 endpoints on 127.0.0.1');
+      webhooks = await measureWebhookDelivery({
+        graphqlUrl: ketenbeeld.url, callers: await benchCallers(dataset.url, 4), gatewayId: inputs.quietGatewayIds[0],
+        endpoints: 200, flips: options.quick ? 10 : 40, timeoutSeconds: 30,
+      });
+    }
     if (!ketenbeeld || !schema) {
       notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: `ketenbeeld not runnable: ${notRunnable.ketenbeeld}` });
     } else if (!schema.subscription.has('statusChanged')) {
@@ -382,8 +392,9 @@ async function main(): Promise<void> {
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stem = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}`;
-  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure, publicPage }, null, 2) + '\n');
-  const text = markdown(report) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '') + publicPageMarkdown(publicPage);
+  fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure, publicPage, webhooks }, null, 2) + '\n');
+  const text = markdown(report) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '') + publicPageMarkdown(publicPage)
+    + (webhooks ? `\n${webhookMarkdown(webhooks, 'The bench dataset; ketenbeeld as in the workloads above, the receivers in the harness process.')}\n` : '');
   fs.writeFileSync(path.join(resultsDir, `${stem}.md`), text);
   fs.writeFileSync(path.join(resultsDir, `latest-${report.mode}.md`), text);
   console.log(`\n${text}`);

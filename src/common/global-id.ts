@@ -4,6 +4,7 @@ import { badInput } from '../errors';
 export const GLOBAL_ID_TYPES = [
   'Organisation', 'Membership', 'Component', 'Dependency', 'StatusReport',
   'Incident', 'IncidentUpdate', 'Advisory', 'AccessToken', 'GatewayRemediation', 'RelationRequest',
+  'WebhookEndpoint', 'WebhookDelivery',
 ] as const;
 export type GlobalIdType = (typeof GLOBAL_ID_TYPES)[number];
 

@@ -13,6 +13,7 @@ import { Viewer as ViewerModel } from '../modules/access/viewer';
 import { AuditEntryModel } from '../modules/audit/audit.repository';
 import { StatusChangeModel, IncidentChangeModel } from '../modules/events/event.models';
 import { RelationRequest as RelationRequestModel } from '../modules/consent/relation-request.entity';
+import { WebhookEndpoint as WebhookEndpointModel, WebhookEndpoint as WebhookFilterModel, WebhookDelivery as WebhookDeliveryModel } from '../modules/webhooks/webhook.repository';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -431,6 +432,20 @@ export type CoordinatorComponentsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+export type CreateWebhookEndpointInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<WebhookFilterInput>;
+  /** https:// (http:// only where the server allows it); must not resolve to a private, loopback or link-local address. */
+  url: Scalars['String']['input'];
+};
+
+export type CreateWebhookEndpointPayload = {
+  __typename?: 'CreateWebhookEndpointPayload';
+  /** The signing secret (`whsec_…`), shown this once. */
+  secret: Scalars['String']['output'];
+  webhookEndpoint: WebhookEndpoint;
+};
+
 export type CsafImportOutcome =
   /** A new advisory. */
   | 'CREATED'
@@ -508,6 +523,11 @@ export type DeclareIncidentPayload = {
   incident: Incident;
   /** True when the idempotency key was seen before: the first result, nothing changed. */
   replayed: Scalars['Boolean']['output'];
+};
+
+export type DeleteWebhookEndpointPayload = {
+  __typename?: 'DeleteWebhookEndpointPayload';
+  deletedId: Scalars['ID']['output'];
 };
 
 /** A directed edge: `component` depends on `dependsOn`. Only edges in force now are listed. */
@@ -922,10 +942,18 @@ export type Mutation = {
   addDependency: AddDependencyPayload;
   /** Coordinators, or the shared-service organisation itself (OPERATOR role). Overlapping memberships are a CONFLICT. */
   addMembership: AddMembershipPayload;
+  /** Any organisation's token; the endpoint receives what that organisation may read with that token's role. */
+  createWebhookEndpoint: CreateWebhookEndpointPayload;
   /** Operators (OPERATOR or VENDOR role) for components they operate, and coordinators. */
   declareIncident: DeclareIncidentPayload;
   /** The organisation it awaits, or a coordinator. Declining a declined request returns it. */
   declineRelationRequest: RelationRequestPayload;
+  /** Deletes the endpoint and its delivery log. */
+  deleteWebhookEndpoint: DeleteWebhookEndpointPayload;
+  /** Stops deliveries; changes meanwhile are not queued for it. */
+  disableWebhookEndpoint: WebhookEndpointPayload;
+  /** Resumes deliveries; those held while disabled are due at once. */
+  enableWebhookEndpoint: WebhookEndpointPayload;
   /**
    * Either party (the shared-service organisation or the municipality) or a coordinator. The membership
    * is kept, with its end: what it served stays readable for the past. Ending it again on the same day
@@ -949,6 +977,8 @@ export type Mutation = {
   publishAdvisory: PublishAdvisoryPayload;
   /** The gateway's operator (OPERATOR or VENDOR role), coordinators. */
   recordRemediation: RecordRemediationPayload;
+  /** Sends a delivered or failed message again. */
+  redeliverWebhook: RedeliverWebhookPayload;
   /** The operator (OPERATOR or VENDOR role) for its own organisation; coordinators for any. */
   registerComponent: RegisterComponentPayload;
   /** Coordinators. */
@@ -976,12 +1006,14 @@ export type Mutation = {
   retireComponent: RetireComponentPayload;
   /** Coordinators, or the token's own organisation. */
   revokeAccessToken: RevokeAccessTokenPayload;
+  rotateWebhookSecret: RotateWebhookSecretPayload;
   /** Coordinators. An imported advisory changes only through a newer CSAF revision, except its `advice` and RED recipients. */
   updateAdvisory: UpdateAdvisoryPayload;
   /** The component's operator, or a coordinator. */
   updateComponent: UpdateComponentPayload;
   /** Title, severity, affected components, advisories, expected restoration, label: the declarer, operators of an affected component, coordinators. A resolved incident is a CONFLICT. */
   updateIncident: UpdateIncidentPayload;
+  updateWebhookEndpoint: UpdateWebhookEndpointPayload;
   /** Coordinators. Withdrawing again changes nothing. */
   withdrawAdvisory: WithdrawAdvisoryPayload;
   /** The organisation that asked, or a coordinator, while it is pending. Withdrawing twice returns it. */
@@ -1009,6 +1041,11 @@ export type MutationAddMembershipArgs = {
 };
 
 
+export type MutationCreateWebhookEndpointArgs = {
+  input: CreateWebhookEndpointInput;
+};
+
+
 export type MutationDeclareIncidentArgs = {
   input: DeclareIncidentInput;
 };
@@ -1016,6 +1053,21 @@ export type MutationDeclareIncidentArgs = {
 
 export type MutationDeclineRelationRequestArgs = {
   input: DecideRelationRequestInput;
+};
+
+
+export type MutationDeleteWebhookEndpointArgs = {
+  input: WebhookEndpointInput;
+};
+
+
+export type MutationDisableWebhookEndpointArgs = {
+  input: WebhookEndpointInput;
+};
+
+
+export type MutationEnableWebhookEndpointArgs = {
+  input: WebhookEndpointInput;
 };
 
 
@@ -1051,6 +1103,11 @@ export type MutationPublishAdvisoryArgs = {
 
 export type MutationRecordRemediationArgs = {
   input: RecordRemediationInput;
+};
+
+
+export type MutationRedeliverWebhookArgs = {
+  input: RedeliverWebhookInput;
 };
 
 
@@ -1104,6 +1161,11 @@ export type MutationRevokeAccessTokenArgs = {
 };
 
 
+export type MutationRotateWebhookSecretArgs = {
+  input: WebhookEndpointInput;
+};
+
+
 export type MutationUpdateAdvisoryArgs = {
   input: UpdateAdvisoryInput;
 };
@@ -1116,6 +1178,11 @@ export type MutationUpdateComponentArgs = {
 
 export type MutationUpdateIncidentArgs = {
   input: UpdateIncidentInput;
+};
+
+
+export type MutationUpdateWebhookEndpointArgs = {
+  input: UpdateWebhookEndpointInput;
 };
 
 
@@ -1312,6 +1379,8 @@ export type Query = {
    */
   relationRequests: RelationRequestConnection;
   viewer: Viewer;
+  /** The caller's organisation's webhook endpoints, oldest first. */
+  webhookEndpoints: WebhookEndpointConnection;
 };
 
 
@@ -1400,6 +1469,12 @@ export type QueryRelationRequestsArgs = {
   state?: InputMaybe<RelationRequestState>;
 };
 
+
+export type QueryWebhookEndpointsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
 export type RecordRemediationInput = {
   advisoryId: Scalars['ID']['input'];
   /** A gateway or application. */
@@ -1420,6 +1495,16 @@ export type RecordRemediationPayload = {
   remediation: GatewayRemediation;
   /** True when the idempotency key was seen before. */
   replayed: Scalars['Boolean']['output'];
+};
+
+export type RedeliverWebhookInput = {
+  deliveryId: Scalars['ID']['input'];
+};
+
+export type RedeliverWebhookPayload = {
+  __typename?: 'RedeliverWebhookPayload';
+  /** The new delivery: the same message (id and body), queued behind the endpoint's others. */
+  delivery: WebhookDelivery;
 };
 
 export type RegisterComponentInput = {
@@ -1688,6 +1773,13 @@ export type Role =
   | 'OPERATOR'
   /** Reads its picture and sees which customers depend on its components. */
   | 'VENDOR';
+
+export type RotateWebhookSecretPayload = {
+  __typename?: 'RotateWebhookSecretPayload';
+  /** The new signing secret, shown this once; messages are signed with it from now on. */
+  secret: Scalars['String']['output'];
+  webhookEndpoint: WebhookEndpoint;
+};
 
 /** What people use: online appointments, the public counter, remote work, work e-mail. */
 export type Service = Component & Node & {
@@ -2013,6 +2105,19 @@ export type UpdateIncidentPayload = {
   update: Maybe<IncidentUpdate>;
 };
 
+export type UpdateWebhookEndpointInput = {
+  description?: InputMaybe<Scalars['String']['input']>;
+  filter?: InputMaybe<WebhookFilterInput>;
+  id: Scalars['ID']['input'];
+  /** Absent fields keep their value; a filter given replaces the whole filter. */
+  url?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateWebhookEndpointPayload = {
+  __typename?: 'UpdateWebhookEndpointPayload';
+  webhookEndpoint: WebhookEndpoint;
+};
+
 export type Vendor = Node & Organisation & {
   __typename?: 'Vendor';
   components: ComponentConnection;
@@ -2037,6 +2142,134 @@ export type Viewer = {
   kind: Scalars['String']['output'];
   organisation: Maybe<Organisation>;
   role: Maybe<Role>;
+};
+
+/** One message to one endpoint, and how its attempts went. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why the last attempt failed: no connection, timeout, non-2xx answer, redirect, refused address. */
+  error: Maybe<Scalars['String']['output']>;
+  /** The message's `type`, e.g. `status.changed`. */
+  eventType: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  lastAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  /** The `webhook-id` header; a redelivery keeps it, so receivers can tell a message seen before. */
+  messageId: Scalars['String']['output'];
+  /** When the next attempt is due (PENDING only). */
+  nextAttemptAt: Maybe<Scalars['DateTime']['output']>;
+  /** The JSON body as sent. */
+  payload: Scalars['String']['output'];
+  /** The delivery this one repeats, for a redelivery. */
+  redeliveryOf: Maybe<WebhookDelivery>;
+  /** At most 200 characters of the last answer's body. */
+  responseExcerpt: Maybe<Scalars['String']['output']>;
+  state: WebhookDeliveryState;
+  /** The last attempt's HTTP status, if the receiver answered. */
+  statusCode: Maybe<Scalars['Int']['output']>;
+};
+
+export type WebhookDeliveryConnection = {
+  __typename?: 'WebhookDeliveryConnection';
+  edges: Array<WebhookDeliveryEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type WebhookDeliveryEdge = {
+  __typename?: 'WebhookDeliveryEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookDelivery;
+};
+
+export type WebhookDeliveryState =
+  /** The receiver answered 2xx. */
+  | 'DELIVERED'
+  /** Given up after 24 hours of failures; the endpoint was disabled. */
+  | 'FAILED'
+  /** Waiting for its first attempt, for a retry, or for an earlier delivery to the same endpoint. */
+  | 'PENDING';
+
+/**
+ * A receiver of signed webhook messages (Standard Webhooks: headers `webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`). It receives only changes its organisation could read when they happened.
+ */
+export type WebhookEndpoint = {
+  __typename?: 'WebhookEndpoint';
+  createdAt: Scalars['DateTime']['output'];
+  /** The delivery log, newest first. */
+  deliveries: WebhookDeliveryConnection;
+  description: Maybe<Scalars['String']['output']>;
+  disabledAt: Maybe<Scalars['DateTime']['output']>;
+  /** Why the endpoint was disabled: by whom, or the failure that made the server give up. */
+  disabledReason: Maybe<Scalars['String']['output']>;
+  /** False after disableWebhookEndpoint, or after a delivery failed for 24 hours (see disabledReason). */
+  enabled: Scalars['Boolean']['output'];
+  filter: WebhookFilter;
+  id: Scalars['ID']['output'];
+  organisation: Organisation;
+  updatedAt: Scalars['DateTime']['output'];
+  url: Scalars['String']['output'];
+};
+
+
+/**
+ * A receiver of signed webhook messages (Standard Webhooks: headers `webhook-id`, `webhook-timestamp`,
+ * `webhook-signature`). It receives only changes its organisation could read when they happened.
+ */
+export type WebhookEndpointDeliveriesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type WebhookEndpointConnection = {
+  __typename?: 'WebhookEndpointConnection';
+  edges: Array<WebhookEndpointEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type WebhookEndpointEdge = {
+  __typename?: 'WebhookEndpointEdge';
+  cursor: Scalars['String']['output'];
+  node: WebhookEndpoint;
+};
+
+export type WebhookEndpointInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type WebhookEndpointPayload = {
+  __typename?: 'WebhookEndpointPayload';
+  webhookEndpoint: WebhookEndpoint;
+};
+
+/**
+ * Kinds of change a webhook endpoint can receive (docs/webhooks.md, "What is delivered"). Each message's
+ * `type` names its kind: `status.changed`, `incident.updated`.
+ */
+export type WebhookEventKind =
+  /** An incident was declared, updated, cleared or resolved. */
+  | 'INCIDENT_UPDATED'
+  /** A component's effective status changed (its own report, a dependency's, the register, time). */
+  | 'STATUS_CHANGED';
+
+/** Which changes an endpoint receives; an empty list does not narrow. */
+export type WebhookFilter = {
+  __typename?: 'WebhookFilter';
+  /** Changes of these components (incidents concerning them). */
+  components: Array<Component>;
+  kinds: Array<WebhookEventKind>;
+  /** Status changes of services delivered to these municipalities (incidents concerning them). */
+  municipalities: Array<Municipality>;
+};
+
+export type WebhookFilterInput = {
+  componentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  kinds?: InputMaybe<Array<WebhookEventKind>>;
+  municipalityCbsCodes?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
 export type WithdrawAdvisoryInput = {
@@ -2198,6 +2431,8 @@ export type ResolversTypes = {
   ComponentKind: ComponentKind;
   ComponentStatus: ComponentStatus;
   Coordinator: ResolverTypeWrapper<OrganisationModel>;
+  CreateWebhookEndpointInput: CreateWebhookEndpointInput;
+  CreateWebhookEndpointPayload: ResolverTypeWrapper<Omit<CreateWebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversTypes['WebhookEndpoint'] }>;
   CsafImportOutcome: CsafImportOutcome;
   CsafRemediation: ResolverTypeWrapper<CsafRemediation>;
   CsafRevision: ResolverTypeWrapper<CsafRevision>;
@@ -2207,6 +2442,7 @@ export type ResolversTypes = {
   DecideRelationRequestInput: DecideRelationRequestInput;
   DeclareIncidentInput: DeclareIncidentInput;
   DeclareIncidentPayload: ResolverTypeWrapper<Omit<DeclareIncidentPayload, 'incident'> & { incident: ResolversTypes['Incident'] }>;
+  DeleteWebhookEndpointPayload: ResolverTypeWrapper<DeleteWebhookEndpointPayload>;
   Dependency: ResolverTypeWrapper<DependencyModel>;
   DependencyKind: DependencyKind;
   EffectiveStatus: ResolverTypeWrapper<EffectiveStatusModel>;
@@ -2257,6 +2493,8 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RecordRemediationInput: RecordRemediationInput;
   RecordRemediationPayload: ResolverTypeWrapper<Omit<RecordRemediationPayload, 'remediation'> & { remediation: ResolversTypes['GatewayRemediation'] }>;
+  RedeliverWebhookInput: RedeliverWebhookInput;
+  RedeliverWebhookPayload: ResolverTypeWrapper<Omit<RedeliverWebhookPayload, 'delivery'> & { delivery: ResolversTypes['WebhookDelivery'] }>;
   RegisterComponentInput: RegisterComponentInput;
   RegisterComponentPayload: ResolverTypeWrapper<Omit<RegisterComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   RegisterOrganisationInput: RegisterOrganisationInput;
@@ -2284,6 +2522,7 @@ export type ResolversTypes = {
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: ResolverTypeWrapper<Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
   Role: Role;
+  RotateWebhookSecretPayload: ResolverTypeWrapper<Omit<RotateWebhookSecretPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversTypes['WebhookEndpoint'] }>;
   Service: ResolverTypeWrapper<ComponentModel>;
   ServiceAvailability: ResolverTypeWrapper<ServiceAvailabilityModel>;
   SharedServiceOrganisation: ResolverTypeWrapper<OrganisationModel>;
@@ -2303,8 +2542,22 @@ export type ResolversTypes = {
   UpdateComponentPayload: ResolverTypeWrapper<Omit<UpdateComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   UpdateIncidentInput: UpdateIncidentInput;
   UpdateIncidentPayload: ResolverTypeWrapper<Omit<UpdateIncidentPayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update?: Maybe<ResolversTypes['IncidentUpdate']> }>;
+  UpdateWebhookEndpointInput: UpdateWebhookEndpointInput;
+  UpdateWebhookEndpointPayload: ResolverTypeWrapper<Omit<UpdateWebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversTypes['WebhookEndpoint'] }>;
   Vendor: ResolverTypeWrapper<OrganisationModel>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
+  WebhookDelivery: ResolverTypeWrapper<WebhookDeliveryModel>;
+  WebhookDeliveryConnection: ResolverTypeWrapper<Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversTypes['WebhookDeliveryEdge']> }>;
+  WebhookDeliveryEdge: ResolverTypeWrapper<Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversTypes['WebhookDelivery'] }>;
+  WebhookDeliveryState: WebhookDeliveryState;
+  WebhookEndpoint: ResolverTypeWrapper<WebhookEndpointModel>;
+  WebhookEndpointConnection: ResolverTypeWrapper<Omit<WebhookEndpointConnection, 'edges'> & { edges: Array<ResolversTypes['WebhookEndpointEdge']> }>;
+  WebhookEndpointEdge: ResolverTypeWrapper<Omit<WebhookEndpointEdge, 'node'> & { node: ResolversTypes['WebhookEndpoint'] }>;
+  WebhookEndpointInput: WebhookEndpointInput;
+  WebhookEndpointPayload: ResolverTypeWrapper<Omit<WebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversTypes['WebhookEndpoint'] }>;
+  WebhookEventKind: WebhookEventKind;
+  WebhookFilter: ResolverTypeWrapper<WebhookFilterModel>;
+  WebhookFilterInput: WebhookFilterInput;
   WithdrawAdvisoryInput: WithdrawAdvisoryInput;
   WithdrawAdvisoryPayload: ResolverTypeWrapper<Omit<WithdrawAdvisoryPayload, 'advisory'> & { advisory: ResolversTypes['Advisory'] }>;
   WithheldImpact: ResolverTypeWrapper<WithheldImpact>;
@@ -2338,6 +2591,8 @@ export type ResolversParentTypes = {
   ComponentEdge: Omit<ComponentEdge, 'node'> & { node: ResolversParentTypes['Component'] };
   ComponentFilter: ComponentFilter;
   Coordinator: OrganisationModel;
+  CreateWebhookEndpointInput: CreateWebhookEndpointInput;
+  CreateWebhookEndpointPayload: Omit<CreateWebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversParentTypes['WebhookEndpoint'] };
   CsafRemediation: CsafRemediation;
   CsafRevision: CsafRevision;
   CsafSource: CsafSourceModel;
@@ -2346,6 +2601,7 @@ export type ResolversParentTypes = {
   DecideRelationRequestInput: DecideRelationRequestInput;
   DeclareIncidentInput: DeclareIncidentInput;
   DeclareIncidentPayload: Omit<DeclareIncidentPayload, 'incident'> & { incident: ResolversParentTypes['Incident'] };
+  DeleteWebhookEndpointPayload: DeleteWebhookEndpointPayload;
   Dependency: DependencyModel;
   EffectiveStatus: EffectiveStatusModel;
   EndMembershipInput: EndMembershipInput;
@@ -2390,6 +2646,8 @@ export type ResolversParentTypes = {
   Query: Record<PropertyKey, never>;
   RecordRemediationInput: RecordRemediationInput;
   RecordRemediationPayload: Omit<RecordRemediationPayload, 'remediation'> & { remediation: ResolversParentTypes['GatewayRemediation'] };
+  RedeliverWebhookInput: RedeliverWebhookInput;
+  RedeliverWebhookPayload: Omit<RedeliverWebhookPayload, 'delivery'> & { delivery: ResolversParentTypes['WebhookDelivery'] };
   RegisterComponentInput: RegisterComponentInput;
   RegisterComponentPayload: Omit<RegisterComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   RegisterOrganisationInput: RegisterOrganisationInput;
@@ -2413,6 +2671,7 @@ export type ResolversParentTypes = {
   RetireComponentPayload: Omit<RetireComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
+  RotateWebhookSecretPayload: Omit<RotateWebhookSecretPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversParentTypes['WebhookEndpoint'] };
   Service: ComponentModel;
   ServiceAvailability: ServiceAvailabilityModel;
   SharedServiceOrganisation: OrganisationModel;
@@ -2430,8 +2689,20 @@ export type ResolversParentTypes = {
   UpdateComponentPayload: Omit<UpdateComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   UpdateIncidentInput: UpdateIncidentInput;
   UpdateIncidentPayload: Omit<UpdateIncidentPayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update?: Maybe<ResolversParentTypes['IncidentUpdate']> };
+  UpdateWebhookEndpointInput: UpdateWebhookEndpointInput;
+  UpdateWebhookEndpointPayload: Omit<UpdateWebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversParentTypes['WebhookEndpoint'] };
   Vendor: OrganisationModel;
   Viewer: ViewerModel;
+  WebhookDelivery: WebhookDeliveryModel;
+  WebhookDeliveryConnection: Omit<WebhookDeliveryConnection, 'edges'> & { edges: Array<ResolversParentTypes['WebhookDeliveryEdge']> };
+  WebhookDeliveryEdge: Omit<WebhookDeliveryEdge, 'node'> & { node: ResolversParentTypes['WebhookDelivery'] };
+  WebhookEndpoint: WebhookEndpointModel;
+  WebhookEndpointConnection: Omit<WebhookEndpointConnection, 'edges'> & { edges: Array<ResolversParentTypes['WebhookEndpointEdge']> };
+  WebhookEndpointEdge: Omit<WebhookEndpointEdge, 'node'> & { node: ResolversParentTypes['WebhookEndpoint'] };
+  WebhookEndpointInput: WebhookEndpointInput;
+  WebhookEndpointPayload: Omit<WebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversParentTypes['WebhookEndpoint'] };
+  WebhookFilter: WebhookFilterModel;
+  WebhookFilterInput: WebhookFilterInput;
   WithdrawAdvisoryInput: WithdrawAdvisoryInput;
   WithdrawAdvisoryPayload: Omit<WithdrawAdvisoryPayload, 'advisory'> & { advisory: ResolversParentTypes['Advisory'] };
   WithheldImpact: WithheldImpact;
@@ -2611,6 +2882,11 @@ export type CoordinatorResolvers<ContextType = RequestContext, ParentType extend
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type CreateWebhookEndpointPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CreateWebhookEndpointPayload'] = ResolversParentTypes['CreateWebhookEndpointPayload']> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
+};
+
 export type CsafRemediationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CsafRemediation'] = ResolversParentTypes['CsafRemediation']> = {
   category?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   details?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2647,6 +2923,10 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type DeclareIncidentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeclareIncidentPayload'] = ResolversParentTypes['DeclareIncidentPayload']> = {
   incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type DeleteWebhookEndpointPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['DeleteWebhookEndpointPayload'] = ResolversParentTypes['DeleteWebhookEndpointPayload']> = {
+  deletedId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
 export type DependencyResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Dependency'] = ResolversParentTypes['Dependency']> = {
@@ -2867,8 +3147,12 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   acknowledgeIncident?: Resolver<ResolversTypes['AcknowledgeIncidentPayload'], ParentType, ContextType, RequireFields<MutationAcknowledgeIncidentArgs, 'input'>>;
   addDependency?: Resolver<ResolversTypes['AddDependencyPayload'], ParentType, ContextType, RequireFields<MutationAddDependencyArgs, 'input'>>;
   addMembership?: Resolver<ResolversTypes['AddMembershipPayload'], ParentType, ContextType, RequireFields<MutationAddMembershipArgs, 'input'>>;
+  createWebhookEndpoint?: Resolver<ResolversTypes['CreateWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
   declareIncident?: Resolver<ResolversTypes['DeclareIncidentPayload'], ParentType, ContextType, RequireFields<MutationDeclareIncidentArgs, 'input'>>;
   declineRelationRequest?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationDeclineRelationRequestArgs, 'input'>>;
+  deleteWebhookEndpoint?: Resolver<ResolversTypes['DeleteWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationDeleteWebhookEndpointArgs, 'input'>>;
+  disableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationDisableWebhookEndpointArgs, 'input'>>;
+  enableWebhookEndpoint?: Resolver<ResolversTypes['WebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationEnableWebhookEndpointArgs, 'input'>>;
   endMembership?: Resolver<ResolversTypes['EndMembershipPayload'], ParentType, ContextType, RequireFields<MutationEndMembershipArgs, 'input'>>;
   importCsafAdvisory?: Resolver<ResolversTypes['ImportCsafAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationImportCsafAdvisoryArgs, 'input'>>;
   issueAccessToken?: Resolver<ResolversTypes['IssueAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationIssueAccessTokenArgs, 'input'>>;
@@ -2876,6 +3160,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   postIncidentUpdate?: Resolver<ResolversTypes['PostIncidentUpdatePayload'], ParentType, ContextType, RequireFields<MutationPostIncidentUpdateArgs, 'input'>>;
   publishAdvisory?: Resolver<ResolversTypes['PublishAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationPublishAdvisoryArgs, 'input'>>;
   recordRemediation?: Resolver<ResolversTypes['RecordRemediationPayload'], ParentType, ContextType, RequireFields<MutationRecordRemediationArgs, 'input'>>;
+  redeliverWebhook?: Resolver<ResolversTypes['RedeliverWebhookPayload'], ParentType, ContextType, RequireFields<MutationRedeliverWebhookArgs, 'input'>>;
   registerComponent?: Resolver<ResolversTypes['RegisterComponentPayload'], ParentType, ContextType, RequireFields<MutationRegisterComponentArgs, 'input'>>;
   registerOrganisation?: Resolver<ResolversTypes['RegisterOrganisationPayload'], ParentType, ContextType, RequireFields<MutationRegisterOrganisationArgs, 'input'>>;
   removeDependency?: Resolver<ResolversTypes['RemoveDependencyPayload'], ParentType, ContextType, RequireFields<MutationRemoveDependencyArgs, 'input'>>;
@@ -2886,9 +3171,11 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   resolveIncident?: Resolver<ResolversTypes['ResolveIncidentPayload'], ParentType, ContextType, RequireFields<MutationResolveIncidentArgs, 'input'>>;
   retireComponent?: Resolver<ResolversTypes['RetireComponentPayload'], ParentType, ContextType, RequireFields<MutationRetireComponentArgs, 'input'>>;
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
+  rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'input'>>;
   updateAdvisory?: Resolver<ResolversTypes['UpdateAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationUpdateAdvisoryArgs, 'input'>>;
   updateComponent?: Resolver<ResolversTypes['UpdateComponentPayload'], ParentType, ContextType, RequireFields<MutationUpdateComponentArgs, 'input'>>;
   updateIncident?: Resolver<ResolversTypes['UpdateIncidentPayload'], ParentType, ContextType, RequireFields<MutationUpdateIncidentArgs, 'input'>>;
+  updateWebhookEndpoint?: Resolver<ResolversTypes['UpdateWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationUpdateWebhookEndpointArgs, 'input'>>;
   withdrawAdvisory?: Resolver<ResolversTypes['WithdrawAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationWithdrawAdvisoryArgs, 'input'>>;
   withdrawRelationRequest?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationWithdrawRelationRequestArgs, 'input'>>;
 };
@@ -2965,11 +3252,16 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   organisations?: Resolver<ResolversTypes['OrganisationConnection'], ParentType, ContextType, RequireFields<QueryOrganisationsArgs, 'first'>>;
   relationRequests?: Resolver<ResolversTypes['RelationRequestConnection'], ParentType, ContextType, RequireFields<QueryRelationRequestsArgs, 'first'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
+  webhookEndpoints?: Resolver<ResolversTypes['WebhookEndpointConnection'], ParentType, ContextType, RequireFields<QueryWebhookEndpointsArgs, 'first'>>;
 };
 
 export type RecordRemediationPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RecordRemediationPayload'] = ResolversParentTypes['RecordRemediationPayload']> = {
   remediation?: Resolver<ResolversTypes['GatewayRemediation'], ParentType, ContextType>;
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type RedeliverWebhookPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RedeliverWebhookPayload'] = ResolversParentTypes['RedeliverWebhookPayload']> = {
+  delivery?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType>;
 };
 
 export type RegisterComponentPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RegisterComponentPayload'] = ResolversParentTypes['RegisterComponentPayload']> = {
@@ -3055,6 +3347,11 @@ export type RetireComponentPayloadResolvers<ContextType = RequestContext, Parent
 
 export type RevokeAccessTokenPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RevokeAccessTokenPayload'] = ResolversParentTypes['RevokeAccessTokenPayload']> = {
   accessToken?: Resolver<ResolversTypes['AccessToken'], ParentType, ContextType>;
+};
+
+export type RotateWebhookSecretPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RotateWebhookSecretPayload'] = ResolversParentTypes['RotateWebhookSecretPayload']> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
 };
 
 export type ServiceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service']> = {
@@ -3172,6 +3469,10 @@ export type UpdateIncidentPayloadResolvers<ContextType = RequestContext, ParentT
   update?: Resolver<Maybe<ResolversTypes['IncidentUpdate']>, ParentType, ContextType>;
 };
 
+export type UpdateWebhookEndpointPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateWebhookEndpointPayload'] = ResolversParentTypes['UpdateWebhookEndpointPayload']> = {
+  webhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
+};
+
 export type VendorResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Vendor'] = ResolversParentTypes['Vendor']> = {
   components?: Resolver<ResolversTypes['ComponentConnection'], ParentType, ContextType, RequireFields<VendorComponentsArgs, 'first'>>;
   customers?: Resolver<Array<ResolversTypes['Municipality']>, ParentType, ContextType>;
@@ -3186,6 +3487,69 @@ export type ViewerResolvers<ContextType = RequestContext, ParentType extends Res
   kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   organisation?: Resolver<Maybe<ResolversTypes['Organisation']>, ParentType, ContextType>;
   role?: Resolver<Maybe<ResolversTypes['Role']>, ParentType, ContextType>;
+};
+
+export type WebhookDeliveryResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  eventType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  messageId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  nextAttemptAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  redeliveryOf?: Resolver<Maybe<ResolversTypes['WebhookDelivery']>, ParentType, ContextType>;
+  responseExcerpt?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['WebhookDeliveryState'], ParentType, ContextType>;
+  statusCode?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type WebhookDeliveryConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookDeliveryConnection'] = ResolversParentTypes['WebhookDeliveryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['WebhookDeliveryEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type WebhookDeliveryEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookDeliveryEdge'] = ResolversParentTypes['WebhookDeliveryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WebhookDelivery'], ParentType, ContextType>;
+};
+
+export type WebhookEndpointResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookEndpoint'] = ResolversParentTypes['WebhookEndpoint']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveries?: Resolver<ResolversTypes['WebhookDeliveryConnection'], ParentType, ContextType, RequireFields<WebhookEndpointDeliveriesArgs, 'first'>>;
+  description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  disabledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  disabledReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  filter?: Resolver<ResolversTypes['WebhookFilter'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  organisation?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WebhookEndpointConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookEndpointConnection'] = ResolversParentTypes['WebhookEndpointConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['WebhookEndpointEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type WebhookEndpointEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookEndpointEdge'] = ResolversParentTypes['WebhookEndpointEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
+};
+
+export type WebhookEndpointPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookEndpointPayload'] = ResolversParentTypes['WebhookEndpointPayload']> = {
+  webhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
+};
+
+export type WebhookFilterResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WebhookFilter'] = ResolversParentTypes['WebhookFilter']> = {
+  components?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
+  kinds?: Resolver<Array<ResolversTypes['WebhookEventKind']>, ParentType, ContextType>;
+  municipalities?: Resolver<Array<ResolversTypes['Municipality']>, ParentType, ContextType>;
 };
 
 export type WithdrawAdvisoryPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['WithdrawAdvisoryPayload'] = ResolversParentTypes['WithdrawAdvisoryPayload']> = {
@@ -3219,12 +3583,14 @@ export type Resolvers<ContextType = RequestContext> = {
   ComponentConnection?: ComponentConnectionResolvers<ContextType>;
   ComponentEdge?: ComponentEdgeResolvers<ContextType>;
   Coordinator?: CoordinatorResolvers<ContextType>;
+  CreateWebhookEndpointPayload?: CreateWebhookEndpointPayloadResolvers<ContextType>;
   CsafRemediation?: CsafRemediationResolvers<ContextType>;
   CsafRevision?: CsafRevisionResolvers<ContextType>;
   CsafSource?: CsafSourceResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   DeclareIncidentPayload?: DeclareIncidentPayloadResolvers<ContextType>;
+  DeleteWebhookEndpointPayload?: DeleteWebhookEndpointPayloadResolvers<ContextType>;
   Dependency?: DependencyResolvers<ContextType>;
   EffectiveStatus?: EffectiveStatusResolvers<ContextType>;
   EndMembershipPayload?: EndMembershipPayloadResolvers<ContextType>;
@@ -3258,6 +3624,7 @@ export type Resolvers<ContextType = RequestContext> = {
   PublishAdvisoryPayload?: PublishAdvisoryPayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RecordRemediationPayload?: RecordRemediationPayloadResolvers<ContextType>;
+  RedeliverWebhookPayload?: RedeliverWebhookPayloadResolvers<ContextType>;
   RegisterComponentPayload?: RegisterComponentPayloadResolvers<ContextType>;
   RegisterOrganisationPayload?: RegisterOrganisationPayloadResolvers<ContextType>;
   RelationRequest?: RelationRequestResolvers<ContextType>;
@@ -3271,6 +3638,7 @@ export type Resolvers<ContextType = RequestContext> = {
   ResolveIncidentPayload?: ResolveIncidentPayloadResolvers<ContextType>;
   RetireComponentPayload?: RetireComponentPayloadResolvers<ContextType>;
   RevokeAccessTokenPayload?: RevokeAccessTokenPayloadResolvers<ContextType>;
+  RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   ServiceAvailability?: ServiceAvailabilityResolvers<ContextType>;
   SharedServiceOrganisation?: SharedServiceOrganisationResolvers<ContextType>;
@@ -3284,8 +3652,17 @@ export type Resolvers<ContextType = RequestContext> = {
   UpdateAdvisoryPayload?: UpdateAdvisoryPayloadResolvers<ContextType>;
   UpdateComponentPayload?: UpdateComponentPayloadResolvers<ContextType>;
   UpdateIncidentPayload?: UpdateIncidentPayloadResolvers<ContextType>;
+  UpdateWebhookEndpointPayload?: UpdateWebhookEndpointPayloadResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
+  WebhookDeliveryConnection?: WebhookDeliveryConnectionResolvers<ContextType>;
+  WebhookDeliveryEdge?: WebhookDeliveryEdgeResolvers<ContextType>;
+  WebhookEndpoint?: WebhookEndpointResolvers<ContextType>;
+  WebhookEndpointConnection?: WebhookEndpointConnectionResolvers<ContextType>;
+  WebhookEndpointEdge?: WebhookEndpointEdgeResolvers<ContextType>;
+  WebhookEndpointPayload?: WebhookEndpointPayloadResolvers<ContextType>;
+  WebhookFilter?: WebhookFilterResolvers<ContextType>;
   WithdrawAdvisoryPayload?: WithdrawAdvisoryPayloadResolvers<ContextType>;
   WithheldImpact?: WithheldImpactResolvers<ContextType>;
 };

@@ -56,6 +56,19 @@ const databaseUnavailable = new Counter({
   registers: [registry],
 });
 
+const webhookAttempts = new Counter({
+  name: 'ketenbeeld_webhook_attempts_total',
+  help: 'Webhook delivery attempts by outcome (delivered, failed: retried later, given_up: endpoint disabled)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+const webhookDeliveryLag = new Histogram({
+  name: 'ketenbeeld_webhook_delivery_lag_seconds',
+  help: 'From a change event being stored to the receiver acknowledging its webhook delivery',
+  buckets: SECONDS,
+  registers: [registry],
+});
+
 /** Something whose current state a scrape reads: one server's pool, its WebSocket server, its event bus. */
 export interface GaugeSource {
   pool?: () => { total: number; idle: number; waiting: number; max: number };
@@ -127,6 +140,14 @@ export function countRateLimitRefusal(transport: 'http' | 'websocket'): void {
 }
 
 /** For the events module: from an event being stored to its hand-over to this instance's subscribers. */
+export function countWebhookAttempt(outcome: 'delivered' | 'failed' | 'given_up'): void {
+  webhookAttempts.inc({ outcome });
+}
+
+export function observeWebhookDeliveryLag(seconds: number): void {
+  webhookDeliveryLag.observe(Math.max(0, seconds));
+}
+
 export function observeEventDeliveryLag(seconds: number): void {
   eventDeliveryLag.observe(Math.max(0, seconds));
 }

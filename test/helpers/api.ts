@@ -6,6 +6,7 @@ import { createLog } from '../../src/log';
 import type { Viewer } from '../../src/modules/access';
 import { stopCsafValidator } from '../../src/modules/advisory';
 import { createApolloServer } from '../../src/server';
+import type { DestinationPolicy } from '../../src/platform/outbound-destination';
 
 export interface GraphQLResult<T = any> {
   data?: T | null;
@@ -21,6 +22,8 @@ export const COORDINATOR: Viewer = { kind: 'organisation', organisationId: '0000
 /** The real Apollo server with a real per-request context, minus HTTP. */
 export class TestApi {
   readonly server: ApolloServer<RequestContext>;
+  /** Where webhook endpoints may point; the server's default (https, public addresses) unless a test sets it. */
+  destinations: DestinationPolicy | undefined = undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -44,7 +47,7 @@ export class TestApi {
   async query<T = any>(query: string, variables: Record<string, unknown> = {}, viewer: Viewer = this.viewer): Promise<GraphQLResult<T>> {
     const response = await this.server.executeOperation(
       { query, variables },
-      { contextValue: createRequestContext(this.dataSource.manager, { viewer }) },
+      { contextValue: createRequestContext(this.dataSource.manager, { viewer, destinations: this.destinations }) },
     );
     if (response.body.kind !== 'single') throw new Error('expected a single result');
     return response.body.singleResult as GraphQLResult<T>;

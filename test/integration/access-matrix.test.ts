@@ -426,6 +426,35 @@ const cases: Case[] = [
     variables: (t) => ({ a: ids.get('advisory'), g: t.component.id }), expect: writers,
   },
   {
+    field: 'webhookEndpoints', name: 'the webhook endpoints', query: `{ webhookEndpoints(first: 200) { totalCount edges { node { url deliveries { totalCount } } } } }`,
+    variables: async (t) => {
+      await freshWebhookEndpointOf(t.organisation);
+      return {};
+    },
+    contains: (result, t) => JSON.stringify(result.data).includes(webhookUrlOf(t.organisation)),
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['allowed', 'hidden'], OPERATOR: ['allowed', 'hidden'], VENDOR: ['allowed', 'hidden'], COORDINATOR: ['allowed', 'hidden'] },
+  },
+  {
+    field: 'createWebhookEndpoint', name: 'registering a webhook endpoint on a component',
+    query: `mutation($id: ID!) { createWebhookEndpoint(input: { url: "https://93.184.215.14/matrix", filter: { componentIds: [$id] } }) { secret webhookEndpoint { filter { kinds } } } }`,
+    variables: (t) => ({ id: t.component.id }), expect: organisationsOnly('allowed', 'denied'),
+  },
+  ...([
+    ['updateWebhookEndpoint', 'changing a webhook endpoint', 'updateWebhookEndpoint(input: { id: $id, description: "matrix" }) { webhookEndpoint { description } }'],
+    ['rotateWebhookSecret', 'rotating a webhook secret', 'rotateWebhookSecret(input: { id: $id }) { secret }'],
+    ['disableWebhookEndpoint', 'disabling a webhook endpoint', 'disableWebhookEndpoint(input: { id: $id }) { webhookEndpoint { enabled } }'],
+    ['enableWebhookEndpoint', 'enabling a webhook endpoint', 'enableWebhookEndpoint(input: { id: $id }) { webhookEndpoint { enabled } }'],
+    ['deleteWebhookEndpoint', 'deleting a webhook endpoint', 'deleteWebhookEndpoint(input: { id: $id }) { deletedId }'],
+  ] as const).map(([field, name, mutation]): Case => ({
+    field, name, query: `mutation($id: ID!) { ${mutation} }`,
+    // An organisation's endpoints are its own alone: a coordinator does not manage another's either.
+    variables: async (t) => ({ id: await freshWebhookEndpointOf(t.organisation) }), expect: { ...organisationsOnly('allowed', 'denied'), COORDINATOR: ['allowed', 'denied'] },
+  })),
+  {
+    field: 'redeliverWebhook', name: 'redelivering a webhook', query: `mutation($id: ID!) { redeliverWebhook(input: { deliveryId: $id }) { delivery { state } } }`,
+    variables: async (t) => ({ id: await freshWebhookDeliveryOf(t.organisation) }), expect: { ...organisationsOnly('allowed', 'denied'), COORDINATOR: ['allowed', 'denied'] },
+  },
+  {
     field: 'revokeAccessToken', name: 'revoking a token', query: `mutation($id: ID!) { revokeAccessToken(input: { tokenId: $id }) { accessToken { revokedAt } } }`,
     variables: async (t) => ({ id: await freshTokenOf(t.organisation) }), expect: organisationsOnly('allowed', 'denied'),
   },
@@ -448,6 +477,29 @@ async function freshAdvisory(t: Target): Promise<string> {
   );
   if (red) await db.dataSource.query(`INSERT INTO tlp_recipient (subject_type, subject_id, organisation_id) VALUES ('Advisory', $1, $2)`, [row.id, uuidOf(ids.get('tilburg')!)]);
   return globalId('Advisory', row.id);
+}
+
+const webhookUrlOf = (organisationGlobalId: string) => `https://93.184.215.14/matrix/${uuidOf(organisationGlobalId)}`;
+
+/** An endpoint of the organisation, as its OPERATOR token would register it. */
+async function freshWebhookEndpointOf(organisationGlobalId: string): Promise<string> {
+  const [row] = await db.dataSource.query(
+    `INSERT INTO webhook_endpoint (owner_id, owner_role, url, secret, from_seq, created_at, updated_at)
+     VALUES ($1, 'OPERATOR', $2, 'whsec_bWF0cml4', 0, now(), now()) RETURNING id`,
+    [uuidOf(organisationGlobalId), webhookUrlOf(organisationGlobalId)],
+  );
+  return globalId('WebhookEndpoint', row.id);
+}
+
+/** A delivered message to a fresh endpoint of the organisation. */
+async function freshWebhookDeliveryOf(organisationGlobalId: string): Promise<string> {
+  const endpointId = uuidOf(await freshWebhookEndpointOf(organisationGlobalId));
+  const [row] = await db.dataSource.query(
+    `INSERT INTO webhook_delivery (endpoint_id, message_id, event_seq, event_type, event_at, payload, state, attempts, created_at, delivered_at)
+     VALUES ($1, 'msg_matrix', 1, 'status.changed', now(), '{}', 'DELIVERED', 1, now(), now()) RETURNING id`,
+    [endpointId],
+  );
+  return globalId('WebhookDelivery', row.id);
 }
 
 async function freshTokenOf(organisationGlobalId: string): Promise<string> {

@@ -121,6 +121,10 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
     return organisation;
   });
 
+  const ownWebhookEndpoint = (ownerId: string | null) => {
+    if (scope.organisationId === null || ownerId !== scope.organisationId) throw scope.denied('This webhook endpoint');
+  };
+
   return {
     organisationById,
     organisationByCbsCode: new GuardedLoader(raw.organisationByCbsCode, async (_code, organisation) => organisation),
@@ -255,6 +259,19 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
         if (!(await scope.mayReadComponentInternals(remediation.gatewayId))) throw scope.denied('This remediation record');
       }
       return remediation;
+    }),
+    // Webhook endpoints are their organisation's alone, coordinators included (they hold a signing secret's use).
+    webhookEndpointById: new GuardedLoader(raw.webhookEndpointById, async (_id, endpoint) => {
+      if (endpoint) ownWebhookEndpoint(endpoint.ownerId);
+      return endpoint;
+    }),
+    webhookDeliveryById: new GuardedLoader(raw.webhookDeliveryById, async (_id, delivery) => {
+      if (delivery) ownWebhookEndpoint((await raw.webhookEndpointById.load(delivery.endpointId))?.ownerId ?? null);
+      return delivery;
+    }),
+    webhookDeliveryPage: new GuardedLoader(raw.webhookDeliveryPage, async (key, page) => {
+      ownWebhookEndpoint((await raw.webhookEndpointById.load(key.endpointId))?.ownerId ?? null);
+      return page;
     }),
   } satisfies Record<keyof Loaders, unknown>;
 }

@@ -32,6 +32,8 @@ export interface EventBusStats {
  */
 export class EventBus {
   private readonly listeners = new Set<BatchListener>();
+  /** Listeners that are not subscriptions (the webhook worker): told of every batch, not counted. */
+  private readonly watchers = new Set<BatchListener>();
   private lastSeq = 0;
   private running: Promise<void> | null = null;
   private wokenWhileRunning = false;
@@ -56,6 +58,7 @@ export class EventBus {
     await this.channel.stop();
     await this.running;
     this.listeners.clear();
+    this.watchers.clear();
   }
 
   /** The newest event this instance has delivered. */
@@ -68,6 +71,14 @@ export class EventBus {
     this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
+    };
+  }
+
+  /** Like listen, for the instance's own machinery: not counted as a subscription. */
+  watch(watcher: BatchListener): () => void {
+    this.watchers.add(watcher);
+    return () => {
+      this.watchers.delete(watcher);
     };
   }
 
@@ -113,7 +124,7 @@ export class EventBus {
   private deliver(batch: EventBatch): void {
     const now = Date.now();
     for (const event of batch.events) observeEventDeliveryLag((now - event.occurredAt.getTime()) / 1000);
-    for (const listener of this.listeners) {
+    for (const listener of [...this.listeners, ...this.watchers]) {
       try {
         listener(batch);
       } catch (error) {

@@ -9,3 +9,4 @@ export { startEventBus } from './start-event-bus';
 export { recordIncidentUpdate, recordStatusChanges } from './record-changes';
 export type { NewStatusChange } from './change-event.repository';
 export { keepChangeEventsPruned, pruneChangeEvents } from './event-retention';
+export { changeEventsAfter, changeEventsPrunedThrough, newestChangeEventSeq } from './change-event.reader';
