@@ -72,6 +72,8 @@ const config: CodegenConfig = {
           IncidentChange: '../modules/events/event.models#IncidentChangeModel',
           RelationRequest: '../modules/consent/relation-request.entity#RelationRequest as RelationRequestModel',
           RequestedComponent: '../modules/component/component.entity#Component as ComponentModel',
+          MaintenanceWindow: '../modules/maintenance/maintenance.models#MaintenanceWindow as MaintenanceWindowModel',
+          ReportStatusesResult: '../modules/status/report-statuses#ReportStatusesResultModel',
         },
       },
     },

@@ -10,6 +10,7 @@ import { createOrganisationLoaders } from './modules/organisation/organisation.l
 import { createStatusLoaders } from './modules/status/status.loaders';
 import { createPictureLoaders } from './modules/picture/picture.loaders';
 import { createConsentLoaders } from './modules/consent/consent.loaders';
+import { createMaintenanceLoaders } from './modules/maintenance/maintenance.loaders';
 
 /**
  * Fresh for every request, so nothing cached in a loader outlives the request that loaded it. `now`
@@ -24,6 +25,7 @@ export function createLoaders(db: EntityManager, now: Date) {
     ...createIncidentLoaders(db),
     ...createAdvisoryLoaders(db),
     ...createConsentLoaders(db),
+    ...createMaintenanceLoaders(db, now),
   };
 }
 

@@ -19,6 +19,7 @@ import { incidentResolvers } from './modules/incident/incident.resolvers';
 import { organisationResolvers } from './modules/organisation/organisation.resolvers';
 import { overviewResolvers } from './modules/overview/overview.resolvers';
 import { statusResolvers } from './modules/status/status.resolvers';
+import { maintenanceResolvers } from './modules/maintenance/maintenance.resolvers';
 
 /** schema/ beside package.json, whether this runs from src/ (tests) or dist/src/ (npm start). */
 function schemaDirectory(): string {
@@ -68,6 +69,7 @@ export const resolvers: Resolvers = mergeResolvers([
   auditResolvers,
   pictureResolvers,
   subscriptionResolvers,
+  maintenanceResolvers,
 ]);
 
 /**
