@@ -109,13 +109,14 @@ export const maintenanceRepository = {
    * each is announced once, whichever instance's clock sees it first.
    */
   async takeDueAnnouncements(db: EntityManager, now: Date): Promise<{ id: string; action: 'STARTED' | 'ENDED' }[]> {
-    const started: { id: string }[] = await db.query(
+    // UPDATE … RETURNING answers [rows, count] through TypeORM.
+    const [started]: [{ id: string }[], number] = await db.query(
       `UPDATE maintenance_window SET start_announced = true
         WHERE NOT start_announced AND starts_at <= $1 AND (cancelled_at IS NULL OR cancelled_at > starts_at)
         RETURNING id`,
       [now],
     );
-    const ended: { id: string }[] = await db.query(
+    const [ended]: [{ id: string }[], number] = await db.query(
       `UPDATE maintenance_window SET end_announced = true
         WHERE NOT end_announced AND ends_at <= $1 AND (cancelled_at IS NULL OR cancelled_at > starts_at)
         RETURNING id`,

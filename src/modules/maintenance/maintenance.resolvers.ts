@@ -21,7 +21,8 @@ export const maintenanceResolvers: Resolvers = {
   },
   MaintenanceWindow: {
     id: (w) => toGlobalId('MaintenanceWindow', w.id),
-    state: (w, _, ctx) => stateOf(w, ctx.now),
+    // A payload speaks of the moment its write took (after the request began).
+    state: (w, _, ctx) => stateOf(w, new Date(Math.max(ctx.now.getTime(), w.updatedAt.getTime()))),
     operator: async (w, _, ctx) => (await ctx.loaders.organisationById.load(w.operatorId))!,
     components: async (w, _, ctx) => {
       const loaded = await ctx.loaders.componentById.loadMany(w.componentIds);
