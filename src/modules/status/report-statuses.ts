@@ -23,7 +23,7 @@ export interface ReportStatusesResultModel {
  * taken in before it stays, and a retry with the same keys completes it.
  */
 export async function reportStatuses(ctx: RequestContext, reports: readonly ReportStatusInput[]): Promise<ReportStatusesResultModel[]> {
-  ctx.scope.requireOrganisation('Reporting status');
+  ctx.scope.requireRole('Reporting status', 'OPERATOR', 'VENDOR', 'COORDINATOR');
   if (reports.length === 0) throw badInput('Give at least one report', 'reports');
   if (reports.length > MAX_REPORTS_PER_BATCH) {
     throw badInput(`At most ${MAX_REPORTS_PER_BATCH} reports per batch (${reports.length} given); send the rest in another`, 'reports');
