@@ -49,7 +49,7 @@ function leaf(type: GraphQLNamedType): string {
   return isObjectType(type) || isAbstractType(type) ? ' { __typename }' : '';
 }
 
-interface Reached { type: GraphQLObjectType | ReturnType<typeof getNamedType>; wrap: (inner: string) => string; root: 'query' | 'subscription' }
+interface Reached { type: GraphQLObjectType | NonNullable<ReturnType<typeof getNamedType>>; wrap: (inner: string) => string; root: 'query' | 'subscription' }
 
 /** Every object or interface type the public reaches through listed fields, with a path to it. */
 function reachable(): Reached[] {
