@@ -74,6 +74,14 @@ test('scheduled ahead: the picture does not change; the clock takes start and en
   // A question about a moment in the window, asked before it begins, includes it.
   const during = new Date(now + 90_000);
   expect(await statusOf(serviceId, during)).toEqual({ status: 'UNDER_MAINTENANCE', cause: 'DEPENDENCY' });
+  // A what-if of that moment too: a second gateway the service needs only optionally fails; the window makes it worse.
+  const spare = await make.component(operator.organisationId, 'GATEWAY');
+  await make.dependency(service.id, spare.id, 'OPTIONAL', null, new Date(now - 120_000));
+  await make.report(spare.id, operator.organisationId, 'OPERATIONAL', new Date(now - 60_000));
+  const IMPACT = `query($id: ID!, $asOf: DateTime) { impact(componentId: $id, status: MAJOR_OUTAGE, asOf: $asOf) { affected { service { id } status } } }`;
+  const statusIn = (answer: { impact: { affected: { service: { id: string }; status: string }[] } }) => answer.impact.affected.find((a) => a.service.id === serviceId)?.status;
+  expect(statusIn(await api.data(IMPACT, { id: gid('Component', spare.id) }))).toBe('DEGRADED_PERFORMANCE');
+  expect(statusIn(await api.data(IMPACT, { id: gid('Component', spare.id), asOf: during.toISOString() }))).toBe('UNDER_MAINTENANCE');
   const { component } = await api.data(`query($id: ID!) { component(id: $id) { maintenance { id title } } }`, { id: gatewayId }, operator);
   expect(component.maintenance).toEqual([{ id: scheduleMaintenance.maintenanceWindow.id, title: 'Patch CVE-2019-19781' }]);
 
