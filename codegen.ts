@@ -75,6 +75,8 @@ const config: CodegenConfig = {
           WebhookEndpoint: '../modules/webhooks/webhook.repository#WebhookEndpoint as WebhookEndpointModel',
           WebhookFilter: '../modules/webhooks/webhook.repository#WebhookEndpoint as WebhookFilterModel',
           WebhookDelivery: '../modules/webhooks/webhook.repository#WebhookDelivery as WebhookDeliveryModel',
+          MaintenanceWindow: '../modules/maintenance/maintenance.models#MaintenanceWindow as MaintenanceWindowModel',
+          ReportStatusesResult: '../modules/status/report-statuses#ReportStatusesResultModel',
         },
       },
     },

@@ -15,6 +15,7 @@ import { CreateRateLimit1769210000000 } from './1769210000000-CreateRateLimit';
 import { ImportCsafAdvisories1769300000000 } from './1769300000000-ImportCsafAdvisories';
 import { AskConsent1769350000000 } from './1769350000000-AskConsent';
 import { CreateWebhooks1769400000000 } from './1769400000000-CreateWebhooks';
+import { AnnounceMaintenanceAndExternalRefs1769450000000 } from './1769450000000-AnnounceMaintenanceAndExternalRefs';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
 export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000,
@@ -25,4 +26,5 @@ export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768
   ImportCsafAdvisories1769300000000,
   AskConsent1769350000000,
   CreateWebhooks1769400000000,
+  AnnounceMaintenanceAndExternalRefs1769450000000,
 ];

@@ -15,6 +15,7 @@ import { DestinationPolicy } from './platform/outbound-destination';
 
 /** Without a configured one: https only, public addresses only (WEBHOOK_* at their defaults). */
 const STRICT_DESTINATIONS = new DestinationPolicy({ allowHttp: false, allowedAddresses: [] });
+import { createMaintenanceLoaders } from './modules/maintenance/maintenance.loaders';
 
 /**
  * Fresh for every request, so nothing cached in a loader outlives the request that loaded it. `now`
@@ -30,6 +31,7 @@ export function createLoaders(db: EntityManager, now: Date) {
     ...createAdvisoryLoaders(db),
     ...createConsentLoaders(db),
     ...createWebhookLoaders(db),
+    ...createMaintenanceLoaders(db, now),
   };
 }
 

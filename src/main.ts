@@ -5,7 +5,8 @@ import { ConfigError, loadConfig } from './config';
 import { Database, openDatabase } from './db/database';
 import { holdDataDirectory } from './db/data-directory-lock';
 import { issueFirstTokenIfNone } from './modules/access';
-import { keepChangeEventsPruned, recordStatusChanges } from './modules/events';
+import { keepChangeEventsPruned } from './modules/events';
+import { recordTimeTaken } from './modules/maintenance';
 import { ensurePicture, keepPictureOnTime } from './modules/picture';
 import { createLog } from './log';
 import { deliverFirstToken } from './platform/first-token';
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
   server = await startHttpServer(config, database.dataSource, log, { listener });
   const pruning = keepChangeEventsPruned(database.dataSource, config.changeEventRetentionHours, log);
   // Time changes the picture without a request (maintenance windows, heartbeats): src/modules/picture/picture.clock.ts.
-  const clock = keepPictureOnTime(database.dataSource, { everyMs: 5_000, log, record: recordStatusChanges });
+  // What it takes in is recorded with the maintenance windows that began or ended meanwhile.
+  const clock = keepPictureOnTime(database.dataSource, { everyMs: 5_000, log, record: recordTimeTaken });
   stopPruning = () => {
     pruning.stop();
     clock.stop();

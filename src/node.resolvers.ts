@@ -9,9 +9,10 @@ import { Membership, Organisation } from './modules/organisation/organisation.en
 import { organisationTypeName } from './modules/organisation/organisation.resolvers';
 import { StatusReport } from './modules/status/status-report.entity';
 import { RelationRequest } from './modules/consent/relation-request.entity';
+import { MaintenanceWindow } from './modules/maintenance/maintenance.models';
 import { GlobalIdType, parseGlobalId } from './common/global-id';
 
-export type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory | GatewayRemediation | RelationRequest;
+export type NodeModel = Organisation | Membership | Component | Dependency | StatusReport | Incident | IncidentUpdate | Advisory | GatewayRemediation | RelationRequest | MaintenanceWindow;
 
 /** The one way to an entity by its id, guarded: `node(id:)` and the federated `_entities` (src/federation.resolvers.ts). */
 export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): Promise<NodeModel | null> {
@@ -26,6 +27,7 @@ export function loadNode(ctx: RequestContext, type: GlobalIdType, id: string): P
     case 'Advisory': return ctx.loaders.advisoryById.load(id);
     case 'GatewayRemediation': return ctx.loaders.remediationById.load(id);
     case 'RelationRequest': return ctx.loaders.relationRequestById.load(id);
+    case 'MaintenanceWindow': return ctx.loaders.maintenanceById.load(id);
     // Token records are not graph nodes: they are reached through the token mutations only.
     case 'AccessToken': return Promise.resolve(null);
     // Webhook endpoints hold a secret's use: reached through webhookEndpoints, by their owner only.
@@ -46,6 +48,7 @@ function nodeTypeName(node: NodeModel) {
   if (node instanceof Advisory) return 'Advisory' as const;
   if (node instanceof GatewayRemediation) return 'GatewayRemediation' as const;
   if (node instanceof RelationRequest) return 'RelationRequest' as const;
+  if (node instanceof MaintenanceWindow) return 'MaintenanceWindow' as const;
   throw new TypeError('Node of an unknown class');
 }
 

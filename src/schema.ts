@@ -20,6 +20,7 @@ import { organisationResolvers } from './modules/organisation/organisation.resol
 import { overviewResolvers } from './modules/overview/overview.resolvers';
 import { statusResolvers } from './modules/status/status.resolvers';
 import { webhookResolvers } from './modules/webhooks/webhook.resolvers';
+import { maintenanceResolvers } from './modules/maintenance/maintenance.resolvers';
 
 /** schema/ beside package.json, whether this runs from src/ (tests) or dist/src/ (npm start). */
 function schemaDirectory(): string {
@@ -70,6 +71,7 @@ export const resolvers: Resolvers = mergeResolvers([
   pictureResolvers,
   subscriptionResolvers,
   webhookResolvers,
+  maintenanceResolvers,
 ]);
 
 /**

@@ -27,6 +27,7 @@ import { requestLogPlugin } from './platform/request-log';
 import { serviceUnavailable, serviceUnavailablePlugin } from './platform/service-unavailable';
 import { isDatabaseUnavailable } from './db/unavailable';
 import { PublicFace } from './web';
+import { statusReportRoutes } from './rest/status-reports.route';
 
 /** Logs unexpected errors with the request id, and puts that id on the masked error the client sees. */
 function requestIdPlugin(log: Log): ApolloServerPlugin<RequestContext> {
@@ -150,26 +151,31 @@ export async function startHttpServer(
   const stopGauges = addGaugeSource({ pool: poolStatistics(dataSource), subscriptions: () => events.listenerCount });
 
   listener.app.set('trust proxy', gate.trustsProxy);
+  // Rate limits and authentication before the query is parsed (src/caller.ts); the limits of the query after.
+  const contextFor = async ({ req, res }: { req: express.Request; res: express.Response }) => {
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
+    const clientAddress = gate.clientAddressOf(req);
+    try {
+      const viewer = await gate.identifyOverHttp(clientAddress, req.header('authorization'));
+      return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress, destinations });
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw serviceUnavailable();
+      throw error;
+    }
+  };
   const pages = express.Router();
+  // The vendor's REST way in and its OpenAPI document (src/rest/): the same operations through the same pipeline.
+  pages.use('/api/v1', gate.door, express.json({ limit: config.limits.requestBytes }));
+  pages.use(statusReportRoutes(apollo, contextFor));
+  pages.use('/api/v1', requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));
   web.mount(pages, apollo);
   listener.servePages(pages);
   const graphql = express.Router();
   graphql.use(
     gate.door,
     express.json({ limit: config.limits.requestBytes }),
-    // Rate limits and authentication before the query is parsed (src/caller.ts); the limits of the query after.
-    graphqlOverExpress(apollo, async ({ req, res }) => {
-      const requestId = requestIdOf(req);
-      res.setHeader('x-request-id', requestId);
-      const clientAddress = gate.clientAddressOf(req);
-      try {
-        const viewer = await gate.identifyOverHttp(clientAddress, req.header('authorization'));
-        return createRequestContext(dataSource.manager, { requestId, viewer, clientAddress, destinations });
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) throw serviceUnavailable();
-        throw error;
-      }
-    }),
+    graphqlOverExpress(apollo, contextFor),
   );
   // Body too large, not JSON: a JSON GraphQL error with a 4xx, not Express's HTML page.
   graphql.use(requestErrorHandler({ log, maxBodyBytes: config.limits.requestBytes, requestIdOf }));

@@ -1,6 +1,7 @@
 import { CONTENDER_TITLES, ContenderName } from './contenders';
 import type { FanoutPhase, FanoutResult } from './fanout';
 import type { DependantsCheck } from './dependants';
+import { W7Report, w7Markdown } from './w7';
 import type { ContenderOutcome, WorkloadOutcome } from './measure';
 import { W1_DEPTH } from './queries';
 
@@ -19,6 +20,8 @@ export interface RunReport {
   fanout: FanoutReport | null;
   /** W4's correctness on components others depend on (dependants.ts). */
   dependants: DependantsCheck | null;
+  /** W7, a vendor's bulk shutdown (w7.ts); absent in runs before it. */
+  w7?: W7Report | null;
   notAvailable: { id: string; title: string; reason: string }[];
   peakMemoryMiB: Record<string, number | null>;
 }
@@ -267,5 +270,6 @@ export function markdown(report: RunReport): string {
     lines.push(`- **${name}**: ${title}${report.notRunnable[name] ? ` — not runnable: ${report.notRunnable[name]}` : ''}`);
   }
   lines.push('');
+  if (report.w7) lines.push('', w7Markdown(report.w7, report.options.scale));
   return lines.join('\n');
 }

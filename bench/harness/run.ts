@@ -13,6 +13,7 @@ import { measureWorkload, WorkloadOutcome } from './measure';
 import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, withAdmin } from './postgres';
 import { FanoutReport, markdown, RunReport } from './report';
 import { checkReportsWithDependants, DependantsCheck } from './dependants';
+import { measureBulkShutdown, W7Report } from './w7';
 import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
 import { measurePublicPressure, publicPressureMarkdown, PublicPressureReport } from './public-pressure';
@@ -309,6 +310,7 @@ async function main(): Promise<void> {
   const peakMemoryMiB: Record<string, number | null> = {};
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
+  let w7: W7Report | null = null;
   let publicPressure: PublicPressureReport | null = null;
   let publicPage: PublicPageOutcome | null = null;
   let webhooks: WebhookBenchReport | null = null;
@@ -373,6 +375,10 @@ async function main(): Promise<void> {
       log(`W4 with dependants: ${agreeing} of ${dependants.reports.length} reports agree with the floor afterwards`
         + `${dependants.error ? `; stopped: ${dependants.error}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
     }
+    if (ketenbeeld && schema?.mutation.has('reportStatuses') && floor) {
+      w7 = await measureBulkShutdown(ketenbeeld, floor, dataset.url, { gateways: 300, rounds: options.quick ? 4 : 10, readHeaders: headers });
+      log(`W7 bulk shutdown: ${w7.gateways} gateways, right after p50 ${Math.round(w7.rightAfterMs.p50)} ms, p99 ${Math.round(w7.rightAfterMs.p99)} ms${w7.error ? `; stopped: ${w7.error}` : ''}`);
+    }
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
     stopLoadGenerator();
@@ -387,7 +393,7 @@ async function main(): Promise<void> {
     ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
     statementStatistics: statistics ?? 'pg_stat_statements (track = top), per request, transaction control and SET not counted',
-    floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, notAvailable, peakMemoryMiB,
+    floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, w7, notAvailable, peakMemoryMiB,
   };
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });

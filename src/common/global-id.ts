@@ -3,7 +3,7 @@ import { badInput } from '../errors';
 /** The entity types a global id can name. Component and Organisation ids cover all their kinds. */
 export const GLOBAL_ID_TYPES = [
   'Organisation', 'Membership', 'Component', 'Dependency', 'StatusReport',
-  'Incident', 'IncidentUpdate', 'Advisory', 'AccessToken', 'GatewayRemediation', 'RelationRequest',
+  'Incident', 'IncidentUpdate', 'Advisory', 'AccessToken', 'GatewayRemediation', 'RelationRequest', 'MaintenanceWindow',
   'WebhookEndpoint', 'WebhookDelivery',
 ] as const;
 export type GlobalIdType = (typeof GLOBAL_ID_TYPES)[number];

@@ -14,6 +14,8 @@ import { AuditEntryModel } from '../modules/audit/audit.repository';
 import { StatusChangeModel, IncidentChangeModel } from '../modules/events/event.models';
 import { RelationRequest as RelationRequestModel } from '../modules/consent/relation-request.entity';
 import { WebhookEndpoint as WebhookEndpointModel, WebhookEndpoint as WebhookFilterModel, WebhookDelivery as WebhookDeliveryModel } from '../modules/webhooks/webhook.repository';
+import { MaintenanceWindow as MaintenanceWindowModel } from '../modules/maintenance/maintenance.models';
+import { ReportStatusesResultModel } from '../modules/status/report-statuses';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -241,10 +243,12 @@ export type Application = Component & Node & {
   dependsOn: Array<Dependency>;
   description: Maybe<Scalars['String']['output']>;
   effectiveStatus: EffectiveStatus;
+  externalRef: Maybe<Scalars['String']['output']>;
   heartbeatSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   incidents: Array<Incident>;
   kind: ComponentKind;
+  maintenance: Array<MaintenanceWindow>;
   name: Scalars['String']['output'];
   offered: Scalars['Boolean']['output'];
   operator: Organisation;
@@ -314,6 +318,17 @@ export type CallListEntry = {
   status: ComponentStatus;
 };
 
+export type CancelMaintenanceInput = {
+  maintenanceId: Scalars['ID']['input'];
+  /** When given, a stale one is a CONFLICT. */
+  revision?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CancelMaintenancePayload = {
+  __typename?: 'CancelMaintenancePayload';
+  maintenanceWindow: MaintenanceWindow;
+};
+
 /** A node of the dependency graph, operated by one organisation. */
 export type Component = {
   dependents: Array<Dependency>;
@@ -325,6 +340,11 @@ export type Component = {
    * when the dependencies are edited later.
    */
   effectiveStatus: EffectiveStatus;
+  /**
+   * The operator's own name for the component (unique per operator), as its integration knows it;
+   * `reportStatus` accepts it instead of `componentId`. Only readers who see the component whole read it.
+   */
+  externalRef: Maybe<Scalars['String']['output']>;
   /** Seconds between the reports the operator promises; silence beyond it makes the status stale. */
   heartbeatSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
@@ -334,6 +354,8 @@ export type Component = {
    */
   incidents: Array<Incident>;
   kind: ComponentKind;
+  /** Announced maintenance on this component that is current or upcoming (not cancelled), by start. */
+  maintenance: Array<MaintenanceWindow>;
   name: Scalars['String']['output'];
   /**
    * Offered by its operator to every organisation to depend on: a dependency on it needs no request,
@@ -622,11 +644,13 @@ export type Gateway = Component & Node & {
   dependsOn: Array<Dependency>;
   description: Maybe<Scalars['String']['output']>;
   effectiveStatus: EffectiveStatus;
+  externalRef: Maybe<Scalars['String']['output']>;
   heartbeatSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   incidents: Array<Incident>;
   internetFacing: Scalars['Boolean']['output'];
   kind: ComponentKind;
+  maintenance: Array<MaintenanceWindow>;
   name: Scalars['String']['output'];
   offered: Scalars['Boolean']['output'];
   operator: Organisation;
@@ -813,10 +837,12 @@ export type Infrastructure = Component & Node & {
   dependsOn: Array<Dependency>;
   description: Maybe<Scalars['String']['output']>;
   effectiveStatus: EffectiveStatus;
+  externalRef: Maybe<Scalars['String']['output']>;
   heartbeatSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   incidents: Array<Incident>;
   kind: ComponentKind;
+  maintenance: Array<MaintenanceWindow>;
   name: Scalars['String']['output'];
   offered: Scalars['Boolean']['output'];
   operator: Organisation;
@@ -884,6 +910,53 @@ export type KindStatusCount = {
   status: ComponentStatus;
 };
 
+/** Where an announced maintenance window stands now. */
+export type MaintenanceState =
+  /** Called off. One cancelled before it began never counted; one cancelled while it ran ended then. */
+  | 'CANCELLED'
+  | 'COMPLETED'
+  /** Running: its components are UNDER_MAINTENANCE (cause MAINTENANCE) unless their own report is worse. */
+  | 'IN_PROGRESS'
+  /** Announced; not begun. */
+  | 'SCHEDULED';
+
+/**
+ * Announced maintenance: some of one operator's components are UNDER_MAINTENANCE from `startsAt`
+ * until `endsAt`. The picture takes the start and the end in when they come, without a request.
+ */
+export type MaintenanceWindow = Node & {
+  __typename?: 'MaintenanceWindow';
+  cancelledAt: Maybe<Scalars['DateTime']['output']>;
+  /** The components it covers that the reader may read. */
+  components: Array<Component>;
+  createdAt: Scalars['DateTime']['output'];
+  /** For a window cancelled while it ran: when it was cancelled. */
+  endsAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  operator: Organisation;
+  /** What the public page says about it. */
+  publicText: Maybe<Scalars['String']['output']>;
+  /** Increases with every change; send it back to `updateMaintenance`. */
+  revision: Scalars['Int']['output'];
+  startsAt: Scalars['DateTime']['output'];
+  state: MaintenanceState;
+  title: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type MaintenanceWindowConnection = {
+  __typename?: 'MaintenanceWindowConnection';
+  edges: Array<MaintenanceWindowEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type MaintenanceWindowEdge = {
+  __typename?: 'MaintenanceWindowEdge';
+  cursor: Scalars['String']['output'];
+  node: MaintenanceWindow;
+};
+
 /** A shared-service organisation serving a municipality from `startsOn` until `endsOn` (open when null). */
 export type Membership = Node & {
   __typename?: 'Membership';
@@ -942,6 +1015,8 @@ export type Mutation = {
   addDependency: AddDependencyPayload;
   /** Coordinators, or the shared-service organisation itself (OPERATOR role). Overlapping memberships are a CONFLICT. */
   addMembership: AddMembershipPayload;
+  /** The window's operator, or a coordinator. */
+  cancelMaintenance: CancelMaintenancePayload;
   /** Any organisation's token; the endpoint receives what that organisation may read with that token's role. */
   createWebhookEndpoint: CreateWebhookEndpointPayload;
   /** Operators (OPERATOR or VENDOR role) for components they operate, and coordinators. */
@@ -987,6 +1062,13 @@ export type Mutation = {
   removeDependency: RemoveDependencyPayload;
   /** The component's operator (with the OPERATOR or VENDOR role) or a coordinator. Appends; never overwrites. */
   reportStatus: ReportStatusPayload;
+  /**
+   * Many reports at once (a vendor's bulk shutdown): each is taken in on its own transaction, with its own
+   * idempotencyKey and its own result, so one bad report does not lose the others. More than 500 is
+   * BAD_USER_INPUT before anything is done. Costs what its reports cost (each counts against the
+   * caller's limits).
+   */
+  reportStatuses: ReportStatusesPayload;
   /** The service's operator asks a municipality to consent to the delivery. Asking again returns the pending one. */
   requestDelivery: RelationRequestPayload;
   /**
@@ -1007,12 +1089,16 @@ export type Mutation = {
   /** Coordinators, or the token's own organisation. */
   revokeAccessToken: RevokeAccessTokenPayload;
   rotateWebhookSecret: RotateWebhookSecretPayload;
+  /** The operator of every component named (OPERATOR or VENDOR role), or a coordinator. */
+  scheduleMaintenance: ScheduleMaintenancePayload;
   /** Coordinators. An imported advisory changes only through a newer CSAF revision, except its `advice` and RED recipients. */
   updateAdvisory: UpdateAdvisoryPayload;
   /** The component's operator, or a coordinator. */
   updateComponent: UpdateComponentPayload;
   /** Title, severity, affected components, advisories, expected restoration, label: the declarer, operators of an affected component, coordinators. A resolved incident is a CONFLICT. */
   updateIncident: UpdateIncidentPayload;
+  /** The window's operator, or a coordinator. A window that is over or cancelled does not change. */
+  updateMaintenance: UpdateMaintenancePayload;
   updateWebhookEndpoint: UpdateWebhookEndpointPayload;
   /** Coordinators. Withdrawing again changes nothing. */
   withdrawAdvisory: WithdrawAdvisoryPayload;
@@ -1038,6 +1124,11 @@ export type MutationAddDependencyArgs = {
 
 export type MutationAddMembershipArgs = {
   input: AddMembershipInput;
+};
+
+
+export type MutationCancelMaintenanceArgs = {
+  input: CancelMaintenanceInput;
 };
 
 
@@ -1131,6 +1222,11 @@ export type MutationReportStatusArgs = {
 };
 
 
+export type MutationReportStatusesArgs = {
+  input: ReportStatusesInput;
+};
+
+
 export type MutationRequestDeliveryArgs = {
   input: RequestDeliveryInput;
 };
@@ -1166,6 +1262,11 @@ export type MutationRotateWebhookSecretArgs = {
 };
 
 
+export type MutationScheduleMaintenanceArgs = {
+  input: ScheduleMaintenanceInput;
+};
+
+
 export type MutationUpdateAdvisoryArgs = {
   input: UpdateAdvisoryInput;
 };
@@ -1178,6 +1279,11 @@ export type MutationUpdateComponentArgs = {
 
 export type MutationUpdateIncidentArgs = {
   input: UpdateIncidentInput;
+};
+
+
+export type MutationUpdateMaintenanceArgs = {
+  input: UpdateMaintenanceInput;
 };
 
 
@@ -1350,6 +1456,11 @@ export type Query = {
   /** Coordinators: every mutation, newest first, optionally of one organisation. */
   auditTrail: AuditEntryConnection;
   component: Maybe<Component>;
+  /**
+   * A component by its operator's own name for it (`externalRef`). `operatorId` defaults to the
+   * caller's organisation; a coordinator names it. Null when there is none.
+   */
+  componentByExternalRef: Maybe<Component>;
   /** Sorted by name. */
   components: ComponentConnection;
   /**
@@ -1361,6 +1472,11 @@ export type Query = {
   incident: Maybe<Incident>;
   /** Newest first. The public reads CLEAR incidents. */
   incidents: IncidentConnection;
+  /**
+   * Maintenance windows that overlap [from, to) (default: from now on: current and upcoming), by start,
+   * on components the caller may read. Cancelled ones only with `includeCancelled`.
+   */
+  maintenance: MaintenanceWindowConnection;
   municipality: Maybe<Municipality>;
   /**
    * Coordinators. Without `asOf`: now, from the stored picture. With `asOf`: judged from the facts in
@@ -1407,6 +1523,12 @@ export type QueryComponentArgs = {
 };
 
 
+export type QueryComponentByExternalRefArgs = {
+  externalRef: Scalars['String']['input'];
+  operatorId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
 export type QueryComponentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ComponentFilter>;
@@ -1431,6 +1553,16 @@ export type QueryIncidentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<IncidentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryMaintenanceArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  componentIds?: InputMaybe<Array<Scalars['ID']['input']>>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
+  includeCancelled?: InputMaybe<Scalars['Boolean']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -1517,6 +1649,8 @@ export type RegisterComponentInput = {
    */
   deliveredTo?: InputMaybe<Array<Scalars['ID']['input']>>;
   description?: InputMaybe<Scalars['String']['input']>;
+  /** The operator's own name for it (1 to 200 characters), unique per operator: a duplicate is a CONFLICT. */
+  externalRef?: InputMaybe<Scalars['String']['input']>;
   /** 60 to 604800 seconds. */
   heartbeatSeconds?: InputMaybe<Scalars['Int']['input']>;
   /** Gateways: required. */
@@ -1655,10 +1789,35 @@ export type RemoveDependencyPayload = {
   dependency: Dependency;
 };
 
+/** What became of one report of a `reportStatuses` batch. */
+export type ReportOutcome =
+  /** Stored and taken into the picture. */
+  | 'ACCEPTED'
+  /** Not stored: see `error`. The other reports of the batch are not affected. */
+  | 'REFUSED'
+  /** A retry of an earlier report with the same idempotencyKey: the first result, nothing changed. */
+  | 'REPLAYED';
+
+/** Why one report of a batch was refused: the error `reportStatus` would have given. */
+export type ReportRefusal = {
+  __typename?: 'ReportRefusal';
+  /** BAD_USER_INPUT, NOT_FOUND, FORBIDDEN, CONFLICT, …: the codes of GraphQL errors (extensions.code). */
+  code: Scalars['String']['output'];
+  /** The input field that was wrong, when one was. */
+  field: Maybe<Scalars['String']['output']>;
+  message: Scalars['String']['output'];
+};
+
 export type ReportStatusInput = {
   /** Required for every status but OPERATIONAL; absent for OPERATIONAL. */
   cause?: InputMaybe<StatusCause>;
-  componentId: Scalars['ID']['input'];
+  /** The component reported on; or give `externalRef` instead (exactly one of the two). */
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  /**
+   * The reporting organisation's own name for the component (`Component.externalRef`): resolved among
+   * the caller's own components only. Exactly one of `componentId` and `externalRef`.
+   */
+  externalRef?: InputMaybe<Scalars['String']['input']>;
   /**
    * Makes retries safe: the same key from the same organisation returns the first result and changes
    * nothing; the same key with a different report is a CONFLICT. Without observedAt, a retry's
@@ -1686,6 +1845,36 @@ export type ReportStatusPayload = {
   /** True when this was a retry of an earlier report with the same idempotencyKey. */
   replayed: Scalars['Boolean']['output'];
   statusReport: StatusReport;
+};
+
+export type ReportStatusesInput = {
+  /** 1 to 500 reports, each taken in on its own as `reportStatus` would, in this order. */
+  reports: Array<ReportStatusInput>;
+};
+
+export type ReportStatusesPayload = {
+  __typename?: 'ReportStatusesPayload';
+  accepted: Scalars['Int']['output'];
+  refused: Scalars['Int']['output'];
+  replayed: Scalars['Int']['output'];
+  /** One per report, in the order given. */
+  results: Array<ReportStatusesResult>;
+};
+
+export type ReportStatusesResult = {
+  __typename?: 'ReportStatusesResult';
+  /** Null when refused. */
+  current: Maybe<Scalars['Boolean']['output']>;
+  /** The component's effective status once the report was taken in; null when refused. */
+  effectiveStatus: Maybe<EffectiveStatus>;
+  /** Null unless refused. */
+  error: Maybe<ReportRefusal>;
+  idempotencyKey: Maybe<Scalars['String']['output']>;
+  /** The report's position in `reports`, from 0. */
+  index: Scalars['Int']['output'];
+  outcome: ReportOutcome;
+  /** Null when refused. */
+  statusReport: Maybe<StatusReport>;
 };
 
 export type RequestDeliveryInput = {
@@ -1781,6 +1970,24 @@ export type RotateWebhookSecretPayload = {
   webhookEndpoint: WebhookEndpoint;
 };
 
+export type ScheduleMaintenanceInput = {
+  /** Components of one operator; the caller must be their operator (or a coordinator). At most 500. */
+  componentIds: Array<Scalars['ID']['input']>;
+  /** After startsAt; at most 366 days after it. */
+  endsAt: Scalars['DateTime']['input'];
+  /** At most 5,000 characters; shown on the public page. */
+  publicText?: InputMaybe<Scalars['String']['input']>;
+  /** Now or later (a moment sent as now that arrives a little late counts as now). */
+  startsAt: Scalars['DateTime']['input'];
+  /** 1 to 300 characters. */
+  title: Scalars['String']['input'];
+};
+
+export type ScheduleMaintenancePayload = {
+  __typename?: 'ScheduleMaintenancePayload';
+  maintenanceWindow: MaintenanceWindow;
+};
+
 /** What people use: online appointments, the public counter, remote work, work e-mail. */
 export type Service = Component & Node & {
   __typename?: 'Service';
@@ -1791,10 +1998,12 @@ export type Service = Component & Node & {
   dependsOn: Array<Dependency>;
   description: Maybe<Scalars['String']['output']>;
   effectiveStatus: EffectiveStatus;
+  externalRef: Maybe<Scalars['String']['output']>;
   heartbeatSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
   incidents: Array<Incident>;
   kind: ComponentKind;
+  maintenance: Array<MaintenanceWindow>;
   name: Scalars['String']['output'];
   offered: Scalars['Boolean']['output'];
   operator: Organisation;
@@ -2057,6 +2266,8 @@ export type UpdateComponentInput = {
   componentId: Scalars['ID']['input'];
   deliveredTo?: InputMaybe<Array<Scalars['ID']['input']>>;
   description?: InputMaybe<Scalars['String']['input']>;
+  /** Null clears it; a duplicate within the operator is a CONFLICT. */
+  externalRef?: InputMaybe<Scalars['String']['input']>;
   heartbeatSeconds?: InputMaybe<Scalars['Int']['input']>;
   internetFacing?: InputMaybe<Scalars['Boolean']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
@@ -2103,6 +2314,23 @@ export type UpdateIncidentPayload = {
   incident: Incident;
   /** The timeline entry, when a message was given. */
   update: Maybe<IncidentUpdate>;
+};
+
+/** Fields left out stay as they are. `revision` is the one you read: a stale one is a CONFLICT. */
+export type UpdateMaintenanceInput = {
+  /** Extend, or shorten: a running window to now at the earliest. */
+  endsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  maintenanceId: Scalars['ID']['input'];
+  publicText?: InputMaybe<Scalars['String']['input']>;
+  revision: Scalars['Int']['input'];
+  /** Only for a window that has not begun, and not before now. */
+  startsAt?: InputMaybe<Scalars['DateTime']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateMaintenancePayload = {
+  __typename?: 'UpdateMaintenancePayload';
+  maintenanceWindow: MaintenanceWindow;
 };
 
 export type UpdateWebhookEndpointInput = {
@@ -2253,6 +2481,8 @@ export type WebhookEndpointPayload = {
 export type WebhookEventKind =
   /** An incident was declared, updated, cleared or resolved. */
   | 'INCIDENT_UPDATED'
+  /** A maintenance window was scheduled, updated or cancelled, or began or ended. */
+  | 'MAINTENANCE_CHANGED'
   /** A component's effective status changed (its own report, a dependency's, the register, time). */
   | 'STATUS_CHANGED';
 
@@ -2383,6 +2613,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( IncidentModel )
     | ( IncidentUpdateModel )
     | ( ComponentModel )
+    | ( MaintenanceWindowModel )
     | ( MembershipModel )
     | ( OrganisationModel )
     | ( RelationRequestModel )
@@ -2424,6 +2655,8 @@ export type ResolversTypes = {
   AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CallListEntry: ResolverTypeWrapper<CallListEntryModel>;
+  CancelMaintenanceInput: CancelMaintenanceInput;
+  CancelMaintenancePayload: ResolverTypeWrapper<Omit<CancelMaintenancePayload, 'maintenanceWindow'> & { maintenanceWindow: ResolversTypes['MaintenanceWindow'] }>;
   Component: ResolverTypeWrapper<ComponentModel>;
   ComponentConnection: ResolverTypeWrapper<Omit<ComponentConnection, 'edges'> & { edges: Array<ResolversTypes['ComponentEdge']> }>;
   ComponentEdge: ResolverTypeWrapper<Omit<ComponentEdge, 'node'> & { node: ResolversTypes['Component'] }>;
@@ -2474,6 +2707,10 @@ export type ResolversTypes = {
   IssueClearanceInput: IssueClearanceInput;
   IssueClearancePayload: ResolverTypeWrapper<Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update: ResolversTypes['IncidentUpdate'] }>;
   KindStatusCount: ResolverTypeWrapper<KindStatusCount>;
+  MaintenanceState: MaintenanceState;
+  MaintenanceWindow: ResolverTypeWrapper<MaintenanceWindowModel>;
+  MaintenanceWindowConnection: ResolverTypeWrapper<Omit<MaintenanceWindowConnection, 'edges'> & { edges: Array<ResolversTypes['MaintenanceWindowEdge']> }>;
+  MaintenanceWindowEdge: ResolverTypeWrapper<Omit<MaintenanceWindowEdge, 'node'> & { node: ResolversTypes['MaintenanceWindow'] }>;
   Membership: ResolverTypeWrapper<MembershipModel>;
   Municipality: ResolverTypeWrapper<OrganisationModel>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -2509,8 +2746,13 @@ export type ResolversTypes = {
   RemediationState: RemediationState;
   RemoveDependencyInput: RemoveDependencyInput;
   RemoveDependencyPayload: ResolverTypeWrapper<Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversTypes['Dependency'] }>;
+  ReportOutcome: ReportOutcome;
+  ReportRefusal: ResolverTypeWrapper<ReportRefusal>;
   ReportStatusInput: ReportStatusInput;
   ReportStatusPayload: ResolverTypeWrapper<Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversTypes['EffectiveStatus'], statusReport: ResolversTypes['StatusReport'] }>;
+  ReportStatusesInput: ReportStatusesInput;
+  ReportStatusesPayload: ResolverTypeWrapper<Omit<ReportStatusesPayload, 'results'> & { results: Array<ResolversTypes['ReportStatusesResult']> }>;
+  ReportStatusesResult: ResolverTypeWrapper<ReportStatusesResultModel>;
   RequestDeliveryInput: RequestDeliveryInput;
   RequestDependencyInput: RequestDependencyInput;
   RequestMembershipInput: RequestMembershipInput;
@@ -2523,6 +2765,8 @@ export type ResolversTypes = {
   RevokeAccessTokenPayload: ResolverTypeWrapper<Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversTypes['AccessToken'] }>;
   Role: Role;
   RotateWebhookSecretPayload: ResolverTypeWrapper<Omit<RotateWebhookSecretPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversTypes['WebhookEndpoint'] }>;
+  ScheduleMaintenanceInput: ScheduleMaintenanceInput;
+  ScheduleMaintenancePayload: ResolverTypeWrapper<Omit<ScheduleMaintenancePayload, 'maintenanceWindow'> & { maintenanceWindow: ResolversTypes['MaintenanceWindow'] }>;
   Service: ResolverTypeWrapper<ComponentModel>;
   ServiceAvailability: ResolverTypeWrapper<ServiceAvailabilityModel>;
   SharedServiceOrganisation: ResolverTypeWrapper<OrganisationModel>;
@@ -2542,6 +2786,8 @@ export type ResolversTypes = {
   UpdateComponentPayload: ResolverTypeWrapper<Omit<UpdateComponentPayload, 'component'> & { component: ResolversTypes['Component'] }>;
   UpdateIncidentInput: UpdateIncidentInput;
   UpdateIncidentPayload: ResolverTypeWrapper<Omit<UpdateIncidentPayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update?: Maybe<ResolversTypes['IncidentUpdate']> }>;
+  UpdateMaintenanceInput: UpdateMaintenanceInput;
+  UpdateMaintenancePayload: ResolverTypeWrapper<Omit<UpdateMaintenancePayload, 'maintenanceWindow'> & { maintenanceWindow: ResolversTypes['MaintenanceWindow'] }>;
   UpdateWebhookEndpointInput: UpdateWebhookEndpointInput;
   UpdateWebhookEndpointPayload: ResolverTypeWrapper<Omit<UpdateWebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversTypes['WebhookEndpoint'] }>;
   Vendor: ResolverTypeWrapper<OrganisationModel>;
@@ -2586,6 +2832,8 @@ export type ResolversParentTypes = {
   AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   Boolean: Scalars['Boolean']['output'];
   CallListEntry: CallListEntryModel;
+  CancelMaintenanceInput: CancelMaintenanceInput;
+  CancelMaintenancePayload: Omit<CancelMaintenancePayload, 'maintenanceWindow'> & { maintenanceWindow: ResolversParentTypes['MaintenanceWindow'] };
   Component: ComponentModel;
   ComponentConnection: Omit<ComponentConnection, 'edges'> & { edges: Array<ResolversParentTypes['ComponentEdge']> };
   ComponentEdge: Omit<ComponentEdge, 'node'> & { node: ResolversParentTypes['Component'] };
@@ -2629,6 +2877,9 @@ export type ResolversParentTypes = {
   IssueClearanceInput: IssueClearanceInput;
   IssueClearancePayload: Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update: ResolversParentTypes['IncidentUpdate'] };
   KindStatusCount: KindStatusCount;
+  MaintenanceWindow: MaintenanceWindowModel;
+  MaintenanceWindowConnection: Omit<MaintenanceWindowConnection, 'edges'> & { edges: Array<ResolversParentTypes['MaintenanceWindowEdge']> };
+  MaintenanceWindowEdge: Omit<MaintenanceWindowEdge, 'node'> & { node: ResolversParentTypes['MaintenanceWindow'] };
   Membership: MembershipModel;
   Municipality: OrganisationModel;
   Mutation: Record<PropertyKey, never>;
@@ -2659,8 +2910,12 @@ export type ResolversParentTypes = {
   RemediationGroup: RemediationGroupModel;
   RemoveDependencyInput: RemoveDependencyInput;
   RemoveDependencyPayload: Omit<RemoveDependencyPayload, 'dependency'> & { dependency: ResolversParentTypes['Dependency'] };
+  ReportRefusal: ReportRefusal;
   ReportStatusInput: ReportStatusInput;
   ReportStatusPayload: Omit<ReportStatusPayload, 'effectiveStatus' | 'statusReport'> & { effectiveStatus: ResolversParentTypes['EffectiveStatus'], statusReport: ResolversParentTypes['StatusReport'] };
+  ReportStatusesInput: ReportStatusesInput;
+  ReportStatusesPayload: Omit<ReportStatusesPayload, 'results'> & { results: Array<ResolversParentTypes['ReportStatusesResult']> };
+  ReportStatusesResult: ReportStatusesResultModel;
   RequestDeliveryInput: RequestDeliveryInput;
   RequestDependencyInput: RequestDependencyInput;
   RequestMembershipInput: RequestMembershipInput;
@@ -2672,6 +2927,8 @@ export type ResolversParentTypes = {
   RevokeAccessTokenInput: RevokeAccessTokenInput;
   RevokeAccessTokenPayload: Omit<RevokeAccessTokenPayload, 'accessToken'> & { accessToken: ResolversParentTypes['AccessToken'] };
   RotateWebhookSecretPayload: Omit<RotateWebhookSecretPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversParentTypes['WebhookEndpoint'] };
+  ScheduleMaintenanceInput: ScheduleMaintenanceInput;
+  ScheduleMaintenancePayload: Omit<ScheduleMaintenancePayload, 'maintenanceWindow'> & { maintenanceWindow: ResolversParentTypes['MaintenanceWindow'] };
   Service: ComponentModel;
   ServiceAvailability: ServiceAvailabilityModel;
   SharedServiceOrganisation: OrganisationModel;
@@ -2689,6 +2946,8 @@ export type ResolversParentTypes = {
   UpdateComponentPayload: Omit<UpdateComponentPayload, 'component'> & { component: ResolversParentTypes['Component'] };
   UpdateIncidentInput: UpdateIncidentInput;
   UpdateIncidentPayload: Omit<UpdateIncidentPayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update?: Maybe<ResolversParentTypes['IncidentUpdate']> };
+  UpdateMaintenanceInput: UpdateMaintenanceInput;
+  UpdateMaintenancePayload: Omit<UpdateMaintenancePayload, 'maintenanceWindow'> & { maintenanceWindow: ResolversParentTypes['MaintenanceWindow'] };
   UpdateWebhookEndpointInput: UpdateWebhookEndpointInput;
   UpdateWebhookEndpointPayload: Omit<UpdateWebhookEndpointPayload, 'webhookEndpoint'> & { webhookEndpoint: ResolversParentTypes['WebhookEndpoint'] };
   Vendor: OrganisationModel;
@@ -2812,10 +3071,12 @@ export type ApplicationResolvers<ContextType = RequestContext, ParentType extend
   dependsOn?: Resolver<Array<ResolversTypes['Dependency']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType, Partial<ApplicationEffectiveStatusArgs>>;
+  externalRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   heartbeatSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
+  maintenance?: Resolver<Array<ResolversTypes['MaintenanceWindow']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
@@ -2855,6 +3116,10 @@ export type CallListEntryResolvers<ContextType = RequestContext, ParentType exte
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
   remediation?: Resolver<ResolversTypes['RemediationState'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
+};
+
+export type CancelMaintenancePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['CancelMaintenancePayload'] = ResolversParentTypes['CancelMaintenancePayload']> = {
+  maintenanceWindow?: Resolver<ResolversTypes['MaintenanceWindow'], ParentType, ContextType>;
 };
 
 export type ComponentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Component'] = ResolversParentTypes['Component']> = {
@@ -2984,11 +3249,13 @@ export type GatewayResolvers<ContextType = RequestContext, ParentType extends Re
   dependsOn?: Resolver<Array<ResolversTypes['Dependency']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType, Partial<GatewayEffectiveStatusArgs>>;
+  externalRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   heartbeatSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   internetFacing?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
+  maintenance?: Resolver<Array<ResolversTypes['MaintenanceWindow']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
@@ -3089,10 +3356,12 @@ export type InfrastructureResolvers<ContextType = RequestContext, ParentType ext
   dependsOn?: Resolver<Array<ResolversTypes['Dependency']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType, Partial<InfrastructureEffectiveStatusArgs>>;
+  externalRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   heartbeatSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
+  maintenance?: Resolver<Array<ResolversTypes['MaintenanceWindow']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
@@ -3118,6 +3387,33 @@ export type KindStatusCountResolvers<ContextType = RequestContext, ParentType ex
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
+};
+
+export type MaintenanceWindowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaintenanceWindow'] = ResolversParentTypes['MaintenanceWindow']> = {
+  cancelledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  components?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
+  publicText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  revision?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  state?: Resolver<ResolversTypes['MaintenanceState'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MaintenanceWindowConnectionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaintenanceWindowConnection'] = ResolversParentTypes['MaintenanceWindowConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['MaintenanceWindowEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type MaintenanceWindowEdgeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaintenanceWindowEdge'] = ResolversParentTypes['MaintenanceWindowEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['MaintenanceWindow'], ParentType, ContextType>;
 };
 
 export type MembershipResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Membership'] = ResolversParentTypes['Membership']> = {
@@ -3147,6 +3443,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   acknowledgeIncident?: Resolver<ResolversTypes['AcknowledgeIncidentPayload'], ParentType, ContextType, RequireFields<MutationAcknowledgeIncidentArgs, 'input'>>;
   addDependency?: Resolver<ResolversTypes['AddDependencyPayload'], ParentType, ContextType, RequireFields<MutationAddDependencyArgs, 'input'>>;
   addMembership?: Resolver<ResolversTypes['AddMembershipPayload'], ParentType, ContextType, RequireFields<MutationAddMembershipArgs, 'input'>>;
+  cancelMaintenance?: Resolver<ResolversTypes['CancelMaintenancePayload'], ParentType, ContextType, RequireFields<MutationCancelMaintenanceArgs, 'input'>>;
   createWebhookEndpoint?: Resolver<ResolversTypes['CreateWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationCreateWebhookEndpointArgs, 'input'>>;
   declareIncident?: Resolver<ResolversTypes['DeclareIncidentPayload'], ParentType, ContextType, RequireFields<MutationDeclareIncidentArgs, 'input'>>;
   declineRelationRequest?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationDeclineRelationRequestArgs, 'input'>>;
@@ -3165,6 +3462,7 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   registerOrganisation?: Resolver<ResolversTypes['RegisterOrganisationPayload'], ParentType, ContextType, RequireFields<MutationRegisterOrganisationArgs, 'input'>>;
   removeDependency?: Resolver<ResolversTypes['RemoveDependencyPayload'], ParentType, ContextType, RequireFields<MutationRemoveDependencyArgs, 'input'>>;
   reportStatus?: Resolver<ResolversTypes['ReportStatusPayload'], ParentType, ContextType, RequireFields<MutationReportStatusArgs, 'input'>>;
+  reportStatuses?: Resolver<ResolversTypes['ReportStatusesPayload'], ParentType, ContextType, RequireFields<MutationReportStatusesArgs, 'input'>>;
   requestDelivery?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationRequestDeliveryArgs, 'input'>>;
   requestDependency?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationRequestDependencyArgs, 'input'>>;
   requestMembership?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationRequestMembershipArgs, 'input'>>;
@@ -3172,9 +3470,11 @@ export type MutationResolvers<ContextType = RequestContext, ParentType extends R
   retireComponent?: Resolver<ResolversTypes['RetireComponentPayload'], ParentType, ContextType, RequireFields<MutationRetireComponentArgs, 'input'>>;
   revokeAccessToken?: Resolver<ResolversTypes['RevokeAccessTokenPayload'], ParentType, ContextType, RequireFields<MutationRevokeAccessTokenArgs, 'input'>>;
   rotateWebhookSecret?: Resolver<ResolversTypes['RotateWebhookSecretPayload'], ParentType, ContextType, RequireFields<MutationRotateWebhookSecretArgs, 'input'>>;
+  scheduleMaintenance?: Resolver<ResolversTypes['ScheduleMaintenancePayload'], ParentType, ContextType, RequireFields<MutationScheduleMaintenanceArgs, 'input'>>;
   updateAdvisory?: Resolver<ResolversTypes['UpdateAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationUpdateAdvisoryArgs, 'input'>>;
   updateComponent?: Resolver<ResolversTypes['UpdateComponentPayload'], ParentType, ContextType, RequireFields<MutationUpdateComponentArgs, 'input'>>;
   updateIncident?: Resolver<ResolversTypes['UpdateIncidentPayload'], ParentType, ContextType, RequireFields<MutationUpdateIncidentArgs, 'input'>>;
+  updateMaintenance?: Resolver<ResolversTypes['UpdateMaintenancePayload'], ParentType, ContextType, RequireFields<MutationUpdateMaintenanceArgs, 'input'>>;
   updateWebhookEndpoint?: Resolver<ResolversTypes['UpdateWebhookEndpointPayload'], ParentType, ContextType, RequireFields<MutationUpdateWebhookEndpointArgs, 'input'>>;
   withdrawAdvisory?: Resolver<ResolversTypes['WithdrawAdvisoryPayload'], ParentType, ContextType, RequireFields<MutationWithdrawAdvisoryArgs, 'input'>>;
   withdrawRelationRequest?: Resolver<ResolversTypes['RelationRequestPayload'], ParentType, ContextType, RequireFields<MutationWithdrawRelationRequestArgs, 'input'>>;
@@ -3193,7 +3493,7 @@ export type NationalOverviewResolvers<ContextType = RequestContext, ParentType e
 };
 
 export type NodeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Node'] = ResolversParentTypes['Node']> = {
-  __resolveType: TypeResolveFn<'Advisory' | 'Application' | 'Coordinator' | 'Dependency' | 'Gateway' | 'GatewayRemediation' | 'Incident' | 'IncidentUpdate' | 'Infrastructure' | 'Membership' | 'Municipality' | 'RelationRequest' | 'Service' | 'SharedServiceOrganisation' | 'StatusReport' | 'Vendor', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'Advisory' | 'Application' | 'Coordinator' | 'Dependency' | 'Gateway' | 'GatewayRemediation' | 'Incident' | 'IncidentUpdate' | 'Infrastructure' | 'MaintenanceWindow' | 'Membership' | 'Municipality' | 'RelationRequest' | 'Service' | 'SharedServiceOrganisation' | 'StatusReport' | 'Vendor', ParentType, ContextType>;
 };
 
 export type OrganisationResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Organisation'] = ResolversParentTypes['Organisation']> = {
@@ -3241,10 +3541,12 @@ export type QueryResolvers<ContextType = RequestContext, ParentType extends Reso
   advisory?: Resolver<Maybe<ResolversTypes['Advisory']>, ParentType, ContextType, RequireFields<QueryAdvisoryArgs, 'id'>>;
   auditTrail?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, RequireFields<QueryAuditTrailArgs, 'first'>>;
   component?: Resolver<Maybe<ResolversTypes['Component']>, ParentType, ContextType, RequireFields<QueryComponentArgs, 'id'>>;
+  componentByExternalRef?: Resolver<Maybe<ResolversTypes['Component']>, ParentType, ContextType, RequireFields<QueryComponentByExternalRefArgs, 'externalRef'>>;
   components?: Resolver<ResolversTypes['ComponentConnection'], ParentType, ContextType, RequireFields<QueryComponentsArgs, 'first'>>;
   impact?: Resolver<ResolversTypes['ImpactReport'], ParentType, ContextType, RequireFields<QueryImpactArgs, 'status'>>;
   incident?: Resolver<Maybe<ResolversTypes['Incident']>, ParentType, ContextType, RequireFields<QueryIncidentArgs, 'id'>>;
   incidents?: Resolver<ResolversTypes['IncidentConnection'], ParentType, ContextType, RequireFields<QueryIncidentsArgs, 'first'>>;
+  maintenance?: Resolver<ResolversTypes['MaintenanceWindowConnection'], ParentType, ContextType, RequireFields<QueryMaintenanceArgs, 'first' | 'includeCancelled'>>;
   municipality?: Resolver<Maybe<ResolversTypes['Municipality']>, ParentType, ContextType, RequireFields<QueryMunicipalityArgs, 'cbsCode'>>;
   nationalOverview?: Resolver<ResolversTypes['NationalOverview'], ParentType, ContextType, Partial<QueryNationalOverviewArgs>>;
   node?: Resolver<Maybe<ResolversTypes['Node']>, ParentType, ContextType, RequireFields<QueryNodeArgs, 'id'>>;
@@ -3322,11 +3624,34 @@ export type RemoveDependencyPayloadResolvers<ContextType = RequestContext, Paren
   dependency?: Resolver<ResolversTypes['Dependency'], ParentType, ContextType>;
 };
 
+export type ReportRefusalResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportRefusal'] = ResolversParentTypes['ReportRefusal']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  field?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type ReportStatusPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportStatusPayload'] = ResolversParentTypes['ReportStatusPayload']> = {
   current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType>;
   replayed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   statusReport?: Resolver<ResolversTypes['StatusReport'], ParentType, ContextType>;
+};
+
+export type ReportStatusesPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportStatusesPayload'] = ResolversParentTypes['ReportStatusesPayload']> = {
+  accepted?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refused?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  replayed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  results?: Resolver<Array<ResolversTypes['ReportStatusesResult']>, ParentType, ContextType>;
+};
+
+export type ReportStatusesResultResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ReportStatusesResult'] = ResolversParentTypes['ReportStatusesResult']> = {
+  current?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  effectiveStatus?: Resolver<Maybe<ResolversTypes['EffectiveStatus']>, ParentType, ContextType>;
+  error?: Resolver<Maybe<ResolversTypes['ReportRefusal']>, ParentType, ContextType>;
+  idempotencyKey?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['ReportOutcome'], ParentType, ContextType>;
+  statusReport?: Resolver<Maybe<ResolversTypes['StatusReport']>, ParentType, ContextType>;
 };
 
 export type RequestedComponentResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['RequestedComponent'] = ResolversParentTypes['RequestedComponent']> = {
@@ -3354,6 +3679,10 @@ export type RotateWebhookSecretPayloadResolvers<ContextType = RequestContext, Pa
   webhookEndpoint?: Resolver<ResolversTypes['WebhookEndpoint'], ParentType, ContextType>;
 };
 
+export type ScheduleMaintenancePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['ScheduleMaintenancePayload'] = ResolversParentTypes['ScheduleMaintenancePayload']> = {
+  maintenanceWindow?: Resolver<ResolversTypes['MaintenanceWindow'], ParentType, ContextType>;
+};
+
 export type ServiceResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Service'] = ResolversParentTypes['Service']> = {
   audience?: Resolver<ResolversTypes['Audience'], ParentType, ContextType>;
   deliveredTo?: Resolver<Array<ResolversTypes['Municipality']>, ParentType, ContextType>;
@@ -3361,10 +3690,12 @@ export type ServiceResolvers<ContextType = RequestContext, ParentType extends Re
   dependsOn?: Resolver<Array<ResolversTypes['Dependency']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   effectiveStatus?: Resolver<ResolversTypes['EffectiveStatus'], ParentType, ContextType, Partial<ServiceEffectiveStatusArgs>>;
+  externalRef?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   heartbeatSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   incidents?: Resolver<Array<ResolversTypes['Incident']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['ComponentKind'], ParentType, ContextType>;
+  maintenance?: Resolver<Array<ResolversTypes['MaintenanceWindow']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   offered?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   operator?: Resolver<ResolversTypes['Organisation'], ParentType, ContextType>;
@@ -3467,6 +3798,10 @@ export type UpdateIncidentPayloadResolvers<ContextType = RequestContext, ParentT
   changed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   incident?: Resolver<ResolversTypes['Incident'], ParentType, ContextType>;
   update?: Resolver<Maybe<ResolversTypes['IncidentUpdate']>, ParentType, ContextType>;
+};
+
+export type UpdateMaintenancePayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateMaintenancePayload'] = ResolversParentTypes['UpdateMaintenancePayload']> = {
+  maintenanceWindow?: Resolver<ResolversTypes['MaintenanceWindow'], ParentType, ContextType>;
 };
 
 export type UpdateWebhookEndpointPayloadResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['UpdateWebhookEndpointPayload'] = ResolversParentTypes['UpdateWebhookEndpointPayload']> = {
@@ -3579,6 +3914,7 @@ export type Resolvers<ContextType = RequestContext> = {
   AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
   AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   CallListEntry?: CallListEntryResolvers<ContextType>;
+  CancelMaintenancePayload?: CancelMaintenancePayloadResolvers<ContextType>;
   Component?: ComponentResolvers<ContextType>;
   ComponentConnection?: ComponentConnectionResolvers<ContextType>;
   ComponentEdge?: ComponentEdgeResolvers<ContextType>;
@@ -3610,6 +3946,9 @@ export type Resolvers<ContextType = RequestContext> = {
   IssueAccessTokenPayload?: IssueAccessTokenPayloadResolvers<ContextType>;
   IssueClearancePayload?: IssueClearancePayloadResolvers<ContextType>;
   KindStatusCount?: KindStatusCountResolvers<ContextType>;
+  MaintenanceWindow?: MaintenanceWindowResolvers<ContextType>;
+  MaintenanceWindowConnection?: MaintenanceWindowConnectionResolvers<ContextType>;
+  MaintenanceWindowEdge?: MaintenanceWindowEdgeResolvers<ContextType>;
   Membership?: MembershipResolvers<ContextType>;
   Municipality?: MunicipalityResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -3633,12 +3972,16 @@ export type Resolvers<ContextType = RequestContext> = {
   RelationRequestPayload?: RelationRequestPayloadResolvers<ContextType>;
   RemediationGroup?: RemediationGroupResolvers<ContextType>;
   RemoveDependencyPayload?: RemoveDependencyPayloadResolvers<ContextType>;
+  ReportRefusal?: ReportRefusalResolvers<ContextType>;
   ReportStatusPayload?: ReportStatusPayloadResolvers<ContextType>;
+  ReportStatusesPayload?: ReportStatusesPayloadResolvers<ContextType>;
+  ReportStatusesResult?: ReportStatusesResultResolvers<ContextType>;
   RequestedComponent?: RequestedComponentResolvers<ContextType>;
   ResolveIncidentPayload?: ResolveIncidentPayloadResolvers<ContextType>;
   RetireComponentPayload?: RetireComponentPayloadResolvers<ContextType>;
   RevokeAccessTokenPayload?: RevokeAccessTokenPayloadResolvers<ContextType>;
   RotateWebhookSecretPayload?: RotateWebhookSecretPayloadResolvers<ContextType>;
+  ScheduleMaintenancePayload?: ScheduleMaintenancePayloadResolvers<ContextType>;
   Service?: ServiceResolvers<ContextType>;
   ServiceAvailability?: ServiceAvailabilityResolvers<ContextType>;
   SharedServiceOrganisation?: SharedServiceOrganisationResolvers<ContextType>;
@@ -3652,6 +3995,7 @@ export type Resolvers<ContextType = RequestContext> = {
   UpdateAdvisoryPayload?: UpdateAdvisoryPayloadResolvers<ContextType>;
   UpdateComponentPayload?: UpdateComponentPayloadResolvers<ContextType>;
   UpdateIncidentPayload?: UpdateIncidentPayloadResolvers<ContextType>;
+  UpdateMaintenancePayload?: UpdateMaintenancePayloadResolvers<ContextType>;
   UpdateWebhookEndpointPayload?: UpdateWebhookEndpointPayloadResolvers<ContextType>;
   Vendor?: VendorResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;

@@ -18,6 +18,17 @@ export const LIST_SIZE_OF: Readonly<Record<string, number>> = {
   // The incidents open behind one service: none or one almost always (the same incident stands
   // behind many services), two to be safe.
   'ServiceAvailability.incidents': 2,
+  // One result per report: the batch's own field multiplies by the reports sent (BATCHES).
+  'ReportStatusesPayload.results': 1,
+};
+
+/**
+ * Fields that do once per item of a list argument what another field does once: a batch of 500
+ * reports costs what 500 `reportStatus` operations with the same selection cost, so it counts against
+ * the caller's work per minute item by item.
+ */
+const BATCHES: Readonly<Record<string, (args: Record<string, unknown>) => unknown>> = {
+  'Mutation.reportStatuses': (args) => (args.input as { reports?: unknown } | undefined)?.reports,
 };
 
 /**
@@ -66,6 +77,8 @@ export function fieldCostEstimator(now: Date): ComplexityEstimator {
     const { type, field, args, childComplexity } = options;
     if (field.name.startsWith('__')) return 0;
     const history = historyCost(options, now.getTime());
+    const batch = BATCHES[`${type.name}.${field.name}`]?.(args);
+    if (Array.isArray(batch)) return batch.length * (1 + childComplexity);
     if (field.args.some((argument) => argument.name === 'first')) {
       const first: unknown = args.first;
       const items = typeof first === 'number' ? Math.min(Math.max(first, 0), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;

@@ -121,6 +121,16 @@ async function freshDependencyOf(componentGlobalId: string): Promise<string> {
   const id = await factories(db.dataSource.manager).dependency(uuidOf(componentGlobalId), on, 'OPTIONAL');
   return globalId('Dependency', id);
 }
+/** A maintenance window tomorrow on the component, written around the picture (it begins after every case has run). */
+async function freshWindowOn(componentGlobalId: string): Promise<string> {
+  const component = uuidOf(componentGlobalId);
+  const [row] = await db.dataSource.query(
+    `INSERT INTO maintenance_window (operator_id, title, starts_at, ends_at) SELECT operator_id, 'matrix', now() + interval '1 day', now() + interval '2 days' FROM component WHERE id = $1 RETURNING id`,
+    [component],
+  );
+  await db.dataSource.query(`INSERT INTO maintenance_component (maintenance_id, component_id) VALUES ($1, $2)`, [row.id, component]);
+  return globalId('MaintenanceWindow', row.id);
+}
 async function freshIncidentOn(componentGlobalId: string): Promise<string> {
   const component = uuidOf(componentGlobalId);
   const [row] = await db.dataSource.query(
@@ -228,6 +238,45 @@ const cases: Case[] = [
     // Observed in the quiet weeks before the advisory, so the Friday-evening picture other cases read stays as it was.
     variables: (t) => ({ input: { componentId: t.component.id, status: 'OPERATIONAL', observedAt: '2019-12-02T00:00:00+01:00', idempotencyKey: `matrix-${Math.random()}` } }),
     expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['allowed', 'denied'], VENDOR: ['allowed', 'denied'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'reportStatuses', name: 'reporting statuses in a batch',
+    query: `mutation($input: ReportStatusesInput!) { reportStatuses(input: $input) { accepted refused results { outcome error { code } } } }`,
+    variables: (t) => ({ input: { reports: [{ componentId: t.component.id, status: 'OPERATIONAL', observedAt: '2019-12-02T00:00:00+01:00', idempotencyKey: `matrix-${Math.random()}` }] } }),
+    // Another's component is refused report by report (FORBIDDEN in its result), not the batch.
+    contains: (r) => (r.data as { reportStatuses?: { accepted: number } } | null)?.reportStatuses?.accepted === 1,
+    expect: { PUBLIC: ['denied', 'denied'], MUNICIPALITY: ['denied', 'denied'], OPERATOR: ['allowed', 'hidden'], VENDOR: ['allowed', 'hidden'], COORDINATOR: ['allowed', 'allowed'] },
+  },
+  {
+    field: 'componentByExternalRef', name: 'a component by its operator\'s own name',
+    query: `query($op: ID) { componentByExternalRef(externalRef: "matrix-none", operatorId: $op) { id } }`,
+    variables: (t) => ({ op: t.organisation }), expect: organisationsOnly('allowed', 'denied'),
+  },
+  {
+    field: 'maintenance', name: 'the maintenance list',
+    query: `query($id: ID!) { maintenance(componentIds: [$id]) { edges { node { title components { name } } } } }`,
+    variables: async (t) => {
+      await freshWindowOn(t.component.id);
+      return { id: t.component.id };
+    },
+    contains: (r, t) => JSON.stringify(r.data ?? null).includes(t.component.name),
+    expect: organisationsOnly('allowed', 'hidden'),
+  },
+  {
+    field: 'scheduleMaintenance', name: 'scheduling maintenance',
+    query: `mutation($id: ID!, $from: DateTime!, $until: DateTime!) { scheduleMaintenance(input: { componentIds: [$id], title: "matrix", startsAt: $from, endsAt: $until }) { maintenanceWindow { id } } }`,
+    variables: async (t) => ({ id: await freshComponentOf(t.component.id), from: new Date(Date.now() + 86_400_000).toISOString(), until: new Date(Date.now() + 2 * 86_400_000).toISOString() }),
+    expect: writers,
+  },
+  {
+    field: 'updateMaintenance', name: 'changing maintenance',
+    query: `mutation($id: ID!) { updateMaintenance(input: { maintenanceId: $id, revision: 1, title: "matrix, later" }) { maintenanceWindow { revision } } }`,
+    variables: async (t) => ({ id: await freshWindowOn(await freshComponentOf(t.component.id)) }), expect: writers,
+  },
+  {
+    field: 'cancelMaintenance', name: 'cancelling maintenance',
+    query: `mutation($id: ID!) { cancelMaintenance(input: { maintenanceId: $id }) { maintenanceWindow { state } } }`,
+    variables: async (t) => ({ id: await freshWindowOn(await freshComponentOf(t.component.id)) }), expect: writers,
   },
   {
     field: 'auditTrail', name: 'the audit trail', query: `{ auditTrail(first: 5) { totalCount edges { node { operation } } } }`,

@@ -198,6 +198,27 @@ test('an endpoint receives only what its organisation could read, and only the k
   await worker().settle();
 });
 
+test('maintenance announced ahead reaches the endpoints that may read the component, as maintenance.changed', async () => {
+  await clean();
+  const tilburg = await receiver();
+  const hlt = await receiver();
+  await register(viewers.tilburg, tilburg.url, { kinds: ['MAINTENANCE_CHANGED'] });
+  await register(viewers.hltsamen, hlt.url, { kinds: ['MAINTENANCE_CHANGED'] });
+  const startsAt = new Date(Date.now() + 86_400_000).toISOString();
+  const endsAt = new Date(Date.now() + 90_000_000).toISOString();
+  await api.data(`mutation($input: ScheduleMaintenanceInput!) { scheduleMaintenance(input: $input) { maintenanceWindow { id } } }`, {
+    input: { componentIds: [tilburgGateway], title: 'Citrix ADC firmware 13.0.47.24', publicText: 'Remote work unavailable', startsAt, endsAt },
+  }, viewers.tilburg);
+  await worker().settle();
+  expect(hlt.received).toHaveLength(0);
+  expect(tilburg.types()).toEqual(['maintenance.changed']);
+  const { data } = JSON.parse(tilburg.received[0].body);
+  expect(data).toMatchObject({
+    action: 'SCHEDULED',
+    maintenance: { title: 'Citrix ADC firmware 13.0.47.24', startsAt, endsAt, components: [{ id: tilburgGateway }] },
+  });
+});
+
 test('down, 500, then recovered: retried with backoff, in order per endpoint, others not held up', async () => {
   await clean();
   const flaky = await receiver();

@@ -253,6 +253,16 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       }
       return request;
     }),
+    // A maintenance window is read by whoever may read one of its components (its component list is
+    // filtered further by the componentById loader).
+    maintenanceById: new GuardedLoader(raw.maintenanceById, async (_id, window) => {
+      if (window && (await readableComponentIds(window.componentIds)).length === 0) throw scope.denied('This maintenance window');
+      return window;
+    }),
+    comingMaintenanceOf: new GuardedLoader(raw.comingMaintenanceOf, async (componentId, windows) => {
+      await componentDetails(componentId, "This component's maintenance");
+      return windows;
+    }),
     remediationById: new GuardedLoader(raw.remediationById, async (_id, remediation) => {
       if (remediation) {
         await requireAdvisory(remediation.advisoryId);

@@ -21,6 +21,8 @@ export class Component {
   @Column('text', { nullable: true }) audience!: Audience | null;
   /** How often the operator promises to report; silence beyond it makes the status stale. */
   @Column('integer', { name: 'heartbeat_seconds', nullable: true }) heartbeatSeconds!: number | null;
+  /** The operator's own name for it, unique per operator (issue 17): what its integration reports by. */
+  @Column('text', { name: 'external_ref', nullable: true }) externalRef!: string | null;
   /** Offered by its operator to every organisation to depend on (docs/access.md, "Consent"). */
   @Column('boolean', { default: false }) offered!: boolean;
   /** Incremented by every update; callers send the revision they read (optimistic locking). */

@@ -17,6 +17,7 @@ const HEARTBEAT_MAX = 7 * 24 * 3600;
 interface ComponentFields {
   name?: string | null;
   description?: string | null;
+  externalRef?: string | null;
   productVendor?: string | null;
   product?: string | null;
   version?: string | null;
@@ -47,6 +48,25 @@ function checkKindFields(kind: ComponentKind, fields: ComponentFields, creating:
   const heartbeat = fields.heartbeatSeconds;
   if (heartbeat !== null && heartbeat !== undefined && (!Number.isInteger(heartbeat) || heartbeat < HEARTBEAT_MIN || heartbeat > HEARTBEAT_MAX)) {
     throw badInput(`heartbeatSeconds must be from ${HEARTBEAT_MIN} to ${HEARTBEAT_MAX}`, 'heartbeatSeconds');
+  }
+}
+
+/** An operator's own name for a component: 1 to 200 characters, trimmed; null clears it. */
+function externalRefOf(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return requiredText(value, 'externalRef', 200);
+}
+
+/** The unique index on (operator, external_ref) speaks as a CONFLICT naming the field. */
+async function refusingDuplicateRef<T>(externalRef: string | null, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const cause = (error as { driverError?: { constraint?: string }; constraint?: string });
+    if ((cause.driverError?.constraint ?? cause.constraint) === 'component_external_ref') {
+      throw new AppError('CONFLICT', `Another of the operator's components already has externalRef "${externalRef}"`, 'externalRef');
+    }
+    throw error;
   }
 }
 
@@ -126,6 +146,7 @@ export async function registerComponent(ctx: RequestContext, input: ComponentFie
     operatorId,
     name: requiredText(input.name, 'name', 200),
     description: optionalText(input.description, 'description', 2000),
+    externalRef: externalRefOf(input.externalRef),
     productVendor: input.kind === 'GATEWAY' ? requiredText(input.productVendor, 'productVendor', 100) : null,
     product: input.kind === 'GATEWAY' ? requiredText(input.product, 'product', 100) : null,
     version: optionalText(input.version, 'version', 100),
@@ -136,7 +157,7 @@ export async function registerComponent(ctx: RequestContext, input: ComponentFie
   };
   const deliveredTo = await municipalitiesFor(ctx.db, input.deliveredTo ?? []);
   await requireDeliveryConsent(ctx, { id: null, operatorId }, deliveredTo);
-  return inWriteTransaction(ctx.db, async (db) => {
+  return refusingDuplicateRef(row.externalRef, () => inWriteTransaction(ctx.db, async (db) => {
     const now = new Date();
     const [operator]: { id: string }[] = await db.query('SELECT id FROM organisation WHERE id = $1', [operatorId]);
     if (!operator) throw notFound(`No organisation with id ${input.operatorId}`, 'operatorId');
@@ -150,7 +171,7 @@ export async function registerComponent(ctx: RequestContext, input: ComponentFie
     });
     await recordAudit(db, ctx, { operation: 'registerComponent', entityType: 'Component', entityId: row.id });
     return db.findOneByOrFail(Component, { id: row.id });
-  });
+  }));
 }
 
 /**
@@ -169,6 +190,7 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
   const changes: Record<string, unknown> = {};
   if (input.name !== undefined && input.name !== null) changes.name = requiredText(input.name, 'name', 200);
   if (input.description !== undefined) changes.description = optionalText(input.description, 'description', 2000);
+  if (input.externalRef !== undefined) changes.external_ref = externalRefOf(input.externalRef);
   if (input.productVendor !== undefined && input.productVendor !== null) changes.product_vendor = requiredText(input.productVendor, 'productVendor', 100);
   if (input.product !== undefined && input.product !== null) changes.product = requiredText(input.product, 'product', 100);
   if (input.version !== undefined) changes.version = optionalText(input.version, 'version', 100);
@@ -179,7 +201,7 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
   const columns = Object.keys(changes);
   const deliveredTo = input.deliveredTo ? await municipalitiesFor(ctx.db, input.deliveredTo) : null;
   if (deliveredTo) await requireDeliveryConsent(ctx, current, deliveredTo);
-  return inWriteTransaction(ctx.db, async (db) => {
+  return refusingDuplicateRef((changes.external_ref as string | null | undefined) ?? null, () => inWriteTransaction(ctx.db, async (db) => {
     const now = new Date();
     const assignments = [...columns.map((column, i) => `${column} = $${i + 4}`), 'revision = revision + 1', 'updated_at = $3'];
     const [, affected] = await db.query(
@@ -204,7 +226,7 @@ export async function updateComponent(ctx: RequestContext, input: ComponentField
     }
     await recordAudit(db, ctx, { operation: 'updateComponent', entityType: 'Component', entityId: id });
     return db.findOneByOrFail(Component, { id });
-  });
+  }));
 }
 
 /**

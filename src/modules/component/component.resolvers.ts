@@ -4,7 +4,7 @@ import { toGlobalId } from '../../common/global-id';
 import { effectiveStatusesAt } from '../picture';
 import { onTypes, ORGANISATION_TYPES } from '../../common/resolver-types';
 import { Component } from './component.entity';
-import { findComponent, listComponents, listComponentsOf, versionOf } from './component.service';
+import { externalRefOf, findComponent, findComponentByExternalRef, listComponents, listComponentsOf, versionOf } from './component.service';
 import { addDependency, registerComponent, removeDependency, retireComponent, updateComponent } from './component.mutations';
 
 const TYPE_BY_KIND = {
@@ -25,6 +25,7 @@ const componentFields: InfrastructureResolvers = {
   reportedStatus: (c, { asOf }, ctx) => ctx.loaders.reportedStatusAt(asOf ?? ctx.now).load(c.id),
   dependsOn: (c, _, ctx) => ctx.loaders.dependenciesOf.load(c.id),
   dependents: (c, _, ctx) => ctx.loaders.dependentsOf.load(c.id),
+  externalRef: (c, _, ctx) => externalRefOf(ctx, c),
 };
 
 export const componentResolvers: Resolvers = {
@@ -34,6 +35,7 @@ export const componentResolvers: Resolvers = {
   }),
   Query: {
     component: (_, { id }, ctx) => findComponent(ctx, id),
+    componentByExternalRef: (_, { externalRef, operatorId }, ctx) => findComponentByExternalRef(ctx, externalRef, operatorId),
     components: (_, args, ctx) => listComponents(ctx, args, (ids) => effectiveStatusesAt(ctx, ids, null)),
   },
   Mutation: {

@@ -1,5 +1,5 @@
 import type { RequestContext } from '../../context';
-import { badInput, notFound } from '../../errors';
+import { AppError, badInput, notFound } from '../../errors';
 import { idOf } from '../../common/global-id';
 import { loadExisting } from '../../common/batch';
 import { connectionOf, decodeCursor, Page, pageSize, toPage } from '../../common/pagination';
@@ -11,6 +11,33 @@ export async function findComponent(ctx: RequestContext, globalId: string, field
   const component = await ctx.loaders.componentById.load(idOf('Component', globalId, field));
   if (!component) throw notFound(`No component with id ${globalId}`, field);
   return component;
+}
+
+/**
+ * The id of the component an operator calls `externalRef`, among `operatorId`'s components only (an
+ * external ref never resolves to another operator's component); null when there is none.
+ */
+export async function componentIdByExternalRef(ctx: RequestContext, operatorId: string, externalRef: string): Promise<string | null> {
+  const rows: { id: string }[] = await ctx.db.query(
+    `SELECT id FROM component WHERE operator_id = $1 AND external_ref = $2`, [operatorId, externalRef]);
+  return rows.length === 1 ? rows[0].id : null;
+}
+
+/** A component by its operator's own name for it: the caller's own, or (a coordinator) `operatorId`'s. */
+export async function findComponentByExternalRef(ctx: RequestContext, externalRef: string, operatorGlobalId: string | null | undefined): Promise<Component | null> {
+  ctx.scope.requireOrganisation('Looking components up by externalRef');
+  if (externalRef.length > 200) throw badInput('externalRef is limited to 200 characters', 'externalRef');
+  const operatorId = operatorGlobalId ? idOf('Organisation', operatorGlobalId, 'operatorId') : ctx.scope.actingOrganisationId;
+  if (operatorId !== ctx.scope.organisationId && !ctx.scope.isCoordinator) {
+    throw new AppError('FORBIDDEN', "Another operator's external references are its own", 'operatorId');
+  }
+  const id = await componentIdByExternalRef(ctx, operatorId, externalRef);
+  return id === null ? null : ctx.loaders.componentById.load(id);
+}
+
+/** The operator's own name for a component, for a reader who sees it whole. */
+export async function externalRefOf(ctx: RequestContext, component: Component): Promise<string | null> {
+  return (await ctx.scope.mayReadComponentInternals(component.id)) ? component.externalRef : null;
 }
 
 /** A component's version, for a reader who sees it whole: an offer publishes status, not versions (docs/access.md). */

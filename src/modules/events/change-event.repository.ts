@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { IncidentState } from '../incident';
 import type { ComponentStatus, StatusCause } from '../../common/vocabulary';
-import type { ChangeEvent, StatusChangeEvent } from './change-event';
+import type { ChangeEvent, MaintenanceAction, StatusChangeEvent } from './change-event';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 
 /** The PostgreSQL channel every server instance LISTENs on; the payload is the newest position. */
@@ -18,7 +18,7 @@ export const EVENTS_CHANNEL = 'ketenbeeld_events';
 
 interface ChangeEventRow {
   seq: string;
-  kind: 'STATUS' | 'INCIDENT';
+  kind: 'STATUS' | 'INCIDENT' | 'MAINTENANCE';
   component_id: string | null;
   municipality_ids: string[];
   status: ComponentStatus | null;
@@ -30,13 +30,15 @@ interface ChangeEventRow {
   incident_id: string | null;
   incident_update_id: string | null;
   incident_state: IncidentState | null;
+  maintenance_id: string | null;
+  maintenance_action: MaintenanceAction | null;
   occurred_at: Date;
 }
 
 // uuid[] cast to text[] so that pg hands back plain string arrays whatever its type parsers say.
 const COLUMNS = `w.position_end - w.event_count + e.n AS seq, e.kind, e.component_id, e.municipality_ids::text[] AS municipality_ids,
                  e.status, e.previous_status, e.cause, e.root_cause::text[] AS root_cause, e.since, e.stale, e.incident_id,
-                 e.incident_update_id, e.incident_state, w.occurred_at`;
+                 e.incident_update_id, e.incident_state, e.maintenance_id, e.maintenance_action, w.occurred_at`;
 
 /** Ordered writes and their events; `w.position_end` is null only for a write not yet committed. */
 const ORDERED = `change_write w JOIN change_event e ON e.write_id = w.id`;
@@ -45,6 +47,9 @@ function toEvent(row: ChangeEventRow): ChangeEvent {
   const seq = Number(row.seq);
   if (row.kind === 'INCIDENT') {
     return { kind: 'INCIDENT', seq, incidentId: row.incident_id!, incidentUpdateId: row.incident_update_id, incidentState: row.incident_state!, occurredAt: row.occurred_at };
+  }
+  if (row.kind === 'MAINTENANCE') {
+    return { kind: 'MAINTENANCE', seq, maintenanceId: row.maintenance_id!, action: row.maintenance_action!, occurredAt: row.occurred_at };
   }
   return {
     kind: 'STATUS', seq, componentId: row.component_id!, municipalityIds: row.municipality_ids,
@@ -110,6 +115,15 @@ export const changeEventRepository = {
       [writeId, n, incidentId, incidentUpdateId],
     );
     return inserted.length === 1;
+  },
+
+  /** What happened to maintenance windows, numbered from `first`. */
+  async insertMaintenanceChanges(db: EntityManager, writeId: string, first: number, changes: readonly { maintenanceId: string; action: MaintenanceAction }[]): Promise<void> {
+    await db.query(
+      `INSERT INTO change_event (write_id, n, kind, maintenance_id, maintenance_action)
+       SELECT $1, $2 + t.i - 1, 'MAINTENANCE', m, a FROM unnest($3::uuid[], $4::text[]) WITH ORDINALITY AS t(m, a, i)`,
+      [writeId, first, uuidArrayLiteral(changes.map((c) => c.maintenanceId)), changes.map((c) => c.action)],
+    );
   },
 
   /** The newest position given out, or where pruning left off: where a starting instance begins. */

@@ -36,7 +36,22 @@ export interface IncidentChangeEvent {
   occurredAt: Date;
 }
 
-export type ChangeEvent = StatusChangeEvent | IncidentChangeEvent;
+/** What happens to an announced maintenance window (issue 17). */
+export type MaintenanceAction = 'SCHEDULED' | 'UPDATED' | 'CANCELLED' | 'STARTED' | 'ENDED';
+
+/**
+ * A maintenance window was scheduled, updated or cancelled, or the clock saw it start or end. The
+ * status changes it causes are STATUS events of their own; this says what happened to the window.
+ */
+export interface MaintenanceChangeEvent {
+  kind: 'MAINTENANCE';
+  seq: number;
+  maintenanceId: string;
+  action: MaintenanceAction;
+  occurredAt: Date;
+}
+
+export type ChangeEvent = StatusChangeEvent | IncidentChangeEvent | MaintenanceChangeEvent;
 
 /**
  * Events fetched together, by one query. Everything delivered from one batch may share one set of

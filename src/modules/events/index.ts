@@ -1,4 +1,4 @@
-export type { ChangeEvent, EventBatch, IncidentChangeEvent, StatusChangeEvent } from './change-event';
+export type { ChangeEvent, EventBatch, IncidentChangeEvent, MaintenanceAction, MaintenanceChangeEvent, StatusChangeEvent } from './change-event';
 export { EventBus } from './event-bus';
 export type { EventChannel, EventBusStats } from './event-bus';
 export { batchOf } from './event.models';
@@ -6,7 +6,7 @@ export type { IncidentChangeModel, StatusChangeModel } from './event.models';
 export { InProcessChannel } from './in-process-channel';
 export { PostgresChannel } from './postgres-channel';
 export { startEventBus } from './start-event-bus';
-export { recordIncidentUpdate, recordStatusChanges } from './record-changes';
+export { recordIncidentUpdate, recordMaintenanceChanges, recordStatusChanges } from './record-changes';
 export type { NewStatusChange } from './change-event.repository';
 export { keepChangeEventsPruned, pruneChangeEvents } from './event-retention';
 export { changeEventsAfter, changeEventsPrunedThrough, newestChangeEventSeq } from './change-event.reader';

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { MaintenanceAction } from './change-event';
 import { changeEventRepository, NewStatusChange } from './change-event.repository';
 import { markEventsRecorded, requireTransaction } from './in-process-channel';
 
@@ -26,5 +27,21 @@ export async function recordIncidentUpdate(db: EntityManager, incidentId: string
   if (!(await changeEventRepository.insertIncidentChange(db, writeId, 1, incidentId, incidentUpdateId))) {
     throw new Error(`recordIncidentUpdate: no incident ${incidentId}`);
   }
+  markEventsRecorded(db);
+}
+
+/**
+ * Stores what happened to maintenance windows (scheduled, updated, cancelled, started, ended) and the
+ * status changes that caused, as one write's events, in the write's transaction: the window's event
+ * comes before the status changes it explains.
+ */
+export async function recordMaintenanceChanges(
+  db: EntityManager, windows: readonly { maintenanceId: string; action: MaintenanceAction }[], changes: readonly NewStatusChange[],
+): Promise<void> {
+  if (windows.length === 0 && changes.length === 0) return;
+  requireTransaction(db);
+  const writeId = await changeEventRepository.newWrite(db, windows.length + changes.length);
+  if (windows.length > 0) await changeEventRepository.insertMaintenanceChanges(db, writeId, 1, windows);
+  if (changes.length > 0) await changeEventRepository.insertStatusChanges(db, writeId, windows.length + 1, changes);
   markEventsRecorded(db);
 }

@@ -17,14 +17,14 @@ import { pictureRepository } from './picture.repository';
 const MAX_MOMENTS = 1_000_000;
 
 export async function takeInTime(
-  dataSource: DataSource, now: Date, record: (db: EntityManager, changes: readonly NewStatusChange[]) => Promise<void>,
+  dataSource: DataSource, now: Date, record: (db: EntityManager, changes: readonly NewStatusChange[], now: Date) => Promise<void>,
 ): Promise<number> {
   let taken = 0;
   for (;;) {
     const done = await inWriteTransaction(dataSource.manager, async (tx) => {
       const changes = await pictureKeeper.takeInNextDue(tx, now);
       if (changes === null) return false;
-      await record(tx, changes);
+      await record(tx, changes, now);
       return true;
     });
     if (!done) return taken;
@@ -35,7 +35,7 @@ export async function takeInTime(
 
 export function keepPictureOnTime(
   dataSource: DataSource,
-  options: { everyMs: number; log: Log; record: (db: EntityManager, changes: readonly NewStatusChange[]) => Promise<void> },
+  options: { everyMs: number; log: Log; record: (db: EntityManager, changes: readonly NewStatusChange[], now: Date) => Promise<void> },
 ): { stop(): void } {
   let running = false;
   const tick = () => {

@@ -7,6 +7,7 @@ import { idOf } from '../../common/global-id';
 import { recordStatusChanges } from '../events';
 import { pictureKeeper, storedStatusIn } from '../picture';
 import type { EffectiveStatusModel, ReportFact } from '../picture';
+import { componentIdByExternalRef } from '../component';
 import { StatusReport } from './status-report.entity';
 import { statusRepository } from './status.repository';
 
@@ -15,7 +16,10 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 const EARLIEST = new Date('2000-01-01T00:00:00Z');
 
 export interface ReportStatusInput {
-  componentId: string;
+  /** Exactly one of componentId and externalRef. */
+  componentId?: string | null;
+  /** The caller's own name for the component (Component.externalRef), resolved among its own components. */
+  externalRef?: string | null;
   status: ComponentStatus;
   cause?: StatusCause | null;
   observedAt?: Date | null;
@@ -40,7 +44,11 @@ function checkText(value: string | null | undefined, field: string, max: number)
 }
 
 function validate(ctx: RequestContext, input: ReportStatusInput) {
-  const componentId = idOf('Component', input.componentId, 'componentId');
+  const byId = input.componentId !== null && input.componentId !== undefined;
+  const byRef = input.externalRef !== null && input.externalRef !== undefined;
+  if (byId === byRef) throw badInput('Give exactly one of componentId and externalRef', byId ? 'externalRef' : 'componentId');
+  const componentId = byId ? idOf('Component', input.componentId!, 'componentId') : null;
+  const externalRef = byRef ? checkText(input.externalRef, 'externalRef', 200) : null;
   if (input.status === 'UNKNOWN') throw badInput('UNKNOWN means "never reported"; report what you observed', 'status');
   const cause = input.cause ?? null;
   if (input.status === 'OPERATIONAL' && cause !== null) throw badInput('An OPERATIONAL report has no cause', 'cause');
@@ -55,11 +63,22 @@ function validate(ctx: RequestContext, input: ReportStatusInput) {
   const idempotencyKey = checkText(input.idempotencyKey, 'idempotencyKey', 200);
   if (idempotencyKey !== null && idempotencyKey.trim() === '') throw badInput('idempotencyKey must not be empty', 'idempotencyKey');
   return {
-    componentId, status: input.status as ReportedStatus, cause, claimed, idempotencyKey,
+    componentId, externalRef, status: input.status as ReportedStatus, cause, claimed, idempotencyKey,
     source: checkText(input.source, 'source', 2000),
     note: checkText(input.note, 'note', 2000),
     reportedBy: checkText(input.reportedBy, 'reportedBy', 200),
   };
+}
+
+/**
+ * The caller's own component it calls `externalRef`. Only the caller's organisation's components are
+ * searched, so an external ref never names another operator's component (a coordinator's too).
+ */
+async function idOfExternalRef(ctx: RequestContext, externalRef: string): Promise<string> {
+  ctx.scope.requireOrganisation('Reporting by externalRef');
+  const id = await componentIdByExternalRef(ctx, ctx.scope.actingOrganisationId, externalRef);
+  if (id === null) throw notFound(`None of your components has externalRef "${externalRef}"`, 'externalRef');
+  return id;
 }
 
 /**
@@ -71,7 +90,9 @@ function validate(ctx: RequestContext, input: ReportStatusInput) {
  * clock counts as observed when it arrived, so that *now* never holds a status that is not yet true.
  */
 export async function reportStatus(ctx: RequestContext, input: ReportStatusInput): Promise<ReportStatusResult> {
-  const report = validate(ctx, input);
+  const checked = validate(ctx, input);
+  const componentId = checked.componentId ?? await idOfExternalRef(ctx, checked.externalRef!);
+  const report = { ...checked, componentId };
   const component = await ctx.unguarded.componentById.load(report.componentId);
   if (!component) throw notFound(`No component with id ${input.componentId}`, 'componentId');
   ctx.scope.requireOperatorOf(component, 'Reporting on this component');

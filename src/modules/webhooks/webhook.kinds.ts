@@ -3,7 +3,7 @@ import { isRefusal } from '../../errors';
 import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
 import { readablePath } from '../access';
-import type { ChangeEvent, IncidentChangeEvent, StatusChangeEvent } from '../events';
+import type { ChangeEvent, IncidentChangeEvent, MaintenanceChangeEvent, StatusChangeEvent } from '../events';
 
 /** What an endpoint asked for; an empty list does not narrow. */
 export interface WebhookFilter {
@@ -87,6 +87,39 @@ const incidentUpdated: WebhookKind<IncidentChangeEvent> = {
   },
 };
 
+/** A window is read by whoever may read one of its components (the guarded loader, as `maintenance`); only those are named. */
+const maintenanceChanged: WebhookKind<MaintenanceChangeEvent> = {
+  covers: 'MAINTENANCE',
+  type: 'maintenance.changed',
+  async admits(event, filter, ctx) {
+    let window;
+    try {
+      window = await ctx.loaders.maintenanceById.load(event.maintenanceId);
+    } catch (error) {
+      if (isRefusal(error)) return false;
+      throw error;
+    }
+    if (!window || !anyOf(filter.componentIds, window.componentIds)) return false;
+    if (filter.municipalityIds.length === 0) return true;
+    const delivered = await Promise.all(window.componentIds.map((id) => ctx.unguarded.municipalityIdsByService.load(id)));
+    return anyOf(filter.municipalityIds, delivered.flat());
+  },
+  async data(event, ctx) {
+    const window = (await ctx.loaders.maintenanceById.load(event.maintenanceId))!;
+    const readable = await Promise.all(window.componentIds.map((id) => ctx.scope.mayReadComponentDetails(id)));
+    const components = await loadExisting(ctx.loaders.componentById, window.componentIds.filter((_, i) => readable[i]));
+    return {
+      action: event.action,
+      maintenance: {
+        id: toGlobalId('MaintenanceWindow', window.id), title: window.title, publicText: window.publicText,
+        startsAt: window.startsAt.toISOString(), endsAt: window.endsAt.toISOString(), cancelledAt: window.cancelledAt?.toISOString() ?? null,
+        revision: window.revision,
+        components: components.map((c) => ({ id: toGlobalId('Component', c.id), name: c.name, kind: c.kind })),
+      },
+    };
+  },
+};
+
 /**
  * Every kind an endpoint can ask for, by its GraphQL enum value (schema/webhooks.graphql). A new
  * kind of change event is one more line here (and its value in the enum).
@@ -95,6 +128,7 @@ const incidentUpdated: WebhookKind<IncidentChangeEvent> = {
 export const WEBHOOK_KINDS: Record<string, WebhookKind<any>> = {
   STATUS_CHANGED: statusChanged,
   INCIDENT_UPDATED: incidentUpdated,
+  MAINTENANCE_CHANGED: maintenanceChanged,
 };
 
 export type WebhookEventKind = keyof typeof WEBHOOK_KINDS;

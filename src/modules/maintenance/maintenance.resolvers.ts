@@ -1,0 +1,38 @@
+import type { Resolvers } from '../../generated/graphql';
+import { toGlobalId } from '../../common/global-id';
+import type { RequestContext } from '../../context';
+import { COMPONENT_TYPES, onTypes } from '../../common/resolver-types';
+import { isRefusal } from '../../errors';
+import { stateOf } from './maintenance.models';
+import { cancelMaintenance, scheduleMaintenance, updateMaintenance } from './maintenance.mutations';
+import { listMaintenance } from './maintenance.service';
+
+export const maintenanceResolvers: Resolvers = {
+  ...onTypes(COMPONENT_TYPES, {
+    maintenance: (c: { id: string }, _: unknown, ctx: RequestContext) => ctx.loaders.comingMaintenanceOf.load(c.id),
+  }),
+  Query: {
+    maintenance: (_, args, ctx) => listMaintenance(ctx, args),
+  },
+  Mutation: {
+    scheduleMaintenance: async (_, { input }, ctx) => ({ maintenanceWindow: await scheduleMaintenance(ctx, input) }),
+    updateMaintenance: async (_, { input }, ctx) => ({ maintenanceWindow: await updateMaintenance(ctx, input) }),
+    cancelMaintenance: async (_, { input }, ctx) => ({ maintenanceWindow: await cancelMaintenance(ctx, input) }),
+  },
+  MaintenanceWindow: {
+    id: (w) => toGlobalId('MaintenanceWindow', w.id),
+    // A payload speaks of the moment its write took (after the request began).
+    state: (w, _, ctx) => stateOf(w, new Date(Math.max(ctx.now.getTime(), w.updatedAt.getTime()))),
+    operator: async (w, _, ctx) => (await ctx.loaders.organisationById.load(w.operatorId))!,
+    components: async (w, _, ctx) => {
+      const loaded = await ctx.loaders.componentById.loadMany(w.componentIds);
+      return loaded.flatMap((c) => {
+        if (c instanceof Error) {
+          if (isRefusal(c)) return [];
+          throw c;
+        }
+        return c ? [c] : [];
+      });
+    },
+  },
+};
