@@ -362,7 +362,12 @@ class Generator {
     }
   }
 
-  /** History: edges that existed once and were removed (kept for `asOf`); they must not count now. */
+  /**
+   * History: edges that existed once and were removed (kept for `asOf`); they must not count now.
+   * Removed before the status history starts (YEAR_START): the status engine counts an edge during
+   * the period it was in force, so a removal amid the reports would move `since` in ways the floor,
+   * which follows the edges in force now, does not model.
+   */
   private removedEdges(): void {
     const live = this.data.dependencies.slice();
     const count = Math.round(live.length * 0.1);
@@ -374,7 +379,7 @@ class Generator {
       this.data.dependencies.push({
         id: this.random.uuid(), componentId: template.componentId, dependsOnId: target,
         kind: 'REQUIRED', redundancyGroup: null, addedAt,
-        removedAt: momentBetween(this.random, addedAt.getTime(), HISTORY_END),
+        removedAt: momentBetween(this.random, addedAt.getTime(), YEAR_START),
       });
     }
   }

@@ -120,7 +120,8 @@ async function copyDataset(url: string, d: Dataset): Promise<void> {
     await copyRows(client, 'component',
       ['id', 'kind', 'operator_id', 'name', 'product_vendor', 'product', 'version', 'internet_facing', 'audience', 'heartbeat_seconds', 'offered'],
       d.components, (c) => [c.id, c.kind, c.operatorId, c.name, c.productVendor, c.product, c.version, c.internetFacing, c.audience, c.heartbeatSeconds, c.offered]);
-    await copyRows(client, 'service_delivery', ['service_id', 'municipality_id'], d.deliveries, (s) => [s.serviceId, s.municipalityId]);
+    // Delivered since always ('-infinity', as the migration that introduced the column counts deliveries it found).
+    await copyRows(client, 'service_delivery', ['service_id', 'municipality_id', 'delivered_from'], d.deliveries, (s) => [s.serviceId, s.municipalityId, '-infinity']);
     await copyRows(client, 'dependency', ['id', 'component_id', 'depends_on_id', 'kind', 'redundancy_group', 'added_at', 'removed_at'],
       d.dependencies, (e) => [e.id, e.componentId, e.dependsOnId, e.kind, e.redundancyGroup, e.addedAt, e.removedAt]);
     await copyRows(client, 'status_report', ['id', 'component_id', 'status', 'cause', 'observed_at', 'reporter_id', 'source'],
