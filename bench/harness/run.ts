@@ -344,8 +344,11 @@ async function main(): Promise<void> {
     }
     if (ketenbeeld && schema?.mutation.has('reportStatus') && schema.query.has('municipality')) {
       await markWritten(dataset.name, options.scale, options.seed);
+      // A token of its own: rate-limit counts live in the database, shared by every instance, and the
+      // run's coordinator token has spent far more than a server at default limits allows per minute.
+      const pressureHeaders = await issueCoordinatorToken(dataset.url);
       publicPressure = await measurePublicPressure({
-        datasetUrl: dataset.url, database: dataset.name, headers, quietGatewayIds: inputs.quietGatewayIds, municipalities: inputs.municipalities,
+        datasetUrl: dataset.url, database: dataset.name, headers: pressureHeaders, quietGatewayIds: inputs.quietGatewayIds, municipalities: inputs.municipalities,
         rounds: options.rounds, secondsPerPhase: options.quick ? 20 : 30, serverCore, loadCore, log,
       });
     }
