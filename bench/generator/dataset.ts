@@ -191,12 +191,12 @@ class Generator {
       const gatewayCount = rank < 3 ? 3 : this.random.int(1, 3);
       const citrix = this.random.pick(GATEWAY_PRODUCTS.slice(0, 2));
       for (let g = 0; g < gatewayCount; g++) {
-        vendor.gateways.push(this.gateway(operator, `${slug(vendor.organisation.name)}-gw-${g + 1}`, g === 0 ? citrix : undefined));
+        vendor.gateways.push(this.gateway(operator, `${slug(vendor.organisation.name)}-gw-${g + 1}`, g === 0 ? citrix : undefined, undefined, true));
       }
       // The vendor's first gateway carries its hosted applications: the hub that the what-if takes down.
       this.keepUp.add(vendor.gateways[0].id);
       for (let i = 0; i < this.random.int(3, 8); i++) {
-        vendor.infrastructure.push(this.component('INFRASTRUCTURE', operator, `${this.random.pick(INFRASTRUCTURE_NAMES)} ${vendor.organisation.name} ${i + 1}`));
+        vendor.infrastructure.push(this.component('INFRASTRUCTURE', operator, `${this.random.pick(INFRASTRUCTURE_NAMES)} ${vendor.organisation.name} ${i + 1}`, { offered: true }));
       }
     }
     // Vendors' popularity is skewed: Centric's burgerzaken runs for very many municipalities.
@@ -204,7 +204,7 @@ class Generator {
     for (let i = 0; i < this.shape.vendorApplications; i++) {
       const vendor = vendors[i < vendors.length ? i : popularity.draw(this.random)];
       const name = `${this.random.pick(APPLICATION_NAMES)} (${vendor.organisation.name}) ${vendor.applications.length + 1}`;
-      vendor.applications.push(this.component('APPLICATION', vendor.organisation.id, name));
+      vendor.applications.push(this.component('APPLICATION', vendor.organisation.id, name, { offered: true }));
     }
     return vendors;
   }
@@ -214,18 +214,18 @@ class Generator {
   private component(kind: ComponentRow['kind'], operatorId: string, name: string, extra: Partial<ComponentRow> = {}): ComponentRow {
     const row: ComponentRow = {
       id: this.random.uuid(), kind, operatorId, name: name.slice(0, 200), productVendor: null, product: null, version: null,
-      internetFacing: null, audience: null, heartbeatSeconds: this.random.chance(0.1) ? 86_400 : null, ...extra,
+      internetFacing: null, audience: null, heartbeatSeconds: this.random.chance(0.1) ? 86_400 : null, offered: false, ...extra,
     };
     this.data.components.push(row);
     return row;
   }
 
-  private gateway(operatorId: string, name: string, product?: Product, version?: string): ComponentRow {
+  private gateway(operatorId: string, name: string, product?: Product, version?: string, offered = false): ComponentRow {
     const chosen = product ?? this.random.weighted(GATEWAY_PRODUCTS, GATEWAY_PRODUCTS.map((p) => p.weight));
     return this.component('GATEWAY', operatorId, name, {
       productVendor: chosen.vendor, product: chosen.product,
       version: version ?? this.random.pick(chosen.versions).version,
-      internetFacing: this.random.chance(0.9),
+      internetFacing: this.random.chance(0.9), offered,
     });
   }
 
@@ -252,11 +252,11 @@ class Generator {
 
   private national(logius: OrganisationRow): void {
     const citrix = GATEWAY_PRODUCTS[0];
-    const gateways = [1, 2, 3].map((n) => this.gateway(logius.id, `logius-gw-${n}`, citrix, '13.1.37.38'));
+    const gateways = [1, 2, 3].map((n) => this.gateway(logius.id, `logius-gw-${n}`, citrix, '13.1.37.38', true));
     for (const gateway of gateways) this.keepUp.add(gateway.id);
-    const infrastructure = [1, 2, 3, 4].map((n) => this.component('INFRASTRUCTURE', logius.id, `Logius datacenter ${n}`));
+    const infrastructure = [1, 2, 3, 4].map((n) => this.component('INFRASTRUCTURE', logius.id, `Logius datacenter ${n}`, { offered: true }));
     for (const name of NATIONAL_APPLICATIONS) {
-      const application = this.component('APPLICATION', logius.id, name);
+      const application = this.component('APPLICATION', logius.id, name, { offered: true });
       // DigiD and friends sit behind a redundant pair; the others behind one gateway.
       if (this.nationalApplications.length < 3) this.dependOnPair(application, gateways.slice(0, 2), 'internet');
       else this.depend(application, gateways[2], 'REQUIRED');
@@ -362,7 +362,12 @@ class Generator {
     }
   }
 
-  /** History: edges that existed once and were removed (kept for `asOf`); they must not count now. */
+  /**
+   * History: edges that existed once and were removed (kept for `asOf`); they must not count now.
+   * Removed before the status history starts (YEAR_START): the status engine counts an edge during
+   * the period it was in force, so a removal amid the reports would move `since` in ways the floor,
+   * which follows the edges in force now, does not model.
+   */
   private removedEdges(): void {
     const live = this.data.dependencies.slice();
     const count = Math.round(live.length * 0.1);
@@ -374,7 +379,7 @@ class Generator {
       this.data.dependencies.push({
         id: this.random.uuid(), componentId: template.componentId, dependsOnId: target,
         kind: 'REQUIRED', redundancyGroup: null, addedAt,
-        removedAt: momentBetween(this.random, addedAt.getTime(), HISTORY_END),
+        removedAt: momentBetween(this.random, addedAt.getTime(), YEAR_START),
       });
     }
   }

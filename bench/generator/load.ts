@@ -6,7 +6,7 @@ import { describe, generateDataset } from './dataset';
 import type { Dataset } from './rows';
 
 /** Bump when the generator's output changes, so a cached database of the old shape is rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 
 /** The benchmark's own cluster (harness/bench-postgres.ts), never the machine's main one. */
 export const SERVER_URL = benchServerUrl();
@@ -118,9 +118,10 @@ async function copyDataset(url: string, d: Dataset): Promise<void> {
     await copyRows(client, 'membership', ['id', 'shared_service_organisation_id', 'municipality_id', 'starts_on'], d.memberships,
       (m) => [m.id, m.sharedServiceOrganisationId, m.municipalityId, m.startsOn]);
     await copyRows(client, 'component',
-      ['id', 'kind', 'operator_id', 'name', 'product_vendor', 'product', 'version', 'internet_facing', 'audience', 'heartbeat_seconds'],
-      d.components, (c) => [c.id, c.kind, c.operatorId, c.name, c.productVendor, c.product, c.version, c.internetFacing, c.audience, c.heartbeatSeconds]);
-    await copyRows(client, 'service_delivery', ['service_id', 'municipality_id'], d.deliveries, (s) => [s.serviceId, s.municipalityId]);
+      ['id', 'kind', 'operator_id', 'name', 'product_vendor', 'product', 'version', 'internet_facing', 'audience', 'heartbeat_seconds', 'offered'],
+      d.components, (c) => [c.id, c.kind, c.operatorId, c.name, c.productVendor, c.product, c.version, c.internetFacing, c.audience, c.heartbeatSeconds, c.offered]);
+    // Delivered since always ('-infinity', as the migration that introduced the column counts deliveries it found).
+    await copyRows(client, 'service_delivery', ['service_id', 'municipality_id', 'delivered_from'], d.deliveries, (s) => [s.serviceId, s.municipalityId, '-infinity']);
     await copyRows(client, 'dependency', ['id', 'component_id', 'depends_on_id', 'kind', 'redundancy_group', 'added_at', 'removed_at'],
       d.dependencies, (e) => [e.id, e.componentId, e.dependsOnId, e.kind, e.redundancyGroup, e.addedAt, e.removedAt]);
     await copyRows(client, 'status_report', ['id', 'component_id', 'status', 'cause', 'observed_at', 'reporter_id', 'source'],

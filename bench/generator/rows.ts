@@ -27,6 +27,12 @@ export interface ComponentRow {
   internetFacing: boolean | null;
   audience: 'RESIDENTS' | 'STAFF' | 'BUSINESSES' | null;
   heartbeatSeconds: number | null;
+  /**
+   * Offered by its operator to every organisation to depend on (`component.offered`): vendors' and
+   * Logius's components, which municipalities and shared-service organisations depend on across the
+   * organisational border. A dependant's picture shows an offered component, and what is offered behind it.
+   */
+  offered: boolean;
 }
 
 export interface DeliveryRow {

@@ -23,10 +23,10 @@ export function serverSpec(name: ContenderName, databaseUrl: string, core: numbe
         args: [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), path.join(REPO, 'dist/src/main.js')],
         // The issue's start command in production mode, as docker-compose.yml deploys it and as every
         // other contender runs (graphql-js checks less per value there), plus the rate limits (requests
-        // and work per minute) moved out of the way: production guards that a saturation run would
+        // and work per minute, the public's per address too) moved out of the way: production guards that a saturation run would
         // trip by design (bench/harness/public-pressure.ts measures them at their defaults).
         // Everything else at ketenbeeld's defaults.
-        env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production', SEED_DEMO: 'never', PORT: '4100', RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_BURST: '100000000', QUERY_COST_PER_MINUTE: '1000000000000',
+        env: { DATABASE_URL: databaseUrl, NODE_ENV: 'production', SEED_DEMO: 'never', PORT: '4100', RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_BURST: '100000000', QUERY_COST_PER_MINUTE: '1000000000000', QUERY_COST_PER_MINUTE_PUBLIC: '1000000000000',
           WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1' },
       };
     case 'floor':

@@ -39,7 +39,7 @@ function body(query: string, operationName: string, variables: Record<string, un
 }
 
 /** The hub and `others` components with dependants (seeded order), each OPERATIONAL in its own newest report. */
-async function pickComponents(url: string, hubId: string, others: number): Promise<{ id: string; name: string; kind: string; dependants: number }[]> {
+export async function pickComponents(url: string, hubId: string, others: number): Promise<{ id: string; name: string; kind: string; dependants: number }[]> {
   const client = new Client({ connectionString: url, application_name: 'bench-harness' });
   await client.connect();
   try {

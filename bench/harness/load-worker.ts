@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
 import { FanoutConfig, runFanout } from './fanout';
+import { MixedConfig, runMixed } from './mixed';
 import { NORMALISERS, NormaliserName } from './normalisers';
 import type { Json } from './validate';
 
@@ -24,6 +25,8 @@ export interface LoadConfig {
    */
   overallRate?: number;
   timeoutSeconds: number;
+  /** Per body: headers sent instead of `headers` (a municipality's own token; none for the public). */
+  bodyHeaders?: Record<string, string>[];
   /** Request bodies, sent round-robin. */
   bodies: string[];
   /** When set, every occurrence in a body is replaced by a value unique to the request (idempotency keys). */
@@ -77,6 +80,10 @@ function bodyFor(config: LoadConfig, index: number): string {
   return config.uniqueToken ? body.split(config.uniqueToken).join(`${runStamp}-${unique++}`) : body;
 }
 
+function headersFor(config: LoadConfig, index: number): Record<string, string> {
+  return { ...(config.bodyHeaders?.[index] ?? config.headers), 'content-type': 'application/json' };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -103,7 +110,7 @@ async function runFixedRate(config: LoadConfig): Promise<LoadResult> {
       const index = i % config.bodies.length;
       const request = http.request({
         agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST',
-        headers: { ...config.headers, 'content-type': 'application/json' }, timeout: config.timeoutSeconds * 1000,
+        headers: headersFor(config, index), timeout: config.timeoutSeconds * 1000,
       }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -161,7 +168,7 @@ export async function runOne(config: LoadConfig): Promise<LoadResult> {
         firstSent ??= performance.now();
         const index = next++ % config.bodies.length;
         (context as { index?: number }).index = index;
-        return { ...request, body: bodyFor(config, index) };
+        return { ...request, headers: headersFor(config, index), body: bodyFor(config, index) };
       },
       onResponse: (status, body, context) => {
         lastAnswered = performance.now();
@@ -188,8 +195,10 @@ export async function runOne(config: LoadConfig): Promise<LoadResult> {
 interface Job { id: number; configFile: string }
 
 process.on('message', (job: Job) => {
-  const config = JSON.parse(fs.readFileSync(job.configFile, 'utf8')) as LoadConfig | FanoutConfig;
-  const work: Promise<unknown> = 'kind' in config && config.kind === 'fanout' ? runFanout(config) : runOne(config as LoadConfig);
+  const config = JSON.parse(fs.readFileSync(job.configFile, 'utf8')) as LoadConfig | FanoutConfig | MixedConfig;
+  const work: Promise<unknown> = 'kind' in config
+    ? (config.kind === 'fanout' ? runFanout(config) : runMixed(config))
+    : runOne(config);
   work.then(
     (result) => process.send!({ id: job.id, result }),
     (error: unknown) => process.send!({ id: job.id, error: error instanceof Error ? error.message : String(error) }),

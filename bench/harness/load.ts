@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FanoutConfig, FanoutResult } from './fanout';
+import type { MixedConfig, MixedResult } from './mixed';
 import type { LoadConfig, LoadResult } from './load-worker';
 import { RAW_DIR, REPO, systemNode } from './paths';
 
@@ -35,7 +36,7 @@ class LoadGenerator {
     return child;
   }
 
-  run<R>(config: LoadConfig | FanoutConfig): Promise<R> {
+  run<R>(config: LoadConfig | FanoutConfig | MixedConfig): Promise<R> {
     this.child ??= this.start();
     fs.mkdirSync(RAW_DIR, { recursive: true });
     const id = this.nextId++;
@@ -64,6 +65,12 @@ export function runLoad(config: LoadConfig, core: number): Promise<LoadResult> {
 export function runFanoutLoad(config: FanoutConfig, core: number): Promise<FanoutResult> {
   generator ??= new LoadGenerator(core);
   return generator.run<FanoutResult>(config);
+}
+
+/** W4 mixed on the load-generator core. */
+export function runMixedLoad(config: MixedConfig, core: number): Promise<MixedResult> {
+  generator ??= new LoadGenerator(core);
+  return generator.run<MixedResult>(config);
 }
 
 export function stopLoadGenerator(): void {

@@ -77,6 +77,8 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
   }
 
   const participants = workload.participants.filter((p) => servers.has(p.name));
+  // A participant's own headers for a body replace the run's (a municipality's token, or none for the public).
+  const headersFor = (participant: Workload['participants'][number], i: number) => participant.headers?.[i % participant.headers.length] ?? s.headers;
   const expectedFor = new Map<ContenderName, string[]>();
   for (const participant of participants) {
     const server = servers.get(participant.name)!;
@@ -92,7 +94,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     const started = Date.now();
     const times: number[] = [];
     for (let i = 0; i < participant.bodies.length && (i === 0 || Date.now() - started < s.validationSeconds * 1000); i++) {
-      const answer = await post(server.url, materialise(participant.bodies[i]), s.headers);
+      const answer = await post(server.url, materialise(participant.bodies[i]), headersFor(participant, i));
       times.push(answer.ms);
       result.validation.checked++;
       const errors = (answer.json as { errors?: unknown[] } | null)?.errors;
@@ -110,7 +112,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     if (s.statementStatistics) {
       const count = Math.min(participant.bodies.length, (result.singleRequestMs ?? 0) > 1000 ? 2 : 5);
       await resetStatementStatistics();
-      for (let i = 0; i < count; i++) await post(server.url, materialise(participant.bodies[i]), s.headers);
+      for (let i = 0; i < count; i++) await post(server.url, materialise(participant.bodies[i]), headersFor(participant, i));
       result.statementsPerRequest = (await statementCount(s.database)) / count;
       if (participant.name === 'ketenbeeld') {
         result.statements = (await statementList(s.database, 12)).map((x) => ({ perRequest: x.calls / count, query: x.query }));
@@ -130,6 +132,7 @@ export async function measureWorkload(workload: Workload, servers: Map<Contender
     return {
       url: servers.get(c.name)!.url,
       headers: s.headers,
+      ...(participant.headers ? { bodyHeaders: participant.headers } : {}),
       connections,
       durationSeconds: s.seconds,
       // A fixed-rate run lasts `seconds`, but sends at least two requests however low the rate.

@@ -1,5 +1,5 @@
 import {
-  dashboardServiceNames, Json, normaliseDashboard, normaliseImpact, normaliseOverview, normalisePostGraphileServices, normaliseReport,
+  dashboardServiceNames, Json, normaliseDashboard, normaliseImpact, normaliseOverview, normalisePostGraphileServices, normalisePublicDashboard, normaliseReport,
 } from './validate';
 
 /**
@@ -8,6 +8,7 @@ import {
  */
 export const NORMALISERS = {
   dashboard: { expected: normaliseDashboard, actual: normaliseDashboard },
+  publicDashboard: { expected: normalisePublicDashboard, actual: normalisePublicDashboard },
   postgraphile: { expected: dashboardServiceNames, actual: normalisePostGraphileServices },
   overview: { expected: normaliseOverview, actual: normaliseOverview },
   impact: { expected: normaliseImpact, actual: normaliseImpact },

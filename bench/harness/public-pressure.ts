@@ -141,7 +141,7 @@ export async function measurePublicPressure(s: Settings): Promise<PublicPressure
     server = await startServer({
       name: 'ketenbeeld (production limits)', core: s.serverCore, port: PORT, command: systemNode(), args: [path.join(REPO, 'dist/src/main.js')],
       env: { DATABASE_URL: s.datasetUrl, NODE_ENV: 'production', SEED_DEMO: 'never', PORT: String(PORT), TRUST_PROXY: 'loopback' },
-    }, 180);
+    }, 900);
     const tokens = await writerTokens(server, s.headers);
     report.writers = `${tokens.length} vendor integrations, each with its own token and one connection, sending OPERATIONAL reports (new idempotency keys) on ${s.quietGatewayIds.length} gateways nothing depends on`;
 

@@ -6,6 +6,13 @@ export const W1_DASHBOARD = `query Dashboard($cbs: String!) {
   }
 }`;
 
+/** W1P: W1 as the public asks it (no token): what the public may select (src/modules/access/public-reads.ts). */
+export const W1_PUBLIC_DASHBOARD = `query PublicDashboard($cbs: String!) {
+  municipality(cbsCode: $cbs) {
+    services { service { name } status cause since }
+  }
+}`;
+
 /** Depth of W1 in object levels below Query (municipality → services → service/rootCause): the SQL-count target is depth + 1. */
 export const W1_DEPTH = 3;
 

@@ -4,6 +4,7 @@ import type { DependantsCheck } from './dependants';
 import { W7Report, w7Markdown } from './w7';
 import type { ContenderOutcome, WorkloadOutcome } from './measure';
 import { W1_DEPTH } from './queries';
+import type { MixedReport } from './w4-mixed';
 
 export interface RunReport {
   startedAt: string;
@@ -22,6 +23,8 @@ export interface RunReport {
   dependants: DependantsCheck | null;
   /** W7, a vendor's bulk shutdown (w7.ts); absent in runs before it. */
   w7?: W7Report | null;
+  /** W4 mixed (w4-mixed.ts). */
+  mixed: MixedReport | null;
   notAvailable: { id: string; title: string; reason: string }[];
   peakMemoryMiB: Record<string, number | null>;
 }
@@ -80,12 +83,38 @@ function targets(report: RunReport): Target[] {
   add('W1 p50 ≤ 1.5× the floor', r('W1', 'floor')?.p50, (v) => v <= 1.5);
   add('W1 p99 ≤ 2× the floor', r('W1', 'floor')?.p99, (v) => v <= 2);
   add(`W1 SQL statements per request ≤ query depth + 1 (${W1_DEPTH + 1})`, c('W1', 'ketenbeeld')?.statementsPerRequest, (v) => v <= W1_DEPTH + 1, (v) => n(v, 1));
+  // Labelled: the same count without the rate limiter's bookkeeping (a product feature, measured in full in the row above).
+  const w1 = c('W1', 'ketenbeeld');
+  const bookkeeping = w1?.statements.filter((x) => /^INSERT INTO "?rate_limit"?/i.test(x.query)).reduce((sum, x) => sum + x.perRequest, 0) ?? 0;
+  add(`W1 SQL statements per request without the rate limiter's bookkeeping (${n(bookkeeping, 1)} INSERT INTO rate_limit per request left out) ≤ ${W1_DEPTH + 1}`,
+    w1?.statementsPerRequest === null || w1?.statementsPerRequest === undefined ? null : w1.statementsPerRequest - bookkeeping, (v) => v <= W1_DEPTH + 1, (v) => n(v, 1));
   add('W2 latency ≤ 1.25× the floor (p50)', r('W2', 'floor')?.p50, (v) => v <= 1.25);
   add('W2 latency ≤ 1.25× a floor reading the same stored picture (p50)', r('W2L', 'floor')?.p50, (v) => v <= 1.25);
   add('W3 latency ≤ 1.25× the floor (p50), the same what-if asked again', r('W3', 'floor')?.p50, (v) => v <= 1.25);
   add('W3 latency ≤ 1.25× the floor (p50), first ask (W3F)', r('W3F', 'floor')?.p50, (v) => v <= 1.25);
   add('W3 on a hub gateway under 50 ms (p50), the same what-if asked again', c('W3', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
   add('W3 on a hub gateway under 50 ms (p50), first ask (W3F)', c('W3F', 'ketenbeeld')?.p50, (v) => v < 50, (v) => `${n(v, 1)} ms`);
+  // Issue 13's targets: against floors reading the same stored picture, the public's form, writes that do not queue.
+  add('W1 throughput ≥ 0.7× W1L (the floor reading the same stored picture)', r('W1L', 'floor')?.throughput, (v) => v >= 0.7);
+  add('W1 p50 ≤ 1.5× W1L', r('W1L', 'floor')?.p50, (v) => v <= 1.5);
+  add('W1P (public form, no token) throughput ≥ 0.7× its floor on the stored picture', r('W1P', 'floor')?.throughput, (v) => v >= 0.7);
+  add('W1P p50 ≤ 1.5× its floor on the stored picture', r('W1P', 'floor')?.p50, (v) => v <= 1.5);
+  add('One W1 request alone ≤ 10 ms (median, one at a time)', c('W1', 'ketenbeeld')?.singleRequestMs, (v) => v <= 10, (v) => `${n(v, 1)} ms`);
+  add('W2 ≤ 1.1× W2L (p50)', r('W2L', 'floor')?.p50, (v) => v <= 1.1);
+  add('W3F ≤ 1.0× its floor (p50)', r('W3F', 'floor')?.p50, (v) => v <= 1.0);
+  const mixed = report.mixed;
+  add('W4 mixed (1% on components with dependants, the hub among them) ≥ 300 reports/s at saturation', mixed?.throughput, (v) => v >= 300, (v) => `${n(v, 1)}/s`);
+  add('W4 mixed: p99 of the other reports while a hub report runs ≤ 100 ms', mixed?.quietDuringHubP99, (v) => v <= 100, (v) => `${n(v, 0)} ms`);
+  add('W4 mixed: the hub report itself ≤ 500 ms (slowest)', mixed && mixed.hubMs.length ? Math.max(...mixed.hubMs) : null, (v) => v <= 500,
+    (v) => `${n(v, 0)} ms (${mixed?.hubMs.map((x) => x.toFixed(0)).join(', ')})`);
+  list.push({
+    text: 'W4 mixed: every dependant right after the mixed reports (overview and the hub\'s what-if against the floor)',
+    value: mixed?.agreesAfter ? `overview ${mixed.agreesAfter.overview ? 'agrees' : 'differs'}, what-if ${mixed.agreesAfter.impact ? 'agrees' : 'differs'}` : '–',
+    met: mixed?.agreesAfter ? mixed.agreesAfter.overview && mixed.agreesAfter.impact : null,
+  });
+  const rss = report.peakMemoryMiB.ketenbeeld;
+  const rssMb = rss === null || rss === undefined ? null : (rss * 1024 * 1024) / 1e6;
+  add(`Peak ketenbeeld RSS ≤ 600 MB at scale 1${report.options.scale === 1 ? '' : ` (this run: scale ${report.options.scale})`}`, rssMb, (v) => v <= 600, (v) => `${n(v, 0)} MB`);
   const checked = report.dependants?.reports ?? [];
   const agreeing = checked.filter((r) => r.overviewAgrees && r.impactAgrees).length;
   list.push({

@@ -19,6 +19,7 @@ import { defineWorkloads, pickInputs } from './workloads';
 import { measurePublicPressure, publicPressureMarkdown, PublicPressureReport } from './public-pressure';
 import { measurePublicPage, publicPageMarkdown, PublicPageOutcome } from './public-page';
 import { benchCallers, measureWebhookDelivery, WebhookBenchReport, webhookMarkdown } from './webhooks';
+import { measureMixed, mixedMarkdown, MixedReport } from './w4-mixed';
 
 /**
  * `npm run bench -- [--quick] [--scale S] [--seed N] [--rounds R] [--seconds T] [--fresh] [--cpu-prof]`
@@ -73,25 +74,36 @@ function buildKetenbeeld(): string | null {
 }
 
 /**
- * A coordinator's bearer token (a coordinator reads everything), issued with ketenbeeld's own token
- * CLI once ketenbeeld has migrated the database. Returns the header, or null with the reason logged.
+ * A bearer token issued with ketenbeeld's own token CLI once ketenbeeld has migrated the database:
+ * `org` is an organisation id or a municipality's CBS code. Returns the header, or {} with the reason logged.
  */
-async function issueToken(databaseUrl: string): Promise<Record<string, string>> {
+function issueToken(databaseUrl: string, org: string, role: 'COORDINATOR' | 'MUNICIPALITY'): Record<string, string> {
   const cli = path.join(REPO, 'dist/src/cli/token.js');
   if (!fs.existsSync(cli)) return {};
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  const coordinator = (await client.query<{ id: string }>(`SELECT id FROM organisation WHERE kind = 'COORDINATOR' ORDER BY name LIMIT 1`)).rows[0];
-  await client.end();
-  const issued = spawnSync(systemNode(), [cli, 'create', '--org', coordinator.id, '--role', 'COORDINATOR', '--days', '1', '--label', 'bench'], {
+  const issued = spawnSync(systemNode(), [cli, 'create', '--org', org, '--role', role, '--days', '1', '--label', 'bench'], {
     cwd: REPO, encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000,
   });
   const secret = issued.stdout.trim().split('\n').pop() ?? '';
   if (issued.status !== 0 || secret.length < 16 || /\s/.test(secret)) {
-    log(`could not issue a token: ${issued.stderr.slice(-300)}`);
+    log(`could not issue a ${role} token for ${org}: ${issued.stderr.slice(-300)}`);
     return {};
   }
   return { authorization: `Bearer ${secret}` };
+}
+
+/** A coordinator's token (a coordinator reads everything): W2–W5 and the checks. */
+async function issueCoordinatorToken(databaseUrl: string): Promise<Record<string, string>> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const coordinator = (await client.query<{ id: string }>(`SELECT id FROM organisation WHERE kind = 'COORDINATOR' ORDER BY name LIMIT 1`)).rows[0];
+  await client.end();
+  return issueToken(databaseUrl, coordinator.id, 'COORDINATOR');
+}
+
+/** Each W1 municipality's own token, in input order; empty when any could not be issued. */
+function issueMunicipalityTokens(databaseUrl: string, municipalities: string[]): Record<string, string>[] {
+  const headers = municipalities.map((cbs) => issueToken(databaseUrl, cbs, 'MUNICIPALITY'));
+  return headers.every((h) => h.authorization) ? headers : [];
 }
 
 /** The Node that runs ketenbeeld, the floor, the naive server and the load generator, and PostGraphile's. */
@@ -297,8 +309,10 @@ async function main(): Promise<void> {
   for (const name of ['ketenbeeld', 'floor', 'postgraphile', 'naive'] as ContenderName[]) {
     if (notRunnable[name]) continue;
     try {
-      servers.set(name, await startServer(serverSpec(name, dataset.url, serverCore, options.cpuProfile ? profileDir : undefined)));
-      log(`started ${name}`);
+      // ketenbeeld builds its stored picture before it answers: minutes at scale 1 on one core.
+      const started = performance.now();
+      servers.set(name, await startServer(serverSpec(name, dataset.url, serverCore, options.cpuProfile ? profileDir : undefined), name === 'ketenbeeld' ? 900 : 60));
+      log(`started ${name} (answering after ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     } catch (error) {
       notRunnable[name] = error instanceof Error ? error.message : String(error);
       log(`${name} not runnable: ${notRunnable[name]}`);
@@ -311,19 +325,21 @@ async function main(): Promise<void> {
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
   let w7: W7Report | null = null;
+  let mixed: MixedReport | null = null;
   let publicPressure: PublicPressureReport | null = null;
   let publicPage: PublicPageOutcome | null = null;
   let webhooks: WebhookBenchReport | null = null;
   try {
     const ketenbeeld = servers.get('ketenbeeld');
-    const headers = ketenbeeld ? await issueToken(dataset.url) : {};
+    const headers = ketenbeeld ? await issueCoordinatorToken(dataset.url) : {};
     const schema = ketenbeeld ? await probeSchema(ketenbeeld, headers) : null;
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
+    const municipalityHeaders = ketenbeeld ? issueMunicipalityTokens(dataset.url, inputs.municipalities) : [];
     const rootFields = schema ? new Set([
       ...[...schema.query].map((f) => `Query.${f}`), ...[...schema.mutation].map((f) => `Mutation.${f}`),
       ...[...schema.subscription].map((f) => `Subscription.${f}`),
     ]) : null;
-    for (const workload of defineWorkloads(inputs, rootFields, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null)) {
+    for (const workload of defineWorkloads(inputs, rootFields, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null, municipalityHeaders)) {
       if (workload.writes && workload.participants.length > 0) await markWritten(dataset.name, options.scale, options.seed);
       workloads.push(await measureWorkload(workload, servers, {
         rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 4, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
@@ -332,8 +348,11 @@ async function main(): Promise<void> {
     }
     if (ketenbeeld && schema?.mutation.has('reportStatus') && schema.query.has('municipality')) {
       await markWritten(dataset.name, options.scale, options.seed);
+      // A token of its own: rate-limit counts live in the database, shared by every instance, and the
+      // run's coordinator token has spent far more than a server at default limits allows per minute.
+      const pressureHeaders = await issueCoordinatorToken(dataset.url);
       publicPressure = await measurePublicPressure({
-        datasetUrl: dataset.url, database: dataset.name, headers, quietGatewayIds: inputs.quietGatewayIds, municipalities: inputs.municipalities,
+        datasetUrl: dataset.url, database: dataset.name, headers: pressureHeaders, quietGatewayIds: inputs.quietGatewayIds, municipalities: inputs.municipalities,
         rounds: options.rounds, secondsPerPhase: options.quick ? 20 : 30, serverCore, loadCore, log,
       });
     }
@@ -379,6 +398,16 @@ async function main(): Promise<void> {
       w7 = await measureBulkShutdown(ketenbeeld, floor, dataset.url, { gateways: 300, rounds: options.quick ? 4 : 10, readHeaders: headers });
       log(`W7 bulk shutdown: ${w7.gateways} gateways, right after p50 ${Math.round(w7.rightAfterMs.p50)} ms, p99 ${Math.round(w7.rightAfterMs.p99)} ms${w7.error ? `; stopped: ${w7.error}` : ''}`);
     }
+    if (ketenbeeld && schema?.mutation.has('reportStatus')) {
+      await markWritten(dataset.name, options.scale, options.seed);
+      const started = performance.now();
+      mixed = await measureMixed(ketenbeeld, floor, {
+        url: dataset.url, database: dataset.name, headers, hubGatewayId: inputs.hubGatewayId, quietGatewayIds: inputs.quietGatewayIds,
+        others: options.quick ? 3 : 7, rounds: options.rounds, seconds: options.seconds, serverCore, loadCore, log,
+      });
+      log(`W4 mixed: ${mixed.throughput?.toFixed(1) ?? '–'} reports/s, hub reports ${mixed.hubMs.map((x) => x.toFixed(0)).join('/')} ms`
+        + `${mixed.error ? `; stopped: ${mixed.error}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    }
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
     stopLoadGenerator();
@@ -393,13 +422,13 @@ async function main(): Promise<void> {
     ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
     statementStatistics: statistics ?? 'pg_stat_statements (track = top), per request, transaction control and SET not counted',
-    floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, w7, notAvailable, peakMemoryMiB,
+    floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, mixed, w7, notAvailable, peakMemoryMiB,
   };
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const stem = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}`;
   fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure, publicPage, webhooks }, null, 2) + '\n');
-  const text = markdown(report) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '') + publicPageMarkdown(publicPage)
+  const text = markdown(report) + mixedMarkdown(mixed) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '') + publicPageMarkdown(publicPage)
     + (webhooks ? `\n${webhookMarkdown(webhooks, 'The bench dataset; ketenbeeld as in the workloads above, the receivers in the harness process.')}\n` : '');
   fs.writeFileSync(path.join(resultsDir, `${stem}.md`), text);
   fs.writeFileSync(path.join(resultsDir, `latest-${report.mode}.md`), text);

@@ -49,6 +49,15 @@ export function normaliseDashboard(body: Json): Json {
     .sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
 
+/** W1P: the public form has no ids, so services compare by name, status, cause and since, sorted. */
+export function normalisePublicDashboard(body: Json): Json {
+  const municipality = path(body, 'data', 'municipality');
+  if (municipality === null) return null;
+  return asArray(path(municipality, 'services'))
+    .map((s) => [path(s, 'service', 'name'), path(s, 'status'), path(s, 'cause'), moment(path(s, 'since'))].map((v) => String(v)).join('|'))
+    .sort();
+}
+
 /** PostGraphile answers the raw graph, not the dashboard: compare the one thing both contain, the services. */
 export function normalisePostGraphileServices(body: Json): Json {
   const deliveries = asArray(path(body, 'data', 'municipality', 'serviceDeliveriesByMunicipalityId', 'nodes'));

@@ -2,13 +2,15 @@ import { Client } from 'pg';
 import { Random } from '../lib/random';
 import type { ContenderName } from './contenders';
 import type { NormaliserName } from './normalisers';
-import { W1_DASHBOARD, W1_POSTGRAPHILE, W2_NATIONAL_OVERVIEW, W3_IMPACT, W4_REPORT_STATUS } from './queries';
+import { W1_DASHBOARD, W1_POSTGRAPHILE, W1_PUBLIC_DASHBOARD, W2_NATIONAL_OVERVIEW, W3_IMPACT, W4_REPORT_STATUS } from './queries';
 
-export type WorkloadId = 'W1' | 'W2' | 'W2L' | 'W3' | 'W3F' | 'W4';
+export type WorkloadId = 'W1' | 'W1L' | 'W1P' | 'W2' | 'W2L' | 'W3' | 'W3F' | 'W4';
 
 export interface Participant {
   name: ContenderName;
   bodies: string[];
+  /** Per body, the headers sent instead of the run's (a municipality's own token; none for the public). */
+  headers?: Record<string, string>[];
   normaliser: NormaliserName;
 }
 
@@ -69,11 +71,16 @@ function body(query: string, operationName: string, variables: Record<string, un
 export const UNIQUE = '__UNIQUE__';
 
 /** The workloads that can run, given which root fields ketenbeeld's schema has (null: not runnable). */
-export function defineWorkloads(inputs: Inputs, rootFields: Set<string> | null, ketenbeeldReason: string | null): Workload[] {
+export function defineWorkloads(
+  inputs: Inputs, rootFields: Set<string> | null, ketenbeeldReason: string | null, municipalityHeaders: Record<string, string>[],
+): Workload[] {
   const missing = (field: string) =>
     ketenbeeldReason ?? (rootFields && !rootFields.has(field) ? `schema has no ${field}` : null);
 
   const w1 = inputs.municipalities.map((cbs) => body(W1_DASHBOARD, 'Dashboard', { cbs }));
+  const w1Live = inputs.municipalities.map((cbs) => body(W1_DASHBOARD, 'DashboardFromLivePicture', { cbs }));
+  const w1Public = inputs.municipalities.map((cbs) => body(W1_PUBLIC_DASHBOARD, 'PublicDashboard', { cbs }));
+  const anonymous = inputs.municipalities.map(() => ({}));
   const w2 = [body(W2_NATIONAL_OVERVIEW, 'NationalOverview')];
   const w2Live = [body(W2_NATIONAL_OVERVIEW, 'NationalOverviewFromLivePicture')];
   const w3 = [body(W3_IMPACT, 'Impact', { id: inputs.hubGatewayId })];
@@ -81,18 +88,38 @@ export function defineWorkloads(inputs: Inputs, rootFields: Set<string> | null, 
   // text (src/modules/overview/kept-what-ifs.ts), so each is judged afresh, as the first ask after
   // a change is. The floor ignores the text.
   const w3First = [body(`${W3_IMPACT}\n# first ask ${UNIQUE}`, 'Impact', { id: inputs.hubGatewayId })];
-  const withKetenbeeld = (field: string, bodies: string[], normaliser: NormaliserName): Participant[] =>
-    missing(field) ? [] : [{ name: 'ketenbeeld', bodies, normaliser }];
+  const withKetenbeeld = (field: string, bodies: string[], normaliser: NormaliserName, headers?: Record<string, string>[]): Participant[] =>
+    missing(field) ? [] : [{ name: 'ketenbeeld', bodies, normaliser, ...(headers ? { headers } : {}) }];
+  // W1 is the municipality's own dashboard: each request carries that municipality's token.
+  const w1Headers = municipalityHeaders.length === inputs.municipalities.length ? municipalityHeaders : undefined;
+  const w1Reader = w1Headers ? 'each with that municipality\'s own token (role MUNICIPALITY)' : 'with a coordinator\'s token (no municipality token could be issued)';
 
   return [
     {
       id: 'W1', title: 'municipal dashboard', floorBodies: w1, ketenbeeldMissing: missing('Query.municipality'),
-      inputs: `${inputs.municipalities.length} municipalities, round-robin`,
+      inputs: `${inputs.municipalities.length} municipalities, round-robin, ${w1Reader}`,
       participants: [
-        ...withKetenbeeld('Query.municipality', w1, 'dashboard'),
+        ...withKetenbeeld('Query.municipality', w1, 'dashboard', w1Headers),
         { name: 'floor', bodies: w1, normaliser: 'dashboard' },
         { name: 'postgraphile', bodies: inputs.municipalities.map((cbs) => body(W1_POSTGRAPHILE, 'Dashboard', { cbs })), normaliser: 'postgraphile' },
         { name: 'naive', bodies: w1, normaliser: 'dashboard' },
+      ],
+    },
+    {
+      // W1 again; the floor reads the stored live picture ketenbeeld answers from (as W2L for W2), so
+      // the ratio is what GraphQL, access and TypeORM cost on the same work.
+      id: 'W1L', title: 'municipal dashboard, floor reading the same stored picture', floorBodies: w1Live,
+      ketenbeeldMissing: missing('Query.municipality'), inputs: `as W1 (${inputs.municipalities.length} municipalities, ${w1Reader})`,
+      participants: [...withKetenbeeld('Query.municipality', w1, 'dashboard', w1Headers), { name: 'floor', bodies: w1Live, normaliser: 'dashboard' }],
+    },
+    {
+      // The public's form of W1: no token, only what the public may select. Its floor reads the stored picture too.
+      id: 'W1P', title: 'municipal dashboard as the public asks it (no token)', floorBodies: w1Public,
+      ketenbeeldMissing: missing('Query.municipality'),
+      inputs: `${inputs.municipalities.length} municipalities, round-robin, no token: \`services { service { name } status cause since }\``,
+      participants: [
+        ...withKetenbeeld('Query.municipality', w1Public, 'publicDashboard', anonymous),
+        { name: 'floor', bodies: w1Public, normaliser: 'publicDashboard' },
       ],
     },
     {

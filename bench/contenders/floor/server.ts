@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { Pool } from 'pg';
 import { W1_DASHBOARD_SQL } from './w1-dashboard.sql';
+import { W1_DASHBOARD_LIVE_SQL, W1_PUBLIC_LIVE_SQL } from './w1-dashboard-live.sql';
 import { W2_NATIONAL_OVERVIEW_SQL } from './w2-national-overview.sql';
 import { W2_NATIONAL_OVERVIEW_LIVE_SQL } from './w2-national-overview-live.sql';
 import { W3_IMPACT_SQL } from './w3-impact.sql';
@@ -27,6 +28,10 @@ async function answer(body: Body): Promise<string> {
   switch (body.operationName) {
     case 'Dashboard':
       return (await pool.query<{ body: string }>(W1_DASHBOARD_SQL, [variables.cbs, now])).rows[0].body;
+    case 'DashboardFromLivePicture':
+      return (await pool.query<{ body: string }>(W1_DASHBOARD_LIVE_SQL, [variables.cbs])).rows[0].body;
+    case 'PublicDashboard':
+      return (await pool.query<{ body: string }>(W1_PUBLIC_LIVE_SQL, [variables.cbs])).rows[0].body;
     case 'NationalOverview':
       return (await pool.query<{ body: string }>(W2_NATIONAL_OVERVIEW_SQL, [now])).rows[0].body;
     case 'NationalOverviewFromLivePicture':

@@ -1,6 +1,6 @@
 import { DataSource, In, LessThanOrEqual } from 'typeorm';
 import { StatusReport } from '../../../src/modules/status/status-report.entity';
-import { ComponentFact, DependencyGraph, EdgeFact, Effective, StatusTimeline } from '../../../src/modules/status/status.engine';
+import { ComponentFact, DependencyGraph, EdgeFact, Effective, StatusTimeline } from '../../../src/modules/picture/status.engine';
 
 export interface Evaluation {
   effective: Effective;
@@ -26,14 +26,14 @@ export async function evaluateService(db: DataSource, serviceId: string, now: Da
   const ids = new Set<string>([serviceId]);
   const edges: EdgeFact[] = edgeRows.map((row) => {
     ids.add(row.depends_on_id);
-    return { componentId: row.component_id, dependsOnId: row.depends_on_id, kind: row.kind, redundancyGroup: row.redundancy_group };
+    return { componentId: row.component_id, dependsOnId: row.depends_on_id, kind: row.kind, redundancyGroup: row.redundancy_group, from: Number.NEGATIVE_INFINITY, until: null };
   });
   const reports = await db.getRepository(StatusReport).find({
     where: { componentId: In([...ids]), observedAt: LessThanOrEqual(now) },
     order: { componentId: 'ASC', observedAt: 'ASC', seq: 'ASC' },
   });
   const facts = new Map<string, ComponentFact>();
-  for (const id of ids) facts.set(id, { id, heartbeatSeconds: null, reports: [] });
+  for (const id of ids) facts.set(id, { id, heartbeats: [], reports: [], retiredAt: null });
   for (const report of reports) {
     facts.get(report.componentId)!.reports.push({
       id: report.id, componentId: report.componentId, status: report.status, cause: report.cause,
@@ -41,5 +41,5 @@ export async function evaluateService(db: DataSource, serviceId: string, now: Da
     });
   }
   const timeline = new StatusTimeline(new DependencyGraph(facts.values(), edges));
-  return { effective: timeline.at(now).effective(serviceId), since: timeline.since(serviceId, now) };
+  return { effective: timeline.at(now).judge(serviceId), since: timeline.since(serviceId, now) };
 }

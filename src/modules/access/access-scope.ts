@@ -186,12 +186,19 @@ export class AccessScope {
           WHERE m.shared_service_organisation_id = $1
             AND m.starts_on <= current_date AND (m.ends_on IS NULL OR m.ends_on >= current_date)
        ), picture(id, operator_id, whole) AS (
-         SELECT c.id, c.operator_id, true FROM roots r JOIN component c ON c.id = r.id
+         SELECT c.id, c.operator_id, true
+           FROM roots r CROSS JOIN LATERAL (SELECT id, operator_id FROM component WHERE id = r.id OFFSET 0) c
          UNION
          SELECT b.id, b.operator_id, p.whole AND (b.operator_id = p.operator_id OR b.operator_id IN (SELECT id FROM circle))
            FROM picture p
-           JOIN dependency d ON d.component_id = p.id AND d.removed_at IS NULL
-           JOIN component b ON b.id = d.depends_on_id
+          -- Probe each row's edges and their components through the indexes (LATERAL … OFFSET 0): the
+          -- planner, misjudging the recursion's size, would otherwise hash the whole dependency and
+          -- component tables on every request.
+          CROSS JOIN LATERAL (
+            SELECT c.id, c.operator_id, c.offered
+              FROM dependency d JOIN component c ON c.id = d.depends_on_id
+             WHERE d.component_id = p.id AND d.removed_at IS NULL OFFSET 0
+          ) b
           WHERE p.whole OR b.offered OR b.operator_id IN (SELECT id FROM circle)
        )
        SELECT id, bool_or(whole) AS whole FROM picture GROUP BY id`,
