@@ -184,7 +184,6 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
     historyAt: (asOf: Date) => detailsOf(raw.historyAt(asOf), 'The history of this component'),
     // A municipality's services and their availability are public (README, "Access").
     servicesNow: raw.servicesNow,
-    closureBelowAt: (asOf: Date) => detailsOf(raw.closureBelowAt(asOf), 'What this component depends on'),
 
     incidentById: new GuardedLoader(raw.incidentById, async (id, incident) => {
       if (incident) await incidentReadable(id);
@@ -218,7 +217,11 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       const admitted = await Promise.all(advisories.map((a) => (a && !(a instanceof Error) ? advisoryReadable(a) : false)));
       return ids.filter((_, i) => admitted[i]);
     }),
-    incidentIdsByComponent: detailsOf(raw.incidentIdsByComponent, 'The incidents of this component'),
+    // Which incidents stand behind a component, whatever their labels: services decide what to show through incidentById.
+    incidentIdsBehindAt: (asOf: Date, openOnly: boolean) => new GuardedLoader(raw.incidentIdsBehindAt(asOf, openOnly), async (_id, ids) => {
+      if (!scope.isCoordinator) throw scope.denied('Every incident behind this component');
+      return ids;
+    }),
     recipientIdsByIncident: new GuardedLoader(raw.recipientIdsByIncident, async (incidentId, ids) => {
       await incidentReadable(incidentId);
       return ids;

@@ -5,8 +5,37 @@ import { recipientRepository } from '../../common/tlp-recipients';
 import type { LabelledSubject } from '../../common/tlp-recipients';
 import { Incident, IncidentUpdate } from './incident.entity';
 import { incidentRepository } from './incident.repository';
+import { standingOnAt } from '../picture';
 
 export function createIncidentLoaders(db: EntityManager) {
+  /**
+   * The incidents behind each component at a moment (begun by then; `openOnly`: not resolved by
+   * then): those naming the component or anything it depended on. Asked from the incidents' side,
+   * which are few, for all the components of one request at once.
+   */
+  const behind = new Map<string, DataLoader<string, string[]>>();
+  const incidentIdsBehindAt = (asOf: Date, openOnly: boolean) => {
+    const key = `${asOf.getTime()}|${openOnly}`;
+    let loader = behind.get(key);
+    if (!loader) {
+      loader = new DataLoader<string, string[]>(async (componentIds) => {
+        const links = (await incidentRepository.componentsOfIncidentsBegunBy(db, asOf))
+          .filter((link) => !openOnly || link.resolvedAt === null || link.resolvedAt.getTime() > asOf.getTime());
+        if (links.length === 0) return componentIds.map(() => []);
+        const incidentsOn = new Map<string, string[]>();
+        for (const link of links) incidentsOn.set(link.componentId, [...(incidentsOn.get(link.componentId) ?? []), link.incidentId]);
+        const found = new Map<string, Set<string>>();
+        for (const pair of await standingOnAt(db, [...incidentsOn.keys()], componentIds, asOf)) {
+          const ids = found.get(pair.id) ?? new Set<string>();
+          for (const incidentId of incidentsOn.get(pair.root)!) ids.add(incidentId);
+          found.set(pair.id, ids);
+        }
+        return componentIds.map((id) => [...(found.get(id) ?? [])]);
+      });
+      behind.set(key, loader);
+    }
+    return loader;
+  };
   const recipientsOf = (subject: LabelledSubject) => new DataLoader<string, string[]>(async (ids) =>
     groupByKey(ids, await recipientRepository.bySubjects(db, subject, ids), (row) => row.subjectId).map((rows) => rows.map((row) => row.organisationId)));
   return {
@@ -28,9 +57,7 @@ export function createIncidentLoaders(db: EntityManager) {
     advisoryIdsByIncident: new DataLoader<string, string[]>(async (ids) =>
       groupByKey(ids, await incidentRepository.links(db, 'incident_advisory', 'incident_id', ids), (row) => row.incidentId)
         .map((group) => group.map((row) => row.otherId))),
-    incidentIdsByComponent: new DataLoader<string, string[]>(async (ids) =>
-      groupByKey(ids, await incidentRepository.links(db, 'incident_component', 'component_id', ids), (row) => row.otherId)
-        .map((group) => group.map((row) => row.incidentId))),
+    incidentIdsBehindAt,
   };
 }
 

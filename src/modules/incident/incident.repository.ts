@@ -93,6 +93,17 @@ export const incidentRepository = {
     return db.findBy(IncidentUpdate, { id: In([...ids]) });
   },
 
+  /** The components of every incident that had begun by `asOf`, with when the incident was resolved. */
+  async componentsOfIncidentsBegunBy(db: EntityManager, asOf: Date): Promise<{ incidentId: string; componentId: string; resolvedAt: Date | null }[]> {
+    const rows: { incident_id: string; component_id: string; resolved_at: Date | null }[] = await db.query(
+      `SELECT ic.incident_id, ic.component_id, i.resolved_at
+         FROM incident i JOIN incident_component ic ON ic.incident_id = i.id
+        WHERE i.started_at <= $1`,
+      [asOf],
+    );
+    return rows.map((row) => ({ incidentId: row.incident_id, componentId: row.component_id, resolvedAt: row.resolved_at }));
+  },
+
   async links(
     db: EntityManager,
     table: 'incident_component' | 'incident_advisory',

@@ -55,18 +55,17 @@ export async function listIncidents(
 export async function incidentsBehind(
   ctx: RequestContext, componentId: string, rootCause: readonly string[], asOf: Date, options: { openOnly: boolean },
 ): Promise<Incident[]> {
-  const closure = await ctx.unguarded.closureBelowAt(asOf).load(componentId);
-  const idLists = await ctx.unguarded.incidentIdsByComponent.loadMany(closure);
+  const incidentIds = await ctx.unguarded.incidentIdsBehindAt(asOf, options.openOnly).load(componentId);
+  if (incidentIds.length === 0) return [];
+  const componentsOf = await ctx.unguarded.componentIdsByIncident.loadMany(incidentIds);
   const byIncident = new Map<string, string[]>();
-  closure.forEach((id, i) => {
-    const ids = idLists[i];
-    if (ids instanceof Error) throw ids;
-    for (const incidentId of ids) byIncident.set(incidentId, [...(byIncident.get(incidentId) ?? []), id]);
+  incidentIds.forEach((id, i) => {
+    const components = componentsOf[i];
+    if (components instanceof Error) throw components;
+    byIncident.set(id, components);
   });
   const loaded = await ctx.loaders.incidentById.loadMany([...byIncident.keys()]);
-  const incidents = loaded.filter((incident): incident is Incident => incident !== null && !(incident instanceof Error))
-    .filter((incident) => incident.startedAt.getTime() <= asOf.getTime())
-    .filter((incident) => !options.openOnly || incident.resolvedAt === null || incident.resolvedAt.getTime() > asOf.getTime());
+  const incidents = loaded.filter((incident): incident is Incident => incident !== null && !(incident instanceof Error));
   // Distance of the incident's nearest component from the root cause (0: on the root), or none.
   const pathRank = (incident: Incident) => {
     const ranks = byIncident.get(incident.id)!.map((id) => rootCause.indexOf(id)).filter((index) => index >= 0).map((index) => rootCause.length - 1 - index);

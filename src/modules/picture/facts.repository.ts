@@ -249,20 +249,21 @@ export async function idsAboveAt(db: EntityManager, rootIds: readonly string[], 
   return rows.map((row) => row.id);
 }
 
-/** Each of `rootIds` with everything it depended on at `asOf` (itself included), through the dependencies in force then. */
-export async function closuresBelowAt(db: EntityManager, rootIds: readonly string[], asOf: Date): Promise<Map<string, string[]>> {
-  const rows: { root: string; id: string }[] = await db.query(
-    `WITH RECURSIVE below(root, id) AS (
+/**
+ * Which of `candidateIds` stood on each of `rootIds` at `asOf` (a root stands on itself): the walk up
+ * from the roots through the dependencies in force then, answering only the pairs asked about.
+ */
+export async function standingOnAt(db: EntityManager, rootIds: readonly string[], candidateIds: readonly string[], asOf: Date): Promise<{ root: string; id: string }[]> {
+  return db.query(
+    `WITH RECURSIVE above(root, id) AS (
        SELECT r, r FROM unnest($1::uuid[]) AS r
        UNION
-       SELECT b.root, d.depends_on_id FROM below b
-         CROSS JOIN LATERAL (SELECT d.depends_on_id FROM dependency d
-                              WHERE d.component_id = b.id AND d.added_at <= $2 AND (d.removed_at IS NULL OR d.removed_at > $2) OFFSET 0) d
+       SELECT a.root, d.component_id FROM above a
+         CROSS JOIN LATERAL (SELECT d.component_id FROM dependency d
+                              WHERE d.depends_on_id = a.id AND d.added_at <= $2 AND (d.removed_at IS NULL OR d.removed_at > $2) OFFSET 0) d
      )
-     SELECT root, id FROM below`,
-    [uuidArrayLiteral(rootIds), asOf],
+     SELECT root::text, id::text FROM above WHERE id = ANY($3::uuid[])`,
+    [uuidArrayLiteral(rootIds), asOf, uuidArrayLiteral(candidateIds)],
   );
-  const closures = new Map<string, string[]>(rootIds.map((id) => [id, []]));
-  for (const row of rows) closures.get(row.root)?.push(row.id);
-  return closures;
 }
+

@@ -11,3 +11,4 @@ export type { ReportFact } from './status.engine';
 export { affectsResidents, isOutage, residentsAffected, severity } from './status.rules';
 export type { Delivery } from './status.rules';
 export { ensurePicture, keepPictureOnTime, takeInTime } from './picture.clock';
+export { standingOnAt } from './facts.repository';

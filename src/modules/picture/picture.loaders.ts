@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from 'typeorm';
 import { byKey, groupByKey } from '../../common/batch';
-import { closuresBelowAt, factsRepository } from './facts.repository';
+import { factsRepository } from './facts.repository';
 import type { EffectiveStatusModel } from './picture.models';
 import { StoredStatus, storedPictureRepository } from './picture.repository';
 import { StatusTimeline } from './status.engine';
@@ -75,12 +75,6 @@ export function createPictureLoaders(db: EntityManager, now: Date) {
 
     /** The history below a component, for uptime and past answers. */
     historyAt,
-
-    /** A component and everything it depended on at a moment: where to look for the incidents behind its state. */
-    closureBelowAt: perMoment((asOf) => new DataLoader<string, string[]>(async (ids) => {
-      const closures = await closuresBelowAt(db, ids, asOf);
-      return ids.map((id) => closures.get(id) ?? [id]);
-    })),
 
     /** The services delivered to a municipality now, with their stored status, by service name. */
     servicesNow: new DataLoader<string, (StoredStatus & { municipalityId: string })[]>(async (ids) =>
