@@ -76,6 +76,7 @@ const config: CodegenConfig = {
           WebhookFilter: '../modules/webhooks/webhook.repository#WebhookEndpoint as WebhookFilterModel',
           WebhookDelivery: '../modules/webhooks/webhook.repository#WebhookDelivery as WebhookDeliveryModel',
           MaintenanceWindow: '../modules/maintenance/maintenance.models#MaintenanceWindow as MaintenanceWindowModel',
+          MaintenanceNotice: '../modules/maintenance/maintenance.models#MaintenanceNoticeModel',
           ReportStatusesResult: '../modules/status/report-statuses#ReportStatusesResultModel',
         },
       },

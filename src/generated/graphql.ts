@@ -14,7 +14,7 @@ import { AuditEntryModel } from '../modules/audit/audit.repository';
 import { StatusChangeModel, IncidentChangeModel } from '../modules/events/event.models';
 import { RelationRequest as RelationRequestModel } from '../modules/consent/relation-request.entity';
 import { WebhookEndpoint as WebhookEndpointModel, WebhookEndpoint as WebhookFilterModel, WebhookDelivery as WebhookDeliveryModel } from '../modules/webhooks/webhook.repository';
-import { MaintenanceWindow as MaintenanceWindowModel } from '../modules/maintenance/maintenance.models';
+import { MaintenanceWindow as MaintenanceWindowModel, MaintenanceNoticeModel } from '../modules/maintenance/maintenance.models';
 import { ReportStatusesResultModel } from '../modules/status/report-statuses';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
@@ -910,6 +910,20 @@ export type KindStatusCount = {
   status: ComponentStatus;
 };
 
+/**
+ * Announced maintenance as a municipality's residents feel it: a window on something the
+ * municipality's services stand on, with the operator's public text. Public, like availability.
+ */
+export type MaintenanceNotice = {
+  __typename?: 'MaintenanceNotice';
+  endsAt: Scalars['DateTime']['output'];
+  publicText: Maybe<Scalars['String']['output']>;
+  /** The municipality's services that stand on it today. */
+  services: Array<Service>;
+  startsAt: Scalars['DateTime']['output'];
+  title: Scalars['String']['output'];
+};
+
 /** Where an announced maintenance window stands now. */
 export type MaintenanceState =
   /** Called off. One cancelled before it began never counted; one cancelled while it ran ended then. */
@@ -974,6 +988,11 @@ export type Municipality = Node & Organisation & {
   components: ComponentConnection;
   id: Scalars['ID']['output'];
   kind: OrganisationKind;
+  /**
+   * Maintenance not cancelled and not over, beginning within `days` (0 to 60) from now, on anything
+   * the municipality's services stand on today; soonest first.
+   */
+  maintenance: Array<MaintenanceNotice>;
   /** Shared-service organisations that serve this municipality (current and past memberships). */
   memberships: Array<Membership>;
   name: Scalars['String']['output'];
@@ -990,6 +1009,11 @@ export type Municipality = Node & Organisation & {
 export type MunicipalityComponentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type MunicipalityMaintenanceArgs = {
+  days?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -2707,6 +2731,7 @@ export type ResolversTypes = {
   IssueClearanceInput: IssueClearanceInput;
   IssueClearancePayload: ResolverTypeWrapper<Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update: ResolversTypes['IncidentUpdate'] }>;
   KindStatusCount: ResolverTypeWrapper<KindStatusCount>;
+  MaintenanceNotice: ResolverTypeWrapper<MaintenanceNoticeModel>;
   MaintenanceState: MaintenanceState;
   MaintenanceWindow: ResolverTypeWrapper<MaintenanceWindowModel>;
   MaintenanceWindowConnection: ResolverTypeWrapper<Omit<MaintenanceWindowConnection, 'edges'> & { edges: Array<ResolversTypes['MaintenanceWindowEdge']> }>;
@@ -2877,6 +2902,7 @@ export type ResolversParentTypes = {
   IssueClearanceInput: IssueClearanceInput;
   IssueClearancePayload: Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update: ResolversParentTypes['IncidentUpdate'] };
   KindStatusCount: KindStatusCount;
+  MaintenanceNotice: MaintenanceNoticeModel;
   MaintenanceWindow: MaintenanceWindowModel;
   MaintenanceWindowConnection: Omit<MaintenanceWindowConnection, 'edges'> & { edges: Array<ResolversParentTypes['MaintenanceWindowEdge']> };
   MaintenanceWindowEdge: Omit<MaintenanceWindowEdge, 'node'> & { node: ResolversParentTypes['MaintenanceWindow'] };
@@ -3389,6 +3415,14 @@ export type KindStatusCountResolvers<ContextType = RequestContext, ParentType ex
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
 };
 
+export type MaintenanceNoticeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaintenanceNotice'] = ResolversParentTypes['MaintenanceNotice']> = {
+  endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  publicText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  services?: Resolver<Array<ResolversTypes['Service']>, ParentType, ContextType>;
+  startsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MaintenanceWindowResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaintenanceWindow'] = ResolversParentTypes['MaintenanceWindow']> = {
   cancelledAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   components?: Resolver<Array<ResolversTypes['Component']>, ParentType, ContextType>;
@@ -3430,6 +3464,7 @@ export type MunicipalityResolvers<ContextType = RequestContext, ParentType exten
   components?: Resolver<ResolversTypes['ComponentConnection'], ParentType, ContextType, RequireFields<MunicipalityComponentsArgs, 'first'>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['OrganisationKind'], ParentType, ContextType>;
+  maintenance?: Resolver<Array<ResolversTypes['MaintenanceNotice']>, ParentType, ContextType, RequireFields<MunicipalityMaintenanceArgs, 'days'>>;
   memberships?: Resolver<Array<ResolversTypes['Membership']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   population?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -3946,6 +3981,7 @@ export type Resolvers<ContextType = RequestContext> = {
   IssueAccessTokenPayload?: IssueAccessTokenPayloadResolvers<ContextType>;
   IssueClearancePayload?: IssueClearancePayloadResolvers<ContextType>;
   KindStatusCount?: KindStatusCountResolvers<ContextType>;
+  MaintenanceNotice?: MaintenanceNoticeResolvers<ContextType>;
   MaintenanceWindow?: MaintenanceWindowResolvers<ContextType>;
   MaintenanceWindowConnection?: MaintenanceWindowConnectionResolvers<ContextType>;
   MaintenanceWindowEdge?: MaintenanceWindowEdgeResolvers<ContextType>;

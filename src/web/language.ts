@@ -50,6 +50,9 @@ export interface Messages {
   otherLanguageName: string;
   municipalitySite: string;
   incidentsHeading: string;
+  maintenanceHeading: string;
+  maintenanceWhen(from: string, until: string): string;
+  maintenanceAffects(services: string): string;
   about: string;
   notFoundTitle: string;
   notFound(code: string): string;
@@ -104,6 +107,9 @@ const DUTCH: Messages = {
   otherLanguageName: 'en',
   municipalitySite: 'Website van de gemeente',
   incidentsHeading: 'Berichten',
+  maintenanceHeading: 'Gepland onderhoud',
+  maintenanceWhen: (from, until) => `Van ${from} tot ${until}`,
+  maintenanceAffects: (services) => `Merkbaar bij: ${services}`,
   about: 'Over deze pagina en de gegevens',
   notFoundTitle: 'Gemeente niet gevonden',
   notFound: (code) => `Er is geen gemeente met code ${code}.`,
@@ -158,6 +164,9 @@ const ENGLISH: Messages = {
   otherLanguageName: 'nl',
   municipalitySite: 'The municipality’s website',
   incidentsHeading: 'Updates',
+  maintenanceHeading: 'Planned maintenance',
+  maintenanceWhen: (from, until) => `From ${from} until ${until}`,
+  maintenanceAffects: (services) => `Affects: ${services}`,
   about: 'About this page and its data',
   notFoundTitle: 'Municipality not found',
   notFound: (code) => `There is no municipality with code ${code}.`,

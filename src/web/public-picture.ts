@@ -17,11 +17,21 @@ export interface PublicService {
   incidents?: PublicIncident[];
 }
 
+/** Announced maintenance on what the municipality's services stand on (always as of now). */
+export interface PublicMaintenance {
+  title: string;
+  publicText: string | null;
+  startsAt: string;
+  endsAt: string;
+  services: { name: string }[];
+}
+
 export interface PublicMunicipality {
   name: string;
   cbsCode: string;
   website: string | null;
   services: PublicService[];
+  maintenance: PublicMaintenance[];
 }
 
 /** The question the status page, its feed and its live updates ask: the public API's own. */
@@ -29,6 +39,7 @@ export function publicStatusQuery(withIncidents: boolean): string {
   return `query PublicStatusPage($cbsCode: String!, $asOf: DateTime) {
   municipality(cbsCode: $cbsCode) {
     name cbsCode website
+    maintenance { title publicText startsAt endsAt services { name } }
     services(asOf: $asOf) {
       service { id name audience }
       status cause since stale${withIncidents ? `\n      ${INCIDENTS_SELECTION}` : ''}

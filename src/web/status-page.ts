@@ -3,7 +3,7 @@ import { html, Html } from './html';
 import { renderIncidents } from './incidents';
 import { AUDIENCES, formatMoment, Language, MESSAGES, PublicStatus } from './language';
 import { layout, Paths } from './layout';
-import type { PublicMunicipality, PublicService } from './public-picture';
+import type { PublicMaintenance, PublicMunicipality, PublicService } from './public-picture';
 
 /** Class and symbol per status. The words carry the meaning; colour and symbol only repeat it. */
 const LOOK: Record<PublicStatus, { css: string; symbol: string }> = {
@@ -77,6 +77,23 @@ ${services.map((s) => renderService(s, language))}</ul>
   })}${latest ? html`<p class="latest" data-live-key="latest">${words.checkedAt(formatMoment(new Date(latest), language))}</p>` : ''}`;
 }
 
+/** Announced maintenance, soonest first: what, when, which services, in the operator's public words. */
+function renderMaintenance(notices: readonly PublicMaintenance[], language: Language): Html | '' {
+  if (notices.length === 0) return '';
+  const words = MESSAGES[language];
+  return html`<section class="maintenance" aria-labelledby="maintenance-heading">
+<h2 id="maintenance-heading">${words.maintenanceHeading}</h2>
+<ul>
+${notices.map((notice) => html`<li>
+<p><strong>${notice.title}</strong></p>
+<p>${words.maintenanceWhen(formatMoment(new Date(notice.startsAt), language), formatMoment(new Date(notice.endsAt), language))}</p>
+<p>${words.maintenanceAffects(notice.services.map((s) => s.name).sort((a, b) => a.localeCompare(b, 'nl')).join(', '))}</p>
+${notice.publicText ? html`<p>${notice.publicText}</p>` : ''}
+</li>
+`)}</ul>
+</section>`;
+}
+
 /** The whole page. Complete without JavaScript; with it, status.js keeps the live region current. */
 export function renderStatusPage(view: StatusPageView): Html {
   const { municipality, language, asOf, paths } = view;
@@ -96,6 +113,7 @@ ${asOf ? html`<p class="as-of">${words.asOf(formatMoment(asOf, language))} <a hr
 <div id="live-region" class="live-region" data-version="${versionOf(region.text)}"${asOf ? '' : html` data-live="${paths.withQuery(paths.live(municipality.cbsCode), { lang: language })}"`}>
 ${region}
 </div>
+${asOf ? '' : renderMaintenance(municipality.maintenance, language)}
 <p id="live-note" class="live-note" hidden data-live-text="${words.live}" data-lost-text="${words.liveLost}"></p>
 <ul class="links">
 <li><a href="${paths.withQuery(paths.feed(municipality.cbsCode), { lang: language })}" type="application/atom+xml">${words.feed}</a></li>

@@ -47,6 +47,36 @@ function shape(schema: GraphQLSchema): string {
   return print(document);
 }
 
+describe('announced maintenance on the status page', () => {
+  const post = async (query: string, variables: Record<string, unknown>, token?: string) => (await fetch(`${demo.origin}/graphql`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  })).json();
+
+  test('a window on Centric\'s server shows on the pages of the municipalities whose services stand on it, with its public text only', async () => {
+    const server = await post(`{ components(filter: { search: "Centric Citrix server" }) { edges { node { id name } } } }`, {}, demo.token);
+    const serverId = server.data?.components?.edges?.[0]?.node?.id;
+    expect(serverId).toEqual(expect.any(String));
+    const startsAt = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const endsAt = new Date(Date.now() + 2 * 86_400_000 + 4 * 3_600_000).toISOString();
+    const scheduled = await post(`mutation($input: ScheduleMaintenanceInput!) { scheduleMaintenance(input: $input) { maintenanceWindow { id } } }`,
+      { input: { componentIds: [serverId], title: 'Citrix firmware update', publicText: 'Online services may be unavailable.', startsAt, endsAt } }, demo.token);
+    expect(scheduled.errors).toBeUndefined();
+
+    const lisse = await (await get('/status/GM0553?lang=en')).text();
+    expect(lisse).toContain('Planned maintenance');
+    expect(lisse).toContain('Citrix firmware update');
+    expect(lisse).toContain('Online services may be unavailable.');
+    expect(lisse).toContain(`Affects: ${COUNTER}`);
+    // Tilburg's services do not stand on Centric's server.
+    expect(await (await get('/status/GM0855?lang=en')).text()).not.toContain('Citrix firmware update');
+    // The public API answers the same, and nothing of what the window is on.
+    const asked = await post(`{ municipality(cbsCode: "GM0553") { maintenance { title startsAt services { name } } } }`, {});
+    expect(asked.data.municipality.maintenance).toEqual([{ title: 'Citrix firmware update', startsAt, services: expect.arrayContaining([{ name: COUNTER }]) }]);
+    expect(JSON.stringify(asked)).not.toContain('Centric Citrix server');
+  });
+});
+
 describe('the status page', () => {
   test('Friday evening in Lisse: the public counter does not work, and nothing says why beyond "a system it relies on"', async () => {
     const response = await get(`/status/GM0553?asOf=${FRIDAY}`);

@@ -13,7 +13,8 @@ export const PUBLIC_FIELDS: Readonly<Record<string, readonly string[]>> = {
 
   // A municipality's availability: its services by name, their status, since when, and the open
   // incidents behind them that are TLP:CLEAR. Not the root cause, not the components behind it.
-  Municipality: ['id', 'kind', 'name', 'cbsCode', 'website', 'services'],
+  Municipality: ['id', 'kind', 'name', 'cbsCode', 'website', 'services', 'maintenance'],
+  MaintenanceNotice: ['title', 'publicText', 'startsAt', 'endsAt', 'services'],
   ServiceAvailability: ['service', 'municipality', 'status', 'cause', 'since', 'stale', 'uptime', 'incidents'],
   Service: ['id', 'kind', 'name', 'audience'],
   StatusChange: ['cursor', 'component', 'municipality', 'municipalities', 'status', 'previousStatus', 'cause', 'since', 'stale', 'occurredAt'],

@@ -27,3 +27,9 @@ export function stateOf(window: MaintenanceWindowModel, now: Date): MaintenanceS
   if (now.getTime() < window.endsAt.getTime()) return 'IN_PROGRESS';
   return 'COMPLETED';
 }
+
+/** A window as one municipality's services feel it: the services of that municipality that stand on it. */
+export interface MaintenanceNoticeModel {
+  window: MaintenanceWindowModel;
+  serviceIds: string[];
+}

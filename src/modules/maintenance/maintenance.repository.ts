@@ -39,6 +39,17 @@ export const maintenanceRepository = {
     return rows.length === 1 ? toModel(rows[0]) : null;
   },
 
+  /** Every window not cancelled, not over at `now`, that begins before `until`, by start. */
+  async upcoming(db: EntityManager, now: Date, until: Date): Promise<MaintenanceWindowModel[]> {
+    const rows: WindowRow[] = await db.query(
+      `SELECT ${COLUMNS} FROM maintenance_window w
+        WHERE w.cancelled_at IS NULL AND w.ends_at > $1 AND w.starts_at < $2
+        ORDER BY w.starts_at, w.id`,
+      [now, until],
+    );
+    return rows.map(toModel);
+  },
+
   /** The windows of each component that are not over at `now` and not cancelled, by start. */
   async comingOfComponents(db: EntityManager, componentIds: readonly string[], now: Date): Promise<{ componentId: string; window: MaintenanceWindowModel }[]> {
     const rows: (WindowRow & { component_id: string })[] = await db.query(

@@ -5,7 +5,7 @@ import { COMPONENT_TYPES, onTypes } from '../../common/resolver-types';
 import { isRefusal } from '../../errors';
 import { stateOf } from './maintenance.models';
 import { cancelMaintenance, scheduleMaintenance, updateMaintenance } from './maintenance.mutations';
-import { listMaintenance } from './maintenance.service';
+import { listMaintenance, maintenanceNoticesFor } from './maintenance.service';
 
 export const maintenanceResolvers: Resolvers = {
   ...onTypes(COMPONENT_TYPES, {
@@ -13,6 +13,17 @@ export const maintenanceResolvers: Resolvers = {
   }),
   Query: {
     maintenance: (_, args, ctx) => listMaintenance(ctx, args),
+  },
+  Municipality: {
+    maintenance: (m, { days }, ctx) => maintenanceNoticesFor(ctx, m.id, days ?? 14),
+  },
+  MaintenanceNotice: {
+    title: (n) => n.window.title,
+    publicText: (n) => n.window.publicText,
+    startsAt: (n) => n.window.startsAt,
+    endsAt: (n) => n.window.endsAt,
+    // The municipality's own services, public by delivery (as Municipality.services).
+    services: async (n, _, ctx) => (await ctx.unguarded.componentById.loadMany(n.serviceIds)).flatMap((c) => (c && !(c instanceof Error) ? [c] : [])),
   },
   Mutation: {
     scheduleMaintenance: async (_, { input }, ctx) => ({ maintenanceWindow: await scheduleMaintenance(ctx, input) }),

@@ -2,7 +2,8 @@ import type { RequestContext } from '../../context';
 import { badInput } from '../../errors';
 import { idOf } from '../../common/global-id';
 import { connectionOf, decodeCursor, Page, pageSize } from '../../common/pagination';
-import type { MaintenanceWindowModel } from './maintenance.models';
+import type { MaintenanceNoticeModel, MaintenanceWindowModel } from './maintenance.models';
+import { standingOnAt } from '../picture';
 import { maintenanceRepository, MaintenanceListFilter } from './maintenance.repository';
 
 export interface MaintenanceListArgs {
@@ -36,4 +37,24 @@ export async function listMaintenance(ctx: RequestContext, args: MaintenanceList
     maintenanceRepository.count(ctx.db, filter, visible),
   ]);
   return connectionOf(rows.slice(0, size), rows.length > size, (w) => [w.startsAt.toISOString(), w.id], totalCount, cursor !== null);
+}
+
+/**
+ * The maintenance a municipality's residents should know of (public, like its services' availability):
+ * windows not cancelled and not over, beginning within `days`, on anything its services stand on
+ * today, each with those services. What a window is on stays the operator's: only the title, the
+ * public text and the times are shown.
+ */
+export async function maintenanceNoticesFor(ctx: RequestContext, municipalityId: string, days: number): Promise<MaintenanceNoticeModel[]> {
+  if (!Number.isInteger(days) || days < 0 || days > 60) throw badInput('days must be 0 to 60', 'days');
+  const windows = await maintenanceRepository.upcoming(ctx.db, ctx.now, new Date(ctx.now.getTime() + days * 86_400_000));
+  if (windows.length === 0) return [];
+  const serviceIds = (await ctx.unguarded.servicesNow.load(municipalityId)).map((row) => row.componentId);
+  if (serviceIds.length === 0) return [];
+  const roots = [...new Set(windows.flatMap((window) => window.componentIds))];
+  const standing = new Map<string, string[]>();
+  for (const pair of await standingOnAt(ctx.db, roots, serviceIds, ctx.now)) standing.set(pair.root, [...(standing.get(pair.root) ?? []), pair.id]);
+  return windows
+    .map((window) => ({ window, serviceIds: [...new Set(window.componentIds.flatMap((id) => standing.get(id) ?? []))] }))
+    .filter((notice) => notice.serviceIds.length > 0);
 }
