@@ -218,7 +218,7 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       return ids.filter((_, i) => admitted[i]);
     }),
     // Which incidents stand behind a component, whatever their labels: services decide what to show through incidentById.
-    incidentIdsBehindAt: (asOf: Date, openOnly: boolean) => new GuardedLoader(raw.incidentIdsBehindAt(asOf, openOnly), async (_id, ids) => {
+    incidentsBehindAt: (asOf: Date, openOnly: boolean) => new GuardedLoader(raw.incidentsBehindAt(asOf, openOnly), async (_id, ids) => {
       if (!scope.isCoordinator) throw scope.denied('Every incident behind this component');
       return ids;
     }),

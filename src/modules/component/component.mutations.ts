@@ -94,14 +94,11 @@ async function municipalitiesFor(db: EntityManager, globalIds: string[]): Promis
  * embedded engine has one connection of.
  */
 async function requireDeliveryConsent(ctx: RequestContext, service: { id: string | null; operatorId: string }, municipalityIds: string[]): Promise<void> {
-  const db = ctx.db;
-  const current: { municipality_id: string }[] = service.id === null ? [] : await db.query(
-    `SELECT municipality_id FROM service_delivery WHERE service_id = $1 AND delivered_until IS NULL`, [service.id]);
-  const delivered = new Set(current.map((row) => row.municipality_id));
+  const delivered = new Set(service.id === null ? [] : await ctx.unguarded.municipalityIdsByService.load(service.id));
   for (const municipalityId of municipalityIds) {
     if (delivered.has(municipalityId) || (await ctx.scope.mayDeliverWithoutConsent(service, municipalityId))) continue;
-    const [municipality]: { name: string }[] = await db.query(`SELECT name FROM organisation WHERE id = $1`, [municipalityId]);
-    throw new AppError('FORBIDDEN', `Delivering a service to ${municipality.name} needs its consent: requestDelivery asks for it`, 'deliveredTo');
+    const municipality = await ctx.unguarded.organisationById.load(municipalityId);
+    throw new AppError('FORBIDDEN', `Delivering a service to ${municipality?.name ?? 'this municipality'} needs its consent: requestDelivery asks for it`, 'deliveredTo');
   }
 }
 

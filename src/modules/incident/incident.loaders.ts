@@ -7,30 +7,40 @@ import { Incident, IncidentUpdate } from './incident.entity';
 import { incidentRepository } from './incident.repository';
 import { standingOnAt } from '../picture';
 
+/** An incident behind a component, with every component it names. */
+export interface IncidentBehind {
+  incidentId: string;
+  componentIds: string[];
+}
+
 export function createIncidentLoaders(db: EntityManager) {
   /**
    * The incidents behind each component at a moment (begun by then; `openOnly`: not resolved by
    * then): those naming the component or anything it depended on. Asked from the incidents' side,
    * which are few, for all the components of one request at once.
    */
-  const behind = new Map<string, DataLoader<string, string[]>>();
-  const incidentIdsBehindAt = (asOf: Date, openOnly: boolean) => {
+  const behind = new Map<string, DataLoader<string, IncidentBehind[]>>();
+  const incidentsBehindAt = (asOf: Date, openOnly: boolean) => {
     const key = `${asOf.getTime()}|${openOnly}`;
     let loader = behind.get(key);
     if (!loader) {
-      loader = new DataLoader<string, string[]>(async (componentIds) => {
+      loader = new DataLoader<string, IncidentBehind[]>(async (componentIds) => {
         const links = (await incidentRepository.componentsOfIncidentsBegunBy(db, asOf))
           .filter((link) => !openOnly || link.resolvedAt === null || link.resolvedAt.getTime() > asOf.getTime());
         if (links.length === 0) return componentIds.map(() => []);
+        const componentsOf = new Map<string, string[]>();
         const incidentsOn = new Map<string, string[]>();
-        for (const link of links) incidentsOn.set(link.componentId, [...(incidentsOn.get(link.componentId) ?? []), link.incidentId]);
+        for (const link of links) {
+          componentsOf.set(link.incidentId, [...(componentsOf.get(link.incidentId) ?? []), link.componentId]);
+          incidentsOn.set(link.componentId, [...(incidentsOn.get(link.componentId) ?? []), link.incidentId]);
+        }
         const found = new Map<string, Set<string>>();
         for (const pair of await standingOnAt(db, [...incidentsOn.keys()], componentIds, asOf)) {
           const ids = found.get(pair.id) ?? new Set<string>();
           for (const incidentId of incidentsOn.get(pair.root)!) ids.add(incidentId);
           found.set(pair.id, ids);
         }
-        return componentIds.map((id) => [...(found.get(id) ?? [])]);
+        return componentIds.map((id) => [...(found.get(id) ?? [])].map((incidentId) => ({ incidentId, componentIds: componentsOf.get(incidentId)! })));
       });
       behind.set(key, loader);
     }
@@ -57,7 +67,7 @@ export function createIncidentLoaders(db: EntityManager) {
     advisoryIdsByIncident: new DataLoader<string, string[]>(async (ids) =>
       groupByKey(ids, await incidentRepository.links(db, 'incident_advisory', 'incident_id', ids), (row) => row.incidentId)
         .map((group) => group.map((row) => row.otherId))),
-    incidentIdsBehindAt,
+    incidentsBehindAt,
   };
 }
 

@@ -55,15 +55,9 @@ export async function listIncidents(
 export async function incidentsBehind(
   ctx: RequestContext, componentId: string, rootCause: readonly string[], asOf: Date, options: { openOnly: boolean },
 ): Promise<Incident[]> {
-  const incidentIds = await ctx.unguarded.incidentIdsBehindAt(asOf, options.openOnly).load(componentId);
-  if (incidentIds.length === 0) return [];
-  const componentsOf = await ctx.unguarded.componentIdsByIncident.loadMany(incidentIds);
-  const byIncident = new Map<string, string[]>();
-  incidentIds.forEach((id, i) => {
-    const components = componentsOf[i];
-    if (components instanceof Error) throw components;
-    byIncident.set(id, components);
-  });
+  const behind = await ctx.unguarded.incidentsBehindAt(asOf, options.openOnly).load(componentId);
+  if (behind.length === 0) return [];
+  const byIncident = new Map(behind.map((incident) => [incident.incidentId, incident.componentIds]));
   const loaded = await ctx.loaders.incidentById.loadMany([...byIncident.keys()]);
   const incidents = loaded.filter((incident): incident is Incident => incident !== null && !(incident instanceof Error));
   // Distance of the incident's nearest component from the root cause (0: on the root), or none.

@@ -28,6 +28,13 @@ interface WebhookKind<E extends ChangeEvent> {
 
 const anyOf = (wanted: readonly string[], present: readonly string[]) => wanted.length === 0 || present.some((id) => wanted.includes(id));
 
+/** Whether any of `componentIds` is a service delivered to a municipality the filter names (none named: yes). */
+async function deliveredToAny(filter: WebhookFilter, componentIds: readonly string[], ctx: RequestContext): Promise<boolean> {
+  if (filter.municipalityIds.length === 0) return true;
+  const delivered = await Promise.all(componentIds.map((id) => ctx.unguarded.municipalityIdsByService.load(id)));
+  return anyOf(filter.municipalityIds, delivered.flat());
+}
+
 const statusChanged: WebhookKind<StatusChangeEvent> = {
   covers: 'STATUS',
   type: 'status.changed',
@@ -67,9 +74,7 @@ const incidentUpdated: WebhookKind<IncidentChangeEvent> = {
     if (filter.componentIds.length === 0 && filter.municipalityIds.length === 0) return true;
     const componentIds = await ctx.loaders.componentIdsByIncident.load(event.incidentId);
     if (!anyOf(filter.componentIds, componentIds)) return false;
-    if (filter.municipalityIds.length === 0) return true;
-    const delivered = await Promise.all(componentIds.map((id) => ctx.unguarded.municipalityIdsByService.load(id)));
-    return anyOf(filter.municipalityIds, delivered.flat());
+    return deliveredToAny(filter, componentIds, ctx);
   },
   async data(event, ctx) {
     const incident = (await ctx.loaders.incidentById.load(event.incidentId))!;
@@ -100,9 +105,7 @@ const maintenanceChanged: WebhookKind<MaintenanceChangeEvent> = {
       throw error;
     }
     if (!window || !anyOf(filter.componentIds, window.componentIds)) return false;
-    if (filter.municipalityIds.length === 0) return true;
-    const delivered = await Promise.all(window.componentIds.map((id) => ctx.unguarded.municipalityIdsByService.load(id)));
-    return anyOf(filter.municipalityIds, delivered.flat());
+    return deliveredToAny(filter, window.componentIds, ctx);
   },
   async data(event, ctx) {
     const window = (await ctx.loaders.maintenanceById.load(event.maintenanceId))!;
