@@ -1,7 +1,7 @@
 import type { Loaders } from '../../context';
 import type { AccessScope } from './access-scope';
 import type { Labelled } from '../../common/tlp';
-import { isRefusal } from '../../errors';
+import type { Component } from '../component';
 
 interface Loads<K, V> {
   load(key: K): Promise<V>;
@@ -33,20 +33,18 @@ export class GuardedLoader<K, V> implements Loads<K, V> {
 /**
  * The components of a root cause path the reader may read: from the first, up to the first it may
  * not (another organisation's component seen through an offer shows its status, not what stands
- * behind it). One rule for EffectiveStatus, ServiceAvailability and StatusChange.
+ * behind it). One rule for EffectiveStatus, ServiceAvailability, StatusChange and webhooks
+ * (AccessScope.readablePrefix).
  */
-export async function readablePath<T>(componentById: Loads<string, T | null>, ids: readonly string[]): Promise<T[]> {
-  const loaded = await componentById.loadMany(ids);
-  const path: T[] = [];
-  for (const component of loaded) {
-    if (component instanceof Error) {
-      if (!isRefusal(component)) throw component;
-      break;
-    }
+export async function readablePath(ctx: { scope: AccessScope; unguarded: Loaders }, ids: readonly string[]): Promise<Component[]> {
+  const path: Component[] = [];
+  for (const component of await ctx.unguarded.componentById.loadMany(ids)) {
+    if (component instanceof Error) throw component;
     if (component === null) break;
     path.push(component);
   }
-  return path;
+  const readable = await ctx.scope.readablePrefix(path, (id) => ctx.unguarded.isDeliveredService.load(id));
+  return path.slice(0, readable);
 }
 
 /**
@@ -59,7 +57,7 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
   const componentDetails = async (componentId: string, what: string) => {
     if (!(await scope.mayReadComponentDetails(componentId))) throw scope.denied(what);
   };
-  const isDeliveredService = (id: string) => async () => (await raw.municipalityIdsByService.load(id)).length > 0;
+  const isDeliveredService = (id: string) => () => raw.isDeliveredService.load(id);
   const readableComponentIds = async (ids: string[]) => {
     const admitted: string[] = [];
     for (const id of ids) if (await scope.mayReadComponentDetails(id)) admitted.push(id);
@@ -169,6 +167,8 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       return ids;
     }),
     servicesByMunicipality: raw.servicesByMunicipality,
+    // Whether a service's name is public: it is delivered to a municipality.
+    isDeliveredService: raw.isDeliveredService,
 
     statusReportById: new GuardedLoader(raw.statusReportById, async (_id, report) => {
       if (report) await componentDetails(report.componentId, 'This status report');
@@ -206,7 +206,7 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       await incidentReadable(incidentId);
       if (scope.isCoordinator) return ids;
       if (scope.organisationId === null) {
-        const named = await Promise.all(ids.map(async (id) => (await raw.municipalityIdsByService.load(id)).length > 0));
+        const named = await Promise.all(ids.map((id) => raw.isDeliveredService.load(id)));
         return ids.filter((_, i) => named[i]);
       }
       return readableComponentIds(ids);

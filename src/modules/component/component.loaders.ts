@@ -21,6 +21,11 @@ export function createComponentLoaders(db: EntityManager) {
     municipalityIdsByService: new DataLoader<string, string[]>(async (ids) =>
       groupByKey(ids, await componentRepository.deliveries(db, 'service_id', ids), (row) => row.serviceId)
         .map((group) => group.map((row) => row.municipalityId))),
+    /** Whether a service is delivered to some municipality now (its name is then public). */
+    isDeliveredService: new DataLoader<string, boolean>(async (ids) => {
+      const delivered = new Set(await componentRepository.deliveredServiceIds(db, ids));
+      return ids.map((id) => delivered.has(id));
+    }),
     /** Services delivered to a municipality, sorted by name. Primes componentById. */
     servicesByMunicipality: new DataLoader<string, Component[]>(async (ids) => {
       const rows = await componentRepository.servicesForMunicipalities(db, ids);

@@ -88,6 +88,15 @@ export const componentRepository = {
     return rows.map((row) => ({ serviceId: row.service_id, municipalityId: row.municipality_id }));
   },
 
+  /** Those of `ids` delivered to some municipality now. */
+  async deliveredServiceIds(db: EntityManager, ids: readonly string[]): Promise<string[]> {
+    const rows: { service_id: string }[] = await db.query(
+      `SELECT DISTINCT service_id FROM service_delivery WHERE service_id = ANY($1::uuid[]) AND delivered_until IS NULL`,
+      [ids],
+    );
+    return rows.map((row) => row.service_id);
+  },
+
   /** Services delivered to these municipalities, with the service rows, sorted by name. */
   async servicesForMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<{ municipalityId: string; service: Component }[]> {
     const rows = await db

@@ -126,5 +126,5 @@ export async function incidentChanges(ctx: RequestContext, bus: EventBus, args: 
 
 /** The root cause path as far as the caller may follow it (readablePath: one rule with EffectiveStatus.rootCause). */
 export async function visibleRootCause(ctx: RequestContext, path: readonly string[]): Promise<Component[]> {
-  return readablePath(ctx.loaders.componentById, path);
+  return readablePath(ctx, path);
 }

@@ -25,6 +25,8 @@ import type { EffectiveStatusModel, ServiceAvailabilityModel } from './picture.m
 export async function servicesOfMunicipality(ctx: RequestContext, municipalityId: string, asOf: Date | null): Promise<ServiceAvailabilityModel[]> {
   if (asOf === null) {
     const rows = await ctx.unguarded.servicesNow.load(municipalityId);
+    // These services are delivered now: their names are public (AccessScope.mayReadComponent).
+    for (const row of rows) ctx.unguarded.isDeliveredService.prime(row.componentId, true);
     return rows.map((row) => ({ ...modelOfStored(row, ctx.now), serviceId: row.componentId, municipalityId, hasHistory: true }));
   }
   const ids = await servicesDeliveredAt(ctx.db, municipalityId, asOf);
@@ -61,7 +63,7 @@ export async function effectiveStatusesAt(ctx: RequestContext, ids: string[], as
  * stands behind it). The root cause's report only when the reader reaches the root cause itself.
  */
 export async function readableRootCause(ctx: RequestContext, model: EffectiveStatusModel): Promise<{ path: Component[]; reportId: string | null }> {
-  const path = await readablePath(ctx.loaders.componentById, model.rootCause);
+  const path = await readablePath(ctx, model.rootCause);
   return { path, reportId: path.length === model.rootCause.length ? model.rootCauseReportId : null };
 }
 

@@ -46,7 +46,7 @@ const statusChanged: WebhookKind<StatusChangeEvent> = {
   async data(event, ctx) {
     const component = await ctx.loaders.componentById.load(event.componentId);
     const municipalities = await loadExisting(ctx.loaders.organisationById, event.municipalityIds);
-    const rootCause = await readablePath(ctx.loaders.componentById, event.rootCause);
+    const rootCause = await readablePath(ctx, event.rootCause);
     return {
       component: component && { id: toGlobalId('Component', component.id), name: component.name, kind: component.kind },
       municipalities: municipalities.map((m) => ({ id: toGlobalId('Organisation', m.id), cbsCode: m.cbsCode, name: m.name })),
