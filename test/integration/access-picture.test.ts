@@ -5,9 +5,8 @@ import { openTestDatabase, TestDatabase } from '../helpers/database';
 
 /**
  * An organisation's picture (AccessScope, docs/access.md) on random registers: operators, offers,
- * memberships today and ended, deliveries, dependencies live and removed. The picture the scope
- * walks is compared with the recursive statement that decided it before (kept here as the oracle),
- * and the readable part of random dependency paths (a root cause path, decided along the path where
+ * memberships today and ended, deliveries, dependencies live and removed. The scope's picture is
+ * compared with the statement written out in full here (the oracle), and the readable part of random dependency paths (a root cause path, decided along the path where
  * it can be) with what the whole picture says of each component.
  */
 const SEEDS = [1, 2, 3];

@@ -19,62 +19,82 @@ import type { Role, Viewer } from './viewer';
 /** How much of a component an organisation sees: all of it, or what its operator offers. */
 type Sight = 'whole' | 'offered';
 
-/** A component as the picture's rule needs it. */
-interface Seen {
-  id: string;
-  operatorId: string;
-  offered: boolean;
-}
+/*
+ * The picture in SQL, in pieces that the picture's walk and the check of a path share, so that each
+ * rule is written once. $1 is the organisation.
+ */
+
+/** Its circle: itself and the organisations it is in a membership with today. */
+const CIRCLE = `circle(id) AS (
+    SELECT $1::uuid
+    UNION
+    SELECT CASE WHEN m.municipality_id = $1 THEN m.shared_service_organisation_id ELSE m.municipality_id END
+      FROM membership m
+     WHERE $1 IN (m.municipality_id, m.shared_service_organisation_id)
+       AND m.starts_on <= current_date AND (m.ends_on IS NULL OR m.ends_on >= current_date)
+  )`;
 
 /**
- * The picture's one rule for a dependency, from a component in the picture (seen `from`, operated
- * by `fromOperatorId`) to `to`: a component seen whole shows what it depends on; from there a
- * component of the same operator or of the organisation's circle (itself and its memberships today)
- * is seen whole too, another operator's component only as far as that operator offers it. From a
- * component seen through an offer, only offered components (and the circle's own) are followed.
- * So a relation that crosses organisations reveals the other side's status, never what stands
- * behind it. Null: not in the picture through this dependency.
+ * Its roots, all of them or those among $2 (null: all): its own components, the services delivered
+ * to it, and those delivered to the municipalities it serves today.
  */
-function sightThrough(from: Sight, fromOperatorId: string, to: Seen, circle: ReadonlySet<string>): Sight | null {
-  const ours = circle.has(to.operatorId);
-  if (from !== 'whole' && !to.offered && !ours) return null;
-  return from === 'whole' && (to.operatorId === fromOperatorId || ours) ? 'whole' : 'offered';
-}
+const ROOTS = `roots(id) AS (
+    SELECT id FROM component WHERE operator_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+    UNION
+    SELECT service_id FROM service_delivery
+     WHERE municipality_id = $1 AND delivered_until IS NULL AND ($2::uuid[] IS NULL OR service_id = ANY($2::uuid[]))
+    UNION
+    SELECT sd.service_id
+      FROM membership m JOIN service_delivery sd ON sd.municipality_id = m.municipality_id AND sd.delivered_until IS NULL
+     WHERE m.shared_service_organisation_id = $1
+       AND m.starts_on <= current_date AND (m.ends_on IS NULL OR m.ends_on >= current_date)
+       AND ($2::uuid[] IS NULL OR sd.service_id = ANY($2::uuid[]))
+  )`;
+
+/**
+ * The rule for one live dependency, from `p` (in the picture: id, operator_id, whole) to the
+ * component `b` (operator_id, offered). From a component seen whole, everything it depends on is
+ * in the picture; seen whole too when it has the same operator or belongs to the circle, otherwise
+ * seen as offered. From a component seen through an offer, only offered components and the
+ * circle's own are followed. So a relation that crosses organisations reveals the other side's
+ * status, never what stands behind it.
+ */
+const FOLLOWED = `(p.whole OR b.offered OR b.operator_id IN (SELECT id FROM circle))`;
+const SEEN_WHOLE = `(p.whole AND (b.operator_id = p.operator_id OR b.operator_id IN (SELECT id FROM circle)))`;
 
 export class AccessScope {
   private sight: Promise<Map<string, Sight>> | null = null;
-  private ownCircle: Promise<Set<string>> | null = null;
   /** Components already found in the picture along a route (readablePrefix), with the sight that route gives. */
   private readonly found = new Map<string, Sight>();
-  /** What a component depends on now (live dependencies), batched across one request's questions. */
-  private readonly dependencies = new DataLoader<string, Seen[]>(async (ids) => {
-    const rows: (Seen & { from: string })[] = await this.db.query(
-      `SELECT d.component_id AS "from", c.id, c.operator_id AS "operatorId", c.offered
-         FROM dependency d JOIN component c ON c.id = d.depends_on_id
-        WHERE d.component_id = ANY($1::uuid[]) AND d.removed_at IS NULL`,
-      [ids],
+  /**
+   * How far the rule reaches along each path (component ids, each depending on the next) that starts
+   * at a root: the sight at each step it reaches, none when the path does not start at a root.
+   * Batched across one request's paths; keyed by the ids joined with spaces.
+   */
+  private readonly alongPaths = new DataLoader<string, Sight[]>(async (keys) => {
+    const paths = keys.map((key) => key.split(' '));
+    const steps = paths.flatMap((ids, path) => ids.map((id, n) => ({ path, n: n + 1, id })));
+    const rows: { path: number; n: number; whole: boolean }[] = await this.db.query(
+      `WITH RECURSIVE ${CIRCLE}, ${ROOTS},
+       step(path, n, id) AS (SELECT * FROM unnest($3::int[], $4::int[], $5::uuid[])),
+       walk(path, n, id, operator_id, whole) AS (
+         SELECT s.path, s.n, c.id, c.operator_id, true
+           FROM step s JOIN roots r ON r.id = s.id JOIN component c ON c.id = s.id
+          WHERE s.n = 1
+         UNION ALL
+         SELECT s.path, s.n, b.id, b.operator_id, ${SEEN_WHOLE}
+           FROM walk p
+           JOIN step s ON s.path = p.path AND s.n = p.n + 1
+           JOIN dependency d ON d.component_id = p.id AND d.depends_on_id = s.id AND d.removed_at IS NULL
+           JOIN component b ON b.id = s.id
+          WHERE ${FOLLOWED}
+       )
+       SELECT path, n, whole FROM walk ORDER BY path, n`,
+      [this.organisationId, paths.map((ids) => ids[0]), steps.map((s) => s.path), steps.map((s) => s.n), steps.map((s) => s.id)],
     );
-    const byFrom = new Map<string, Seen[]>(ids.map((id) => [id, []]));
-    for (const row of rows) byFrom.get(row.from)!.push({ id: row.id, operatorId: row.operatorId, offered: row.offered });
-    return ids.map((id) => byFrom.get(id)!);
-  });
-  /** Whether `from` depends on `to` now (a live dependency), keyed `from to`, batched likewise. */
-  private readonly liveDependency = new DataLoader<string, boolean>(async (keys) => {
-    const pairs = keys.map((key) => key.split(' '));
-    const rows: { from: string; to: string }[] = await this.db.query(
-      `SELECT component_id AS "from", depends_on_id AS "to"
-         FROM dependency
-        WHERE removed_at IS NULL
-          AND (component_id, depends_on_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`,
-      [pairs.map(([from]) => from), pairs.map(([, to]) => to)],
-    );
-    const live = new Set(rows.map((row) => `${row.from} ${row.to}`));
-    return keys.map((key) => live.has(key));
-  });
-  /** Whether a component is one of the picture's roots, batched likewise. */
-  private readonly roots = new DataLoader<string, boolean>(async (ids) => {
-    const found = new Set((await this.rootsAmong([...ids])).map((root) => root.id));
-    return ids.map((id) => found.has(id));
+    const sights: Sight[][] = paths.map(() => []);
+    for (const row of rows) sights[row.path].push(row.whole ? 'whole' : 'offered');
+    return sights;
   });
 
   constructor(private readonly db: EntityManager, readonly viewer: Viewer) {}
@@ -102,7 +122,7 @@ export class AccessScope {
     if (this.viewer.kind === 'public' || !roles.includes(this.viewer.role)) throw this.denied(what);
   }
 
-  /** The ids of every component in this organisation's picture; walked on first use (loadPicture). */
+  /** The ids of every component in this organisation's picture; one recursive statement, made on first use. */
   async visibleComponentIds(): Promise<Set<string>> {
     return new Set((await this.picture()).keys());
   }
@@ -136,21 +156,11 @@ export class AccessScope {
 
   /** How far the picture's rule reaches along `path` when it starts at a root; 0 when it does not. */
   private async followedFromRoot(path: readonly Component[]): Promise<number> {
-    if (!(await this.roots.load(path[0].id))) return 0;
-    const steps = path.slice(1).map((to, i) => `${path[i].id} ${to.id}`);
-    const [circle, live] = await Promise.all([this.circle(), this.liveDependency.loadMany(steps)]);
-    let sight: Sight = 'whole';
-    this.found.set(path[0].id, sight);
-    let followed = 1;
-    for (; followed < path.length; followed++) {
-      const step = live[followed - 1];
-      if (step instanceof Error) throw step;
-      const next: Sight | null = step ? sightThrough(sight, path[followed - 1].operatorId, path[followed], circle) : null;
-      if (next === null) break;
-      sight = next;
-      if (this.found.get(path[followed].id) !== 'whole') this.found.set(path[followed].id, sight);
-    }
-    return followed;
+    const sights = await this.alongPaths.load(path.map((component) => component.id).join(' '));
+    sights.forEach((sight, i) => {
+      if (this.found.get(path[i].id) !== 'whole') this.found.set(path[i].id, sight);
+    });
+    return sights.length;
   }
 
   /** May read what is behind the name: status, reports, incidents, the dependencies it may read too. */
@@ -249,68 +259,32 @@ export class AccessScope {
 
   /**
    * The organisation's picture, each component with how much of it the organisation sees: from its
-   * roots (rootsAmong), seen whole, every live dependency the rule (sightThrough) follows, level by
-   * level, one query per level. A component first reached through an offer and later seen whole is
-   * followed again as whole.
+   * roots, seen whole, every live dependency the rule (FOLLOWED, SEEN_WHOLE) follows.
    */
   private async loadPicture(): Promise<Map<string, Sight>> {
     if (this.viewer.kind === 'public') return new Map();
-    const [circle, roots] = await Promise.all([this.circle(), this.rootsAmong(null)]);
-    const sight = new Map<string, Sight>();
-    const operatorOf = new Map<string, string>();
-    for (const root of roots) {
-      sight.set(root.id, 'whole');
-      operatorOf.set(root.id, root.operatorId);
-    }
-    let frontier = [...sight.keys()];
-    while (frontier.length > 0) {
-      const reached = new Set<string>();
-      const dependencies = await this.dependencies.loadMany(frontier);
-      frontier.forEach((from, i) => {
-        const live = dependencies[i];
-        if (live instanceof Error) throw live;
-        for (const to of live) {
-          const seen = sightThrough(sight.get(from)!, operatorOf.get(from)!, to, circle);
-          const had = sight.get(to.id);
-          if (seen === null || had === 'whole' || had === seen) continue;
-          sight.set(to.id, seen);
-          operatorOf.set(to.id, to.operatorId);
-          reached.add(to.id);
-        }
-      });
-      frontier = [...reached];
-    }
-    return sight;
-  }
-
-  /**
-   * The picture's roots, all of them or those among `candidates`: the organisation's own components,
-   * the services delivered to it, and those delivered to the municipalities it serves today.
-   */
-  private async rootsAmong(candidates: string[] | null): Promise<{ id: string; operatorId: string }[]> {
-    return this.db.query(
-      `SELECT c.id, c.operator_id AS "operatorId"
-         FROM component c
-        WHERE c.operator_id = $1 AND ($2::uuid[] IS NULL OR c.id = ANY($2::uuid[]))
-       UNION
-       SELECT c.id, c.operator_id
-         FROM service_delivery sd JOIN component c ON c.id = sd.service_id
-        WHERE sd.municipality_id = $1 AND sd.delivered_until IS NULL AND ($2::uuid[] IS NULL OR sd.service_id = ANY($2::uuid[]))
-       UNION
-       SELECT c.id, c.operator_id
-         FROM membership m
-         JOIN service_delivery sd ON sd.municipality_id = m.municipality_id AND sd.delivered_until IS NULL
-         JOIN component c ON c.id = sd.service_id
-        WHERE m.shared_service_organisation_id = $1
-          AND m.starts_on <= current_date AND (m.ends_on IS NULL OR m.ends_on >= current_date)
-          AND ($2::uuid[] IS NULL OR sd.service_id = ANY($2::uuid[]))`,
-      [this.organisationId, candidates],
+    const rows: { id: string; whole: boolean }[] = await this.db.query(
+      `WITH RECURSIVE ${CIRCLE}, ${ROOTS},
+       picture(id, operator_id, whole) AS (
+         SELECT c.id, c.operator_id, true
+           FROM roots r CROSS JOIN LATERAL (SELECT id, operator_id FROM component WHERE id = r.id OFFSET 0) c
+         UNION
+         SELECT b.id, b.operator_id, ${SEEN_WHOLE}
+           FROM picture p
+          -- Probe each row's dependencies and their components through the indexes (LATERAL … OFFSET 0):
+          -- the planner, misjudging the recursion's size, would otherwise hash the whole dependency and
+          -- component tables on every request.
+          CROSS JOIN LATERAL (
+            SELECT c.id, c.operator_id, c.offered
+              FROM dependency d JOIN component c ON c.id = d.depends_on_id
+             WHERE d.component_id = p.id AND d.removed_at IS NULL OFFSET 0
+          ) b
+          WHERE ${FOLLOWED}
+       )
+       SELECT id, bool_or(whole) AS whole FROM picture GROUP BY id`,
+      [this.organisationId, null],
     );
-  }
-
-  private circle(): Promise<Set<string>> {
-    if (this.ownCircle === null) this.ownCircle = this.circleOf(this.organisationId!);
-    return this.ownCircle;
+    return new Map(rows.map((row) => [row.id, row.whole ? 'whole' : 'offered']));
   }
 
   /** The organisation itself and those it is in a membership with today. */
