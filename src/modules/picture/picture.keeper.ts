@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '../../common/vocabulary';
 import type { NewStatusChange } from '../events';
@@ -161,8 +162,9 @@ function judgedRow(row: PictureRow, effective: Effective, contributions: Contrib
   };
 }
 
+/** Whether writing `a` over `b` would store nothing new (the revision aside). */
 function sameRow(a: PictureRow, b: PictureRow): boolean {
-  return JSON.stringify({ ...a, revision: 0 }) === JSON.stringify({ ...b, revision: 0 });
+  return isDeepStrictEqual({ ...a, revision: 0 }, { ...b, revision: 0 });
 }
 
 /** Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking. Returns the ids read. */
