@@ -102,6 +102,9 @@ function factOf(row: PictureRow): ComponentFact {
 
 const ALWAYS = Number.NEGATIVE_INFINITY;
 
+/** Rows a rebuild judges before it writes them and lets them go. */
+const REBUILD_BATCH = 1_000;
+
 /**
  * Judges `judged` (all of them rows in `rows`) at `now`: edges between them from the dependants
  * lists, edges leaving them from their contributions. `override` replaces components' own status
@@ -571,7 +574,10 @@ export const pictureKeeper = {
           dependants.set(edge.dependsOnId, list);
         }
       }
-      const rows: PictureRow[] = [];
+      // Written as judged, a batch at a time: the country's rows are never all in memory at once.
+      await pictureRepository.removeAll(tx);
+      let batch: PictureRow[] = [];
+      let written = 0;
       for (const component of components) {
         const fact = graph.component(component.id);
         const contributions: Contribution[] = [];
@@ -592,15 +598,20 @@ export const pictureKeeper = {
           contributions: [], dependants: dependants.get(component.id) ?? [],
         }, picture.judge(component.id), contributions, at, ALWAYS);
         row.since = since === null ? null : since.getTime();
-        rows.push(row);
-        // The pictures of past moments are needed only for this component's `since`.
-        if (rows.length % 1000 === 0) timeline.forget(at);
+        batch.push(row);
+        if (batch.length === REBUILD_BATCH) {
+          await pictureRepository.write(tx, batch);
+          written += batch.length;
+          batch = [];
+          // The pictures of past moments are needed only for the `since` of the rows judged so far.
+          timeline.forget(at);
+        }
       }
-      await pictureRepository.removeAll(tx);
-      await pictureRepository.write(tx, rows);
-      await pictureRepository.markBuilt(tx, rows.length);
+      await pictureRepository.write(tx, batch);
+      written += batch.length;
+      await pictureRepository.markBuilt(tx, written);
       await pictureRepository.analyse(tx);
-      return rows.length;
+      return written;
     });
   },
 };
