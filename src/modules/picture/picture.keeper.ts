@@ -51,7 +51,7 @@ interface FactChange {
   roots: string[];
   /** Rows below the roots that the change also writes (the far end of an edge). */
   below?: string[];
-  /** Applies the change to the rows read (all of them locked). */
+  /** Applies the change to the rows read (all of them locked); it changes only the rows of `roots` and `below`. */
   apply(rows: Map<string, PictureRow>): void;
   /**
    * Whether the change may reach back before facts already known (a late report), judged on the
@@ -101,6 +101,17 @@ function factOf(row: PictureRow): ComponentFact {
 }
 
 const ALWAYS = Number.NEGATIVE_INFINITY;
+
+/** Rows judged or compared between two turns of the event loop. */
+const ROWS_PER_TURN = 1_000;
+
+/**
+ * Lets other requests run every ROWS_PER_TURN rows: a write above a hub judges tens of thousands of
+ * rows, and reads and unrelated writes should not wait for all of them.
+ */
+async function takeTurns(rowsSoFar: number): Promise<void> {
+  if (rowsSoFar > 0 && rowsSoFar % ROWS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Rows a rebuild judges before it writes them and lets them go. */
 const REBUILD_BATCH = 1_000;
@@ -165,9 +176,9 @@ function judgedRow(row: PictureRow, effective: Effective, contributions: Contrib
   };
 }
 
-/** Whether writing `a` over `b` would store nothing new (the revision aside). */
+/** Whether writing `a` over `b` would store nothing new (a row judged from `b` keeps its revision). */
 function sameRow(a: PictureRow, b: PictureRow): boolean {
-  return isDeepStrictEqual({ ...a, revision: 0 }, { ...b, revision: 0 });
+  return isDeepStrictEqual(a, b);
 }
 
 /** Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking. Returns the ids read. */
@@ -278,8 +289,11 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     const { picture } = judge(rows, roots, change.now);
     return change.roots.some((id) => outwardKey(picture.judge(id)) !== outwardKey(rows.get(id)!));
   };
+  // The change applies to the roots and the rows below them only (FactChange.apply): those are
+  // copied, every other row is judged as stored.
   const applied = () => {
-    const work = copyOf(base, base.keys());
+    const work = new Map(base);
+    for (const [id, row] of copyOf(base, fixed)) work.set(id, row);
     change.apply(work);
     return work;
   };
@@ -325,13 +339,14 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
       : closureAbove(change.roots, base);
   const work = applied();
-  for (const id of members) if (!work.has(id)) work.set(id, copyOf(base, [id]).get(id)!);
   // Judged no earlier than any fact the locked rows hold: a write that waited for another judges
   // after it, even when its own clock was read first.
-  const at = Math.max(change.now, ...[...base.values()].map((row) => Math.max(row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY)));
+  let at = change.now;
+  for (const row of base.values()) at = Math.max(at, row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY);
   const { picture, edgesOf } = judge(work, members, at);
   const after = new Map<string, PictureRow>();
   for (const id of members) {
+    await takeTurns(after.size);
     const contributions: Contribution[] = [];
     for (const edge of edgesOf.get(id) ?? []) {
       const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
@@ -345,7 +360,11 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
 
   // Rows below the roots change only in their dependants (an edge added or ended).
   for (const id of change.below ?? []) if (!after.has(id) && work.has(id)) after.set(id, work.get(id)!);
-  const written = [...after.values()].filter((row) => !sameRow(row, base.get(row.componentId)!));
+  const written: PictureRow[] = [];
+  for (const row of after.values()) {
+    await takeTurns(written.length);
+    if (!sameRow(row, base.get(row.componentId)!)) written.push(row);
+  }
   await pictureRepository.write(db, written);
 
   const changes = written.filter((row) => {

@@ -121,8 +121,11 @@ function toRow(r: Record): PictureRow {
 
 const timestamp = (value: number | null) => (value === null ? null : value === Number.NEGATIVE_INFINITY ? '-infinity' : new Date(value).toISOString());
 
-/** Rows per statement when many are written: 27 arrays of 10,000 values stay well inside one message. */
-const WRITE_CHUNK = 10_000;
+/**
+ * Rows per statement when many are written: the statement's parameters are built in one turn of the
+ * event loop, so a write above a hub lets other requests run between its statements.
+ */
+const WRITE_CHUNK = 2_000;
 
 export const pictureRepository = {
   async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {

@@ -1,0 +1,199 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Client } from 'pg';
+import { ensureDataset, markWritten } from '../generator/load';
+import { startBenchPostgres } from '../harness/bench-postgres';
+import { serverSpec } from '../harness/contenders';
+import { median, post } from '../harness/load';
+import { REPO, systemNode } from '../harness/paths';
+import { tuneDatabase } from '../harness/postgres';
+import { W1_PUBLIC_DASHBOARD } from '../harness/queries';
+import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
+import { pickInputs } from '../harness/workloads';
+
+/**
+ * A report on the hub (W3's gateway, tens of thousands of components above it at scale 1), with a
+ * public reader asking W1P one request after another meanwhile: how long the report takes, how much
+ * CPU the server spends on it, how long the reader waits while it runs (against the same reader
+ * with no report running, in the same server), and the server's peak memory.
+ *
+ * With `--baseline DIR` (a built checkout of another commit: DIR/dist/src/main.js) both builds are
+ * measured in the same run, alternating (A B, B A, ...), on the same dataset:
+ *
+ *   git worktree add /tmp/base <ref> && ln -s "$PWD/node_modules" /tmp/base/node_modules \
+ *     && (cd /tmp/base && npx tsc -p tsconfig.build.json)
+ *   node bench/dist/bench/tools/hub-report.js --scale 1 --rounds 3 --baseline /tmp/base
+ *
+ * Needs `npm run build` and `npx tsc -p bench/tsconfig.json` first. Writes
+ * bench/results/<date>-hub-report-s<scale>.md and .json.
+ */
+const argument = (flag: string, fallback: string | null): string | null => {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const log = (line: string) => console.log(`[hub-report ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+interface Build {
+  name: string;
+  main: string;
+}
+
+interface Reads {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+interface Measurement {
+  build: string;
+  round: number;
+  /** reportStatus round trip: the hub down, then up again. */
+  reportMs: number[];
+  /** Server CPU (user + system) spent while each report ran, seconds. */
+  reportCpuSeconds: number[];
+  readsAlone: Reads;
+  readsDuringReports: Reads;
+  peakMemoryMiB: number | null;
+}
+
+const REPORT = `mutation Report($input: ReportStatusInput!) { reportStatus(input: $input) { replayed current } }`;
+
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat (11 and 12 after the command).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function readsOf(times: number[]): Reads {
+  const sorted = [...times].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? Number.NaN;
+  return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
+}
+
+/** W1P for the municipalities in turn, one request after another, until `until()` says stop. */
+async function readWhile(server: RunningServer, municipalities: string[], until: () => boolean): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; !until(); i++) {
+    const answer = await post(server.url, JSON.stringify({ query: W1_PUBLIC_DASHBOARD, operationName: 'PublicDashboard', variables: { cbs: municipalities[i % municipalities.length] } }));
+    if (answer.status !== 200 || (answer.json as { errors?: unknown }).errors) throw new Error(`W1P: ${JSON.stringify(answer.json).slice(0, 300)}`);
+    times.push(answer.ms);
+  }
+  return times;
+}
+
+async function coordinatorHeaders(url: string): Promise<Record<string, string>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const coordinator = (await client.query<{ id: string }>(`SELECT id FROM organisation WHERE kind = 'COORDINATOR' ORDER BY name LIMIT 1`)).rows[0].id;
+  await client.end();
+  const issued = spawnSync(systemNode(), [path.join(REPO, 'dist/src/cli/token.js'), 'create', '--org', coordinator, '--role', 'COORDINATOR', '--days', '1', '--label', 'bench hub report'], {
+    cwd: REPO, encoding: 'utf8', env: { ...process.env, DATABASE_URL: url },
+  });
+  if (issued.status !== 0) throw new Error(`token: ${issued.stderr}`);
+  return { authorization: `Bearer ${issued.stdout.trim().split('\n').pop()}` };
+}
+
+async function measure(
+  build: Build, round: number, spec: ServerSpec, hubId: string, municipalities: string[], headers: Record<string, string>,
+): Promise<Measurement> {
+  const server = await startServer({ ...spec, args: [build.main] }, 600);
+  try {
+    await readWhile(server, municipalities, ((n) => () => n-- <= 0)(municipalities.length));
+    const aloneUntil = Date.now() + 5_000;
+    const readsAlone = readsOf(await readWhile(server, municipalities, () => Date.now() > aloneUntil));
+    let reporting = true;
+    const during = readWhile(server, municipalities, () => !reporting);
+    const reportMs: number[] = [];
+    const reportCpuSeconds: number[] = [];
+    for (const status of ['MAJOR_OUTAGE', 'OPERATIONAL']) {
+      const input = { componentId: hubId, status, cause: status === 'OPERATIONAL' ? null : 'PRECAUTIONARY_SHUTDOWN', source: 'bench:hub-report', idempotencyKey: `bench-hub-${Date.now()}-${status}` };
+      const cpuBefore = cpuSeconds(server.pid);
+      const answer = await post(server.url, JSON.stringify({ query: REPORT, operationName: 'Report', variables: { input } }), headers, 300_000);
+      const payload = (answer.json as { data?: { reportStatus?: { replayed: boolean; current: boolean } } }).data?.reportStatus;
+      if (answer.status !== 200 || !payload || payload.replayed || !payload.current) throw new Error(`reportStatus: ${JSON.stringify(answer.json).slice(0, 300)}`);
+      reportCpuSeconds.push(cpuSeconds(server.pid) - cpuBefore);
+      reportMs.push(answer.ms);
+    }
+    reporting = false;
+    const readsDuringReports = readsOf(await during);
+    return { build: build.name, round, reportMs, reportCpuSeconds, readsAlone, readsDuringReports, peakMemoryMiB: server.peakMemoryMiB() };
+  } finally {
+    await server.stop();
+  }
+}
+
+const f = (value: number | null | undefined, digits = 0) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
+
+function markdown(scale: number, hub: string, dependants: number, measurements: Measurement[], builds: Build[]): string {
+  const lines = [
+    `# Hub report, scale ${scale}`, '',
+    `${new Date().toISOString()}. The hub: ${hub} (${dependants} direct dependants without a redundant alternative), reported MAJOR_OUTAGE and then OPERATIONAL`,
+    'with a coordinator\'s token; meanwhile one public reader asks W1P (a municipality\'s services, no token) one request after another.',
+    '"Reads alone" is the same reader for 5 s before the reports, in the same server. CPU is the server\'s user + system time while each report ran.',
+    `Builds: ${builds.map((b) => `${b.name} (\`${path.relative(REPO, b.main) || b.main}\`)`).join(', ')}; alternating per round.`, '',
+    '| round | build | hub down ms | hub up ms | CPU s (down / up) | reads alone p50 / p99 ms | reads during p50 / p99 / max ms | reads during | peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...measurements.map((m) => `| ${m.round + 1} | ${m.build} | ${f(m.reportMs[0])} | ${f(m.reportMs[1])} | ${f(m.reportCpuSeconds[0], 2)} / ${f(m.reportCpuSeconds[1], 2)} | `
+      + `${f(m.readsAlone.p50)} / ${f(m.readsAlone.p99)} | ${f(m.readsDuringReports.p50)} / ${f(m.readsDuringReports.p99)} / ${f(m.readsDuringReports.max)} | ${m.readsDuringReports.count} | ${f(m.peakMemoryMiB)} |`),
+    '', '| build (median over rounds) | hub report ms | CPU s per report | reads during p99 ÷ reads alone p99 | reads during max ms | peak RSS MiB |', '|---|---|---|---|---|---|',
+  ];
+  for (const build of builds) {
+    const mine = measurements.filter((m) => m.build === build.name);
+    lines.push(`| ${build.name} | ${f(median(mine.flatMap((m) => m.reportMs)))} | ${f(median(mine.flatMap((m) => m.reportCpuSeconds)), 2)} | `
+      + `${f(median(mine.map((m) => m.readsDuringReports.p99 / m.readsAlone.p99)), 1)}× | ${f(median(mine.map((m) => m.readsDuringReports.max)))} | ${f(median(mine.map((m) => m.peakMemoryMiB ?? Number.NaN)))} |`);
+  }
+  if (builds.length === 2) {
+    const ratio = (value: (m: Measurement) => number[]) => {
+      const per = [...new Set(measurements.map((m) => m.round))].map((round) => {
+        const [a, b] = builds.map((build) => median(measurements.filter((m) => m.round === round && m.build === build.name).flatMap(value)));
+        return a !== null && b !== null ? a / b : Number.NaN;
+      });
+      return median(per);
+    };
+    lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios: hub report time ${f(ratio((m) => m.reportMs), 2)}×, `
+      + `CPU ${f(ratio((m) => m.reportCpuSeconds), 2)}×, reads during p99 ${f(ratio((m) => [m.readsDuringReports.p99]), 2)}×, `
+      + `reads during max ${f(ratio((m) => [m.readsDuringReports.max]), 2)}×, peak RSS ${f(ratio((m) => [m.peakMemoryMiB ?? Number.NaN]), 2)}×.`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function main(): Promise<void> {
+  await startBenchPostgres(log);
+  const scale = Number(argument('--scale', '1'));
+  const seed = Number(argument('--seed', '1'));
+  const rounds = Number(argument('--rounds', '3'));
+  const port = Number(argument('--port', '4100'));
+  const baseline = argument('--baseline', null);
+  const builds: Build[] = [{ name: 'this checkout', main: path.join(REPO, 'dist/src/main.js') }];
+  if (baseline) builds.push({ name: 'baseline', main: path.resolve(baseline, 'dist/src/main.js') });
+  for (const build of builds) if (!fs.existsSync(build.main)) throw new Error(`${build.main} is missing: build it first`);
+
+  const dataset = await ensureDataset(scale, seed, { log });
+  await tuneDatabase(dataset.name);
+  const inputs = await pickInputs(dataset.url, 40, seed);
+  const headers = await coordinatorHeaders(dataset.url);
+  await markWritten(dataset.name, scale, seed);
+  const base = serverSpec('ketenbeeld', dataset.url, 1);
+  const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };
+
+  const measurements: Measurement[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
+      const m = await measure(build, round, spec, inputs.hubGatewayId, inputs.municipalities, headers);
+      log(`round ${round + 1} ${build.name}: hub ${m.reportMs.map((ms) => ms.toFixed(0)).join(' / ')} ms, reads during p99 ${m.readsDuringReports.p99.toFixed(0)} ms (alone ${m.readsAlone.p99.toFixed(0)}), peak ${m.peakMemoryMiB} MiB`);
+      measurements.push(m);
+    }
+  }
+  const stem = path.join(REPO, 'bench/results', `${new Date().toISOString().slice(0, 10)}-hub-report-s${scale}`);
+  const text = markdown(scale, inputs.hubGatewayName, inputs.hubDependants, measurements, builds);
+  fs.writeFileSync(`${stem}.md`, text);
+  fs.writeFileSync(`${stem}.json`, `${JSON.stringify({ scale, seed, builds, measurements }, null, 2)}\n`);
+  console.log(`\n${text}\nwritten to ${stem}.md`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
