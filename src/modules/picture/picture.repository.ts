@@ -83,7 +83,7 @@ const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 const COLUMNS = `component_id, revision, kind, audience,
   report_id, report_status, report_cause, ${ms('report_observed_at')} AS report_observed_ms, report_seq,
   heartbeat_seconds, ${ms('heartbeat_from')} AS heartbeat_from_ms, maintenance, ${ms('next_maintenance_at')} AS next_maintenance_ms,
-  status, cause, root_cause::text[] AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${ms('since')} AS since_ms, stale,
+  status, cause, to_json(root_cause) AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${ms('since')} AS since_ms, stale,
   ${ms('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${ms('last_fact_at')} AS last_fact_ms,
   contributions, dependants`;
 
