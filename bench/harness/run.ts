@@ -416,7 +416,7 @@ async function main(): Promise<void> {
     if (w7Skipped) notAvailable.push({ id: 'W7', title: "a vendor's bulk shutdown (reportStatuses)", reason: w7Skipped });
     if (ketenbeeld && floor && !w7Skipped) {
       await markWritten(dataset.name, options.scale, options.seed);
-      w7 = await measureBulkShutdown(ketenbeeld, floor, dataset.url, { gateways: 300, rounds: options.quick ? 4 : 10, readHeaders: headers });
+      w7 = await measureBulkShutdown(ketenbeeld, floor, dataset.url, { gateways: 300, rounds: options.quick ? 4 : 10, readHeaders: headers, log });
       log(`W7 bulk shutdown: ${w7.gateways} gateways, right after p50 ${Math.round(w7.rightAfterMs.p50)} ms, p99 ${Math.round(w7.rightAfterMs.p99)} ms${w7.error ? `; stopped: ${w7.error}` : ''}`);
     }
     if (ketenbeeld && schema?.mutation.has('reportStatus')) {
