@@ -199,10 +199,11 @@ export class DeliveryWatch {
     let rows: { municipality_id: string; seq: string }[];
     let events: number;
     try {
-      const ordered = `change_write w JOIN change_event e ON e.write_id = w.id
+      const batchEvents = `SELECT w.position_end - w.event_count + e.n AS seq, e.municipality_ids
+        FROM change_write w JOIN change_event e ON e.write_id = w.id
         WHERE w.position_end > $1 AND w.position_end - w.event_count + e.n > $1 AND w.position_end - w.event_count + e.n <= $2 AND e.kind = 'STATUS'`;
-      ({ rows } = await client.query(`SELECT m::text AS municipality_id, w.position_end - w.event_count + e.n AS seq FROM ${ordered}, unnest(e.municipality_ids) AS m`, [from, to]));
-      events = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${ordered}`, [from, to])).rows[0].n);
+      ({ rows } = await client.query(`SELECT m::text AS municipality_id, b.seq FROM (${batchEvents}) b, unnest(b.municipality_ids) AS m`, [from, to]));
+      events = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM (${batchEvents}) b`, [from, to])).rows[0].n);
     } finally {
       await client.end();
     }
