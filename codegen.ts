@@ -77,6 +77,7 @@ const config: CodegenConfig = {
           WebhookDelivery: '../modules/webhooks/webhook.repository#WebhookDelivery as WebhookDeliveryModel',
           MaintenanceWindow: '../modules/maintenance/maintenance.models#MaintenanceWindow as MaintenanceWindowModel',
           MaintenanceNotice: '../modules/maintenance/maintenance.models#MaintenanceNoticeModel',
+          MaintenanceChange: '../modules/maintenance/maintenance.models#MaintenanceChangeModel',
           ReportStatusesResult: '../modules/status/report-statuses#ReportStatusesResultModel',
         },
       },

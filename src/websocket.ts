@@ -111,6 +111,15 @@ export function serveSubscriptions(options: {
     return loaders;
   };
 
+  // Each event in a context of its own: the subscription's scope, the loaders its batch shares.
+  const eventContext = (subscription: RequestContext, payload: unknown): RequestContext => createRequestContext(db, {
+    destinations,
+    scope: subscription.scope,
+    requestId: subscription.requestId,
+    clientAddress: subscription.clientAddress,
+    unguarded: sharedLoaders(payload),
+  });
+
   const format = (error: GraphQLError, requestId: string | undefined): GraphQLFormattedError => {
     // An error thrown by the event stream reaches us wrapped, without a path.
     const original = error.originalError instanceof AppError ? error.originalError : error;
@@ -200,24 +209,20 @@ export function serveSubscriptions(options: {
         }
         throw error;
       }
+      const contextValue = createRequestContext(db, { viewer, clientAddress, requestId: randomUUID(), destinations });
       const args: ExecutionArgs = {
         schema,
         document: result.admitted.document,
         operationName: payload.operationName,
         variableValues: payload.variables,
-        contextValue: createRequestContext(db, { viewer, clientAddress, requestId: randomUUID(), destinations }),
-        // The subscriptions' source of events: this instance's bus (subscription.service.ts).
-        rootValue: { events },
+        contextValue,
+        // The subscriptions' source of events: this instance's bus, and the context an event is
+        // resolved in, for filters that must read (events/subscription.service.ts).
+        rootValue: { events, contextFor: (event: unknown) => eventContext(contextValue, event) },
       };
       return args;
     },
-    subscribe: (args) => subscribeWithContextPerEvent(args, (subscription, payload) => createRequestContext(db, {
-      destinations,
-      scope: subscription.scope,
-      requestId: subscription.requestId,
-      clientAddress: subscription.clientAddress,
-      unguarded: sharedLoaders(payload),
-    })),
+    subscribe: (args) => subscribeWithContextPerEvent(args, eventContext),
     onNext: (_ctx, _id, _payload, args, result): FormattedExecutionResult | void => {
       if (!result.errors) return;
       const requestId = (args.contextValue as RequestContext | undefined)?.requestId;

@@ -23,6 +23,12 @@ export interface Shape {
   operatorsWorldwide: number;
   gatewaysWorldwide: number;
   vendorApplications: number;
+  /**
+   * Gateways of PinkRoccade Local Government: its 3 like every large vendor's, plus one per hosted
+   * customer environment (455 in all at scale 1), so that W7's bulk shutdown of 300 gateways by one
+   * vendor has a vendor to measure.
+   */
+  pinkRoccadeGateways: number;
 }
 
 export function shapeFor(scale: number): Shape {
@@ -35,6 +41,7 @@ export function shapeFor(scale: number): Shape {
     operatorsWorldwide: Math.round(25_000 * scale),
     gatewaysWorldwide: Math.round(30_000 * scale),
     vendorApplications: Math.max(60, Math.round(2_500 * country)),
+    pinkRoccadeGateways: Math.max(6, Math.round(455 * scale)),
   };
 }
 
@@ -61,10 +68,15 @@ interface Home {
 
 interface Vendor {
   organisation: OrganisationRow;
+  /** The gateways its hosted applications sit behind (the first is the vendor's hub). */
   gateways: ComponentRow[];
+  /** Gateways in front of one customer's hosted environment each (PinkRoccade's); their dependants are that customer's applications. */
+  tenantGateways: ComponentRow[];
   infrastructure: ComponentRow[];
   applications: ComponentRow[];
 }
+
+const PINK_ROCCADE = 'PinkRoccade Local Government';
 
 /** Builds the whole national picture in memory; `load.ts` streams it into PostgreSQL with COPY. */
 export function generateDataset(scale: number, seed: number): Dataset {
@@ -97,7 +109,8 @@ class Generator {
     const vendors = this.vendors();
     this.national(coordinators.logius);
     for (const vendor of vendors) this.vendorApplications(vendor);
-    for (const home of homes) this.home(home, vendors);
+    const tenantsOf = this.hostedEnvironments(homes, vendors);
+    for (const home of homes) this.home(home, vendors, tenantsOf.get(home) ?? []);
     this.worldwideGateways();
     this.removedEdges();
     this.statusHistory();
@@ -184,7 +197,7 @@ class Generator {
     const names = DUTCH_VENDORS.slice(0, this.shape.dutchVendors);
     const vendors = names.map((name) => ({
       organisation: this.organisation('VENDOR', name, { website: `https://www.${slug(name)}.nl` }),
-      gateways: [] as ComponentRow[], infrastructure: [] as ComponentRow[], applications: [] as ComponentRow[],
+      gateways: [] as ComponentRow[], tenantGateways: [] as ComponentRow[], infrastructure: [] as ComponentRow[], applications: [] as ComponentRow[],
     }));
     for (const [rank, vendor] of vendors.entries()) {
       const operator = vendor.organisation.id;
@@ -195,6 +208,12 @@ class Generator {
       }
       // The vendor's first gateway carries its hosted applications: the hub that the what-if takes down.
       this.keepUp.add(vendor.gateways[0].id);
+      // PinkRoccade Local Government hosts an environment per customer, each behind a gateway of its own.
+      if (vendor.organisation.name === PINK_ROCCADE) {
+        for (let g = gatewayCount; g < this.shape.pinkRoccadeGateways; g++) {
+          vendor.tenantGateways.push(this.gateway(operator, `${slug(vendor.organisation.name)}-gw-${g + 1}`, g % 4 === 0 ? citrix : undefined, undefined, true));
+        }
+      }
       for (let i = 0; i < this.random.int(3, 8); i++) {
         vendor.infrastructure.push(this.component('INFRASTRUCTURE', operator, `${this.random.pick(INFRASTRUCTURE_NAMES)} ${vendor.organisation.name} ${i + 1}`, { offered: true }));
       }
@@ -265,6 +284,17 @@ class Generator {
     }
   }
 
+  /** Which homes' environments each tenant gateway fronts: round-robin over the homes in seeded order, so every one has dependants. */
+  private hostedEnvironments(homes: Home[], vendors: Vendor[]): Map<Home, ComponentRow[]> {
+    const tenantsOf = new Map<Home, ComponentRow[]>();
+    const order = this.random.shuffle(homes.slice());
+    for (const [i, gateway] of vendors.flatMap((v) => v.tenantGateways).entries()) {
+      const home = order[i % order.length];
+      tenantsOf.set(home, [...(tenantsOf.get(home) ?? []), gateway]);
+    }
+    return tenantsOf;
+  }
+
   private vendorApplications(vendor: Vendor): void {
     for (const application of vendor.applications) {
       if (vendor.gateways.length >= 2 && this.random.chance(0.2)) this.dependOnPair(application, vendor.gateways.slice(0, 2), 'hosting');
@@ -274,7 +304,7 @@ class Generator {
     }
   }
 
-  private home(home: Home, vendors: Vendor[]): void {
+  private home(home: Home, vendors: Vendor[], tenantGateways: ComponentRow[]): void {
     const operator = home.operator.id;
     const citrix = this.random.pick(GATEWAY_PRODUCTS.slice(0, 2));
     const citrixVersion = this.random.pick(citrix.versions).version;
@@ -305,6 +335,10 @@ class Generator {
       home.applications.push(this.component('APPLICATION', operator, `${this.random.pick(APPLICATION_NAMES)} ${home.operator.name} ${i + 1}`));
     }
     for (const application of home.applications) this.homeApplicationEdges(home, application);
+    // The applications that are front ends of the home's hosted environment: 5 to 25 per tenant gateway.
+    for (const gateway of tenantGateways) {
+      for (let i = this.random.int(5, 25); i > 0; i--) this.depend(this.random.pick(home.applications), gateway, 'REQUIRED');
+    }
     for (const service of [...sharedServices, ...ownServices.flat()]) this.serviceEdges(home, service);
   }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { median, post, runLoad } from './load';
 import type { LoadConfig, LoadResult } from './load-worker';
+import { PORT_BASE } from './contenders';
 import { REPO, systemNode } from './paths';
 import { pinBackends } from './postgres';
 import { W4_REPORT_STATUS } from './queries';
@@ -12,7 +13,7 @@ import { UNIQUE } from './workloads';
  * (Issue 15: three public addresses asking thirty years of uptime for four municipalities took
  * reportStatus from 38/s to 0.5/s.)
  *
- * A ketenbeeld of its own (port 4104) runs as production does: NODE_ENV=production, every limit at
+ * A ketenbeeld of its own (port 4104, or BENCH_PORT_BASE + 4) runs as production does: NODE_ENV=production, every limit at
  * its default, TRUST_PROXY=loopback so that the reader can come from several public addresses
  * (X-Forwarded-For), as it would behind a proxy. Writers are vendor integrations: OPERATIONAL reports
  * on gateways nothing depends on (W4's), each integration with its own token, at saturation. The
@@ -22,7 +23,7 @@ import { UNIQUE } from './workloads';
  * limit). Each round measures the writes alone and with the reader, in alternating order; the ratio
  * is writes with the reader ÷ writes alone, the median of the rounds. Target: at least 0.8.
  */
-const PORT = 4104;
+const PORT = PORT_BASE + 4;
 const WRITER_TOKENS = 24;
 const READER_ADDRESSES = 3;
 const READER_CONNECTIONS = 2;

@@ -6,6 +6,8 @@ import { REPO, systemNode } from './paths';
 import { W2_NATIONAL_OVERVIEW } from './queries';
 import type { RunningServer } from './server-process';
 import { normaliseOverview, verdict } from './validate';
+import { DeliveryWatch, municipalitiesStandingOn, W7Deliveries, w7DeliveriesMarkdown } from './w7-deliveries';
+import { benchCallers } from './webhooks';
 
 /**
  * W7 (issue 17, the bulk half of part 4): a vendor's bulk shutdown. The vendor with the most gateways
@@ -13,7 +15,9 @@ import { normaliseOverview, verdict } from './validate';
  * own idempotency key), then on again in another. Measured per batch: the time from sending it until
  * every dependant's effective status is right, i.e. until ketenbeeld's national overview (read from
  * its stored picture) equals the floor's, which judges the reports themselves. Also the batch's own
- * round trip. Rounds alternate off and on.
+ * round trip. Rounds alternate off and on. And the webhook half (w7-deliveries.ts): one endpoint per
+ * affected municipality; per batch the time until every endpoint has every delivery, each delivery's
+ * time from the change, and missing or wrong deliveries.
  */
 export interface W7Report {
   vendor: string;
@@ -21,6 +25,8 @@ export interface W7Report {
   rounds: { direction: 'off' | 'on'; batchMs: number; rightAfterMs: number; accepted: number; refused: number; agrees: boolean; problems: string[] }[];
   batchMs: { p50: number; p99: number };
   rightAfterMs: { p50: number; p99: number };
+  /** The webhook half; null when not asked for (or in runs before it). */
+  deliveries?: W7Deliveries | null;
   error: string | null;
 }
 
@@ -63,14 +69,26 @@ function vendorToken(url: string, organisationId: string): Record<string, string
 }
 
 export async function measureBulkShutdown(
-  ketenbeeld: RunningServer, floor: RunningServer, url: string, options: { gateways: number; rounds: number; readHeaders: Record<string, string> },
+  ketenbeeld: RunningServer, floor: RunningServer, url: string,
+  options: { gateways: number; rounds: number; readHeaders: Record<string, string>; webhooks?: boolean; deliveryTimeoutMs?: number; log?: (line: string) => void },
 ): Promise<W7Report> {
-  const report: W7Report = { vendor: '', gateways: 0, rounds: [], batchMs: { p50: Number.NaN, p99: Number.NaN }, rightAfterMs: { p50: Number.NaN, p99: Number.NaN }, error: null };
+  const report: W7Report = {
+    vendor: '', gateways: 0, rounds: [], batchMs: { p50: Number.NaN, p99: Number.NaN }, rightAfterMs: { p50: Number.NaN, p99: Number.NaN }, deliveries: null, error: null,
+  };
+  const log = options.log ?? (() => {});
+  let watch: DeliveryWatch | null = null;
   try {
     const picked = await pickVendor(url, options.gateways);
     report.vendor = picked.vendor;
     report.gateways = picked.gatewayIds.length;
     const headers = vendorToken(url, picked.vendorId);
+    if (options.webhooks ?? true) {
+      const municipalities = await municipalitiesStandingOn(url, picked.gatewayIds);
+      watch = new DeliveryWatch(ketenbeeld.url, url);
+      report.deliveries = watch.report;
+      await watch.start(municipalities, await benchCallers(url, Math.max(1, Math.ceil(municipalities.length / 50))));
+      log(`W7: ${picked.gatewayIds.length} gateways of ${picked.vendor}; ${municipalities.length} webhook endpoints, one per affected municipality`);
+    }
     const overview = JSON.stringify({ query: W2_NATIONAL_OVERVIEW, operationName: 'NationalOverview', variables: {} });
     const run = Date.now();
     for (let round = 0; round < options.rounds; round++) {
@@ -81,6 +99,9 @@ export async function measureBulkShutdown(
         cause: direction === 'off' ? 'PRECAUTIONARY_SHUTDOWN' : null,
         source: 'bench:w7', idempotencyKey: `bench-w7-${run}-${round}-${i}`,
       }));
+      const from = watch ? await watch.position() : 0;
+      watch?.expectBatch(from);
+      const sentAt = Date.now();
       const started = performance.now();
       const answer = await post(ketenbeeld.url, JSON.stringify({ query: BATCH, operationName: 'Bulk', variables: { input: { reports } } }), headers, 600_000);
       const batchMs = performance.now() - started;
@@ -97,12 +118,17 @@ export async function measureBulkShutdown(
         if (agrees) rightAfterMs = performance.now() - started;
       }
       report.rounds.push({ direction, batchMs, rightAfterMs, accepted: payload.accepted, refused: payload.refused, agrees, problems: problems.slice(0, 3) });
+      const delivered = watch ? await watch.awaitBatch(direction, from, sentAt, options.deliveryTimeoutMs ?? 300_000) : null;
+      log(`W7 batch ${round + 1} ${direction}: round trip ${Math.round(batchMs)} ms, right after ${Math.round(rightAfterMs)} ms`
+        + (delivered ? `; ${delivered.received}/${delivered.expected} deliveries to ${delivered.endpointsAffected} endpoints, all after ${Math.round(delivered.allDeliveredMs)} ms, wrong ${delivered.wrong}` : ''));
     }
     const right = report.rounds.filter((r) => r.agrees).map((r) => r.rightAfterMs);
     report.batchMs = { p50: percentile(report.rounds.map((r) => r.batchMs), 50), p99: percentile(report.rounds.map((r) => r.batchMs), 99) };
     report.rightAfterMs = { p50: percentile(right, 50), p99: percentile(right, 99) };
   } catch (error) {
     report.error = error instanceof Error ? error.message : String(error);
+  } finally {
+    await watch?.stop();
   }
   return report;
 }
@@ -124,5 +150,6 @@ export function w7Markdown(report: W7Report, scale: number): string {
   ];
   if (report.error) lines.push('', `Stopped: ${report.error}`);
   for (const round of report.rounds.filter((r) => !r.agrees)) lines.push(`- ${round.direction}: ${round.problems.join('; ')}`);
+  if (report.deliveries) lines.push('', w7DeliveriesMarkdown(report.deliveries));
   return lines.join('\n');
 }

@@ -18,8 +18,11 @@ import { systemNode } from '../harness/paths';
  * Writes bench/results/<date>-w7-s<scale>.md.
  *
  *   node bench/dist/bench/tools/w7.js [--scale 0.02] [--seed 7] [--gateways 300] [--rounds 10] [--port 4100]
+ *                                     [--no-webhooks] [--delivery-timeout 300]
  *
  * `--port` moves ketenbeeld to it and the floor to the next one (when a full run holds 4100–4103).
+ * Webhook endpoints (one per affected municipality, w7-deliveries.ts) are measured unless `--no-webhooks`;
+ * `--delivery-timeout` is how long a batch's deliveries may take, in seconds.
  */
 const argument = (flag: string, fallback: number) => {
   const i = process.argv.indexOf(flag);
@@ -53,6 +56,7 @@ async function main(): Promise<void> {
     await markWritten(dataset.name, scale, seed);
     const report = await measureBulkShutdown(ketenbeeld, floor, dataset.url, {
       gateways: argument('--gateways', 300), rounds: argument('--rounds', 10), readHeaders: await coordinatorHeaders(dataset.url),
+      webhooks: !process.argv.includes('--no-webhooks'), deliveryTimeoutMs: argument('--delivery-timeout', 300) * 1000, log,
     });
     const text = `${w7Markdown(report, scale)}\n`;
     const file = path.join(REPO, 'bench/results', `${new Date().toISOString().slice(0, 10)}-w7-s${scale}.md`);

@@ -14,7 +14,7 @@ import { AuditEntryModel } from '../modules/audit/audit.repository';
 import { StatusChangeModel, IncidentChangeModel } from '../modules/events/event.models';
 import { RelationRequest as RelationRequestModel } from '../modules/consent/relation-request.entity';
 import { WebhookEndpoint as WebhookEndpointModel, WebhookEndpoint as WebhookFilterModel, WebhookDelivery as WebhookDeliveryModel } from '../modules/webhooks/webhook.repository';
-import { MaintenanceWindow as MaintenanceWindowModel, MaintenanceNoticeModel } from '../modules/maintenance/maintenance.models';
+import { MaintenanceWindow as MaintenanceWindowModel, MaintenanceNoticeModel, MaintenanceChangeModel } from '../modules/maintenance/maintenance.models';
 import { ReportStatusesResultModel } from '../modules/status/report-statuses';
 import { RequestContext } from '../context';
 export type Maybe<T> = T | null;
@@ -908,6 +908,37 @@ export type KindStatusCount = {
   count: Scalars['Int']['output'];
   kind: ComponentKind;
   status: ComponentStatus;
+};
+
+/** What happened to an announced maintenance window. */
+export type MaintenanceAction =
+  /** Called off (before it began, or while it ran: then it ended at that moment). */
+  | 'CANCELLED'
+  /** Its end came. */
+  | 'ENDED'
+  | 'SCHEDULED'
+  /** Its start came: its components are UNDER_MAINTENANCE. */
+  | 'STARTED'
+  | 'UPDATED';
+
+/**
+ * A maintenance window was scheduled, updated or cancelled, or it started or ended. The status
+ * changes it causes come through `statusChanged` as any other.
+ */
+export type MaintenanceChange = {
+  __typename?: 'MaintenanceChange';
+  action: MaintenanceAction;
+  /** Pass it as `since` when subscribing again, to receive the changes after this one first. */
+  cursor: Scalars['String']['output'];
+  /**
+   * The window as the residents of the municipality the subscription named feel it (public, as
+   * `Municipality.maintenance`), as it is now; null when the subscription named no municipality.
+   */
+  notice: Maybe<MaintenanceNotice>;
+  /** When ketenbeeld recorded the change. */
+  occurredAt: Scalars['DateTime']['output'];
+  /** The window as it is now, for a reader who may read it whole (one of its components); otherwise null. */
+  window: Maybe<MaintenanceWindow>;
 };
 
 /**
@@ -2211,6 +2242,16 @@ export type Subscription = {
   /** Changes of one incident, for an organisation that may read it. `since` as for statusChanged. */
   incidentUpdated: IncidentChange;
   /**
+   * What happens to announced maintenance windows (scheduled, updated, cancelled, started, ended):
+   * `municipalityCbsCode`: the windows that municipality's services stand on (open to the public,
+   * which reads `notice`, not `window`);
+   * `componentId`: the windows on that component (needs a token whose picture includes it);
+   * neither: every window the caller may read (needs a token).
+   * `since`: a `cursor` from an earlier change (of this or any subscription); the stored changes after
+   * it come first, then live ones.
+   */
+  maintenanceChanged: MaintenanceChange;
+  /**
    * Every change of effective status that matches the arguments:
    * `municipalityCbsCode`: the services delivered to that municipality (open to the public);
    * `componentId`: that component (needs a token whose picture includes it);
@@ -2228,6 +2269,18 @@ export type Subscription = {
  */
 export type SubscriptionIncidentUpdatedArgs = {
   incidentId: Scalars['ID']['input'];
+  since?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/**
+ * Live updates over WebSocket at `/graphql` (the `graphql-ws` protocol); send the token as
+ * `connectionParams: { authorization: "Bearer kb_…" }`. Every server instance delivers every change,
+ * whichever instance took the write.
+ */
+export type SubscriptionMaintenanceChangedArgs = {
+  componentId?: InputMaybe<Scalars['ID']['input']>;
+  municipalityCbsCode?: InputMaybe<Scalars['String']['input']>;
   since?: InputMaybe<Scalars['String']['input']>;
 };
 
@@ -2731,6 +2784,8 @@ export type ResolversTypes = {
   IssueClearanceInput: IssueClearanceInput;
   IssueClearancePayload: ResolverTypeWrapper<Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversTypes['Incident'], update: ResolversTypes['IncidentUpdate'] }>;
   KindStatusCount: ResolverTypeWrapper<KindStatusCount>;
+  MaintenanceAction: MaintenanceAction;
+  MaintenanceChange: ResolverTypeWrapper<MaintenanceChangeModel>;
   MaintenanceNotice: ResolverTypeWrapper<MaintenanceNoticeModel>;
   MaintenanceState: MaintenanceState;
   MaintenanceWindow: ResolverTypeWrapper<MaintenanceWindowModel>;
@@ -2902,6 +2957,7 @@ export type ResolversParentTypes = {
   IssueClearanceInput: IssueClearanceInput;
   IssueClearancePayload: Omit<IssueClearancePayload, 'incident' | 'update'> & { incident: ResolversParentTypes['Incident'], update: ResolversParentTypes['IncidentUpdate'] };
   KindStatusCount: KindStatusCount;
+  MaintenanceChange: MaintenanceChangeModel;
   MaintenanceNotice: MaintenanceNoticeModel;
   MaintenanceWindow: MaintenanceWindowModel;
   MaintenanceWindowConnection: Omit<MaintenanceWindowConnection, 'edges'> & { edges: Array<ResolversParentTypes['MaintenanceWindowEdge']> };
@@ -3415,6 +3471,14 @@ export type KindStatusCountResolvers<ContextType = RequestContext, ParentType ex
   status?: Resolver<ResolversTypes['ComponentStatus'], ParentType, ContextType>;
 };
 
+export type MaintenanceChangeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaintenanceChange'] = ResolversParentTypes['MaintenanceChange']> = {
+  action?: Resolver<ResolversTypes['MaintenanceAction'], ParentType, ContextType>;
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  notice?: Resolver<Maybe<ResolversTypes['MaintenanceNotice']>, ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  window?: Resolver<Maybe<ResolversTypes['MaintenanceWindow']>, ParentType, ContextType>;
+};
+
 export type MaintenanceNoticeResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['MaintenanceNotice'] = ResolversParentTypes['MaintenanceNotice']> = {
   endsAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   publicText?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -3817,6 +3881,7 @@ export type StatusReportEdgeResolvers<ContextType = RequestContext, ParentType e
 
 export type SubscriptionResolvers<ContextType = RequestContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   incidentUpdated?: SubscriptionResolver<ResolversTypes['IncidentChange'], "incidentUpdated", ParentType, ContextType, RequireFields<SubscriptionIncidentUpdatedArgs, 'incidentId'>>;
+  maintenanceChanged?: SubscriptionResolver<ResolversTypes['MaintenanceChange'], "maintenanceChanged", ParentType, ContextType, Partial<SubscriptionMaintenanceChangedArgs>>;
   statusChanged?: SubscriptionResolver<ResolversTypes['StatusChange'], "statusChanged", ParentType, ContextType, Partial<SubscriptionStatusChangedArgs>>;
 };
 
@@ -3981,6 +4046,7 @@ export type Resolvers<ContextType = RequestContext> = {
   IssueAccessTokenPayload?: IssueAccessTokenPayloadResolvers<ContextType>;
   IssueClearancePayload?: IssueClearancePayloadResolvers<ContextType>;
   KindStatusCount?: KindStatusCountResolvers<ContextType>;
+  MaintenanceChange?: MaintenanceChangeResolvers<ContextType>;
   MaintenanceNotice?: MaintenanceNoticeResolvers<ContextType>;
   MaintenanceWindow?: MaintenanceWindowResolvers<ContextType>;
   MaintenanceWindowConnection?: MaintenanceWindowConnectionResolvers<ContextType>;

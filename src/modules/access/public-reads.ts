@@ -7,7 +7,7 @@
  */
 export const PUBLIC_FIELDS: Readonly<Record<string, readonly string[]>> = {
   Query: ['municipality', 'incidents', 'incident', 'advisories', 'advisory', 'viewer', '_entities', '_service'],
-  Subscription: ['statusChanged'],
+  Subscription: ['statusChanged', 'maintenanceChanged'],
   Viewer: ['kind', 'role', 'organisation'],
   _Service: ['sdl'],
 
@@ -15,6 +15,8 @@ export const PUBLIC_FIELDS: Readonly<Record<string, readonly string[]>> = {
   // incidents behind them that are TLP:CLEAR. Not the root cause, not the components behind it.
   Municipality: ['id', 'kind', 'name', 'cbsCode', 'website', 'services', 'maintenance'],
   MaintenanceNotice: ['title', 'publicText', 'startsAt', 'endsAt', 'services'],
+  // Announced maintenance as it happens, in the public form only (not `window`).
+  MaintenanceChange: ['cursor', 'action', 'notice', 'occurredAt'],
   ServiceAvailability: ['service', 'municipality', 'status', 'cause', 'since', 'stale', 'uptime', 'incidents'],
   Service: ['id', 'kind', 'name', 'audience'],
   StatusChange: ['cursor', 'component', 'municipality', 'municipalities', 'status', 'previousStatus', 'cause', 'since', 'stale', 'occurredAt'],

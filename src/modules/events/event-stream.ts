@@ -147,3 +147,25 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
     resolve?.({ value: undefined, done: true });
   }
 }
+
+/**
+ * A stream narrowed further by a check that must read (which municipalities a maintenance window
+ * concerns is not in its event). Events are checked one at a time, in order, so the order holds; a
+ * subscriber who leaves ends the stream beneath at once.
+ */
+export function admittedOnly<T>(stream: AsyncIterableIterator<T>, admits: (payload: T) => Promise<boolean>): AsyncIterableIterator<T> {
+  const admitted: AsyncIterableIterator<T> = {
+    [Symbol.asyncIterator]() {
+      return admitted;
+    },
+    async next() {
+      for (;;) {
+        const item = await stream.next();
+        if (item.done || (await admits(item.value))) return item;
+      }
+    },
+    return: () => stream.return?.() ?? Promise.resolve({ value: undefined, done: true }),
+    throw: (error?: unknown) => stream.throw?.(error) ?? Promise.reject(error),
+  };
+  return admitted;
+}

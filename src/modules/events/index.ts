@@ -10,3 +10,7 @@ export { recordIncidentUpdate, recordMaintenanceChanges, recordStatusChanges } f
 export type { NewStatusChange } from './change-event.repository';
 export { keepChangeEventsPruned, pruneChangeEvents } from './event-retention';
 export { changeEventsAfter, changeEventsPrunedThrough, newestChangeEventSeq } from './change-event.reader';
+// For subscriptions built in other modules (maintenanceChanged): the same cursors, replay, stream and rules of who may follow what.
+export { admittedOnly, EventStream } from './event-stream';
+export { busOf, cursorOf, eventContextOf, followed, refuseIfPruned, replayKept, sinceOf } from './subscription.service';
+export type { FollowArgs, Followed } from './subscription.service';

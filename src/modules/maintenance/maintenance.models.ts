@@ -1,3 +1,5 @@
+import type { EventBatch, MaintenanceChangeEvent } from '../events';
+
 /**
  * An announced maintenance window (issue 17): some of one operator's components, from `startsAt`
  * until `endsAt`. A class, so that `node(id:)` tells it by its class.
@@ -32,4 +34,13 @@ export function stateOf(window: MaintenanceWindowModel, now: Date): MaintenanceS
 export interface MaintenanceNoticeModel {
   window: MaintenanceWindowModel;
   serviceIds: string[];
+}
+
+/** What a `maintenanceChanged` subscriber receives, before its selection is resolved. */
+export interface MaintenanceChangeModel {
+  event: MaintenanceChangeEvent;
+  /** The fetch it came with: its deliveries share one set of loaders (src/websocket.ts). */
+  batch: EventBatch;
+  /** The municipality the subscription named, if any: `notice` is the window as its residents feel it. */
+  municipalityId: string | null;
 }

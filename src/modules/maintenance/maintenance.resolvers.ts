@@ -2,8 +2,11 @@ import type { Resolvers } from '../../generated/graphql';
 import { toGlobalId } from '../../common/global-id';
 import type { RequestContext } from '../../context';
 import { COMPONENT_TYPES, onTypes } from '../../common/resolver-types';
-import { isRefusal } from '../../errors';
+import { cursorOf } from '../events';
 import { stateOf } from './maintenance.models';
+import type { MaintenanceChangeModel } from './maintenance.models';
+import { noticeFor, readableComponentsOf, readableWindow } from './maintenance.sight';
+import { maintenanceChanges } from './maintenance.subscription';
 import { cancelMaintenance, scheduleMaintenance, updateMaintenance } from './maintenance.mutations';
 import { listMaintenance, maintenanceNoticesFor } from './maintenance.service';
 
@@ -35,15 +38,23 @@ export const maintenanceResolvers: Resolvers = {
     // A payload speaks of the moment its write took (after the request began).
     state: (w, _, ctx) => stateOf(w, new Date(Math.max(ctx.now.getTime(), w.updatedAt.getTime()))),
     operator: async (w, _, ctx) => (await ctx.loaders.organisationById.load(w.operatorId))!,
-    components: async (w, _, ctx) => {
-      const loaded = await ctx.loaders.componentById.loadMany(w.componentIds);
-      return loaded.flatMap((c) => {
-        if (c instanceof Error) {
-          if (isRefusal(c)) return [];
-          throw c;
-        }
-        return c ? [c] : [];
-      });
+    components: (w, _, ctx) => readableComponentsOf(ctx, w),
+  },
+  Subscription: {
+    maintenanceChanged: {
+      subscribe: (root, args, ctx) => maintenanceChanges(ctx, root, args),
+      resolve: (payload: MaintenanceChangeModel) => payload,
     },
+  },
+  MaintenanceChange: {
+    cursor: (m) => cursorOf(m.event),
+    action: (m) => m.event.action,
+    window: (m, _, ctx) => readableWindow(ctx, m.event.maintenanceId),
+    notice: async (m, _, ctx) => {
+      if (m.municipalityId === null) return null;
+      const window = await ctx.unguarded.maintenanceById.load(m.event.maintenanceId);
+      return window && noticeFor(ctx, window, m.municipalityId);
+    },
+    occurredAt: (m) => m.event.occurredAt,
   },
 };

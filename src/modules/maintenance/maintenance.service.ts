@@ -3,7 +3,7 @@ import { badInput } from '../../errors';
 import { idOf } from '../../common/global-id';
 import { connectionOf, decodeCursor, Page, pageSize } from '../../common/pagination';
 import type { MaintenanceNoticeModel, MaintenanceWindowModel } from './maintenance.models';
-import { standingOnAt } from '../picture';
+import { noticesFor } from './maintenance.sight';
 import { maintenanceRepository, MaintenanceListFilter } from './maintenance.repository';
 
 export interface MaintenanceListArgs {
@@ -41,20 +41,11 @@ export async function listMaintenance(ctx: RequestContext, args: MaintenanceList
 
 /**
  * The maintenance a municipality's residents should know of (public, like its services' availability):
- * windows not cancelled and not over, beginning within `days`, on anything its services stand on
- * today, each with those services. What a window is on stays the operator's: only the title, the
- * public text and the times are shown.
+ * windows not cancelled and not over, beginning within `days`, as its residents feel them
+ * (maintenance.sight.ts: on anything its services stand on today, each with those services).
  */
 export async function maintenanceNoticesFor(ctx: RequestContext, municipalityId: string, days: number): Promise<MaintenanceNoticeModel[]> {
   if (!Number.isInteger(days) || days < 0 || days > 60) throw badInput('days must be 0 to 60', 'days');
   const windows = await maintenanceRepository.upcoming(ctx.db, ctx.now, new Date(ctx.now.getTime() + days * 86_400_000));
-  if (windows.length === 0) return [];
-  const serviceIds = (await ctx.unguarded.servicesNow.load(municipalityId)).map((row) => row.componentId);
-  if (serviceIds.length === 0) return [];
-  const roots = [...new Set(windows.flatMap((window) => window.componentIds))];
-  const standing = new Map<string, string[]>();
-  for (const pair of await standingOnAt(ctx.db, roots, serviceIds, ctx.now)) standing.set(pair.root, [...(standing.get(pair.root) ?? []), pair.id]);
-  return windows
-    .map((window) => ({ window, serviceIds: [...new Set(window.componentIds.flatMap((id) => standing.get(id) ?? []))] }))
-    .filter((notice) => notice.serviceIds.length > 0);
+  return noticesFor(ctx, windows, municipalityId);
 }

@@ -4,6 +4,7 @@ import { loadExisting } from '../../common/batch';
 import { toGlobalId } from '../../common/global-id';
 import { readablePath } from '../access';
 import type { ChangeEvent, IncidentChangeEvent, MaintenanceChangeEvent, StatusChangeEvent } from '../events';
+import { noticeFor, readableComponentsOf, readableWindow } from '../maintenance';
 
 /** What an endpoint asked for; an empty list does not narrow. */
 export interface WebhookFilter {
@@ -92,25 +93,24 @@ const incidentUpdated: WebhookKind<IncidentChangeEvent> = {
   },
 };
 
-/** A window is read by whoever may read one of its components (the guarded loader, as `maintenance`); only those are named. */
+/**
+ * Who may read a window, and which municipalities it concerns (those whose services stand on it), are
+ * the maintenance module's one rule (maintenance.sight.ts), as for `maintenanceChanged` and
+ * `Municipality.maintenance`; only the components the owner may read are named.
+ */
 const maintenanceChanged: WebhookKind<MaintenanceChangeEvent> = {
   covers: 'MAINTENANCE',
   type: 'maintenance.changed',
   async admits(event, filter, ctx) {
-    let window;
-    try {
-      window = await ctx.loaders.maintenanceById.load(event.maintenanceId);
-    } catch (error) {
-      if (isRefusal(error)) return false;
-      throw error;
-    }
+    const window = await readableWindow(ctx, event.maintenanceId);
     if (!window || !anyOf(filter.componentIds, window.componentIds)) return false;
-    return deliveredToAny(filter, window.componentIds, ctx);
+    if (filter.municipalityIds.length === 0) return true;
+    for (const municipalityId of filter.municipalityIds) if (await noticeFor(ctx, window, municipalityId)) return true;
+    return false;
   },
   async data(event, ctx) {
-    const window = (await ctx.loaders.maintenanceById.load(event.maintenanceId))!;
-    const readable = await Promise.all(window.componentIds.map((id) => ctx.scope.mayReadComponentDetails(id)));
-    const components = await loadExisting(ctx.loaders.componentById, window.componentIds.filter((_, i) => readable[i]));
+    const window = (await readableWindow(ctx, event.maintenanceId))!;
+    const components = await readableComponentsOf(ctx, window);
     return {
       action: event.action,
       maintenance: {
