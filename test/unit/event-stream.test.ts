@@ -1,6 +1,6 @@
 import type { ChangeEvent, EventBatch } from '../../src/modules/events';
 import type { BatchListener } from '../../src/modules/events/event-bus';
-import { EventStream, MAX_QUEUED } from '../../src/modules/events/event-stream';
+import { admittedOnly, EventStream, MAX_QUEUED } from '../../src/modules/events/event-stream';
 
 /** A bus the test drives by hand. */
 class FakeBus {
@@ -88,4 +88,20 @@ test('a subscriber that falls too far behind is cut off with a cursor to resume 
   expect(bus.listener).toBeNull();
   expect((await take(s, MAX_QUEUED)).length).toBe(MAX_QUEUED);
   await expect(s.next()).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+});
+
+test('admittedOnly: an asynchronous check narrows the stream, in order, even when later checks answer first; leaving ends the stream beneath', async () => {
+  const bus = new FakeBus();
+  const inner = stream(bus);
+  // Even positions pass; the first check is the slowest, so order would break if checks overlapped.
+  const narrowed = admittedOnly(inner, (seq) => new Promise<boolean>((resolve) => setTimeout(() => resolve(seq % 2 === 0), seq === 2 ? 30 : 1)));
+  bus.publish(1, 2, 3, 4, 5, 6);
+  const values: number[] = [];
+  for (let i = 0; i < 3; i++) values.push((await narrowed.next()).value as number);
+  expect(values).toEqual([2, 4, 6]);
+
+  const waiting = narrowed.next();
+  await narrowed.return!();
+  expect(await waiting).toEqual({ value: undefined, done: true });
+  expect(bus.listener).toBeNull();
 });
