@@ -16,6 +16,7 @@ import { checkReportsWithDependants, DependantsCheck } from './dependants';
 import { measureBulkShutdown, W7Report } from './w7';
 import { RunningServer, startServer } from './server-process';
 import { defineWorkloads, pickInputs } from './workloads';
+import { issueCoordinatorToken as coordinatorToken, issueToken } from './tokens';
 import { measurePublicPressure, publicPressureMarkdown, PublicPressureReport } from './public-pressure';
 import { measurePublicPage, publicPageMarkdown, PublicPageOutcome } from './public-page';
 import { benchCallers, measureWebhookDelivery, WebhookBenchReport, webhookMarkdown } from './webhooks';
@@ -73,36 +74,25 @@ function buildKetenbeeld(): string | null {
   return null;
 }
 
-/**
- * A bearer token issued with ketenbeeld's own token CLI once ketenbeeld has migrated the database:
- * `org` is an organisation id or a municipality's CBS code. Returns the header, or {} with the reason logged.
- */
-function issueToken(databaseUrl: string, org: string, role: 'COORDINATOR' | 'MUNICIPALITY'): Record<string, string> {
-  const cli = path.join(REPO, 'dist/src/cli/token.js');
-  if (!fs.existsSync(cli)) return {};
-  const issued = spawnSync(systemNode(), [cli, 'create', '--org', org, '--role', role, '--days', '1', '--label', 'bench'], {
-    cwd: REPO, encoding: 'utf8', env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 60_000,
-  });
-  const secret = issued.stdout.trim().split('\n').pop() ?? '';
-  if (issued.status !== 0 || secret.length < 16 || /\s/.test(secret)) {
-    log(`could not issue a ${role} token for ${org}: ${issued.stderr.slice(-300)}`);
+/** A token for the run, or {} with the reason logged: the run goes on without it (tokens.ts issues it). */
+async function tokenOrNothing(issue: () => Record<string, string> | Promise<Record<string, string>>): Promise<Record<string, string>> {
+  try {
+    return await issue();
+  } catch (error) {
+    log(error instanceof Error ? error.message : String(error));
     return {};
   }
-  return { authorization: `Bearer ${secret}` };
 }
 
 /** A coordinator's token (a coordinator reads everything): W2–W5 and the checks. */
-async function issueCoordinatorToken(databaseUrl: string): Promise<Record<string, string>> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
-  const coordinator = (await client.query<{ id: string }>(`SELECT id FROM organisation WHERE kind = 'COORDINATOR' ORDER BY name LIMIT 1`)).rows[0];
-  await client.end();
-  return issueToken(databaseUrl, coordinator.id, 'COORDINATOR');
+function issueCoordinatorToken(databaseUrl: string): Promise<Record<string, string>> {
+  return tokenOrNothing(() => coordinatorToken(databaseUrl));
 }
 
 /** Each W1 municipality's own token, in input order; empty when any could not be issued. */
-function issueMunicipalityTokens(databaseUrl: string, municipalities: string[]): Record<string, string>[] {
-  const headers = municipalities.map((cbs) => issueToken(databaseUrl, cbs, 'MUNICIPALITY'));
+async function issueMunicipalityTokens(databaseUrl: string, municipalities: string[]): Promise<Record<string, string>[]> {
+  const headers: Record<string, string>[] = [];
+  for (const cbs of municipalities) headers.push(await tokenOrNothing(() => issueToken(databaseUrl, cbs, 'MUNICIPALITY')));
   return headers.every((h) => h.authorization) ? headers : [];
 }
 
@@ -338,7 +328,7 @@ async function main(): Promise<void> {
     const headers = ketenbeeld ? await issueCoordinatorToken(dataset.url) : {};
     const schema = ketenbeeld ? await probeSchema(ketenbeeld, headers) : null;
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
-    const municipalityHeaders = ketenbeeld ? issueMunicipalityTokens(dataset.url, inputs.municipalities) : [];
+    const municipalityHeaders = ketenbeeld ? await issueMunicipalityTokens(dataset.url, inputs.municipalities) : [];
     const rootFields = schema ? new Set([
       ...[...schema.query].map((f) => `Query.${f}`), ...[...schema.mutation].map((f) => `Mutation.${f}`),
       ...[...schema.subscription].map((f) => `Subscription.${f}`),

@@ -1,15 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { Client } from 'pg';
 import { ensureDataset, markWritten } from '../generator/load';
 import { startBenchPostgres } from '../harness/bench-postgres';
 import { serverSpec } from '../harness/contenders';
 import { median, post } from '../harness/load';
-import { REPO, systemNode } from '../harness/paths';
+import { REPO } from '../harness/paths';
 import { tuneDatabase } from '../harness/postgres';
 import { W1_PUBLIC_DASHBOARD } from '../harness/queries';
 import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
+import { issueCoordinatorToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
 
 /**
@@ -81,18 +80,6 @@ async function readWhile(server: RunningServer, municipalities: string[], until:
     times.push(answer.ms);
   }
   return times;
-}
-
-async function coordinatorHeaders(url: string): Promise<Record<string, string>> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  const coordinator = (await client.query<{ id: string }>(`SELECT id FROM organisation WHERE kind = 'COORDINATOR' ORDER BY name LIMIT 1`)).rows[0].id;
-  await client.end();
-  const issued = spawnSync(systemNode(), [path.join(REPO, 'dist/src/cli/token.js'), 'create', '--org', coordinator, '--role', 'COORDINATOR', '--days', '1', '--label', 'bench hub report'], {
-    cwd: REPO, encoding: 'utf8', env: { ...process.env, DATABASE_URL: url },
-  });
-  if (issued.status !== 0) throw new Error(`token: ${issued.stderr}`);
-  return { authorization: `Bearer ${issued.stdout.trim().split('\n').pop()}` };
 }
 
 async function measure(
@@ -173,7 +160,7 @@ async function main(): Promise<void> {
   const dataset = await ensureDataset(scale, seed, { log });
   await tuneDatabase(dataset.name);
   const inputs = await pickInputs(dataset.url, 40, seed);
-  const headers = await coordinatorHeaders(dataset.url);
+  const headers = await issueCoordinatorToken(dataset.url, 'bench hub report');
   await markWritten(dataset.name, scale, seed);
   const base = serverSpec('ketenbeeld', dataset.url, 1);
   const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };

@@ -1,16 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Client } from 'pg';
 import { ensureDataset, markWritten } from '../generator/load';
 import { serverSpec } from '../harness/contenders';
 import { REPO } from '../harness/paths';
 import { tuneDatabase } from '../harness/postgres';
+import { issueCoordinatorToken } from '../harness/tokens';
 import { startServer } from '../harness/server-process';
 import type { ServerSpec } from '../harness/server-process';
 import { startBenchPostgres } from '../harness/bench-postgres';
 import { measureBulkShutdown, w7Markdown } from '../harness/w7';
-import { spawnSync } from 'node:child_process';
-import { systemNode } from '../harness/paths';
 
 /**
  * W7 alone (bench/harness/w7.ts): a vendor's bulk shutdown against ketenbeeld and the floor, on its
@@ -30,18 +28,6 @@ const argument = (flag: string, fallback: number) => {
 };
 const log = (line: string) => console.log(`[w7 ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-async function coordinatorHeaders(url: string): Promise<Record<string, string>> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  const coordinator = (await client.query<{ id: string }>(`SELECT id FROM organisation WHERE kind = 'COORDINATOR' ORDER BY name LIMIT 1`)).rows[0].id;
-  await client.end();
-  const issued = spawnSync(systemNode(), [path.join(REPO, 'dist/src/cli/token.js'), 'create', '--org', coordinator, '--role', 'COORDINATOR', '--days', '1', '--label', 'bench w7 reader'], {
-    cwd: REPO, encoding: 'utf8', env: { ...process.env, DATABASE_URL: url },
-  });
-  if (issued.status !== 0) throw new Error(`token: ${issued.stderr}`);
-  return { authorization: `Bearer ${issued.stdout.trim().split('\n').pop()}` };
-}
-
 async function main(): Promise<void> {
   await startBenchPostgres(log);
   const scale = argument('--scale', 0.02);
@@ -55,7 +41,7 @@ async function main(): Promise<void> {
   try {
     await markWritten(dataset.name, scale, seed);
     const report = await measureBulkShutdown(ketenbeeld, floor, dataset.url, {
-      gateways: argument('--gateways', 300), rounds: argument('--rounds', 10), readHeaders: await coordinatorHeaders(dataset.url),
+      gateways: argument('--gateways', 300), rounds: argument('--rounds', 10), readHeaders: await issueCoordinatorToken(dataset.url, 'bench w7 reader'),
       webhooks: !process.argv.includes('--no-webhooks'), deliveryTimeoutMs: argument('--delivery-timeout', 300) * 1000, log,
     });
     const text = `${w7Markdown(report, scale)}\n`;
