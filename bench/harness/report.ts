@@ -10,7 +10,7 @@ export interface RunReport {
   startedAt: string;
   finishedAt: string;
   mode: 'quick' | 'full';
-  options: { scale: number; seed: number; rounds: number; seconds: number };
+  options: { scale: number; seed: number; rounds: number; seconds: number; only?: string[] };
   machine: { cpus: number; node: string; postgres: string; serverCore: number; loadCore: number };
   ketenbeeld: { commit: string; dirty: boolean; runnable: string };
   dataset: { name: string; counts: Record<string, number> | null; reused: boolean; loadSeconds: number };
@@ -160,6 +160,7 @@ export function markdown(report: RunReport): string {
   lines.push('');
   lines.push(`${report.startedAt} → ${report.finishedAt}. ketenbeeld at ${report.ketenbeeld.commit.slice(0, 10)}${report.ketenbeeld.dirty ? ' (work tree with uncommitted changes)' : ''}: ${report.ketenbeeld.runnable}.`);
   lines.push(`Machine: ${report.machine.cpus} cores, Node ${report.machine.node}, ${report.machine.postgres}. Load generator (autocannon) on core ${report.machine.loadCore}; servers and their PostgreSQL backends on core ${report.machine.serverCore}.`);
+  if (report.options.only) lines.push(`A partial run (\`--only ${report.options.only.join(',')}\`): the targets of the parts left out are not measured here.`, '');
   lines.push(`${report.options.rounds} rounds per workload, contenders alternating (A B … then … B A); ${report.options.seconds} s per timed run. Ratios are medians of per-round ratios, ketenbeeld ÷ peer.`);
   lines.push('');
   lines.push(`Dataset \`${report.dataset.name}\` (seed ${report.options.seed})${report.dataset.reused ? ', reused' : `, loaded in ${report.dataset.loadSeconds.toFixed(1)} s`}${report.dataset.counts ? ': ' + Object.entries(report.dataset.counts).map(([k, v]) => `${v} ${k}`).join(', ') : ''}.`);

@@ -15,7 +15,7 @@ import { FanoutReport, markdown, RunReport } from './report';
 import { checkReportsWithDependants, DependantsCheck } from './dependants';
 import { measureBulkShutdown, W7Report } from './w7';
 import { RunningServer, startServer } from './server-process';
-import { defineWorkloads, pickInputs } from './workloads';
+import { defineWorkloads, pickInputs, WORKLOAD_IDS } from './workloads';
 import { issueCoordinatorToken as coordinatorToken, issueToken } from './tokens';
 import { measurePublicPressure, publicPressureMarkdown, PublicPressureReport } from './public-pressure';
 import { measurePublicPage, publicPageMarkdown, PublicPageOutcome } from './public-page';
@@ -37,7 +37,12 @@ interface Options {
   fresh: boolean;
   cpuProfile: boolean;
   municipalities: number;
+  /** `--only W1,W1L,W6`: the parts to run (workload ids, W5, W6, W7, pressure, webhooks, dependants, mixed); null: all. */
+  only: Set<string> | null;
 }
+
+/** The parts `--only` can name besides the workloads' own ids. */
+const PARTS = ['W5', 'W6', 'W7', 'pressure', 'webhooks', 'dependants', 'mixed'];
 
 function parseOptions(argv: string[]): Options {
   const value = (flag: string): string | undefined => {
@@ -54,7 +59,11 @@ function parseOptions(argv: string[]): Options {
     fresh: argv.includes('--fresh'),
     cpuProfile: argv.includes('--cpu-prof'),
     municipalities: Number(value('--municipalities') ?? (quick ? 12 : 40)),
+    only: value('--only') ? new Set(value('--only')!.split(',').map((part) => part.trim())) : null,
   };
+  const known = new Set<string>([...WORKLOAD_IDS, ...PARTS]);
+  const unknown = [...(options.only ?? [])].filter((part) => !known.has(part));
+  if (unknown.length > 0) throw new Error(`--only: unknown part ${unknown.join(', ')} (known: ${[...known].join(', ')})`);
   if (!(options.scale > 0 && options.scale <= 4)) throw new Error('--scale must be in (0, 4]');
   if (!(options.rounds >= 1 && options.seconds > 0)) throw new Error('--rounds must be ≥ 1 and --seconds > 0');
   return options;
@@ -315,6 +324,12 @@ async function main(): Promise<void> {
 
   const workloads: WorkloadOutcome[] = [];
   const notAvailable: RunReport['notAvailable'] = [];
+  /** Whether `--only` asks for a part; a part it leaves out is listed as not asked for. */
+  const wants = (part: string, title = part): boolean => {
+    if (options.only === null || options.only.has(part)) return true;
+    if (PARTS.includes(part)) notAvailable.push({ id: part, title, reason: 'not asked for (--only)' });
+    return false;
+  };
   const peakMemoryMiB: Record<string, number | null> = {};
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
@@ -334,13 +349,14 @@ async function main(): Promise<void> {
       ...[...schema.subscription].map((f) => `Subscription.${f}`),
     ]) : null;
     for (const workload of defineWorkloads(inputs, rootFields, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null, municipalityHeaders)) {
+      if (!wants(workload.id)) continue;
       if (workload.writes && workload.participants.length > 0) await markWritten(dataset.name, options.scale, options.seed);
       workloads.push(await measureWorkload(workload, servers, {
         rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 4, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
     }
-    if (ketenbeeld && schema?.mutation.has('reportStatus') && schema.query.has('municipality')) {
+    if (ketenbeeld && schema?.mutation.has('reportStatus') && schema.query.has('municipality') && wants('pressure', 'public pressure')) {
       await markWritten(dataset.name, options.scale, options.seed);
       // A token of its own: rate-limit counts live in the database, shared by every instance, and the
       // run's coordinator token has spent far more than a server at default limits allows per minute.
@@ -350,12 +366,12 @@ async function main(): Promise<void> {
         rounds: options.rounds, secondsPerPhase: options.quick ? 20 : 30, serverCore, loadCore, log,
       });
     }
-    if (ketenbeeld) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
+    if (ketenbeeld && wants('W6', 'public status page')) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
     const webhooksSkipped = !ketenbeeld || !schema ? `ketenbeeld not runnable: ${notRunnable.ketenbeeld}`
       : !schema.mutation.has('createWebhookEndpoint') ? 'schema has no Mutation.createWebhookEndpoint'
         : inputs.quietGatewayIds.length === 0 ? 'the dataset has no gateway nothing depends on' : null;
     if (webhooksSkipped) notAvailable.push({ id: 'webhooks', title: 'webhook delivery to 200 endpoints', reason: webhooksSkipped });
-    if (ketenbeeld && !webhooksSkipped) {
+    if (ketenbeeld && !webhooksSkipped && wants('webhooks', 'webhook delivery to 200 endpoints')) {
       await markWritten(dataset.name, options.scale, options.seed);
       log('webhook delivery to 200 endpoints on 127.0.0.1');
       try {
@@ -371,7 +387,9 @@ async function main(): Promise<void> {
         log(`webhooks stopped: ${reason}`);
       }
     }
-    if (!ketenbeeld || !schema) {
+    if (!wants('W5', 'subscription fan-out (graphql-ws)')) {
+      // not asked for
+    } else if (!ketenbeeld || !schema) {
       notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: `ketenbeeld not runnable: ${notRunnable.ketenbeeld}` });
     } else if (!schema.subscription.has('statusChanged')) {
       notAvailable.push({ id: 'W5', title: 'subscription fan-out (graphql-ws)', reason: 'schema has no Subscription.statusChanged' });
@@ -392,7 +410,7 @@ async function main(): Promise<void> {
       }
     }
     const floor = servers.get('floor');
-    if (ketenbeeld && schema?.mutation.has('reportStatus') && floor) {
+    if (ketenbeeld && schema?.mutation.has('reportStatus') && floor && wants('dependants', 'W4 with dependants')) {
       await markWritten(dataset.name, options.scale, options.seed);
       const started = performance.now();
       dependants = await checkReportsWithDependants(ketenbeeld, floor, dataset.url, inputs.hubGatewayId, headers, options.quick ? 3 : 7);
@@ -404,12 +422,12 @@ async function main(): Promise<void> {
       : !schema.mutation.has('reportStatuses') ? 'schema has no Mutation.reportStatuses'
         : !floor ? `the floor (the expected answers) not runnable: ${notRunnable.floor}` : null;
     if (w7Skipped) notAvailable.push({ id: 'W7', title: "a vendor's bulk shutdown (reportStatuses)", reason: w7Skipped });
-    if (ketenbeeld && floor && !w7Skipped) {
+    if (ketenbeeld && floor && !w7Skipped && wants('W7', "a vendor's bulk shutdown (reportStatuses)")) {
       await markWritten(dataset.name, options.scale, options.seed);
       w7 = await measureBulkShutdown(ketenbeeld, floor, dataset.url, { gateways: 300, rounds: options.quick ? 4 : 10, readHeaders: headers, log });
       log(`W7 bulk shutdown: ${w7.gateways} gateways, right after p50 ${Math.round(w7.rightAfterMs.p50)} ms, p99 ${Math.round(w7.rightAfterMs.p99)} ms${w7.error ? `; stopped: ${w7.error}` : ''}`);
     }
-    if (ketenbeeld && schema?.mutation.has('reportStatus')) {
+    if (ketenbeeld && schema?.mutation.has('reportStatus') && wants('mixed', 'W4 mixed')) {
       await markWritten(dataset.name, options.scale, options.seed);
       const started = performance.now();
       mixed = await measureMixed(ketenbeeld, floor, {
@@ -428,7 +446,7 @@ async function main(): Promise<void> {
   const git = gitState();
   const report: RunReport = {
     startedAt, finishedAt: new Date().toISOString(), mode: options.quick ? 'quick' : 'full',
-    options: { scale: options.scale, seed: options.seed, rounds: options.rounds, seconds: options.seconds },
+    options: { scale: options.scale, seed: options.seed, rounds: options.rounds, seconds: options.seconds, ...(options.only ? { only: [...options.only] } : {}) },
     machine: { cpus: os.cpus().length, node: nodeVersions(), postgres: `PostgreSQL ${postgresVersion}`, serverCore, loadCore },
     ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
@@ -437,12 +455,13 @@ async function main(): Promise<void> {
   };
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  const stem = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}`;
+  // A partial run (--only) names its parts and leaves latest-<mode>.md to the whole runs.
+  const stem = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}${options.only ? `-only-${[...options.only].join('-')}` : ''}`;
   fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure, publicPage, webhooks }, null, 2) + '\n');
   const text = markdown(report) + mixedMarkdown(mixed) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '') + publicPageMarkdown(publicPage)
     + (webhooks ? `\n${webhookMarkdown(webhooks, 'The bench dataset; ketenbeeld as in the workloads above, the receivers in the harness process.')}\n` : '');
   fs.writeFileSync(path.join(resultsDir, `${stem}.md`), text);
-  fs.writeFileSync(path.join(resultsDir, `latest-${report.mode}.md`), text);
+  if (!options.only) fs.writeFileSync(path.join(resultsDir, `latest-${report.mode}.md`), text);
   console.log(`\n${text}`);
   log(`results: bench/results/${stem}.md and .json`);
 }

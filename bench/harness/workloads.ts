@@ -4,7 +4,8 @@ import type { ContenderName } from './contenders';
 import type { NormaliserName } from './normalisers';
 import { W1_DASHBOARD, W1_POSTGRAPHILE, W1_PUBLIC_DASHBOARD, W2_NATIONAL_OVERVIEW, W3_IMPACT, W4_REPORT_STATUS } from './queries';
 
-export type WorkloadId = 'W1' | 'W1L' | 'W1P' | 'W2' | 'W2L' | 'W3' | 'W3F' | 'W4';
+export const WORKLOAD_IDS = ['W1', 'W1L', 'W1P', 'W2', 'W2L', 'W3', 'W3F', 'W4'] as const;
+export type WorkloadId = typeof WORKLOAD_IDS[number];
 
 export interface Participant {
   name: ContenderName;
