@@ -26,15 +26,36 @@ export async function servicesOfMunicipality(ctx: RequestContext, municipalityId
   if (asOf === null) {
     const rows = await ctx.unguarded.servicesNow.load(municipalityId);
     // These services are delivered now: their names are public (AccessScope.mayReadComponent).
-    for (const row of rows) ctx.unguarded.isDeliveredService.prime(row.componentId, true);
-    return rows.map((row) => ({ ...modelOfStored(row, ctx.now), serviceId: row.componentId, municipalityId, hasHistory: true }));
+    return rows.map((row) => {
+      ctx.unguarded.isDeliveredService.prime(row.componentId, true);
+      return serviceAvailability(modelOfStored(row, ctx.now), municipalityId);
+    });
   }
   const ids = await servicesDeliveredAt(ctx.db, municipalityId, asOf);
   const models = await ctx.unguarded.judgedStatusAt(asOf).loadMany(ids);
-  return models.map((model, i) => {
+  return models.map((model) => {
     if (model instanceof Error) throw model;
-    return { ...model, serviceId: ids[i], municipalityId, hasHistory: true };
+    return serviceAvailability(model, municipalityId);
   });
+}
+
+/** The model as one municipality's dashboard shows the service, copied field by field (every dashboard builds hundreds). */
+function serviceAvailability(model: EffectiveStatusModel, municipalityId: string): ServiceAvailabilityModel {
+  return {
+    componentId: model.componentId,
+    asOf: model.asOf,
+    status: model.status,
+    cause: model.cause,
+    since: model.since,
+    stale: model.stale,
+    staleSince: model.staleSince,
+    rootCause: model.rootCause,
+    rootCauseReportId: model.rootCauseReportId,
+    rootCauseMaintenanceId: model.rootCauseMaintenanceId,
+    serviceId: model.componentId,
+    municipalityId,
+    hasHistory: true,
+  };
 }
 
 /** A component's effective status now (`asOf` null) or at `asOf`, for a caller who may read it. */
