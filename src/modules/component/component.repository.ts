@@ -1,6 +1,7 @@
 import { EntityManager, In, IsNull } from 'typeorm';
 import { pagesFromRows } from '../../common/page-loader';
 import { escapeLike } from '../../common/sql';
+import { epochMs } from '../../db/epoch-ms';
 import { Component, ComponentKind, Dependency } from './component.entity';
 
 export interface ComponentListFilter {
@@ -122,8 +123,7 @@ export const componentRepository = {
 
 /**
  * The select list of every column of `component c`, each named after its property in the entity,
- * moments as epoch milliseconds (`moments` names them: a number becomes a Date far more cheaply
- * than timestamp text is parsed). One list per data source.
+ * moments as epoch milliseconds (`moments` names them). One list per data source.
  */
 const columnLists = new WeakMap<object, { list: string; moments: string[] }>();
 function componentColumns(db: EntityManager): { list: string; moments: string[] } {
@@ -133,7 +133,7 @@ function componentColumns(db: EntityManager): { list: string; moments: string[] 
     const isMoment = (type: unknown) => type === 'timestamptz';
     columns = {
       list: all.map((column) => (isMoment(column.type)
-        ? `(extract(epoch FROM c.${column.databaseName}) * 1000)::float8 AS "${column.propertyName}"`
+        ? `${epochMs(`c.${column.databaseName}`)} AS "${column.propertyName}"`
         : `c.${column.databaseName} AS "${column.propertyName}"`)).join(', '),
       moments: all.filter((column) => isMoment(column.type)).map((column) => column.propertyName),
     };

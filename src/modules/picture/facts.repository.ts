@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
 import { uuidArrayLiteral } from '../../db/uuid-array';
+import { epochMs } from '../../db/epoch-ms';
 import type { Delivery } from './status.rules';
 import { ComponentFact, DependencyGraph, EdgeFact, HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
@@ -18,11 +19,9 @@ const audienceAt = (serviceId: string, asOf: string) => `coalesce(
   (SELECT r.audience FROM component_revision r WHERE r.component_id = ${serviceId} AND r.valid_from <= ${asOf} ORDER BY r.valid_from DESC, r.revision DESC LIMIT 1),
   (SELECT c.audience FROM component c WHERE c.id = ${serviceId} AND NOT EXISTS (SELECT 1 FROM component_revision r WHERE r.component_id = c.id)))`;
 
-/** Epoch milliseconds (±Infinity for ±infinity): no Date to parse per row. */
-const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 /** A component's maintenance windows as [id, from, until] (one cancelled before it began never counted). */
-const maintenanceOf = (component: string) => `(SELECT json_agg(json_build_array(w.id, ${ms('w.starts_at')}, ${ms('w.ends_at')}) ORDER BY w.starts_at)
+const maintenanceOf = (component: string) => `(SELECT json_agg(json_build_array(w.id, ${epochMs('w.starts_at')}, ${epochMs('w.ends_at')}) ORDER BY w.starts_at)
    FROM maintenance_component mc JOIN maintenance_window w ON w.id = mc.maintenance_id
   WHERE mc.component_id = ${component} AND (w.cancelled_at IS NULL OR w.cancelled_at > w.starts_at))`;
 
@@ -55,12 +54,12 @@ function graphOf(rows: readonly ClosureRow[]): DependencyGraph {
 
 /** The facts of each component in `closure` (a CTE of ids) known at `asOf` (a parameter), as one row each. */
 const factsOfClosure = (asOf: string) => `
-  SELECT c.id, ${ms('c.retired_at')} AS retired_ms, ${maintenanceOf('c.id')} AS maintenance,
-         (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${ms('h.valid_from')}))
+  SELECT c.id, ${epochMs('c.retired_at')} AS retired_ms, ${maintenanceOf('c.id')} AS maintenance,
+         (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${epochMs('h.valid_from')}))
             FROM heartbeat_promise h WHERE h.component_id = c.id AND h.valid_from <= ${asOf}) AS heartbeats,
-         (SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group, ${ms('d.added_at')}, ${ms('d.removed_at')}))
+         (SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group, ${epochMs('d.added_at')}, ${epochMs('d.removed_at')}))
             FROM dependency d WHERE d.component_id = c.id AND d.added_at <= ${asOf}) AS edges,
-         (SELECT json_agg(json_build_array(r.id, r.status, r.cause, ${ms('r.observed_at')}, r.seq) ORDER BY r.observed_at, r.seq)
+         (SELECT json_agg(json_build_array(r.id, r.status, r.cause, ${epochMs('r.observed_at')}, r.seq) ORDER BY r.observed_at, r.seq)
             FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= ${asOf}) AS reports
     -- An array, not a join: the planner cannot estimate a recursive CTE and would hash the whole table.
     FROM component c WHERE c.id = ANY(ARRAY(SELECT id FROM closure))`;
@@ -169,7 +168,7 @@ export const factsRepository = {
   /** The maintenance windows of `ids` that are not over at `now`, per component. */
   async maintenanceNotOver(db: EntityManager, ids: readonly string[], now: Date): Promise<Map<string, MaintenanceFact[]>> {
     const rows: { component_id: string; id: string; from_ms: number; until_ms: number }[] = await db.query(
-      `SELECT mc.component_id, w.id, ${ms('w.starts_at')} AS from_ms, ${ms('w.ends_at')} AS until_ms
+      `SELECT mc.component_id, w.id, ${epochMs('w.starts_at')} AS from_ms, ${epochMs('w.ends_at')} AS until_ms
          FROM maintenance_component mc JOIN maintenance_window w ON w.id = mc.maintenance_id
         WHERE mc.component_id = ANY($1::uuid[]) AND w.ends_at > $2 AND (w.cancelled_at IS NULL OR w.cancelled_at > w.starts_at)
         ORDER BY w.starts_at`,
@@ -216,13 +215,13 @@ export async function servicesDeliveredAt(db: EntityManager, municipalityId: str
  */
 export async function countryAt(db: EntityManager, asOf: Date): Promise<DependencyGraph> {
   const rows: ClosureRow[] = await db.query(
-    `SELECT c.id, ${ms('c.retired_at')} AS retired_ms, ${maintenanceOf('c.id')} AS maintenance,
-            (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${ms('h.valid_from')}))
+    `SELECT c.id, ${epochMs('c.retired_at')} AS retired_ms, ${maintenanceOf('c.id')} AS maintenance,
+            (SELECT json_agg(json_build_array(h.heartbeat_seconds, ${epochMs('h.valid_from')}))
                FROM (SELECT * FROM heartbeat_promise h WHERE h.component_id = c.id AND h.valid_from <= $1
                       ORDER BY h.valid_from DESC LIMIT 1) h) AS heartbeats,
-            (SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group, ${ms('d.added_at')}, ${ms('d.removed_at')}))
+            (SELECT json_agg(json_build_array(d.depends_on_id, d.kind, d.redundancy_group, ${epochMs('d.added_at')}, ${epochMs('d.removed_at')}))
                FROM dependency d WHERE d.component_id = c.id AND d.added_at <= $1 AND (d.removed_at IS NULL OR d.removed_at > $1)) AS edges,
-            (SELECT json_agg(json_build_array(r.id, r.status, r.cause, ${ms('r.observed_at')}, r.seq))
+            (SELECT json_agg(json_build_array(r.id, r.status, r.cause, ${epochMs('r.observed_at')}, r.seq))
                FROM (SELECT * FROM status_report r WHERE r.component_id = c.id AND r.observed_at <= $1
                       ORDER BY r.observed_at DESC, r.seq DESC LIMIT 1) r) AS reports
        FROM component c

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
 import { uuidArrayLiteral } from '../../db/uuid-array';
+import { epochMs } from '../../db/epoch-ms';
 import type { HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
 /**
@@ -77,14 +78,12 @@ interface Record {
   contributions: StoredContribution[]; dependants: StoredDependant[];
 }
 
-/** Epoch milliseconds of a timestamp column (±Infinity for ±infinity), as a float: no Date to parse per row. */
-const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
 const COLUMNS = `component_id, revision, kind, audience,
-  report_id, report_status, report_cause, ${ms('report_observed_at')} AS report_observed_ms, report_seq,
-  heartbeat_seconds, ${ms('heartbeat_from')} AS heartbeat_from_ms, maintenance, ${ms('next_maintenance_at')} AS next_maintenance_ms,
-  status, cause, to_json(root_cause) AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${ms('since')} AS since_ms, stale,
-  ${ms('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${ms('last_fact_at')} AS last_fact_ms,
+  report_id, report_status, report_cause, ${epochMs('report_observed_at')} AS report_observed_ms, report_seq,
+  heartbeat_seconds, ${epochMs('heartbeat_from')} AS heartbeat_from_ms, maintenance, ${epochMs('next_maintenance_at')} AS next_maintenance_ms,
+  status, cause, to_json(root_cause) AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${epochMs('since')} AS since_ms, stale,
+  ${epochMs('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${epochMs('last_fact_at')} AS last_fact_ms,
   contributions, dependants`;
 
 function toRow(r: Record): PictureRow {
@@ -240,10 +239,10 @@ export const pictureRepository = {
   async nextDue(db: EntityManager, now: Date): Promise<{ componentId: string; due: number; kind: 'MAINTENANCE' | 'HEARTBEAT' } | null> {
     const [row]: { component_id: string; due_ms: number; kind: 'MAINTENANCE' | 'HEARTBEAT' }[] = await db.query(
       `SELECT * FROM (
-         (SELECT component_id, ${ms('next_maintenance_at')} AS due_ms, 'MAINTENANCE' AS kind FROM live_status
+         (SELECT component_id, ${epochMs('next_maintenance_at')} AS due_ms, 'MAINTENANCE' AS kind FROM live_status
            WHERE next_maintenance_at IS NOT NULL AND next_maintenance_at <= $1 ORDER BY next_maintenance_at LIMIT 1)
          UNION ALL
-         (SELECT component_id, ${ms('own_stale_from')} + 1 AS due_ms, 'HEARTBEAT' AS kind FROM live_status
+         (SELECT component_id, ${epochMs('own_stale_from')} + 1 AS due_ms, 'HEARTBEAT' AS kind FROM live_status
            WHERE own_stale_from IS NOT NULL AND NOT own_stale AND own_stale_from < $1 ORDER BY own_stale_from LIMIT 1)
        ) due ORDER BY due_ms, kind DESC LIMIT 1`,
       [now],
@@ -267,7 +266,7 @@ export interface StoredStatus {
 
 /** The columns a reader of *now* needs, moments as epoch milliseconds and the path as JSON: no text to parse per row. */
 const READER_COLUMNS = `l.component_id, l.status, l.cause, to_json(l.root_cause) AS root_cause, l.root_cause_report_id,
-  l.root_cause_maintenance_id, ${ms('l.since')} AS since_ms, l.stale, ${ms('l.own_stale_from')} AS own_stale_from_ms`;
+  l.root_cause_maintenance_id, ${epochMs('l.since')} AS since_ms, l.stale, ${epochMs('l.own_stale_from')} AS own_stale_from_ms`;
 
 interface ReaderRecord {
   component_id: string; status: ComponentStatus; cause: StatusCause | null; root_cause: string[]; root_cause_report_id: string | null;
