@@ -134,12 +134,17 @@ export const changeEventRepository = {
     return Number(row.seq);
   },
 
-  /** Everything after position `seq`, oldest first: the one query an instance makes per notification. */
+  /**
+   * The events at positions `seq` + 1 to `seq` + `limit`, oldest first: the one query an instance
+   * makes per notification. Positions have no gaps, so a page is a range of positions, and each
+   * write's part of it a range of its `n`: a page reads what it returns, however large the write.
+   */
   async after(db: EntityManager, seq: number, limit: number): Promise<ChangeEvent[]> {
     const rows: ChangeEventRow[] = await db.query(
       `SELECT ${COLUMNS} FROM ${ORDERED}
-        WHERE w.position_end > $1 AND w.position_end - w.event_count + e.n > $1
-        ORDER BY w.position_end, e.n LIMIT $2`,
+        WHERE w.position_end > $1 AND w.position_end - w.event_count < $1 + $2
+          AND e.n > $1 - (w.position_end - w.event_count) AND e.n <= $1 + $2 - (w.position_end - w.event_count)
+        ORDER BY w.position_end, e.n`,
       [seq, limit],
     );
     return rows.map(toEvent);
@@ -178,7 +183,7 @@ export const changeEventRepository = {
   async replay(db: EntityManager, seq: number, filter: ReplayFilter, limit: number): Promise<ChangeEvent[]> {
     const rows: ChangeEventRow[] = await db.query(
       `SELECT ${COLUMNS} FROM ${ORDERED}
-        WHERE w.position_end > $1 AND w.position_end - w.event_count + e.n > $1 AND e.kind = $2
+        WHERE w.position_end > $1 AND e.n > $1 - (w.position_end - w.event_count) AND e.kind = $2
           AND ($3::uuid IS NULL OR e.component_id = $3)
           AND ($4::uuid IS NULL OR e.municipality_ids @> ARRAY[$4::uuid])
           AND ($5::uuid IS NULL OR e.incident_id = $5)
