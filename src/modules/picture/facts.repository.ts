@@ -37,20 +37,32 @@ type ClosureRow = {
 function graphOf(rows: readonly ClosureRow[]): DependencyGraph {
   const facts: ComponentFact[] = [];
   const edges: EdgeFact[] = [];
-  for (const row of rows) {
-    facts.push({
-      id: row.id,
-      retiredAt: row.retired_ms,
-      heartbeats: (row.heartbeats ?? []).map(([seconds, from]): HeartbeatFact => ({ seconds, from })).sort((a, b) => a.from - b.from),
-      reports: (row.reports ?? []).map(([id, status, cause, observed, seq]) => ({ id, componentId: row.id, status, cause, observedAt: new Date(observed), seq })),
-      maintenance: (row.maintenance ?? []).map(([id, from, until]) => ({ id, from, until })),
-    });
-    for (const [dependsOnId, kind, redundancyGroup, from, until] of row.edges ?? []) {
-      edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup, from, until });
-    }
-  }
+  addFacts(rows, facts, edges);
   return new DependencyGraph(facts, edges);
 }
+
+/**
+ * Adds the rows' components to `facts` and their edges to `edges`. `sameId` hands back one string
+ * per id, so that the many edges to one component share its id instead of each holding its own copy.
+ */
+function addFacts(rows: readonly ClosureRow[], facts: ComponentFact[], edges: EdgeFact[], sameId = (id: string) => id): void {
+  for (const row of rows) {
+    const id = sameId(row.id);
+    facts.push({
+      id,
+      retiredAt: row.retired_ms,
+      heartbeats: (row.heartbeats ?? []).map(([seconds, from]): HeartbeatFact => ({ seconds, from })).sort((a, b) => a.from - b.from),
+      reports: (row.reports ?? []).map(([reportId, status, cause, observed, seq]) => ({ id: reportId, componentId: id, status, cause, observedAt: new Date(observed), seq })),
+      maintenance: (row.maintenance ?? []).map(([windowId, from, until]) => ({ id: windowId, from, until })),
+    });
+    for (const [dependsOnId, kind, redundancyGroup, from, until] of row.edges ?? []) {
+      edges.push({ componentId: id, dependsOnId: sameId(dependsOnId), kind, redundancyGroup, from, until });
+    }
+  }
+}
+
+/** Components read per statement when the whole country is read. */
+const EVERYTHING_PAGE = 10_000;
 
 /** The facts of each component in `closure` (a CTE of ids) known at `asOf` (a parameter), as one row each. */
 const factsOfClosure = (asOf: string) => `
@@ -87,14 +99,33 @@ export const factsRepository = {
     return graphOf(rows);
   },
 
-  /** Every component's facts known at `asOf`: for a picture of the whole country then. */
+  /**
+   * Every component's facts known at `asOf`: for a picture of the whole country then. Read a page of
+   * components at a time (by id), each page turned into facts before the next is read, so the
+   * country's rows as `pg` hands them over are never all in memory beside the facts made of them.
+   */
   async everything(db: EntityManager, asOf: Date): Promise<DependencyGraph> {
-    const rows: ClosureRow[] = await db.query(
-      `WITH closure AS (SELECT id FROM component)
-       ${factsOfClosure('$1')}`,
-      [asOf],
-    );
-    return graphOf(rows);
+    const facts: ComponentFact[] = [];
+    const edges: EdgeFact[] = [];
+    const ids = new Map<string, string>();
+    const sameId = (id: string) => {
+      const known = ids.get(id);
+      if (known !== undefined) return known;
+      ids.set(id, id);
+      return id;
+    };
+    let after: string | null = null;
+    for (;;) {
+      const rows: ClosureRow[] = await db.query(
+        `WITH closure AS (SELECT id FROM component WHERE $2::uuid IS NULL OR id > $2 ORDER BY id LIMIT ${EVERYTHING_PAGE})
+         ${factsOfClosure('$1')}`,
+        [asOf, after],
+      );
+      if (rows.length === 0) break;
+      addFacts(rows, facts, edges, sameId);
+      after = rows.reduce((last, row) => (row.id > last ? row.id : last), rows[0].id);
+    }
+    return new DependencyGraph(facts, edges);
   },
 
   /**
