@@ -60,8 +60,8 @@ function toEvent(row: ChangeEventRow): ChangeEvent {
 
 export type NewStatusChange = Omit<StatusChangeEvent, 'kind' | 'seq' | 'occurredAt'>;
 
-/** Rows per INSERT: the arrays of 10,000 values stay well inside one message. */
-const INSERT_CHUNK = 10_000;
+/** Rows per INSERT: each statement's parameters are built in one turn of the event loop, so a hub's events leave turns for other requests between them. */
+const INSERT_CHUNK = 2_000;
 
 /** Which stored events a replay after a `since` cursor needs; absent fields do not narrow. */
 export interface ReplayFilter {

@@ -121,12 +121,14 @@ const REBUILD_BATCH = 1_000;
  * lists, edges leaving them from their contributions. `override` replaces components' own status
  * (a what-if).
  */
-export function judge(
+export async function judge(
   rows: Map<string, PictureRow>, judged: ReadonlySet<string>, now: number, override?: ReadonlyMap<string, ComponentStatus>,
-): { picture: StatusPicture; edgesOf: Map<string, EdgeFact[]> } {
+): Promise<{ picture: StatusPicture; edgesOf: Map<string, EdgeFact[]> }> {
   const edges: EdgeFact[] = [];
   const known = new Map<string, KnownEffective>();
+  let rowsSoFar = 0;
   for (const id of judged) {
+    await takeTurns(++rowsSoFar);
     const row = rows.get(id)!;
     for (const c of row.contributions) {
       if (judged.has(c.dependsOnId)) continue;
@@ -236,7 +238,9 @@ async function settleSince(
   db: EntityManager, before: Map<string, PictureRow>, after: Map<string, PictureRow>, change: FactChange, at: number, late: boolean,
 ): Promise<void> {
   const replay: string[] = [];
+  let rowsSoFar = 0;
   for (const [id, row] of after) {
+    await takeTurns(++rowsSoFar);
     const old = before.get(id)!;
     if (change.affectsStatus === false) {
       row.since = old.since;
@@ -284,9 +288,9 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     || [...base.values()].some((row) => row.nextMaintenanceAt !== null && row.nextMaintenanceAt <= change.now)
     || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
   let late = await isLate();
-  const rootsLookDifferent = (rows: Map<string, PictureRow>) => {
+  const rootsLookDifferent = async (rows: Map<string, PictureRow>) => {
     if (late) return true;
-    const { picture } = judge(rows, roots, change.now);
+    const { picture } = await judge(rows, roots, change.now);
     return change.roots.some((id) => outwardKey(picture.judge(id)) !== outwardKey(rows.get(id)!));
   };
   // The change applies to the roots and the rows below them only (FactChange.apply): those are
@@ -297,7 +301,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     change.apply(work);
     return work;
   };
-  let reachesAbove = rootsLookDifferent(applied());
+  let reachesAbove = await rootsLookDifferent(applied());
 
   // 2. Read what is above the roots when it is reached; lock everything read, in id order. Rows
   // another write changed in between are read again, and what newly depends on them is read and
@@ -327,7 +331,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     late = lateOnceLocked;
     if (late) reachesAbove = false;
   }
-  if (!reachesAbove && rootsLookDifferent(applied())) {
+  if (!reachesAbove && (await rootsLookDifferent(applied()))) {
     // Another write changed a root between the read and the lock, or made this one late.
     reachesAbove = true;
     await readWhatIsAbove();
@@ -343,7 +347,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // after it, even when its own clock was read first.
   let at = change.now;
   for (const row of base.values()) at = Math.max(at, row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY);
-  const { picture, edgesOf } = judge(work, members, at);
+  const { picture, edgesOf } = await judge(work, members, at);
   const after = new Map<string, PictureRow>();
   for (const id of members) {
     await takeTurns(after.size);

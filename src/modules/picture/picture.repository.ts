@@ -124,13 +124,20 @@ const timestamp = (value: number | null) => (value === null ? null : value === N
  * Rows per statement when many are written: the statement's parameters are built in one turn of the
  * event loop, so a write above a hub lets other requests run between its statements.
  */
-const WRITE_CHUNK = 2_000;
+const WRITE_CHUNK = 500;
+
+/** Rows per statement when many are read. */
+const READ_CHUNK = 2_000;
 
 export const pictureRepository = {
+  /** The rows of `ids`, READ_CHUNK per statement: the rows above a hub are read a part at a time, with turns for other requests between the parts. */
   async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
-    if (ids.length === 0) return [];
-    const records: Record[] = await db.query(`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids)]);
-    return records.map(toRow);
+    const rows: PictureRow[] = [];
+    for (let start = 0; start < ids.length; start += READ_CHUNK) {
+      const records: Record[] = await db.query(`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids.slice(start, start + READ_CHUNK))]);
+      for (const record of records) rows.push(toRow(record));
+    }
+    return rows;
   },
 
   /**

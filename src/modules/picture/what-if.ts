@@ -31,7 +31,7 @@ export async function judgeWhatIf(db: EntityManager, componentIds: readonly stri
     const rows = new Map<string, PictureRow>();
     await readAbove(db, componentIds, rows);
     const members = new Set(rows.keys());
-    const { picture } = judge(rows, members, now.getTime(), override);
+    const { picture } = await judge(rows, members, now.getTime(), override);
     const deliveries = await factsRepository.deliveriesNow(db, [...members]);
     return {
       at: now, memberIds: [...members], deliveries,
