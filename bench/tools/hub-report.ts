@@ -74,27 +74,32 @@ function readsOf(times: number[]): Reads {
   return { count: sorted.length, p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
 }
 
-/** W1P for the municipalities in turn, one request after another, until `until()` says stop. */
-async function readWhile(server: RunningServer, municipalities: string[], until: () => boolean): Promise<number[]> {
+/**
+ * One request after another (the body of the i-th from `body`), until `until()` says stop; every
+ * answer must be a 200 without errors. Returns each round trip in ms.
+ */
+async function askWhile(server: RunningServer, what: string, body: (i: number) => string, headers: Record<string, string>, until: () => boolean): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; !until(); i++) {
-    const answer = await post(server.url, JSON.stringify({ query: W1_PUBLIC_DASHBOARD, operationName: 'PublicDashboard', variables: { cbs: municipalities[i % municipalities.length] } }));
-    if (answer.status !== 200 || (answer.json as { errors?: unknown }).errors) throw new Error(`W1P: ${JSON.stringify(answer.json).slice(0, 300)}`);
+    const answer = await post(server.url, body(i), headers);
+    if (answer.status !== 200 || (answer.json as { errors?: unknown }).errors) throw new Error(`${what}: ${JSON.stringify(answer.json).slice(0, 300)}`);
     times.push(answer.ms);
   }
   return times;
 }
 
-/** OPERATIONAL reports on `gatewayIds` in turn, one after another, until `until()` says stop. */
-async function reportWhile(server: RunningServer, gatewayIds: string[], headers: Record<string, string>, until: () => boolean): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; !until(); i++) {
-    const input = { componentId: gatewayIds[i % gatewayIds.length], status: 'OPERATIONAL', source: 'bench:hub-report', idempotencyKey: `bench-other-${process.pid}-${Date.now()}-${i}` };
-    const answer = await post(server.url, JSON.stringify({ query: REPORT, operationName: 'Report', variables: { input } }), headers);
-    if (answer.status !== 200 || (answer.json as { errors?: unknown }).errors) throw new Error(`other report: ${JSON.stringify(answer.json).slice(0, 300)}`);
-    times.push(answer.ms);
-  }
-  return times;
+/** W1P for the municipalities in turn, no token. */
+function readWhile(server: RunningServer, municipalities: string[], until: () => boolean): Promise<number[]> {
+  const body = (i: number) => JSON.stringify({ query: W1_PUBLIC_DASHBOARD, operationName: 'PublicDashboard', variables: { cbs: municipalities[i % municipalities.length] } });
+  return askWhile(server, 'W1P', body, {}, until);
+}
+
+/** OPERATIONAL reports on `gatewayIds` in turn, each with a new idempotency key. */
+function reportWhile(server: RunningServer, gatewayIds: string[], headers: Record<string, string>, until: () => boolean): Promise<number[]> {
+  const body = (i: number) => JSON.stringify({ query: REPORT, operationName: 'Report', variables: { input: {
+    componentId: gatewayIds[i % gatewayIds.length], status: 'OPERATIONAL', source: 'bench:hub-report', idempotencyKey: `bench-other-${process.pid}-${Date.now()}-${i}`,
+  } } });
+  return askWhile(server, 'other report', body, headers, until);
 }
 
 async function measure(

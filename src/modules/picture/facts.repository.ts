@@ -121,8 +121,8 @@ export const factsRepository = {
          ${factsOfClosure('$1')}`,
         [asOf, after],
       );
-      if (rows.length === 0) break;
       addFacts(rows, facts, edges, sameId);
+      if (rows.length < EVERYTHING_PAGE) break;
       after = rows.reduce((last, row) => (row.id > last ? row.id : last), rows[0].id);
     }
     return new DependencyGraph(facts, edges);
