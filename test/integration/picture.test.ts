@@ -269,6 +269,18 @@ describe(`every write keeps the stored picture exactly as judging the facts give
     }
   }, 240_000);
 
+  test('a rebuild judging a few components at a time, each page from its own history, gives the picture one page gives', async () => {
+    const now = new Date();
+    await pictureKeeper.rebuild(db.dataSource.manager, now);
+    const whole = await snapshot();
+    await pictureKeeper.rebuild(db.dataSource.manager, now, { pageSize: 3 });
+    const paged = await snapshot();
+    expect(paged.length).toBeGreaterThan(30);
+    const wholeById = new Map(whole.map((row) => [row.component_id, row]));
+    for (const row of paged) expect(row).toEqual(wholeById.get(row.component_id));
+    expect(paged.length).toBe(whole.length);
+  });
+
   test('time: heartbeats that run out make their components and what depends on them stale, without a request', async () => {
     // Infrastructure depends on nothing: fresh after its report, stale only by its own silence.
     const node = pick(current().filter((n) => n.kind === 'INFRASTRUCTURE'));

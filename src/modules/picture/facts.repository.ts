@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import { epochMs } from '../../db/epoch-ms';
+import type { DependantEdge } from './picture.repository';
 import type { Delivery } from './status.rules';
 import { ComponentFact, DependencyGraph, EdgeFact, HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
@@ -37,32 +38,20 @@ type ClosureRow = {
 function graphOf(rows: readonly ClosureRow[]): DependencyGraph {
   const facts: ComponentFact[] = [];
   const edges: EdgeFact[] = [];
-  addFacts(rows, facts, edges);
-  return new DependencyGraph(facts, edges);
-}
-
-/**
- * Adds the rows' components to `facts` and their edges to `edges`. `sameId` hands back one string
- * per id, so that the many edges to one component share its id instead of each holding its own copy.
- */
-function addFacts(rows: readonly ClosureRow[], facts: ComponentFact[], edges: EdgeFact[], sameId = (id: string) => id): void {
   for (const row of rows) {
-    const id = sameId(row.id);
     facts.push({
-      id,
+      id: row.id,
       retiredAt: row.retired_ms,
       heartbeats: (row.heartbeats ?? []).map(([seconds, from]): HeartbeatFact => ({ seconds, from })).sort((a, b) => a.from - b.from),
-      reports: (row.reports ?? []).map(([reportId, status, cause, observed, seq]) => ({ id: reportId, componentId: id, status, cause, observedAt: new Date(observed), seq })),
+      reports: (row.reports ?? []).map(([reportId, status, cause, observed, seq]) => ({ id: reportId, componentId: row.id, status, cause, observedAt: new Date(observed), seq })),
       maintenance: (row.maintenance ?? []).map(([windowId, from, until]) => ({ id: windowId, from, until })),
     });
     for (const [dependsOnId, kind, redundancyGroup, from, until] of row.edges ?? []) {
-      edges.push({ componentId: id, dependsOnId: sameId(dependsOnId), kind, redundancyGroup, from, until });
+      edges.push({ componentId: row.id, dependsOnId, kind, redundancyGroup, from, until });
     }
   }
+  return new DependencyGraph(facts, edges);
 }
-
-/** Components read per statement when the whole country is read. */
-const EVERYTHING_PAGE = 10_000;
 
 /** The facts of each component in `closure` (a CTE of ids) known at `asOf` (a parameter), as one row each. */
 const factsOfClosure = (asOf: string) => `
@@ -97,35 +86,6 @@ export const factsRepository = {
       [uuidArrayLiteral(rootIds), asOf],
     );
     return graphOf(rows);
-  },
-
-  /**
-   * Every component's facts known at `asOf`: for a picture of the whole country then. Read a page of
-   * components at a time (by id), each page turned into facts before the next is read, so the
-   * country's rows as `pg` hands them over are never all in memory beside the facts made of them.
-   */
-  async everything(db: EntityManager, asOf: Date): Promise<DependencyGraph> {
-    const facts: ComponentFact[] = [];
-    const edges: EdgeFact[] = [];
-    const ids = new Map<string, string>();
-    const sameId = (id: string) => {
-      const known = ids.get(id);
-      if (known !== undefined) return known;
-      ids.set(id, id);
-      return id;
-    };
-    let after: string | null = null;
-    for (;;) {
-      const rows: ClosureRow[] = await db.query(
-        `WITH closure AS (SELECT id FROM component WHERE $2::uuid IS NULL OR id > $2 ORDER BY id LIMIT ${EVERYTHING_PAGE})
-         ${factsOfClosure('$1')}`,
-        [asOf, after],
-      );
-      addFacts(rows, facts, edges, sameId);
-      if (rows.length < EVERYTHING_PAGE) break;
-      after = rows.reduce((last, row) => (row.id > last ? row.id : last), rows[0].id);
-    }
-    return new DependencyGraph(facts, edges);
   },
 
   /**
@@ -222,9 +182,32 @@ export const factsRepository = {
     );
   },
 
-  /** Kind and audience of every component not retired: the stored picture's fixed columns. */
+  /**
+   * Kind and audience of every component not retired: the stored picture's fixed columns. By
+   * operator, so that the components judged together share most of what they depend on (an
+   * organisation's services stand on its own applications and gateways).
+   */
   async components(db: EntityManager): Promise<{ id: string; kind: ComponentKind; audience: Audience | null }[]> {
-    return db.query(`SELECT id, kind, audience FROM component WHERE retired_at IS NULL`);
+    return db.query(`SELECT id, kind, audience FROM component WHERE retired_at IS NULL ORDER BY operator_id, id`);
+  },
+
+  /** Who depends on each of `ids` at `asOf`: the dependencies in force then of components not retired. */
+  async dependantsAt(db: EntityManager, ids: readonly string[], asOf: Date): Promise<Map<string, DependantEdge[]>> {
+    const rows: { depends_on_id: string; component_id: string; kind: DependencyKind; redundancy_group: string | null }[] = await db.query(
+      `SELECT d.depends_on_id, d.component_id, d.kind, d.redundancy_group
+         FROM dependency d JOIN component c ON c.id = d.component_id AND c.retired_at IS NULL
+        WHERE d.depends_on_id = ANY($1::uuid[]) AND d.added_at <= $2 AND (d.removed_at IS NULL OR d.removed_at > $2)
+        ORDER BY d.depends_on_id, d.component_id`,
+      [uuidArrayLiteral(ids), asOf],
+    );
+    const dependants = new Map<string, DependantEdge[]>();
+    for (const row of rows) {
+      const edge = { componentId: row.component_id, kind: row.kind, redundancyGroup: row.redundancy_group };
+      const list = dependants.get(row.depends_on_id);
+      if (list) list.push(edge);
+      else dependants.set(row.depends_on_id, [edge]);
+    }
+    return dependants;
   },
 };
 

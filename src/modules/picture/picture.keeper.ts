@@ -113,8 +113,56 @@ async function takeTurns(rowsSoFar: number): Promise<void> {
   if (rowsSoFar > 0 && rowsSoFar % ROWS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Components a rebuild judges from one read of their history. */
+const REBUILD_PAGE = 10_000;
+
 /** Rows a rebuild judges before it writes them and lets them go. */
 const REBUILD_BATCH = 1_000;
+
+/** Judges `page` at `now` from the history of what it depends on and writes its rows; returns how many. */
+async function rebuildPage(
+  tx: EntityManager, page: readonly { id: string; kind: ComponentKind; audience: Audience | null }[], now: Date,
+): Promise<number> {
+  const at = now.getTime();
+  const ids = page.map((component) => component.id);
+  const graph = await factsRepository.history(tx, ids, now);
+  const dependants = await factsRepository.dependantsAt(tx, ids, now);
+  const timeline = new StatusTimeline(graph);
+  const picture = timeline.at(at);
+  let batch: PictureRow[] = [];
+  let written = 0;
+  for (const component of page) {
+    const fact = graph.component(component.id);
+    const contributions: Contribution[] = [];
+    for (const edge of graph.edgesOf(component.id)) {
+      if (!inForce(edge, at)) continue;
+      const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
+      if (contribution) contributions.push(contribution);
+    }
+    const moments = timeline.changeMoments(component.id, Number.NEGATIVE_INFINITY, at);
+    const since = timeline.since(component.id, at);
+    const promises = fact?.heartbeats.filter((h) => h.from <= at) ?? [];
+    const row = judgedRow({
+      componentId: component.id, revision: 0, kind: component.kind, audience: component.audience,
+      report: reportAt(fact, at), heartbeat: promises.length > 0 ? promises[promises.length - 1] : null,
+      maintenance: fact?.maintenance ?? [], nextMaintenanceAt: null,
+      status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null, since: null, stale: false, ownStaleFrom: null,
+      ownStale: false, outage: false, residentsAffected: false, lastFactAt: moments.length > 0 ? moments[moments.length - 1] : ALWAYS,
+      contributions: [], dependants: dependants.get(component.id) ?? [],
+    }, picture.judge(component.id), contributions, at, ALWAYS);
+    row.since = since === null ? null : since.getTime();
+    batch.push(row);
+    if (batch.length === REBUILD_BATCH) {
+      await pictureRepository.write(tx, batch);
+      written += batch.length;
+      batch = [];
+      // The pictures of past moments are needed only for the `since` of the rows judged so far.
+      timeline.forget(at);
+    }
+  }
+  await pictureRepository.write(tx, batch);
+  return written + batch.length;
+}
 
 /**
  * Judges `judged` (all of them rows in `rows`) at `now`: edges between them from the dependants
@@ -580,58 +628,19 @@ export const pictureKeeper = {
    * by hand). Writers wait meanwhile (the table is locked against them); readers read the old picture
    * until the new one commits.
    */
-  async rebuild(db: EntityManager, now: Date): Promise<number> {
+  async rebuild(db: EntityManager, now: Date, options: { pageSize?: number } = {}): Promise<number> {
+    const pageSize = options.pageSize ?? REBUILD_PAGE;
     return db.transaction(async (tx) => {
       await tx.query('LOCK TABLE live_status IN EXCLUSIVE MODE');
-      const at = now.getTime();
-      const graph = await factsRepository.everything(tx, now);
-      const components = await factsRepository.components(tx);
-      const timeline = new StatusTimeline(graph);
-      const picture = timeline.at(at);
-      const dependants = new Map<string, DependantEdge[]>();
-      for (const component of components) {
-        for (const edge of graph.edgesOf(component.id)) {
-          if (!inForce(edge, at)) continue;
-          const list = dependants.get(edge.dependsOnId) ?? [];
-          list.push({ componentId: component.id, kind: edge.kind, redundancyGroup: edge.redundancyGroup });
-          dependants.set(edge.dependsOnId, list);
-        }
-      }
-      // Written as judged, a batch at a time: the country's rows are never all in memory at once.
       await pictureRepository.removeAll(tx);
-      let batch: PictureRow[] = [];
+      const components = await factsRepository.components(tx);
       let written = 0;
-      for (const component of components) {
-        const fact = graph.component(component.id);
-        const contributions: Contribution[] = [];
-        for (const edge of graph.edgesOf(component.id)) {
-          if (!inForce(edge, at)) continue;
-          const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
-          if (contribution) contributions.push(contribution);
-        }
-        const moments = timeline.changeMoments(component.id, Number.NEGATIVE_INFINITY, at);
-        const since = timeline.since(component.id, at);
-        const promises = fact?.heartbeats.filter((h) => h.from <= at) ?? [];
-        const row = judgedRow({
-          componentId: component.id, revision: 0, kind: component.kind, audience: component.audience,
-          report: reportAt(fact, at), heartbeat: promises.length > 0 ? promises[promises.length - 1] : null,
-          maintenance: fact?.maintenance ?? [], nextMaintenanceAt: null,
-          status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null, since: null, stale: false, ownStaleFrom: null,
-          ownStale: false, outage: false, residentsAffected: false, lastFactAt: moments.length > 0 ? moments[moments.length - 1] : ALWAYS,
-          contributions: [], dependants: dependants.get(component.id) ?? [],
-        }, picture.judge(component.id), contributions, at, ALWAYS);
-        row.since = since === null ? null : since.getTime();
-        batch.push(row);
-        if (batch.length === REBUILD_BATCH) {
-          await pictureRepository.write(tx, batch);
-          written += batch.length;
-          batch = [];
-          // The pictures of past moments are needed only for the `since` of the rows judged so far.
-          timeline.forget(at);
-        }
+      // A page of components at a time, judged from their own history (what they depend on, down to
+      // the last edge), so the country's facts are never all in memory at once.
+      for (let start = 0; start < components.length; start += pageSize) {
+        const page = components.slice(start, start + pageSize);
+        written += await rebuildPage(tx, page, now);
       }
-      await pictureRepository.write(tx, batch);
-      written += batch.length;
       await pictureRepository.markBuilt(tx, written);
       await pictureRepository.analyse(tx);
       return written;
