@@ -34,6 +34,13 @@ export interface OperationRequest {
   transport: Transport;
 }
 
+/** What a document asks for, whatever its variables and caller. */
+interface DocumentFacts {
+  asksForServiceSdl: boolean;
+  /** The first field the public may not ask for (null: none); found when the public first sends the document. */
+  fieldBeyondPublic?: string | null;
+}
+
 export type AdmissionResult =
   | { admitted: { document: DocumentNode; operation: OperationDefinitionNode; cost: number } }
   | { refused: readonly GraphQLError[] };
@@ -47,12 +54,14 @@ export type AdmissionResult =
  * Over HTTP Apollo parses (with `parseOptions`, so the token limit is the same) and validates with
  * graphql-js's rules, then its didResolveOperation hook calls `admit` with the document
  * (`admissionPlugin`). Over WebSocket `admit` is given the text and does both itself. The shape is
- * checked once per document (Apollo hands out the same document for the same query text).
+ * checked once per document (Apollo hands out the same document for the same query text), and so
+ * are the fields it asks for (`_service`, fields beyond what the public may read).
  */
 export class Admission {
   readonly parseOptions: ParseOptions;
   private readonly shapeRules: ValidationRule[];
   private readonly shapeRefusals = new WeakMap<DocumentNode, readonly GraphQLError[]>();
+  private readonly documentFacts = new WeakMap<DocumentNode, DocumentFacts>();
 
   constructor(
     private readonly limits: AdmissionLimits,
@@ -104,7 +113,7 @@ export class Admission {
     }
     const wrongTransport = transportRefusal(schema, operation, request.transport);
     if (wrongTransport) return refuse(wrongTransport);
-    if (!this.options.serviceSdl && asksForServiceSdl(document)) {
+    if (!this.options.serviceSdl && this.factsOf(document).asksForServiceSdl) {
       return refuse('The subgraph SDL (_service) is not served here, like introspection; compose from `npm run subgraph-sdl`.');
     }
 
@@ -114,7 +123,9 @@ export class Admission {
     if (coerced.errors) return { refused: coerced.errors.slice(0, 1).map((error) => coded(error, 'BAD_USER_INPUT')) };
     if (containsNul(variables, document)) return refuse('Strings may not contain the NUL character (U+0000).');
     if (request.caller === 'public' && this.options.publicFields) {
-      const field = fieldBeyond(schema, document, this.options.publicFields);
+      const facts = this.factsOf(document);
+      if (facts.fieldBeyondPublic === undefined) facts.fieldBeyondPublic = fieldBeyond(schema, document, this.options.publicFields);
+      const field = facts.fieldBeyondPublic;
       if (field) {
         return { refused: [new GraphQLError(`${field} needs a token (Authorization: Bearer …): without one you may read service availability per municipality and TLP:CLEAR incidents and advisories (README, "Access").`, {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
@@ -136,6 +147,16 @@ export class Admission {
       return refuse(`${whose} of ${budget} exceeded, estimated ${cost}. Ask for smaller pages (first), shorter time windows or fewer nested lists.`);
     }
     return { admitted: { document, operation, cost } };
+  }
+
+  /** What the checks found in a document that depends on nothing else, found once per document. */
+  private factsOf(document: DocumentNode): DocumentFacts {
+    let facts = this.documentFacts.get(document);
+    if (!facts) {
+      facts = { asksForServiceSdl: asksForServiceSdl(document) };
+      this.documentFacts.set(document, facts);
+    }
+    return facts;
   }
 
   private shapeRefusalsOf(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
