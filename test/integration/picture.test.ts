@@ -2,7 +2,8 @@ import { Client } from 'pg';
 import type { Viewer } from '../../src/modules/access';
 import type { ComponentKind } from '../../src/modules/component';
 import { recordStatusChanges } from '../../src/modules/events';
-import { pictureKeeper, takeInTime } from '../../src/modules/picture';
+import { pictureKeeper, takeInTime, withWhatIf } from '../../src/modules/picture';
+import type { WhatIfJudgement } from '../../src/modules/picture';
 import { COORDINATOR, TestApi } from '../helpers/api';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 import { factories } from '../helpers/factories';
@@ -430,6 +431,27 @@ describe('writes that do not share what they change do not wait for each other',
     expect(events.filter((e) => e.status === 'MAJOR_OUTAGE' && (e.component_id === hub || services.some((s) => s.id === e.component_id)))).toHaveLength(4001);
     await expectKeptEqualsRebuilt('hub and others');
   }, 120_000);
+});
+
+describe('what-ifs take turns', () => {
+  test('what-ifs asked at once are judged and used one after the other, and one that fails does not stop the next', async () => {
+    const gateway = pick(current().filter((n) => n.kind === 'GATEWAY'));
+    const events: string[] = [];
+    const use = (name: string, fail = false) => async (judged: WhatIfJudgement) => {
+      events.push(`${name} in`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events.push(`${name} out`);
+      if (fail) throw new Error(`${name} failed`);
+      return judged.memberIds.length;
+    };
+    const now = new Date();
+    const ask = (name: string, fail = false) => withWhatIf(db.dataSource.manager, [gateway.id], 'MAJOR_OUTAGE', null, now, use(name, fail));
+    const [first, second, third] = await Promise.allSettled([ask('first'), ask('second', true), ask('third')]);
+    expect(events).toEqual(['first in', 'first out', 'second in', 'second out', 'third in', 'third out']);
+    expect(first).toEqual({ status: 'fulfilled', value: expect.any(Number) });
+    expect(second).toEqual({ status: 'rejected', reason: new Error('second failed') });
+    expect(third).toEqual(first);
+  });
 });
 
 describe('retiring a component', () => {

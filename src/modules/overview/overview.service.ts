@@ -5,7 +5,8 @@ import { idOf } from '../../common/global-id';
 import type { ComponentKind, ComponentStatus } from '../../common/vocabulary';
 import { exposedGateways, advisoryRepository } from '../advisory';
 import type { Component } from '../component';
-import { isOutage, judgeWhatIf, nationalPicture, residentsAffected, severity } from '../picture';
+import { isOutage, nationalPicture, residentsAffected, severity, withWhatIf } from '../picture';
+import type { WhatIfJudgement } from '../picture';
 import type { ServiceAvailabilityModel } from '../picture';
 import { ImpactReportModel, NationalOverviewModel, SilentOrganisationModel } from './overview.models';
 import { overviewRepository } from './overview.repository';
@@ -175,9 +176,11 @@ export async function impact(ctx: RequestContext, args: ImpactArgs): Promise<Imp
   for (const component of components) {
     if (!(await ctx.scope.mayReadComponentDetails(component.id))) throw ctx.scope.denied('A what-if on a component outside your picture');
   }
-  const asOf = args.asOf ?? null;
-  const judged = await ctx.db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, ids, args.status, asOf, ctx.now));
+  return withWhatIf(ctx.db, ids, args.status, args.asOf ?? null, ctx.now, (judged) => impactOf(ctx, ids, args.status, judged));
+}
 
+/** The what-if as the viewer may see it: the services and municipalities it reaches, and what is withheld. */
+async function impactOf(ctx: RequestContext, ids: string[], status: ComponentStatus, judged: WhatIfJudgement): Promise<ImpactReportModel> {
   const visible = ctx.scope.isCoordinator ? null : await ctx.scope.visibleComponentIds();
   const affected: ServiceAvailabilityModel[] = [];
   const shownMunicipalities = new Set<string>();
@@ -206,7 +209,7 @@ export async function impact(ctx: RequestContext, args: ImpactArgs): Promise<Imp
   await attachRows(ctx, affected);
   return {
     componentIds: ids,
-    status: args.status,
+    status,
     asOf: judged.at,
     affected,
     municipalityIds: [...shownMunicipalities],

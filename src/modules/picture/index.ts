@@ -4,7 +4,7 @@ export { createPictureLoaders } from './picture.loaders';
 export type { PictureLoaders } from './picture.loaders';
 export type { EffectiveStatusModel, ServiceAvailabilityModel } from './picture.models';
 export { effectiveStatusOf, effectiveStatusesAt, nationalPicture, servicesOfMunicipality, checkWindow, storedStatusIn } from './picture.service';
-export { judgeWhatIf } from './what-if';
+export { withWhatIf } from './what-if';
 export type { WhatIfJudgement } from './what-if';
 export type { Effective, KnownEffective } from './status.engine';
 export type { ReportFact } from './status.engine';

@@ -19,13 +19,32 @@ export interface WhatIfJudgement {
   deliveries: Delivery[];
 }
 
+/** The what-if being judged and used on this instance; the next one starts when it is done. */
+let whatIfInTurn: Promise<unknown> = Promise.resolve();
+
+/**
+ * Judges what would be if `componentIds` had `status` and hands the judgement to `use`. One what-if
+ * at a time on an instance: a judgement above a hub holds a few hundred megabytes while it is used,
+ * and on one core two at once take as long as one after the other, so the others wait their turn
+ * (without a database connection) instead of adding theirs. The judgement reads one snapshot (a
+ * REPEATABLE READ transaction), so reports arriving meanwhile cannot leave it half before and half
+ * after them.
+ */
+export function withWhatIf<T>(
+  db: EntityManager, componentIds: readonly string[], status: ComponentStatus, asOf: Date | null, now: Date,
+  use: (judged: WhatIfJudgement) => Promise<T>,
+): Promise<T> {
+  const work = async () => use(await db.transaction('REPEATABLE READ', (tx) => judgeWhatIf(tx, componentIds, status, asOf, now)));
+  const turn = whatIfInTurn.then(work, work);
+  whatIfInTurn = turn.catch(() => undefined);
+  return turn;
+}
+
 /**
  * Judges what would be if `componentIds` had `status`: now, on top of the stored picture (only what
- * lies above them is judged again), or at `asOf`, from the facts in force then. Reads one snapshot
- * (the caller's REPEATABLE READ transaction), so reports arriving meanwhile cannot leave it half
- * before and half after them.
+ * lies above them is judged again), or at `asOf`, from the facts in force then.
  */
-export async function judgeWhatIf(db: EntityManager, componentIds: readonly string[], status: ComponentStatus, asOf: Date | null, now: Date): Promise<WhatIfJudgement> {
+async function judgeWhatIf(db: EntityManager, componentIds: readonly string[], status: ComponentStatus, asOf: Date | null, now: Date): Promise<WhatIfJudgement> {
   const override = new Map(componentIds.map((id) => [id, status]));
   if (asOf === null) {
     const rows = new Map<string, PictureRow>();
