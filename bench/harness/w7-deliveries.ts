@@ -238,7 +238,7 @@ export class DeliveryWatch {
   async stop(): Promise<void> {
     const all = this.report.batches.map((b) => b.allDeliveredMs).filter((x) => Number.isFinite(x));
     this.report.allDeliveredMs = { p50: percentile(all, 50), p99: percentile(all, 99) };
-    this.report.commitToDeliveryMs = { p50: percentile(this.latencies, 50), p99: percentile(this.latencies, 99), max: this.latencies.length ? Math.max(...this.latencies) : Number.NaN };
+    this.report.commitToDeliveryMs = { p50: percentile(this.latencies, 50), p99: percentile(this.latencies, 99), max: this.latencies.length ? this.latencies.reduce((a, b) => Math.max(a, b)) : Number.NaN };
     for (const endpoint of this.endpoints) {
       await graphql(this.graphqlUrl, endpoint.headers, `mutation($id: ID!) { deleteWebhookEndpoint(input: { id: $id }) { deletedId } }`, { id: endpoint.id }).catch(() => {});
     }
