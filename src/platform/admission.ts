@@ -34,11 +34,13 @@ export interface OperationRequest {
   transport: Transport;
 }
 
-/** What a document asks for, whatever its variables and caller. */
+/** What the checks find in a document whatever its variables and caller: found once per document. */
 interface DocumentFacts {
+  /** Depth, aliases and directives beyond the limits. */
+  shapeRefusals: readonly GraphQLError[];
   asksForServiceSdl: boolean;
-  /** The first field the public may not ask for (null: none); found when the public first sends the document. */
-  fieldBeyondPublic?: string | null;
+  /** The first field the public may not ask for; null: none. */
+  fieldBeyondPublic: string | null;
 }
 
 export type AdmissionResult =
@@ -60,7 +62,6 @@ export type AdmissionResult =
 export class Admission {
   readonly parseOptions: ParseOptions;
   private readonly shapeRules: ValidationRule[];
-  private readonly shapeRefusals = new WeakMap<DocumentNode, readonly GraphQLError[]>();
   private readonly documentFacts = new WeakMap<DocumentNode, DocumentFacts>();
 
   constructor(
@@ -102,8 +103,8 @@ export class Admission {
       const invalid = validate(schema, document, specifiedRules);
       if (invalid.length > 0) return { refused: invalid.map((error) => coded(error, 'GRAPHQL_VALIDATION_FAILED')) };
     }
-    const shape = this.shapeRefusalsOf(schema, document);
-    if (shape.length > 0) return { refused: shape };
+    const facts = this.factsOf(schema, document);
+    if (facts.shapeRefusals.length > 0) return { refused: facts.shapeRefusals };
 
     const operation = getOperationAST(document, request.operationName ?? undefined);
     if (!operation) {
@@ -113,7 +114,7 @@ export class Admission {
     }
     const wrongTransport = transportRefusal(schema, operation, request.transport);
     if (wrongTransport) return refuse(wrongTransport);
-    if (!this.options.serviceSdl && this.factsOf(document).asksForServiceSdl) {
+    if (!this.options.serviceSdl && facts.asksForServiceSdl) {
       return refuse('The subgraph SDL (_service) is not served here, like introspection; compose from `npm run subgraph-sdl`.');
     }
 
@@ -123,8 +124,6 @@ export class Admission {
     if (coerced.errors) return { refused: coerced.errors.slice(0, 1).map((error) => coded(error, 'BAD_USER_INPUT')) };
     if (containsNul(variables, document)) return refuse('Strings may not contain the NUL character (U+0000).');
     if (request.caller === 'public' && this.options.publicFields) {
-      const facts = this.factsOf(document);
-      if (facts.fieldBeyondPublic === undefined) facts.fieldBeyondPublic = fieldBeyond(schema, document, this.options.publicFields);
       const field = facts.fieldBeyondPublic;
       if (field) {
         return { refused: [new GraphQLError(`${field} needs a token (Authorization: Bearer …): without one you may read service availability per municipality and TLP:CLEAR incidents and advisories (README, "Access").`, {
@@ -149,23 +148,17 @@ export class Admission {
     return { admitted: { document, operation, cost } };
   }
 
-  /** What the checks found in a document that depends on nothing else, found once per document. */
-  private factsOf(document: DocumentNode): DocumentFacts {
+  private factsOf(schema: GraphQLSchema, document: DocumentNode): DocumentFacts {
     let facts = this.documentFacts.get(document);
     if (!facts) {
-      facts = { asksForServiceSdl: asksForServiceSdl(document) };
+      facts = {
+        shapeRefusals: validate(schema, document, this.shapeRules).map((error) => coded(error, 'BAD_USER_INPUT')),
+        asksForServiceSdl: asksForServiceSdl(document),
+        fieldBeyondPublic: this.options.publicFields ? fieldBeyond(schema, document, this.options.publicFields) : null,
+      };
       this.documentFacts.set(document, facts);
     }
     return facts;
-  }
-
-  private shapeRefusalsOf(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
-    let refusals = this.shapeRefusals.get(document);
-    if (!refusals) {
-      refusals = validate(schema, document, this.shapeRules).map((error) => coded(error, 'BAD_USER_INPUT'));
-      this.shapeRefusals.set(document, refusals);
-    }
-    return refusals;
   }
 }
 

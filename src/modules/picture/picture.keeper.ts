@@ -4,7 +4,7 @@ import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '.
 import type { NewStatusChange } from '../events';
 import { observePictureUpkeep } from '../../platform/metrics';
 import { factsRepository } from './facts.repository';
-import { Contribution, DependantEdge, PictureRow, pictureRepository } from './picture.repository';
+import { Contribution, PictureRow, pictureRepository } from './picture.repository';
 import { affectsResidents, isOutage } from './status.rules';
 import {
   ComponentFact, DependencyGraph, EdgeFact, Effective, HeartbeatFact, inForce, KnownEffective, ReportFact, reportAt, StatusPicture, StatusTimeline,
