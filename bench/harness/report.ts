@@ -27,6 +27,8 @@ export interface RunReport {
   mixed: MixedReport | null;
   notAvailable: { id: string; title: string; reason: string }[];
   peakMemoryMiB: Record<string, number | null>;
+  /** ketenbeeld's VmHWM after each part in run order (absent in results written before it was kept). */
+  peakAfterPart?: { part: string; peakMiB: number | null }[];
 }
 
 /** W5: the gateway switched, what its outage changes, and the measurement. */
@@ -174,6 +176,9 @@ export function markdown(report: RunReport): string {
   const memory = Object.entries(report.peakMemoryMiB).map(([k, v]) => `${k} ${v ?? '–'} MiB`).join(', ');
   lines.push('');
   lines.push(`Peak server memory under load (VmHWM): ${memory}.`);
+  if (report.peakAfterPart && report.peakAfterPart.length > 0) {
+    lines.push(`ketenbeeld's peak after each part, in the order they ran (the part where it rises set it): ${report.peakAfterPart.map((p) => `${p.part} ${p.peakMiB ?? '–'}`).join(', ')} MiB.`);
+  }
   for (const w of report.workloads) {
     lines.push('');
     lines.push(`## ${w.id} ${w.title}`);

@@ -331,6 +331,15 @@ async function main(): Promise<void> {
     return false;
   };
   const peakMemoryMiB: Record<string, number | null> = {};
+  /** ketenbeeld's peak resident memory (VmHWM) after each part, in the order they ran: which part set the peak. */
+  const peakAfterPart: { part: string; peakMiB: number | null }[] = [];
+  const notePeak = (part: string) => {
+    const ketenbeeld = servers.get('ketenbeeld');
+    if (!ketenbeeld) return;
+    const peakMiB = ketenbeeld.peakMemoryMiB();
+    peakAfterPart.push({ part, peakMiB });
+    log(`ketenbeeld peak memory after ${part}: ${peakMiB ?? '–'} MiB`);
+  };
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
   let w7: W7Report | null = null;
@@ -344,6 +353,7 @@ async function main(): Promise<void> {
     const schema = ketenbeeld ? await probeSchema(ketenbeeld, headers) : null;
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
     const municipalityHeaders = ketenbeeld ? await issueMunicipalityTokens(dataset.url, inputs.municipalities) : [];
+    notePeak('start');
     const rootFields = schema ? new Set([
       ...[...schema.query].map((f) => `Query.${f}`), ...[...schema.mutation].map((f) => `Mutation.${f}`),
       ...[...schema.subscription].map((f) => `Subscription.${f}`),
@@ -355,6 +365,7 @@ async function main(): Promise<void> {
         rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 4, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
+      notePeak(workload.id);
     }
     if (ketenbeeld && schema?.mutation.has('reportStatus') && schema.query.has('municipality') && wants('pressure', 'public pressure')) {
       await markWritten(dataset.name, options.scale, options.seed);
@@ -365,8 +376,10 @@ async function main(): Promise<void> {
         datasetUrl: dataset.url, database: dataset.name, headers: pressureHeaders, quietGatewayIds: inputs.quietGatewayIds, municipalities: inputs.municipalities,
         rounds: options.rounds, secondsPerPhase: options.quick ? 20 : 30, serverCore, loadCore, log,
       });
+      notePeak('public pressure');
     }
     if (ketenbeeld && wants('W6', 'public status page')) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
+    if (publicPage) notePeak('W6');
     const webhooksSkipped = !ketenbeeld || !schema ? `ketenbeeld not runnable: ${notRunnable.ketenbeeld}`
       : !schema.mutation.has('createWebhookEndpoint') ? 'schema has no Mutation.createWebhookEndpoint'
         : inputs.quietGatewayIds.length === 0 ? 'the dataset has no gateway nothing depends on' : null;
@@ -386,6 +399,7 @@ async function main(): Promise<void> {
         notAvailable.push({ id: 'webhooks', title: 'webhook delivery to 200 endpoints', reason: `stopped: ${reason.slice(0, 300)}` });
         log(`webhooks stopped: ${reason}`);
       }
+      notePeak('webhooks');
     }
     if (!wants('W5', 'subscription fan-out (graphql-ws)')) {
       // not asked for
@@ -408,6 +422,7 @@ async function main(): Promise<void> {
       } else {
         log(`W5 not measured: ${fanout.error} (${took})`);
       }
+      notePeak('W5');
     }
     const floor = servers.get('floor');
     if (ketenbeeld && schema?.mutation.has('reportStatus') && floor && wants('dependants', 'W4 with dependants')) {
@@ -417,6 +432,7 @@ async function main(): Promise<void> {
       const agreeing = dependants.reports.filter((r) => r.overviewAgrees && r.impactAgrees).length;
       log(`W4 with dependants: ${agreeing} of ${dependants.reports.length} reports agree with the floor afterwards`
         + `${dependants.error ? `; stopped: ${dependants.error}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      notePeak('W4 with dependants');
     }
     const w7Skipped = !ketenbeeld || !schema ? `ketenbeeld not runnable: ${notRunnable.ketenbeeld}`
       : !schema.mutation.has('reportStatuses') ? 'schema has no Mutation.reportStatuses'
@@ -426,6 +442,7 @@ async function main(): Promise<void> {
       await markWritten(dataset.name, options.scale, options.seed);
       w7 = await measureBulkShutdown(ketenbeeld, floor, dataset.url, { gateways: 300, rounds: options.quick ? 4 : 10, readHeaders: headers, log });
       log(`W7 bulk shutdown: ${w7.gateways} gateways, right after p50 ${Math.round(w7.rightAfterMs.p50)} ms, p99 ${Math.round(w7.rightAfterMs.p99)} ms${w7.error ? `; stopped: ${w7.error}` : ''}`);
+      notePeak('W7');
     }
     if (ketenbeeld && schema?.mutation.has('reportStatus') && wants('mixed', 'W4 mixed')) {
       await markWritten(dataset.name, options.scale, options.seed);
@@ -436,6 +453,7 @@ async function main(): Promise<void> {
       });
       log(`W4 mixed: ${mixed.throughput?.toFixed(1) ?? '–'} reports/s, hub reports ${mixed.hubMs.map((x) => x.toFixed(0)).join('/')} ms`
         + `${mixed.error ? `; stopped: ${mixed.error}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      notePeak('W4 mixed');
     }
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
@@ -451,7 +469,7 @@ async function main(): Promise<void> {
     ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
     statementStatistics: statistics ?? 'pg_stat_statements (track = top), per request, transaction control and SET not counted',
-    floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, mixed, w7, notAvailable, peakMemoryMiB,
+    floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, mixed, w7, notAvailable, peakMemoryMiB, peakAfterPart,
   };
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });

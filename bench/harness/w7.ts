@@ -120,7 +120,8 @@ export async function measureBulkShutdown(
       report.rounds.push({ direction, batchMs, rightAfterMs, accepted: payload.accepted, refused: payload.refused, agrees, problems: problems.slice(0, 3) });
       const delivered = watch ? await watch.awaitBatch(direction, from, sentAt, options.deliveryTimeoutMs ?? 300_000) : null;
       log(`W7 batch ${round + 1} ${direction}: round trip ${Math.round(batchMs)} ms, right after ${Math.round(rightAfterMs)} ms`
-        + (delivered ? `; ${delivered.received}/${delivered.expected} deliveries to ${delivered.endpointsAffected} endpoints, all after ${Math.round(delivered.allDeliveredMs)} ms, wrong ${delivered.wrong}` : ''));
+        + (delivered ? `; ${delivered.received}/${delivered.expected} deliveries to ${delivered.endpointsAffected} endpoints, all after ${Math.round(delivered.allDeliveredMs)} ms, wrong ${delivered.wrong}` : '')
+        + `; ketenbeeld's peak memory ${ketenbeeld.peakMemoryMiB() ?? '–'} MiB`);
     }
     const right = report.rounds.filter((r) => r.agrees).map((r) => r.rightAfterMs);
     report.batchMs = { p50: percentile(report.rounds.map((r) => r.batchMs), 50), p99: percentile(report.rounds.map((r) => r.batchMs), 99) };
