@@ -392,7 +392,7 @@ async function main(): Promise<void> {
           graphqlUrl: ketenbeeld.url, callers: await benchCallers(dataset.url, 4), gatewayId: inputs.quietGatewayIds[0],
           endpoints: 200, flips: options.quick ? 10 : 40, timeoutSeconds: 30,
         });
-        log(`webhooks: ${webhooks.deliveries} deliveries, ${webhooks.missing} missing, p50 ${webhooks.p50Ms.toFixed(0)} ms, p99 ${webhooks.p99Ms.toFixed(0)} ms`);
+        log(`webhooks: ${webhooks.deliveries} deliveries, ${webhooks.missing} missing${webhooks.missingByFlip?.length ? ` (flips ${webhooks.missingByFlip.map((m) => m.flip).join(', ')})` : ''}, ${webhooks.late ?? 0} late, p50 ${webhooks.p50Ms.toFixed(0)} ms, p99 ${webhooks.p99Ms.toFixed(0)} ms`);
       } catch (error) {
         // Said in the report rather than ending the run (and losing every result before it).
         const reason = error instanceof Error ? error.message : String(error);

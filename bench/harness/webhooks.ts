@@ -33,6 +33,10 @@ export interface WebhookBenchReport {
   maxMs: number;
   /** Median over flips of endpoints ÷ (last arrival − acknowledgement). */
   deliveriesPerSecond: number;
+  /** Flips (from 0) that some endpoint did not receive within the timeout, with how many missed each. */
+  missingByFlip?: { flip: number; missing: number }[];
+  /** Deliveries whose status was not the flip's (a previous flip's, arriving late): not counted as arrivals. */
+  late?: number;
 }
 
 const PER_CALLER = 50;
@@ -51,12 +55,24 @@ function percentile(sorted: number[], p: number): number {
 
 export async function measureWebhookDelivery(options: WebhookBenchOptions): Promise<WebhookBenchReport> {
   // One receiver process-side server; the path names the endpoint, the body's status the flip.
+  // An arrival counts for the flip under way only when its status is that flip's: a delivery of an
+  // earlier flip arriving late is counted as late, not as this flip's.
   let arrivals = new Map<number, number>();
+  let expectedStatus = '';
+  let late = 0;
   const receiver = http.createServer((request, response) => {
-    request.resume();
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const endpoint = Number(request.url!.split('/').pop());
-      if (!arrivals.has(endpoint)) arrivals.set(endpoint, performance.now());
+      let status: unknown = null;
+      try {
+        status = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: { status?: unknown } }).data?.status;
+      } catch {
+        // Counted as late below: not this flip's.
+      }
+      if (status !== expectedStatus) late += 1;
+      else if (!arrivals.has(endpoint)) arrivals.set(endpoint, performance.now());
       response.writeHead(204).end();
     });
   });
@@ -76,9 +92,11 @@ export async function measureWebhookDelivery(options: WebhookBenchOptions): Prom
     const latencies: number[] = [];
     const rates: number[] = [];
     let missing = 0;
+    const missingByFlip: { flip: number; missing: number }[] = [];
     for (let flip = 0; flip < options.flips; flip++) {
       arrivals = new Map();
       const down = flip % 2 === 0;
+      expectedStatus = down ? 'MAJOR_OUTAGE' : 'OPERATIONAL';
       await post(options.graphqlUrl, options.callers[0], `mutation($input: ReportStatusInput!) { reportStatus(input: $input) { current } }`, {
         input: { componentId: options.gatewayId, status: down ? 'MAJOR_OUTAGE' : 'OPERATIONAL', cause: down ? 'PRECAUTIONARY_SHUTDOWN' : null },
       });
@@ -86,6 +104,7 @@ export async function measureWebhookDelivery(options: WebhookBenchOptions): Prom
       const deadline = ack + options.timeoutSeconds * 1000;
       while (arrivals.size < options.endpoints && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
       missing += options.endpoints - arrivals.size;
+      if (arrivals.size < options.endpoints) missingByFlip.push({ flip, missing: options.endpoints - arrivals.size });
       const times = [...arrivals.values()].map((t) => t - ack);
       latencies.push(...times);
       if (times.length > 0) rates.push(times.length / (Math.max(...times) / 1000));
@@ -95,7 +114,7 @@ export async function measureWebhookDelivery(options: WebhookBenchOptions): Prom
     return {
       endpoints: options.endpoints, flips: options.flips, deliveries: latencies.length, missing,
       p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] ?? NaN,
-      deliveriesPerSecond: percentile(rates, 50),
+      deliveriesPerSecond: percentile(rates, 50), missingByFlip, late,
     };
   } finally {
     for (const endpoint of created) {
@@ -118,6 +137,8 @@ export function webhookMarkdown(report: WebhookBenchReport, setting: string): st
     `| ${report.endpoints} | ${report.flips} | ${report.deliveries} | ${report.missing} | ${f(report.p50Ms)} | ${f(report.p99Ms)} | ${f(report.maxMs)} | ${f(report.deliveriesPerSecond)} |`,
     '',
     'Latency: from the reportStatus acknowledgement (the write has committed) to the delivery arriving at the receiver.',
+    ...(report.missingByFlip && report.missingByFlip.length > 0 ? ['', `Missed: ${report.missingByFlip.map((m) => `flip ${m.flip} (${m.missing})`).join(', ')}.`] : []),
+    ...(report.late ? ['', `${report.late} deliveries arrived with an earlier flip's status (late), not counted as arrivals.`] : []),
   ].join('\n');
 }
 
