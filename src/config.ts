@@ -47,6 +47,7 @@ const EnvironmentSchema = z.object({
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(4500).default(2000),
   SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(2),
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(300).default(100),
   FIRST_TOKEN_FILE: z.string().min(1).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('ketenbeeld'),
@@ -184,6 +185,8 @@ export type Operations = Readonly<{
   firstTokenFile: string;
   /** OpenTelemetry traces over OTLP/HTTP, or off. */
   tracing: Readonly<{ endpoint: string; serviceName: string }> | null;
+  /** How far V8 lets the heap grow past what a collection kept, in percent; 0: V8's own choice (src/platform/memory.ts). */
+  heapGrowthPercent: number;
 }>;
 
 /** What one request may ask of the server (src/platform/, README "Limits"). */
@@ -268,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
       firstTokenFile: e.FIRST_TOKEN_FILE ?? path.join(e.DATA_DIR, 'first-coordinator-token'),
       tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT ? Object.freeze({ endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }) : null,
+      heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
     }),
     webhooks: Object.freeze({
       allowHttp: e.WEBHOOK_ALLOW_HTTP === 'true',

@@ -11,6 +11,7 @@ import { ensurePicture, keepPictureOnTime } from './modules/picture';
 import { createLog } from './log';
 import { deliverFirstToken } from './platform/first-token';
 import { openHttpListener } from './platform/http-listener';
+import { limitHeapGrowth } from './platform/memory';
 import { Readiness } from './platform/readiness';
 import { loadDemoScenarioIfEmpty } from './seed/demo-scenario';
 import { RunningServer, startHttpServer } from './server';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLog(config.logLevel);
+  limitHeapGrowth(config.operations.heapGrowthPercent);
   // The embedded engine's files belong to one process: say so, so the token CLI keeps its hands off.
   const releaseDataDirectory = config.databaseUrl ? () => {} : holdDataDirectory(config.dataDir);
 
