@@ -31,7 +31,8 @@ export async function servicesOfMunicipality(ctx: RequestContext, municipalityId
     // graphql-js completes the list without a promise per service (ServiceAvailabilityModel.service).
     // The components on their root-cause paths come in the same batch, for the dashboards that show
     // them; which of them a reader may see is still decided when a path is asked for (readablePath).
-    void ctx.unguarded.componentById.loadMany(rows.flatMap((row) => row.rootCause.slice(1)));
+    // The public never asks for a root cause (PUBLIC_FIELDS), so its pages do not fetch them.
+    if (ctx.viewer.kind !== 'public') void ctx.unguarded.componentById.loadMany(rows.flatMap((row) => row.rootCause.slice(1)));
     const services = await ctx.loaders.componentById.loadMany(rows.map((row) => row.componentId));
     return rows.map((row, i) => {
       const service = services[i];
