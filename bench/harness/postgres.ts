@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
-import { withAdmin } from '../generator/load';
+import { databaseUrl, withAdmin } from '../generator/load';
 import { startBenchPostgres } from './bench-postgres';
 
 export { withAdmin };
@@ -100,4 +100,22 @@ export async function floorAssumptionViolations(url: string): Promise<number> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * What autovacuum would have done by now, at a moment the harness chooses: the cluster runs with
+ * autovacuum off so that no cleaning lands inside a timed run, and without this a part that writes
+ * (a hub report rewrites the stored picture of all its dependants) would leave its dead rows to every
+ * part after it. `VACUUM (ANALYZE)` on the dataset's database; returns the seconds it took.
+ */
+export async function vacuumDataset(database: string): Promise<number> {
+  const client = new Client({ connectionString: databaseUrl(database) });
+  await client.connect();
+  const started = performance.now();
+  try {
+    await client.query('VACUUM (ANALYZE)');
+  } finally {
+    await client.end();
+  }
+  return (performance.now() - started) / 1000;
 }

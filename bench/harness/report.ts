@@ -166,7 +166,7 @@ export function markdown(report: RunReport): string {
   lines.push(`${report.options.rounds} rounds per workload, contenders alternating (A B … then … B A); ${report.options.seconds} s per timed run. Ratios are medians of per-round ratios, ketenbeeld ÷ peer.`);
   lines.push('');
   lines.push(`Dataset \`${report.dataset.name}\` (seed ${report.options.seed})${report.dataset.reused ? ', reused' : `, loaded in ${report.dataset.loadSeconds.toFixed(1)} s`}${report.dataset.counts ? ': ' + Object.entries(report.dataset.counts).map(([k, v]) => `${v} ${k}`).join(', ') : ''}.`);
-  lines.push(`SQL statement counts: ${report.statementStatistics}. Floor exactness check: ${report.floorAssumptionViolations === 0 ? 'redundancy-group members depend on nothing, as the floor assumes' : `${report.floorAssumptionViolations} group edges break the floor's assumption: its answers may be wrong`}.`);
+  lines.push(`Autovacuum off; VACUUM (ANALYZE) of the dataset after every part and before every W4 mixed run. SQL statement counts: ${report.statementStatistics}. Floor exactness check: ${report.floorAssumptionViolations === 0 ? 'redundancy-group members depend on nothing, as the floor assumes' : `${report.floorAssumptionViolations} group edges break the floor's assumption: its answers may be wrong`}.`);
   lines.push('');
   lines.push('## Targets');
   lines.push('');

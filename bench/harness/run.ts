@@ -10,7 +10,7 @@ import { W5_IMPACT } from './queries';
 import { Client } from 'pg';
 import { POSTGRAPHILE_NODE, RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
-import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, withAdmin } from './postgres';
+import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, vacuumDataset, withAdmin } from './postgres';
 import { FanoutReport, markdown, RunReport } from './report';
 import { checkReportsWithDependants, DependantsCheck } from './dependants';
 import { measureBulkShutdown, W7Report } from './w7';
@@ -333,12 +333,15 @@ async function main(): Promise<void> {
   const peakMemoryMiB: Record<string, number | null> = {};
   /** ketenbeeld's peak resident memory (VmHWM) after each part, in the order they ran: which part set the peak. */
   const peakAfterPart: { part: string; peakMiB: number | null }[] = [];
-  const notePeak = (part: string) => {
+  /** After each part: ketenbeeld's peak memory so far, then the dead rows the part left cleaned away (vacuumDataset). */
+  const afterPart = async (part: string) => {
     const ketenbeeld = servers.get('ketenbeeld');
-    if (!ketenbeeld) return;
-    const peakMiB = ketenbeeld.peakMemoryMiB();
-    peakAfterPart.push({ part, peakMiB });
-    log(`ketenbeeld peak memory after ${part}: ${peakMiB ?? '–'} MiB`);
+    if (ketenbeeld) {
+      const peakMiB = ketenbeeld.peakMemoryMiB();
+      peakAfterPart.push({ part, peakMiB });
+      log(`ketenbeeld peak memory after ${part}: ${peakMiB ?? '–'} MiB`);
+    }
+    log(`VACUUM (ANALYZE) after ${part}: ${(await vacuumDataset(dataset.name)).toFixed(1)} s`);
   };
   let fanout: RunReport['fanout'] = null;
   let dependants: DependantsCheck | null = null;
@@ -353,7 +356,7 @@ async function main(): Promise<void> {
     const schema = ketenbeeld ? await probeSchema(ketenbeeld, headers) : null;
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
     const municipalityHeaders = ketenbeeld ? await issueMunicipalityTokens(dataset.url, inputs.municipalities) : [];
-    notePeak('start');
+    await afterPart('start');
     const rootFields = schema ? new Set([
       ...[...schema.query].map((f) => `Query.${f}`), ...[...schema.mutation].map((f) => `Mutation.${f}`),
       ...[...schema.subscription].map((f) => `Subscription.${f}`),
@@ -365,7 +368,7 @@ async function main(): Promise<void> {
         rounds: options.rounds, seconds: options.seconds, minimumRequests: options.quick ? 2 : 4, validationSeconds: options.quick ? 2 : 15, serverCore, loadCore,
         database: dataset.name, headers, statementStatistics: statistics === null, log,
       }));
-      notePeak(workload.id);
+      await afterPart(workload.id);
     }
     if (ketenbeeld && schema?.mutation.has('reportStatus') && schema.query.has('municipality') && wants('pressure', 'public pressure')) {
       await markWritten(dataset.name, options.scale, options.seed);
@@ -376,10 +379,10 @@ async function main(): Promise<void> {
         datasetUrl: dataset.url, database: dataset.name, headers: pressureHeaders, quietGatewayIds: inputs.quietGatewayIds, municipalities: inputs.municipalities,
         rounds: options.rounds, secondsPerPhase: options.quick ? 20 : 30, serverCore, loadCore, log,
       });
-      notePeak('public pressure');
+      await afterPart('public pressure');
     }
     if (ketenbeeld && wants('W6', 'public status page')) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
-    if (publicPage) notePeak('W6');
+    if (publicPage) await afterPart('W6');
     const webhooksSkipped = !ketenbeeld || !schema ? `ketenbeeld not runnable: ${notRunnable.ketenbeeld}`
       : !schema.mutation.has('createWebhookEndpoint') ? 'schema has no Mutation.createWebhookEndpoint'
         : inputs.quietGatewayIds.length === 0 ? 'the dataset has no gateway nothing depends on' : null;
@@ -399,7 +402,7 @@ async function main(): Promise<void> {
         notAvailable.push({ id: 'webhooks', title: 'webhook delivery to 200 endpoints', reason: `stopped: ${reason.slice(0, 300)}` });
         log(`webhooks stopped: ${reason}`);
       }
-      notePeak('webhooks');
+      await afterPart('webhooks');
     }
     if (!wants('W5', 'subscription fan-out (graphql-ws)')) {
       // not asked for
@@ -422,7 +425,7 @@ async function main(): Promise<void> {
       } else {
         log(`W5 not measured: ${fanout.error} (${took})`);
       }
-      notePeak('W5');
+      await afterPart('W5');
     }
     const floor = servers.get('floor');
     if (ketenbeeld && schema?.mutation.has('reportStatus') && floor && wants('dependants', 'W4 with dependants')) {
@@ -432,7 +435,7 @@ async function main(): Promise<void> {
       const agreeing = dependants.reports.filter((r) => r.overviewAgrees && r.impactAgrees).length;
       log(`W4 with dependants: ${agreeing} of ${dependants.reports.length} reports agree with the floor afterwards`
         + `${dependants.error ? `; stopped: ${dependants.error}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-      notePeak('W4 with dependants');
+      await afterPart('W4 with dependants');
     }
     const w7Skipped = !ketenbeeld || !schema ? `ketenbeeld not runnable: ${notRunnable.ketenbeeld}`
       : !schema.mutation.has('reportStatuses') ? 'schema has no Mutation.reportStatuses'
@@ -442,7 +445,7 @@ async function main(): Promise<void> {
       await markWritten(dataset.name, options.scale, options.seed);
       w7 = await measureBulkShutdown(ketenbeeld, floor, dataset.url, { gateways: 300, rounds: options.quick ? 4 : 10, readHeaders: headers, log });
       log(`W7 bulk shutdown: ${w7.gateways} gateways, right after p50 ${Math.round(w7.rightAfterMs.p50)} ms, p99 ${Math.round(w7.rightAfterMs.p99)} ms${w7.error ? `; stopped: ${w7.error}` : ''}`);
-      notePeak('W7');
+      await afterPart('W7');
     }
     if (ketenbeeld && schema?.mutation.has('reportStatus') && wants('mixed', 'W4 mixed')) {
       await markWritten(dataset.name, options.scale, options.seed);
@@ -453,7 +456,7 @@ async function main(): Promise<void> {
       });
       log(`W4 mixed: ${mixed.throughput?.toFixed(1) ?? '–'} reports/s, hub reports ${mixed.hubMs.map((x) => x.toFixed(0)).join('/')} ms`
         + `${mixed.error ? `; stopped: ${mixed.error}` : ''} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
-      notePeak('W4 mixed');
+      await afterPart('W4 mixed');
     }
     for (const [name, server] of servers) peakMemoryMiB[name] = server.peakMemoryMiB();
   } finally {
