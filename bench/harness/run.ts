@@ -333,14 +333,16 @@ async function main(): Promise<void> {
   const peakMemoryMiB: Record<string, number | null> = {};
   /** ketenbeeld's peak resident memory (VmHWM) after each part, in the order they ran: which part set the peak. */
   const peakAfterPart: { part: string; peakMiB: number | null }[] = [];
+  const notePeak = (part: string) => {
+    const ketenbeeld = servers.get('ketenbeeld');
+    if (!ketenbeeld) return;
+    const peakMiB = ketenbeeld.peakMemoryMiB();
+    peakAfterPart.push({ part, peakMiB });
+    log(`ketenbeeld peak memory after ${part}: ${peakMiB ?? '–'} MiB`);
+  };
   /** After each part: ketenbeeld's peak memory so far, then the dead rows the part left cleaned away (vacuumDataset). */
   const afterPart = async (part: string) => {
-    const ketenbeeld = servers.get('ketenbeeld');
-    if (ketenbeeld) {
-      const peakMiB = ketenbeeld.peakMemoryMiB();
-      peakAfterPart.push({ part, peakMiB });
-      log(`ketenbeeld peak memory after ${part}: ${peakMiB ?? '–'} MiB`);
-    }
+    notePeak(part);
     log(`VACUUM (ANALYZE) after ${part}: ${(await vacuumDataset(dataset.name)).toFixed(1)} s`);
   };
   let fanout: RunReport['fanout'] = null;
@@ -356,7 +358,7 @@ async function main(): Promise<void> {
     const schema = ketenbeeld ? await probeSchema(ketenbeeld, headers) : null;
     const inputs = await pickInputs(dataset.url, options.municipalities, options.seed);
     const municipalityHeaders = ketenbeeld ? await issueMunicipalityTokens(dataset.url, inputs.municipalities) : [];
-    await afterPart('start');
+    notePeak('start');
     const rootFields = schema ? new Set([
       ...[...schema.query].map((f) => `Query.${f}`), ...[...schema.mutation].map((f) => `Mutation.${f}`),
       ...[...schema.subscription].map((f) => `Subscription.${f}`),
