@@ -3,6 +3,7 @@ import type { IncidentState } from '../incident';
 import type { ComponentStatus, StatusCause } from '../../common/vocabulary';
 import type { ChangeEvent, MaintenanceAction, StatusChangeEvent } from './change-event';
 import { uuidArrayLiteral } from '../../db/uuid-array';
+import { epochMs } from '../../db/epoch-ms';
 
 /** The PostgreSQL channel every server instance LISTENs on; the payload is the newest position. */
 export const EVENTS_CHANNEL = 'ketenbeeld_events';
@@ -25,36 +26,38 @@ interface ChangeEventRow {
   previous_status: ComponentStatus | null;
   cause: StatusCause | null;
   root_cause: string[];
-  since: Date | null;
+  since_ms: number | null;
   stale: boolean | null;
   incident_id: string | null;
   incident_update_id: string | null;
   incident_state: IncidentState | null;
   maintenance_id: string | null;
   maintenance_action: MaintenanceAction | null;
-  occurred_at: Date;
+  occurred_ms: number;
 }
 
-// uuid[] cast to text[] so that pg hands back plain string arrays whatever its type parsers say.
-const COLUMNS = `w.position_end - w.event_count + e.n AS seq, e.kind, e.component_id, e.municipality_ids::text[] AS municipality_ids,
-                 e.status, e.previous_status, e.cause, e.root_cause::text[] AS root_cause, e.since, e.stale, e.incident_id,
-                 e.incident_update_id, e.incident_state, e.maintenance_id, e.maintenance_action, w.occurred_at`;
+// Lists as JSON and moments as epoch milliseconds: a hub's write brings tens of thousands of events
+// to every instance, and JSON.parse and a number are far cheaper per row than array and timestamp text.
+const COLUMNS = `w.position_end - w.event_count + e.n AS seq, e.kind, e.component_id, to_json(e.municipality_ids) AS municipality_ids,
+                 e.status, e.previous_status, e.cause, to_json(e.root_cause) AS root_cause, ${epochMs('e.since')} AS since_ms, e.stale, e.incident_id,
+                 e.incident_update_id, e.incident_state, e.maintenance_id, e.maintenance_action, ${epochMs('w.occurred_at')} AS occurred_ms`;
 
 /** Ordered writes and their events; `w.position_end` is null only for a write not yet committed. */
 const ORDERED = `change_write w JOIN change_event e ON e.write_id = w.id`;
 
 function toEvent(row: ChangeEventRow): ChangeEvent {
   const seq = Number(row.seq);
+  const occurredAt = new Date(row.occurred_ms);
   if (row.kind === 'INCIDENT') {
-    return { kind: 'INCIDENT', seq, incidentId: row.incident_id!, incidentUpdateId: row.incident_update_id, incidentState: row.incident_state!, occurredAt: row.occurred_at };
+    return { kind: 'INCIDENT', seq, incidentId: row.incident_id!, incidentUpdateId: row.incident_update_id, incidentState: row.incident_state!, occurredAt };
   }
   if (row.kind === 'MAINTENANCE') {
-    return { kind: 'MAINTENANCE', seq, maintenanceId: row.maintenance_id!, action: row.maintenance_action!, occurredAt: row.occurred_at };
+    return { kind: 'MAINTENANCE', seq, maintenanceId: row.maintenance_id!, action: row.maintenance_action!, occurredAt };
   }
   return {
     kind: 'STATUS', seq, componentId: row.component_id!, municipalityIds: row.municipality_ids,
     status: row.status!, previousStatus: row.previous_status!, cause: row.cause, rootCause: row.root_cause,
-    since: row.since, stale: row.stale ?? false, occurredAt: row.occurred_at,
+    since: row.since_ms === null ? null : new Date(row.since_ms), stale: row.stale ?? false, occurredAt,
   };
 }
 

@@ -417,7 +417,10 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     await takeTurns(written.length);
     if (!sameRow(row, base.get(row.componentId)!)) written.push(row);
   }
-  await pictureRepository.write(db, written);
+  // Only the roots' rows and those below them change in their own facts or dependants
+  // (FactChange.apply): of every other row, only what the judgement changed is written.
+  await pictureRepository.write(db, written.filter((row) => fixed.includes(row.componentId)));
+  await pictureRepository.writeJudgements(db, written.filter((row) => !fixed.includes(row.componentId)));
 
   const changes = written.filter((row) => {
     const old = base.get(row.componentId)!;

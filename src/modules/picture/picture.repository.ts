@@ -129,6 +129,49 @@ const WRITE_CHUNK = 500;
 /** Rows per statement when many are read. */
 const READ_CHUNK = 2_000;
 
+/**
+ * Rows travel to PostgreSQL as one JSON array per statement (jsonb_to_recordset), each row an object
+ * with the short field names below: JSON.stringify is one native call, where an array parameter per
+ * column is escaped element by element by `pg`, and the stored lists go in as JSON, not as text
+ * inside text. Moments travel as timestamp text ('-infinity' included).
+ */
+const WHOLE_RECORD = `c uuid, r bigint, k text, a text, ri uuid, rs text, rc text, ro timestamptz, rq bigint, hs int, hf timestamptz, de jsonb`;
+
+/** The columns a judgement writes: column, field in the JSON record (judgedRecord), type. */
+const JUDGED: readonly [column: string, field: string, type: string][] = [
+  ['status', 's', 'text'], ['cause', 'ca', 'text'], ['root_cause', 'rt', 'uuid[]'], ['root_cause_report_id', 'rr', 'uuid'],
+  ['root_cause_maintenance_id', 'rm', 'uuid'], ['since', 'si', 'timestamptz'], ['stale', 'st', 'boolean'],
+  ['own_stale_from', 'os', 'timestamptz'], ['own_stale', 'ost', 'boolean'], ['outage', 'o', 'boolean'],
+  ['residents_affected', 'ra', 'boolean'], ['last_fact_at', 'lf', 'timestamptz'], ['contributions', 'co', 'jsonb'],
+  ['maintenance', 'mw', 'jsonb'], ['next_maintenance_at', 'nm', 'timestamptz'],
+];
+const JUDGED_COLUMNS = JUDGED.map(([column]) => column).join(', ');
+const JUDGED_FIELDS = JUDGED.map(([, field]) => field).join(', ');
+const JUDGED_RECORD = JUDGED.map(([, field, type]) => `${field} ${type}`).join(', ');
+const JUDGED_FROM_EXCLUDED = JUDGED.map(([column]) => `${column} = EXCLUDED.${column}`).join(', ');
+const JUDGED_FROM_RECORD = JUDGED.map(([column, field]) => `${column} = t.${field}`).join(', ');
+
+function wholeRecord(row: PictureRow) {
+  return {
+    c: row.componentId, r: row.revision, k: row.kind, a: row.audience,
+    ri: row.report?.id ?? null, rs: row.report?.status ?? null, rc: row.report?.cause ?? null,
+    ro: row.report ? row.report.observedAt.toISOString() : null, rq: row.report?.seq ?? null,
+    hs: row.heartbeat?.seconds ?? null, hf: timestamp(row.heartbeat?.from ?? null),
+    de: row.dependants.map((d): StoredDependant => [d.componentId, d.kind, d.redundancyGroup]),
+  };
+}
+
+function judgedRecord(row: PictureRow) {
+  return {
+    s: row.status, ca: row.cause, rt: row.rootCause, rr: row.rootCauseReportId, rm: row.rootCauseMaintenanceId,
+    si: timestamp(row.since), st: row.stale, os: timestamp(row.ownStaleFrom), ost: row.ownStale, o: row.outage,
+    ra: row.residentsAffected, lf: timestamp(row.lastFactAt),
+    co: row.contributions.map((c): StoredContribution => [c.dependsOnId, c.kind, c.redundancyGroup, c.status, c.rootCause, c.rootCauseReportId, c.stale, c.rootCauseMaintenanceId]),
+    mw: row.maintenance.map((w) => [w.id, w.from, w.until]),
+    nm: timestamp(row.nextMaintenanceAt),
+  };
+}
+
 export const pictureRepository = {
   /** The rows of `ids`, READ_CHUNK per statement: the rows above a hub are read a part at a time, with turns for other requests between the parts. */
   async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
@@ -153,61 +196,37 @@ export const pictureRepository = {
     return new Map(records.map((r) => [r.component_id, Number(r.revision)]));
   },
 
-  /** Inserts or replaces rows, each with its revision one higher than the one given. */
+  /** Inserts or replaces whole rows, each with its revision one higher than the one given. */
   async write(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
-      const chunk = rows.slice(start, start + WRITE_CHUNK);
-      const column = <T>(value: (row: PictureRow) => T) => chunk.map(value);
       await db.query(
         `INSERT INTO live_status (component_id, revision, kind, audience, report_id, report_status, report_cause, report_observed_at,
-                                  report_seq, heartbeat_seconds, heartbeat_from, status, cause, root_cause, root_cause_report_id, since,
-                                  stale, own_stale_from, own_stale, outage, residents_affected, last_fact_at, contributions, dependants,
-                                  maintenance, next_maintenance_at, root_cause_maintenance_id)
-         SELECT c, r + 1, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt::uuid[], rr, si, st, os, ost, o, ra, lf, co, de, mw, nm, rm
-           FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[],
-                       $9::bigint[], $10::int[], $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::uuid[], $16::timestamptz[],
-                       $17::boolean[], $18::timestamptz[], $19::boolean[], $20::boolean[], $21::boolean[], $22::timestamptz[], $23::jsonb[], $24::jsonb[],
-                       $25::jsonb[], $26::timestamptz[], $27::uuid[])
-                AS t(c, r, k, a, ri, rs, rc, ro, rq, hs, hf, s, ca, rt, rr, si, st, os, ost, o, ra, lf, co, de, mw, nm, rm)
+                                  report_seq, heartbeat_seconds, heartbeat_from, dependants, ${JUDGED_COLUMNS})
+         SELECT c, r + 1, k, a, ri, rs, rc, ro, rq, hs, hf, de, ${JUDGED_FIELDS}
+           FROM jsonb_to_recordset($1::jsonb) AS t(${WHOLE_RECORD}, ${JUDGED_RECORD})
          ON CONFLICT (component_id) DO UPDATE SET
            revision = EXCLUDED.revision, kind = EXCLUDED.kind, audience = EXCLUDED.audience, report_id = EXCLUDED.report_id,
            report_status = EXCLUDED.report_status, report_cause = EXCLUDED.report_cause, report_observed_at = EXCLUDED.report_observed_at,
            report_seq = EXCLUDED.report_seq, heartbeat_seconds = EXCLUDED.heartbeat_seconds, heartbeat_from = EXCLUDED.heartbeat_from,
-           status = EXCLUDED.status, cause = EXCLUDED.cause, root_cause = EXCLUDED.root_cause, root_cause_report_id = EXCLUDED.root_cause_report_id,
-           since = EXCLUDED.since, stale = EXCLUDED.stale, own_stale_from = EXCLUDED.own_stale_from, own_stale = EXCLUDED.own_stale,
-           outage = EXCLUDED.outage, residents_affected = EXCLUDED.residents_affected, last_fact_at = EXCLUDED.last_fact_at,
-           contributions = EXCLUDED.contributions, dependants = EXCLUDED.dependants, maintenance = EXCLUDED.maintenance,
-           next_maintenance_at = EXCLUDED.next_maintenance_at, root_cause_maintenance_id = EXCLUDED.root_cause_maintenance_id`,
-        [
-          uuidArrayLiteral(column((r) => r.componentId)),
-          column((r) => r.revision),
-          column((r) => r.kind),
-          column((r) => r.audience),
-          column((r) => r.report?.id ?? null),
-          column((r) => r.report?.status ?? null),
-          column((r) => r.report?.cause ?? null),
-          column((r) => r.report?.observedAt ?? null),
-          column((r) => r.report?.seq ?? null),
-          column((r) => r.heartbeat?.seconds ?? null),
-          column((r) => timestamp(r.heartbeat?.from ?? null)),
-          column((r) => r.status),
-          column((r) => r.cause),
-          column((r) => uuidArrayLiteral(r.rootCause)),
-          column((r) => r.rootCauseReportId),
-          column((r) => timestamp(r.since)),
-          column((r) => r.stale),
-          column((r) => timestamp(r.ownStaleFrom)),
-          column((r) => r.ownStale),
-          column((r) => r.outage),
-          column((r) => r.residentsAffected),
-          column((r) => timestamp(r.lastFactAt)),
-          column((r) => JSON.stringify(r.contributions.map((c): StoredContribution => [
-            c.dependsOnId, c.kind, c.redundancyGroup, c.status, c.rootCause, c.rootCauseReportId, c.stale, c.rootCauseMaintenanceId]))),
-          column((r) => JSON.stringify(r.dependants.map((d): StoredDependant => [d.componentId, d.kind, d.redundancyGroup]))),
-          column((r) => JSON.stringify(r.maintenance.map((w) => [w.id, w.from, w.until]))),
-          column((r) => timestamp(r.nextMaintenanceAt)),
-          column((r) => r.rootCauseMaintenanceId),
-        ],
+           dependants = EXCLUDED.dependants, ${JUDGED_FROM_EXCLUDED}`,
+        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ ...wholeRecord(row), ...judgedRecord(row) })))],
+      );
+    }
+  },
+
+  /**
+   * Writes what a judgement changes of rows that exist (status, since, root cause, staleness,
+   * contributions, maintenance still to come), each with its revision one higher than the one given;
+   * their own facts and dependants stay as stored. For the rows above a write's roots, whose own
+   * facts the write did not touch: a hub's dependants are tens of thousands of rows.
+   */
+  async writeJudgements(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
+      await db.query(
+        `UPDATE live_status SET revision = t.r + 1, ${JUDGED_FROM_RECORD}
+           FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, r bigint, ${JUDGED_RECORD})
+          WHERE live_status.component_id = t.c`,
+        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
       );
     }
   },
