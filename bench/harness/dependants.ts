@@ -13,7 +13,8 @@ import { normaliseImpact, normaliseOverview, verdict } from './validate';
  *   kept current, so a wrong stored status of any dependant shows in the counts;
  * - the what-if of the component's new status, which is then no longer hypothetical: the status of
  *   every service × municipality above it.
- * Also the time each report took, from sending the mutation to its answer.
+ * Also the time each report took, from sending the mutation to its answer, and the least time
+ * PostgreSQL itself needs to store such an outcome in a picture kept per component (storingFloorMs).
  */
 export interface DependantsCheck {
   reports: {
@@ -23,6 +24,10 @@ export interface DependantsCheck {
     directDependants: number;
     status: string;
     mutationMs: number;
+    /** PostgreSQL's own time to store the outcome (storingFloorMs), measured right after; null when it failed. */
+    storingFloorMs: number | null;
+    /** Rows the floor wrote: the component and everything above it. */
+    storingFloorRows: number | null;
     /** Service × municipality pairs the floor's what-if lists as not OPERATIONAL. */
     affected: number;
     overviewAgrees: boolean;
@@ -57,6 +62,54 @@ export async function pickComponents(url: string, hubId: string, others: number)
   }
 }
 
+/**
+ * The floor under a report that changes what depends on it, for any server that keeps a stored
+ * picture per component (as the issue asks: reads of *now* are lookups): in one transaction, every
+ * row at and above the component (live dependencies, transitively) gets a new status, cause, root
+ * cause, since and outage flag in one UPDATE, and one change event each, with the municipalities a
+ * service is delivered to, in one INSERT. No judging, nothing read back into a program, no
+ * contributions or dependants rewritten: only what storing the outcome costs PostgreSQL. Rolled back,
+ * so the picture stays as ketenbeeld left it. Returns the time from BEGIN to ROLLBACK and the rows.
+ */
+export async function storingFloorMs(url: string, componentId: string, status: string): Promise<{ ms: number; rows: number }> {
+  const client = new Client({ connectionString: url, application_name: 'bench-storing-floor' });
+  await client.connect();
+  try {
+    const started = performance.now();
+    await client.query('BEGIN');
+    const [write] = (await client.query<{ id: string }>(`INSERT INTO change_write (event_count) VALUES (1) RETURNING id`)).rows;
+    const { rows } = await client.query<{ rows: number }>(
+      `WITH RECURSIVE above(id) AS (
+         SELECT $1::uuid
+         UNION
+         SELECT d.component_id FROM dependency d JOIN above a ON d.depends_on_id = a.id WHERE d.removed_at IS NULL
+       ),
+       changed AS (
+         UPDATE live_status l
+            SET revision = l.revision + 1, status = $2, cause = CASE WHEN $2 = 'OPERATIONAL' THEN NULL ELSE 'DEPENDENCY' END,
+                root_cause = CASE WHEN $2 = 'OPERATIONAL' THEN '{}' ELSE ARRAY[l.component_id, $1::uuid] END,
+                since = now(), last_fact_at = now(), outage = $2 <> 'OPERATIONAL'
+           FROM above a WHERE l.component_id = a.id
+         RETURNING l.component_id, l.status, l.cause, l.root_cause
+       ),
+       events AS (
+         INSERT INTO change_event (write_id, n, kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since, stale)
+         SELECT $3, row_number() OVER (), 'STATUS', c.component_id,
+                coalesce((SELECT array_agg(sd.municipality_id) FROM service_delivery sd WHERE sd.service_id = c.component_id AND sd.delivered_until IS NULL), '{}'),
+                c.status, 'UNKNOWN', c.cause, c.root_cause, now(), false
+           FROM changed c
+         RETURNING 1
+       )
+       SELECT count(*)::int AS rows FROM events`,
+      [componentId, status, write.id],
+    );
+    await client.query('ROLLBACK');
+    return { ms: performance.now() - started, rows: rows[0].rows };
+  } finally {
+    await client.end();
+  }
+}
+
 export async function checkReportsWithDependants(
   ketenbeeld: RunningServer, floor: RunningServer, url: string, hubGlobalId: string, headers: Record<string, string>, others: number,
 ): Promise<DependantsCheck> {
@@ -77,6 +130,10 @@ export async function checkReportsWithDependants(
         if (reported.status !== 200 || !payload || payload.replayed || !payload.current) {
           problems.push(`reportStatus: ${JSON.stringify(reported.json).slice(0, 300)}`);
         }
+        const floorRun = await storingFloorMs(url, component.id, status).catch((error: unknown) => {
+          problems.push(`storing floor: ${error instanceof Error ? error.message : String(error)}`);
+          return null;
+        });
         const overview = body(W2_NATIONAL_OVERVIEW, 'NationalOverview');
         const [kOverview, fOverview] = [await post(ketenbeeld.url, overview, headers, 300_000), await post(floor.url, overview, {}, 300_000)];
         const overviewVerdict = verdict(fOverview.json as never, kOverview.json as never, normaliseOverview);
@@ -86,7 +143,8 @@ export async function checkReportsWithDependants(
         problems.push(...overviewVerdict.problems.map((p) => `overview: ${p}`), ...impactVerdict.problems.map((p) => `impact: ${p}`));
         const affected = (fImpact.json as { data?: { impact?: { affected?: unknown[] } } }).data?.impact?.affected?.length ?? 0;
         check.reports.push({
-          component: component.name, kind: component.kind, directDependants: component.dependants, status, mutationMs: reported.ms, affected,
+          component: component.name, kind: component.kind, directDependants: component.dependants, status, mutationMs: reported.ms,
+          storingFloorMs: floorRun?.ms ?? null, storingFloorRows: floorRun?.rows ?? null, affected,
           overviewAgrees: overviewVerdict.ok, impactAgrees: impactVerdict.ok, problems,
         });
       }
