@@ -26,8 +26,9 @@ export interface DependantsCheck {
     mutationMs: number;
     /** PostgreSQL's own time to store the outcome (storingFloorMs), measured right after; null when it failed. */
     storingFloorMs: number | null;
-    /** Rows the floor wrote: the component and everything above it. */
+    /** Rows the floor wrote (the component and everything above it) and the change events it stored. */
     storingFloorRows: number | null;
+    storingFloorEvents: number | null;
     /** Service × municipality pairs the floor's what-if lists as not OPERATIONAL. */
     affected: number;
     overviewAgrees: boolean;
@@ -66,19 +67,19 @@ export async function pickComponents(url: string, hubId: string, others: number)
  * The floor under a report that changes what depends on it, for any server that keeps a stored
  * picture per component (as the issue asks: reads of *now* are lookups): in one transaction, every
  * row at and above the component (live dependencies, transitively) gets a new status, cause, root
- * cause, since and outage flag in one UPDATE, and one change event each, with the municipalities a
- * service is delivered to, in one INSERT. No judging, nothing read back into a program, no
+ * cause, since and outage flag in one UPDATE, and each whose status that changes gets a change event,
+ * with the municipalities a service is delivered to, in one INSERT. No judging, nothing read back into a program, no
  * contributions or dependants rewritten: only what storing the outcome costs PostgreSQL. Rolled back,
- * so the picture stays as ketenbeeld left it. Returns the time from BEGIN to ROLLBACK and the rows.
+ * so the picture stays as ketenbeeld left it. Returns the time from BEGIN to ROLLBACK, the rows and the events.
  */
-export async function storingFloorMs(url: string, componentId: string, status: string): Promise<{ ms: number; rows: number }> {
+export async function storingFloorMs(url: string, componentId: string, status: string): Promise<{ ms: number; rows: number; events: number }> {
   const client = new Client({ connectionString: url, application_name: 'bench-storing-floor' });
   await client.connect();
   try {
     const started = performance.now();
     await client.query('BEGIN');
     const [write] = (await client.query<{ id: string }>(`INSERT INTO change_write (event_count) VALUES (1) RETURNING id`)).rows;
-    const { rows } = await client.query<{ rows: number }>(
+    const { rows } = await client.query<{ rows: number; events: number }>(
       `WITH RECURSIVE above(id) AS (
          SELECT $1::uuid
          UNION
@@ -89,22 +90,24 @@ export async function storingFloorMs(url: string, componentId: string, status: s
             SET revision = l.revision + 1, status = $2, cause = CASE WHEN $2 = 'OPERATIONAL' THEN NULL ELSE 'DEPENDENCY' END,
                 root_cause = CASE WHEN $2 = 'OPERATIONAL' THEN '{}' ELSE ARRAY[l.component_id, $1::uuid] END,
                 since = now(), last_fact_at = now(), outage = $2 <> 'OPERATIONAL'
-           FROM above a WHERE l.component_id = a.id
-         RETURNING l.component_id, l.status, l.cause, l.root_cause
+           FROM above a JOIN live_status before ON before.component_id = a.id
+          WHERE l.component_id = a.id
+         RETURNING l.component_id, l.status, before.status AS previous_status, l.cause, l.root_cause
        ),
        events AS (
          INSERT INTO change_event (write_id, n, kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since, stale)
          SELECT $3, row_number() OVER (), 'STATUS', c.component_id,
                 coalesce((SELECT array_agg(sd.municipality_id) FROM service_delivery sd WHERE sd.service_id = c.component_id AND sd.delivered_until IS NULL), '{}'),
-                c.status, 'UNKNOWN', c.cause, c.root_cause, now(), false
+                c.status, c.previous_status, c.cause, c.root_cause, now(), false
            FROM changed c
+          WHERE c.status <> c.previous_status
          RETURNING 1
        )
-       SELECT count(*)::int AS rows FROM events`,
+       SELECT (SELECT count(*) FROM changed)::int AS rows, (SELECT count(*) FROM events)::int AS events`,
       [componentId, status, write.id],
     );
     await client.query('ROLLBACK');
-    return { ms: performance.now() - started, rows: rows[0].rows };
+    return { ms: performance.now() - started, rows: rows[0].rows, events: rows[0].events };
   } finally {
     await client.end();
   }
@@ -144,7 +147,7 @@ export async function checkReportsWithDependants(
         const affected = (fImpact.json as { data?: { impact?: { affected?: unknown[] } } }).data?.impact?.affected?.length ?? 0;
         check.reports.push({
           component: component.name, kind: component.kind, directDependants: component.dependants, status, mutationMs: reported.ms,
-          storingFloorMs: floorRun?.ms ?? null, storingFloorRows: floorRun?.rows ?? null, affected,
+          storingFloorMs: floorRun?.ms ?? null, storingFloorRows: floorRun?.rows ?? null, storingFloorEvents: floorRun?.events ?? null, affected,
           overviewAgrees: overviewVerdict.ok, impactAgrees: impactVerdict.ok, problems,
         });
       }

@@ -233,13 +233,13 @@ export function markdown(report: RunReport): string {
       + (d.error ? ` Stopped: ${d.error}` : ''));
     lines.push('');
     lines.push('"Storing floor": PostgreSQL alone storing such an outcome in a picture kept per component, measured right after each report '
-      + '(one UPDATE of every row at and above the component and one change event each, no judging; rolled back; dependants.ts, storingFloorMs). '
+      + '(one UPDATE of every row at and above the component, a change event for each whose status that changes, no judging; rolled back; dependants.ts, storingFloorMs). '
       + 'It is a floor for the hub, all of whose dependants change; above other components it may write rows whose status does not change.');
     lines.push('');
-    lines.push('| component | kind | direct dependants | reported | reportStatus ms | storing floor ms (rows) | ÷ floor | services × municipalities not OPERATIONAL | overview agrees | what-if agrees |');
+    lines.push('| component | kind | direct dependants | reported | reportStatus ms | storing floor ms (rows, events) | ÷ floor | services × municipalities not OPERATIONAL | overview agrees | what-if agrees |');
     lines.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of d.reports) {
-      const floor = r.storingFloorMs === null || r.storingFloorMs === undefined ? '–' : `${n(r.storingFloorMs, 0)} (${r.storingFloorRows})`;
+      const floor = r.storingFloorMs === null || r.storingFloorMs === undefined ? '–' : `${n(r.storingFloorMs, 0)} (${r.storingFloorRows}, ${r.storingFloorEvents ?? '–'})`;
       const ratio = r.storingFloorMs ? `${(r.mutationMs / r.storingFloorMs).toFixed(2)}×` : '–';
       lines.push(`| ${r.component} | ${r.kind} | ${r.directDependants} | ${r.status} | ${n(r.mutationMs, 0)} | ${floor} | ${ratio} | ${r.affected} | ${r.overviewAgrees ? 'yes' : '**no**'} | ${r.impactAgrees ? 'yes' : '**no**'} |`);
     }
