@@ -24,7 +24,7 @@ export interface DependantsCheck {
     directDependants: number;
     status: string;
     mutationMs: number;
-    /** PostgreSQL's own time to store the outcome (storingFloorMs), measured right after; null when it failed. */
+    /** PostgreSQL's own time to store the outcome (storingFloorMs), measured right before the report; null when it failed. */
     storingFloorMs: number | null;
     /** Rows the floor wrote (the component and everything above it) and the change events it stored. */
     storingFloorRows: number | null;
@@ -70,7 +70,7 @@ export async function pickComponents(url: string, hubId: string, others: number)
  * cause, since and outage flag in one UPDATE, and each whose status that changes gets a change event,
  * with the municipalities a service is delivered to, in one INSERT. No judging, nothing read back into a program, no
  * contributions or dependants rewritten: only what storing the outcome costs PostgreSQL. Rolled back,
- * so the picture stays as ketenbeeld left it. Returns the time from BEGIN to ROLLBACK, the rows and the events.
+ * so the report that follows finds the picture as it was. Returns the time from BEGIN to ROLLBACK, the rows and the events.
  */
 export async function storingFloorMs(url: string, componentId: string, status: string): Promise<{ ms: number; rows: number; events: number }> {
   const client = new Client({ connectionString: url, application_name: 'bench-storing-floor' });
@@ -125,18 +125,20 @@ export async function checkReportsWithDependants(
       const id = Buffer.from(`Component:${component.id}`).toString('base64url');
       for (const status of ['MAJOR_OUTAGE', 'OPERATIONAL']) {
         const input = { componentId: id, status, cause: status === 'OPERATIONAL' ? null : 'PRECAUTIONARY_SHUTDOWN', source: 'bench:w4-dependants', idempotencyKey: `bench-dependants-${Date.now()}-${key++}` };
+        // The floor first, on the picture as it is before the report (rolled back, so the report finds it unchanged).
+        let floorProblem: string | null = null;
+        const floorRun = await storingFloorMs(url, component.id, status).catch((error: unknown) => {
+          floorProblem = `storing floor: ${error instanceof Error ? error.message : String(error)}`;
+          return null;
+        });
         const reported = await post(ketenbeeld.url, body(REPORT, 'Report', { input }), headers, 300_000);
         const payload = (reported.json as { data?: { reportStatus?: { replayed: boolean; current: boolean } } }).data?.reportStatus;
-        const problems: string[] = [];
+        const problems: string[] = floorProblem ? [floorProblem] : [];
         // Stored as new and as the component's current report. (Its effective status may be worse than
         // the status reported, through something it depends on: the comparisons below judge that.)
         if (reported.status !== 200 || !payload || payload.replayed || !payload.current) {
           problems.push(`reportStatus: ${JSON.stringify(reported.json).slice(0, 300)}`);
         }
-        const floorRun = await storingFloorMs(url, component.id, status).catch((error: unknown) => {
-          problems.push(`storing floor: ${error instanceof Error ? error.message : String(error)}`);
-          return null;
-        });
         const overview = body(W2_NATIONAL_OVERVIEW, 'NationalOverview');
         const [kOverview, fOverview] = [await post(ketenbeeld.url, overview, headers, 300_000), await post(floor.url, overview, {}, 300_000)];
         const overviewVerdict = verdict(fOverview.json as never, kOverview.json as never, normaliseOverview);

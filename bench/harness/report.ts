@@ -232,7 +232,7 @@ export function markdown(report: RunReport): string {
       + 'new status (no longer hypothetical: every service × municipality above it) are compared with the floor\'s, which judges the reports.'
       + (d.error ? ` Stopped: ${d.error}` : ''));
     lines.push('');
-    lines.push('"Storing floor": PostgreSQL alone storing such an outcome in a picture kept per component, measured right after each report '
+    lines.push('"Storing floor": PostgreSQL alone storing such an outcome in a picture kept per component, measured right before each report on the same picture '
       + '(one UPDATE of every row at and above the component, a change event for each whose status that changes, no judging; rolled back; dependants.ts, storingFloorMs). '
       + 'It is a floor for the hub, all of whose dependants change; above other components it may write rows whose status does not change.');
     lines.push('');
