@@ -101,6 +101,8 @@ test('two reports observed at the same moment from two connections: both kept, t
   ]);
   expect(a.reportStatus.statusReport.id).not.toBe(b.reportStatus.statusReport.id);
   const [winner] = await db.dataSource.query(`SELECT status FROM status_report WHERE observed_at = $1 ORDER BY seq DESC LIMIT 1`, [moment]);
+  // The one that arrived last was current when it was taken in (the other one too, if it was taken in first).
+  expect([a, b].find((r) => r.reportStatus.statusReport.status === winner.status)!.reportStatus.current).toBe(true);
   for (let i = 0; i < 3; i++) {
     const { component } = await api.data(`query($id: ID!) { component(id: $id) { reportedStatus { status } effectiveStatus { status } } }`, { id: tilburgGateway });
     expect(component.reportedStatus.status).toBe(winner.status);

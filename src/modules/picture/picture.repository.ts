@@ -320,6 +320,13 @@ export const storedPictureRepository = {
     return records.map(toStoredStatus);
   },
 
+  /** One component's stored status and its own newest report (by observation, then arrival), as the row holds it. */
+  async statusAndNewestReport(db: EntityManager, id: string): Promise<(StoredStatus & { newestReportId: string | null }) | null> {
+    const [record]: (ReaderRecord & { report_id: string | null })[] = await db.query(
+      `SELECT ${READER_COLUMNS}, l.report_id FROM live_status l WHERE l.component_id = $1`, [id]);
+    return record ? { ...toStoredStatus(record), newestReportId: record.report_id } : null;
+  },
+
   /** The services delivered to each municipality now, with their stored status, by service name. */
   async servicesOfMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<(StoredStatus & { municipalityId: string })[]> {
     const records: (ReaderRecord & { municipality_id: string })[] = await db.query(

@@ -113,13 +113,17 @@ export async function uptimeOf(ctx: RequestContext, model: ServiceAvailabilityMo
 }
 
 /**
- * A component's effective status as a write's transaction sees it: for a mutation's payload, which
- * shows the state after its own write.
+ * A component's effective status as a write's transaction sees it, and the id of its own newest
+ * report (by observation, then arrival; null: never reported): for a mutation's payload, which shows
+ * the state after its own write.
  */
-export async function storedStatusIn(db: EntityManager, componentId: string, now: Date): Promise<EffectiveStatusModel> {
-  const [row] = await storedPictureRepository.statuses(db, [componentId]);
-  return row ? modelOfStored(row, now) : {
-    componentId, asOf: now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null,
+export async function storedStatusIn(db: EntityManager, componentId: string, now: Date): Promise<{ effectiveStatus: EffectiveStatusModel; newestReportId: string | null }> {
+  const row = await storedPictureRepository.statusAndNewestReport(db, componentId);
+  return row ? { effectiveStatus: modelOfStored(row, now), newestReportId: row.newestReportId } : {
+    effectiveStatus: {
+      componentId, asOf: now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null,
+    },
+    newestReportId: null,
   };
 }
 

@@ -9,7 +9,6 @@ import { pictureKeeper, storedStatusIn } from '../picture';
 import type { EffectiveStatusModel, ReportFact } from '../picture';
 import { componentIdByExternalRef } from '../component';
 import { StatusReport } from './status-report.entity';
-import { statusRepository } from './status.repository';
 
 /** A clock a few minutes fast at the reporter's end is normal; an hour is a mistake. */
 const FUTURE_SKEW_MS = 5 * 60_000;
@@ -109,11 +108,15 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
        RETURNING id, seq`,
       [report.componentId, report.status, report.cause, observedAt, reporterId, report.reportedBy, report.source, report.note, report.idempotencyKey, now],
     );
-    let id: string;
+    let stored: StatusReport;
     let replayed = false;
     if (inserted.length === 1) {
-      id = inserted[0].id;
-      const fact: ReportFact = { id, componentId: report.componentId, status: report.status, cause: report.cause, observedAt, seq: Number(inserted[0].seq) };
+      const { id, seq } = inserted[0];
+      stored = Object.assign(new StatusReport(), {
+        id, seq, componentId: report.componentId, status: report.status, cause: report.cause, observedAt, recordedAt: now, reporterId,
+        reportedBy: report.reportedBy, source: report.source, note: report.note, idempotencyKey: report.idempotencyKey,
+      });
+      const fact: ReportFact = { id, componentId: report.componentId, status: report.status, cause: report.cause, observedAt, seq: Number(seq) };
       const changes = await pictureKeeper.reportStored(db, fact, now);
       await recordStatusChanges(db, changes);
       await recordAudit(db, ctx, { operation: 'reportStatus', entityType: 'StatusReport', entityId: id });
@@ -127,15 +130,11 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
       if (!same) {
         throw new AppError('CONFLICT', `idempotencyKey "${report.idempotencyKey}" was already used for a different report (${first.id})`, 'idempotencyKey');
       }
-      id = first.id;
+      stored = first;
       replayed = true;
     }
-    const newest = await statusRepository.newestReport(db, report.componentId);
-    return {
-      report: await db.findOneByOrFail(StatusReport, { id }),
-      replayed,
-      current: newest?.id === id,
-      effectiveStatus: await storedStatusIn(db, report.componentId, now),
-    };
+    // The stored picture holds the component's own newest report: current when it is this one.
+    const after = await storedStatusIn(db, report.componentId, now);
+    return { report: stored, replayed, current: after.newestReportId === stored.id, effectiveStatus: after.effectiveStatus };
   });
 }

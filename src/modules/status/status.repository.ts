@@ -1,25 +1,8 @@
 import { EntityManager, In } from 'typeorm';
 import { pagesFromRows } from '../../common/page-loader';
-import type { ReportedStatus, StatusCause } from '../../common/vocabulary';
-import type { ReportFact } from '../picture';
 import { StatusReport } from './status-report.entity';
 
-type ReportRow = { id: string; component_id: string; status: ReportedStatus; cause: StatusCause | null; observed_at: Date; seq: string };
-
-function toFact(row: ReportRow): ReportFact {
-  return { id: row.id, componentId: row.component_id, status: row.status, cause: row.cause, observedAt: row.observed_at, seq: Number(row.seq) };
-}
-
 export const statusRepository = {
-  /** A component's own newest report (by observation, then arrival), or null when it has none. */
-  async newestReport(db: EntityManager, componentId: string): Promise<ReportFact | null> {
-    const [row]: ReportRow[] = await db.query(
-      `SELECT id, component_id, status, cause, observed_at, seq FROM status_report WHERE component_id = $1 ORDER BY observed_at DESC, seq DESC LIMIT 1`,
-      [componentId],
-    );
-    return row ? toFact(row) : null;
-  },
-
   reportsByIds(db: EntityManager, ids: readonly string[]): Promise<StatusReport[]> {
     return db.findBy(StatusReport, { id: In([...ids]) });
   },
