@@ -454,6 +454,27 @@ describe('what-ifs take turns', () => {
   });
 });
 
+describe('a late report above a dependency that ended since', () => {
+  test('what depended on the component then is judged again: its since moves to when the dependency ended', async () => {
+    const operator = world[0].operator;
+    const gateway = await make.component(operator.organisationId, 'GATEWAY');
+    const service = await make.service(operator.organisationId, [municipalities[0]]);
+    const hour = 3_600_000;
+    await make.dependency(service.id, gateway.id, 'REQUIRED', null, new Date(Date.now() - 3 * hour));
+    await make.report(gateway.id, operator.organisationId, 'OPERATIONAL', new Date(Date.now() - 2 * hour));
+    await make.report(service.id, operator.organisationId, 'OPERATIONAL', new Date(Date.now() - 2 * hour));
+    const [edge] = await sql(`SELECT id FROM dependency WHERE component_id = $1 AND depends_on_id = $2`, [service.id, gateway.id]);
+    await api.data(REMOVE, { input: { dependencyId: globalId('Dependency', edge.id) } });
+    const [{ removed_at: removedAt }] = await sql(`SELECT removed_at FROM dependency WHERE id = $1`, [edge.id]);
+    // Observed before the dependency ended, after everything the gateway's own row knows of: only the
+    // ended dependency makes this report late.
+    await report({ id: gateway.id, kind: 'GATEWAY', operator }, 'MAJOR_OUTAGE', { observedAt: new Date(Date.now() - hour), cause: 'FAILURE' });
+    const [row] = await sql(`SELECT status, since FROM live_status WHERE component_id = $1`, [service.id]);
+    expect(row).toEqual({ status: 'OPERATIONAL', since: removedAt });
+    await expectKeptEqualsRebuilt('a late report above a dependency that ended since');
+  });
+});
+
 describe('retiring a component', () => {
   test('it leaves now (lists, the picture, what depended on it) and stays in history', async () => {
     const gateway = await make.component(world[0].operator.organisationId, 'GATEWAY');

@@ -329,13 +329,14 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // 1. The roots alone: when what depends on them sees no difference, nothing above them changes.
   const roots = new Set(change.roots);
   const rootRows = () => change.roots.map((id) => base.get(id)!);
-  // Late too when a dependency ended after the change's moment (what depended on the roots then may
-  // depend on them no more, and its history is not in the roots' rows), and when a maintenance window
-  // of a row began or ended before the clock came to it (the row's history changed then, not now).
-  const isLate = async () => (change.late?.(rootRows()) ?? false)
-    || [...base.values()].some((row) => row.nextMaintenanceAt !== null && row.nextMaintenanceAt <= change.now)
-    || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
-  let late = await isLate();
+  // Late too when a maintenance window of a row began or ended before the clock came to it (the row's
+  // history changed then, not now), and when a dependency ended after the change's moment (what
+  // depended on the roots then may depend on them no more, and its history is not in the roots'
+  // rows). The plan goes by what the rows say; the locked rows and the ended dependencies decide
+  // (a write that turns out late then reads and locks what it needs for that).
+  const rowsSayLate = () => (change.late?.(rootRows()) ?? false)
+    || [...base.values()].some((row) => row.nextMaintenanceAt !== null && row.nextMaintenanceAt <= change.now);
+  let late = rowsSayLate();
   const rootsLookDifferent = async (rows: Map<string, PictureRow>) => {
     if (late) return true;
     const { picture } = await judge(rows, roots, change.now);
@@ -374,7 +375,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   if (change.stillDue && !change.stillDue(rootRows())) return [];
   // What the locked rows say decides: another write may have taken in a newer fact meanwhile.
   if (change.changesNothing && (await change.changesNothing(rootRows()))) return [];
-  const lateOnceLocked = await isLate();
+  const lateOnceLocked = rowsSayLate() || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
   if (lateOnceLocked !== late) {
     late = lateOnceLocked;
     if (late) reachesAbove = false;
