@@ -125,15 +125,14 @@ export async function checkReportsWithDependants(
       const id = Buffer.from(`Component:${component.id}`).toString('base64url');
       for (const status of ['MAJOR_OUTAGE', 'OPERATIONAL']) {
         const input = { componentId: id, status, cause: status === 'OPERATIONAL' ? null : 'PRECAUTIONARY_SHUTDOWN', source: 'bench:w4-dependants', idempotencyKey: `bench-dependants-${Date.now()}-${key++}` };
+        const problems: string[] = [];
         // The floor first, on the picture as it is before the report (rolled back, so the report finds it unchanged).
-        let floorProblem: string | null = null;
         const floorRun = await storingFloorMs(url, component.id, status).catch((error: unknown) => {
-          floorProblem = `storing floor: ${error instanceof Error ? error.message : String(error)}`;
+          problems.push(`storing floor: ${error instanceof Error ? error.message : String(error)}`);
           return null;
         });
         const reported = await post(ketenbeeld.url, body(REPORT, 'Report', { input }), headers, 300_000);
         const payload = (reported.json as { data?: { reportStatus?: { replayed: boolean; current: boolean } } }).data?.reportStatus;
-        const problems: string[] = floorProblem ? [floorProblem] : [];
         // Stored as new and as the component's current report. (Its effective status may be worse than
         // the status reported, through something it depends on: the comparisons below judge that.)
         if (reported.status !== 200 || !payload || payload.replayed || !payload.current) {

@@ -117,7 +117,8 @@ function targets(report: RunReport): Target[] {
   const rss = report.peakMemoryMiB.ketenbeeld;
   const rssMb = rss === null || rss === undefined ? null : (rss * 1024 * 1024) / 1e6;
   add(`Peak ketenbeeld RSS ≤ 600 MB at scale 1${report.options.scale === 1 ? '' : ` (this run: scale ${report.options.scale})`}`, rssMb, (v) => v <= 600, (v) => `${n(v, 0)} MB`);
-  // No target of its own: how far the hub report alone is from what storing its outcome costs PostgreSQL (dependants.ts).
+  // No target of its own: how far the hub report alone (the first two reports, down and up: pickComponents puts the hub
+  // first) is from what storing its outcome costs PostgreSQL (dependants.ts).
   const hubAlone = (report.dependants?.reports ?? []).filter((r, i) => i < 2 && r.storingFloorMs);
   list.push({
     text: 'W4: the hub report alone ÷ PostgreSQL\'s floor for storing its outcome per component (no target; down, up)',

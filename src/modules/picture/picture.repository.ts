@@ -131,29 +131,49 @@ const READ_CHUNK = 2_000;
 
 /**
  * Rows travel to PostgreSQL as one JSON array per statement (jsonb_to_recordset), each row an object
- * with the short field names below: JSON.stringify is one native call, where an array parameter per
- * column is escaped element by element by `pg`, and the stored lists go in as JSON, not as text
- * inside text. Moments travel as timestamp text ('-infinity' included).
+ * with the short field names below (plus `c`, the component, and `r`, the revision read): JSON.stringify
+ * is one native call, where an array parameter per column is escaped element by element by `pg`, and
+ * the stored lists go in as JSON, not as text inside text. Moments travel as timestamp text
+ * ('-infinity' included). Each table: column, field in the JSON record, type.
  */
-const WHOLE_RECORD = `c uuid, r bigint, k text, a text, ri uuid, rs text, rc text, ro timestamptz, rq bigint, hs int, hf timestamptz, de jsonb`;
+type Mapping = readonly [column: string, field: string, type: string][];
 
-/** The columns a judgement writes: column, field in the JSON record (judgedRecord), type. */
-const JUDGED: readonly [column: string, field: string, type: string][] = [
+/** The row's own facts and who depends on it (ownRecord): a judgement leaves them as they are. */
+const OWN: Mapping = [
+  ['kind', 'k', 'text'], ['audience', 'a', 'text'], ['report_id', 'ri', 'uuid'], ['report_status', 'rs', 'text'],
+  ['report_cause', 'rc', 'text'], ['report_observed_at', 'ro', 'timestamptz'], ['report_seq', 'rq', 'bigint'],
+  ['heartbeat_seconds', 'hs', 'int'], ['heartbeat_from', 'hf', 'timestamptz'], ['dependants', 'de', 'jsonb'],
+];
+
+/** What a judgement writes (judgedRecord). */
+const JUDGED: Mapping = [
   ['status', 's', 'text'], ['cause', 'ca', 'text'], ['root_cause', 'rt', 'uuid[]'], ['root_cause_report_id', 'rr', 'uuid'],
   ['root_cause_maintenance_id', 'rm', 'uuid'], ['since', 'si', 'timestamptz'], ['stale', 'st', 'boolean'],
   ['own_stale_from', 'os', 'timestamptz'], ['own_stale', 'ost', 'boolean'], ['outage', 'o', 'boolean'],
   ['residents_affected', 'ra', 'boolean'], ['last_fact_at', 'lf', 'timestamptz'], ['contributions', 'co', 'jsonb'],
   ['maintenance', 'mw', 'jsonb'], ['next_maintenance_at', 'nm', 'timestamptz'],
 ];
-const JUDGED_COLUMNS = JUDGED.map(([column]) => column).join(', ');
-const JUDGED_FIELDS = JUDGED.map(([, field]) => field).join(', ');
-const JUDGED_RECORD = JUDGED.map(([, field, type]) => `${field} ${type}`).join(', ');
-const JUDGED_FROM_EXCLUDED = JUDGED.map(([column]) => `${column} = EXCLUDED.${column}`).join(', ');
-const JUDGED_FROM_RECORD = JUDGED.map(([column, field]) => `${column} = t.${field}`).join(', ');
 
-function wholeRecord(row: PictureRow) {
+const columnsOf = (mapping: Mapping) => mapping.map(([column]) => column).join(', ');
+const fieldsOf = (mapping: Mapping) => mapping.map(([, field]) => field).join(', ');
+const recordOf = (mapping: Mapping) => mapping.map(([, field, type]) => `${field} ${type}`).join(', ');
+const setFromExcluded = (mapping: Mapping) => mapping.map(([column]) => `${column} = EXCLUDED.${column}`).join(', ');
+const setFromRecord = (mapping: Mapping) => mapping.map(([column, field]) => `${column} = t.${field}`).join(', ');
+
+/** Inserts or replaces whole rows (`write`). */
+const WRITE_WHOLE = `INSERT INTO live_status (component_id, revision, ${columnsOf(OWN)}, ${columnsOf(JUDGED)})
+  SELECT c, r + 1, ${fieldsOf(OWN)}, ${fieldsOf(JUDGED)}
+    FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, r bigint, ${recordOf(OWN)}, ${recordOf(JUDGED)})
+  ON CONFLICT (component_id) DO UPDATE SET revision = EXCLUDED.revision, ${setFromExcluded(OWN)}, ${setFromExcluded(JUDGED)}`;
+
+/** Writes what a judgement changes of rows that exist (`writeJudgements`). */
+const WRITE_JUDGED = `UPDATE live_status SET revision = t.r + 1, ${setFromRecord(JUDGED)}
+    FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, r bigint, ${recordOf(JUDGED)})
+   WHERE live_status.component_id = t.c`;
+
+function ownRecord(row: PictureRow) {
   return {
-    c: row.componentId, r: row.revision, k: row.kind, a: row.audience,
+    k: row.kind, a: row.audience,
     ri: row.report?.id ?? null, rs: row.report?.status ?? null, rc: row.report?.cause ?? null,
     ro: row.report ? row.report.observedAt.toISOString() : null, rq: row.report?.seq ?? null,
     hs: row.heartbeat?.seconds ?? null, hf: timestamp(row.heartbeat?.from ?? null),
@@ -200,16 +220,8 @@ export const pictureRepository = {
   async write(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
       await db.query(
-        `INSERT INTO live_status (component_id, revision, kind, audience, report_id, report_status, report_cause, report_observed_at,
-                                  report_seq, heartbeat_seconds, heartbeat_from, dependants, ${JUDGED_COLUMNS})
-         SELECT c, r + 1, k, a, ri, rs, rc, ro, rq, hs, hf, de, ${JUDGED_FIELDS}
-           FROM jsonb_to_recordset($1::jsonb) AS t(${WHOLE_RECORD}, ${JUDGED_RECORD})
-         ON CONFLICT (component_id) DO UPDATE SET
-           revision = EXCLUDED.revision, kind = EXCLUDED.kind, audience = EXCLUDED.audience, report_id = EXCLUDED.report_id,
-           report_status = EXCLUDED.report_status, report_cause = EXCLUDED.report_cause, report_observed_at = EXCLUDED.report_observed_at,
-           report_seq = EXCLUDED.report_seq, heartbeat_seconds = EXCLUDED.heartbeat_seconds, heartbeat_from = EXCLUDED.heartbeat_from,
-           dependants = EXCLUDED.dependants, ${JUDGED_FROM_EXCLUDED}`,
-        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ ...wholeRecord(row), ...judgedRecord(row) })))],
+        WRITE_WHOLE,
+        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...ownRecord(row), ...judgedRecord(row) })))],
       );
     }
   },
@@ -223,9 +235,7 @@ export const pictureRepository = {
   async writeJudgements(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
     for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
       await db.query(
-        `UPDATE live_status SET revision = t.r + 1, ${JUDGED_FROM_RECORD}
-           FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, r bigint, ${JUDGED_RECORD})
-          WHERE live_status.component_id = t.c`,
+        WRITE_JUDGED,
         [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
       );
     }
