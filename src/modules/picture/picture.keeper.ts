@@ -7,7 +7,7 @@ import { factsRepository } from './facts.repository';
 import { Contribution, PictureRow, pictureRepository } from './picture.repository';
 import { affectsResidents, isOutage } from './status.rules';
 import {
-  ComponentFact, DependencyGraph, EdgeFact, Effective, HeartbeatFact, inForce, KnownEffective, ReportFact, reportAt, StatusPicture, StatusTimeline,
+  ComponentFact, DependencyGraph, Effective, HeartbeatFact, inForce, KnownEffective, ReportFact, reportAt, StatusPicture, StatusTimeline,
 } from './status.engine';
 
 /**
@@ -171,16 +171,18 @@ async function rebuildPage(
  */
 export async function judge(
   rows: Map<string, PictureRow>, judged: ReadonlySet<string>, now: number, override?: ReadonlyMap<string, ComponentStatus>,
-): Promise<{ picture: StatusPicture; edgesOf: Map<string, EdgeFact[]> }> {
-  const edges: EdgeFact[] = [];
+): Promise<{ picture: StatusPicture; graph: DependencyGraph }> {
+  // Built a row at a time, taking turns: above a hub the graph has tens of thousands of components.
+  const graph = new DependencyGraph();
   const known = new Map<string, KnownEffective>();
   let rowsSoFar = 0;
   for (const id of judged) {
     await takeTurns(++rowsSoFar);
     const row = rows.get(id)!;
+    graph.addComponent(factOf(row));
     for (const c of row.contributions) {
       if (judged.has(c.dependsOnId)) continue;
-      edges.push({ componentId: id, dependsOnId: c.dependsOnId, kind: c.kind, redundancyGroup: c.redundancyGroup, from: ALWAYS, until: null });
+      graph.addEdge({ componentId: id, dependsOnId: c.dependsOnId, kind: c.kind, redundancyGroup: c.redundancyGroup, from: ALWAYS, until: null });
       known.set(c.dependsOnId, {
         componentId: c.dependsOnId, status: c.status, rootCause: c.rootCause, rootCauseReportId: c.rootCauseReportId,
         rootCauseMaintenanceId: c.rootCauseMaintenanceId, stale: c.stale,
@@ -188,18 +190,11 @@ export async function judge(
     }
     for (const d of row.dependants) {
       if (judged.has(d.componentId)) {
-        edges.push({ componentId: d.componentId, dependsOnId: id, kind: d.kind, redundancyGroup: d.redundancyGroup, from: ALWAYS, until: null });
+        graph.addEdge({ componentId: d.componentId, dependsOnId: id, kind: d.kind, redundancyGroup: d.redundancyGroup, from: ALWAYS, until: null });
       }
     }
   }
-  const graph = new DependencyGraph([...judged].map((id) => factOf(rows.get(id)!)), edges);
-  const edgesOf = new Map<string, EdgeFact[]>();
-  for (const edge of edges) {
-    const list = edgesOf.get(edge.componentId);
-    if (list) list.push(edge);
-    else edgesOf.set(edge.componentId, [edge]);
-  }
-  return { picture: new StatusPicture(graph, now, { known, override }), edgesOf };
+  return { picture: new StatusPicture(graph, now, { known, override }), graph };
 }
 
 /** The row as judged, `since` still as before (see `settleSince`). */
@@ -238,6 +233,7 @@ export async function readAbove(db: EntityManager, ids: Iterable<string>, rows: 
   while (frontier.length > 0) {
     const next = new Set<string>();
     for (const row of await pictureRepository.rows(db, frontier)) {
+      await takeTurns(found.length + 1);
       rows.set(row.componentId, row);
       found.push(row.componentId);
       for (const d of row.dependants) if (!rows.has(d.componentId)) next.add(d.componentId);
@@ -248,13 +244,14 @@ export async function readAbove(db: EntityManager, ids: Iterable<string>, rows: 
 }
 
 /** Whatever depends on any of `ids` among `rows`, transitively, them included. */
-function closureAbove(ids: Iterable<string>, rows: Map<string, PictureRow>): Set<string> {
+async function closureAbove(ids: Iterable<string>, rows: Map<string, PictureRow>): Promise<Set<string>> {
   const seen = new Set<string>();
   const stack = [...ids];
   while (stack.length > 0) {
     const id = stack.pop()!;
     if (seen.has(id) || !rows.has(id)) continue;
     seen.add(id);
+    await takeTurns(seen.size);
     for (const d of rows.get(id)!.dependants) stack.push(d.componentId);
   }
   return seen;
@@ -265,9 +262,12 @@ function closureAbove(ids: Iterable<string>, rows: Map<string, PictureRow>): Set
  * since they were read; a row that is gone (retired meanwhile) leaves `rows`. Returns the ids read again.
  */
 async function lockAndRefresh(db: EntityManager, ids: readonly string[], rows: Map<string, PictureRow>): Promise<string[]> {
-  const revisions = await pictureRepository.lock(db, ids);
-  for (const id of ids) if (!revisions.has(id)) rows.delete(id);
-  const outdated = ids.filter((id) => revisions.has(id) && rows.get(id)?.revision !== revisions.get(id));
+  const changed = await pictureRepository.lock(db, ids.map((id) => ({ componentId: id, revision: rows.get(id)!.revision })));
+  const outdated: string[] = [];
+  for (const [id, revision] of changed) {
+    if (revision === null) rows.delete(id);
+    else outdated.push(id);
+  }
   for (const row of await pictureRepository.rows(db, outdated)) rows.set(row.componentId, row);
   return outdated;
 }
@@ -390,18 +390,18 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // 3. Judge the members (the roots, and when reached everything above them) on the locked rows.
   const members = !reachesAbove ? roots
     : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
-      : closureAbove(change.roots, base);
+      : await closureAbove(change.roots, base);
   const work = applied();
   // Judged no earlier than any fact the locked rows hold: a write that waited for another judges
   // after it, even when its own clock was read first.
   let at = change.now;
   for (const row of base.values()) at = Math.max(at, row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY);
-  const { picture, edgesOf } = await judge(work, members, at);
+  const { picture, graph } = await judge(work, members, at);
   const after = new Map<string, PictureRow>();
   for (const id of members) {
     await takeTurns(after.size);
     const contributions: Contribution[] = [];
-    for (const edge of edgesOf.get(id) ?? []) {
+    for (const edge of graph.edgesOf(id)) {
       const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
       if (contribution) contributions.push(contribution);
     }
@@ -428,16 +428,21 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     return old.status !== row.status || old.stale !== row.stale;
   });
   const deliveredTo = await factsRepository.municipalitiesOfServices(db, changes.filter((row) => row.kind === 'SERVICE').map((row) => row.componentId));
-  return changes.map((row) => ({
-    componentId: row.componentId,
-    municipalityIds: deliveredTo.get(row.componentId) ?? [],
-    status: row.status,
-    previousStatus: base.get(row.componentId)!.status,
-    cause: row.cause,
-    rootCause: row.rootCause,
-    since: row.since === null ? null : new Date(row.since),
-    stale: row.stale,
-  }));
+  const changeSet: NewStatusChange[] = [];
+  for (const row of changes) {
+    await takeTurns(changeSet.length);
+    changeSet.push({
+      componentId: row.componentId,
+      municipalityIds: deliveredTo.get(row.componentId) ?? [],
+      status: row.status,
+      previousStatus: base.get(row.componentId)!.status,
+      cause: row.cause,
+      rootCause: row.rootCause,
+      since: row.since === null ? null : new Date(row.since),
+      stale: row.stale,
+    });
+  }
+  return changeSet;
 }
 
 /** A moment at which time alone changes a stored row (picture.repository.ts, nextDue). */

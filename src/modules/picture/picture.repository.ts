@@ -204,16 +204,24 @@ export const pictureRepository = {
   },
 
   /**
-   * Locks the rows of `ids` for this transaction, in the order of their ids (two writes locking
-   * overlapping sets cannot deadlock on them), and returns each row's revision.
+   * Locks the rows read (`read`, each with the revision it was read at) for this transaction, in the
+   * order of their ids (two writes locking overlapping sets cannot deadlock on them), and returns
+   * those that differ from what was read: their revision now, or null for a row that is gone. Only
+   * the differences travel back: above a hub, tens of thousands of rows are locked at once.
    */
-  async lock(db: EntityManager, ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map();
-    const records: { component_id: string; revision: string }[] = await db.query(
-      `SELECT component_id, revision FROM live_status WHERE component_id = ANY($1::uuid[]) ORDER BY component_id FOR UPDATE`,
-      [uuidArrayLiteral(ids)],
+  async lock(db: EntityManager, read: readonly { componentId: string; revision: number }[]): Promise<Map<string, number | null>> {
+    if (read.length === 0) return new Map();
+    const records: { component_id: string; revision: string | null }[] = await db.query(
+      `WITH locked AS MATERIALIZED (
+         SELECT component_id, revision FROM live_status WHERE component_id = ANY($1::uuid[]) ORDER BY component_id FOR UPDATE
+       )
+       SELECT r.id AS component_id, l.revision
+         FROM unnest($1::uuid[], $2::bigint[]) AS r(id, revision)
+         LEFT JOIN locked l ON l.component_id = r.id
+        WHERE l.revision IS DISTINCT FROM r.revision`,
+      [uuidArrayLiteral(read.map((row) => row.componentId)), `{${read.map((row) => row.revision).join(',')}}`],
     );
-    return new Map(records.map((r) => [r.component_id, Number(r.revision)]));
+    return new Map(records.map((r) => [r.component_id, r.revision === null ? null : Number(r.revision)]));
   },
 
   /** Inserts or replaces whole rows, each with its revision one higher than the one given. */

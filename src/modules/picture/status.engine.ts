@@ -71,18 +71,27 @@ function inForceDuring(edge: EdgeFact, from: number, to: number): boolean {
 export class DependencyGraph {
   private readonly components = new Map<string, ComponentFact>();
   private readonly edgesFrom = new Map<string, EdgeFact[]>();
+  /** Components whose edge list is in order (see edgesOf). */
+  private readonly ordered = new Set<string>();
 
-  constructor(components: Iterable<ComponentFact>, edges: Iterable<EdgeFact>) {
-    for (const component of components) this.components.set(component.id, component);
-    for (const edge of edges) {
-      const list = this.edgesFrom.get(edge.componentId);
-      if (list) list.push(edge);
-      else this.edgesFrom.set(edge.componentId, [edge]);
-    }
-    // A stable order, so ties between equally bad dependencies resolve the same way on every read.
-    for (const list of this.edgesFrom.values()) {
-      list.sort((a, b) => (a.dependsOnId < b.dependsOnId ? -1 : a.dependsOnId > b.dependsOnId ? 1 : a.from - b.from));
-    }
+  constructor(components: Iterable<ComponentFact> = [], edges: Iterable<EdgeFact> = []) {
+    for (const component of components) this.addComponent(component);
+    for (const edge of edges) this.addEdge(edge);
+  }
+
+  /**
+   * Adds a component's facts. A graph is built (here or in the constructor) before it is asked
+   * anything; a caller judging tens of thousands of components builds it a part at a time.
+   */
+  addComponent(component: ComponentFact): void {
+    this.components.set(component.id, component);
+  }
+
+  /** Adds an edge; as addComponent, before the graph is asked anything. */
+  addEdge(edge: EdgeFact): void {
+    const list = this.edgesFrom.get(edge.componentId);
+    if (list) list.push(edge);
+    else this.edgesFrom.set(edge.componentId, [edge]);
   }
 
   component(id: string): ComponentFact | undefined {
@@ -93,9 +102,19 @@ export class DependencyGraph {
     return this.components.keys();
   }
 
-  /** Every edge leaving `id`, whatever its period, sorted by the component it points to. */
+  /**
+   * Every edge leaving `id`, whatever its period, sorted by the component it points to: a stable
+   * order, so ties between equally bad dependencies resolve the same way on every read. Sorted when
+   * first asked for, so that building a graph of tens of thousands of components is one short pass.
+   */
   edgesOf(id: string): readonly EdgeFact[] {
-    return this.edgesFrom.get(id) ?? [];
+    const list = this.edgesFrom.get(id);
+    if (!list) return [];
+    if (!this.ordered.has(id)) {
+      list.sort((a, b) => (a.dependsOnId < b.dependsOnId ? -1 : a.dependsOnId > b.dependsOnId ? 1 : a.from - b.from));
+      this.ordered.add(id);
+    }
+    return list;
   }
 
   /** Every component reachable from `ids` through edges in force at some moment of [from, to], them included. */
