@@ -52,6 +52,11 @@ interface Measurement {
   reportMs: number[];
   /** Server CPU (user + system) spent while each report ran, seconds. */
   reportCpuSeconds: number[];
+  /**
+   * The longest the server's event loop was held up while each report ran, ms: every other request
+   * waits that long at worst (Node's monitorEventLoopDelay as /metrics shows it, read just before and after).
+   */
+  stallMs?: number[];
   readsAlone: Reads;
   readsDuringReports: Reads;
   /** Reports on gateways nothing depends on, one after another (a vendor integration elsewhere): alone, and while the hub's reports run. */
@@ -66,6 +71,14 @@ function cpuSeconds(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   // utime and stime are fields 14 and 15 of /proc/<pid>/stat (11 and 12 after the command).
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The longest event-loop delay since /metrics was last read (prom-client resets it on every read), ms. */
+async function eventLoopStallMs(server: RunningServer): Promise<number> {
+  const text = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
+  const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
+  if (!line) throw new Error('/metrics has no nodejs_eventloop_lag_max_seconds');
+  return Number(line.split(' ')[1]) * 1000;
 }
 
 function readsOf(times: number[]): Reads {
@@ -117,7 +130,9 @@ async function measure(
     const othersDuring = reportWhile(server, quietGatewayIds, headers, () => !reporting);
     const reportMs: number[] = [];
     const reportCpuSeconds: number[] = [];
+    const stallMs: number[] = [];
     for (const status of ['MAJOR_OUTAGE', 'OPERATIONAL']) {
+      await eventLoopStallMs(server);
       const input = { componentId: hubId, status, cause: status === 'OPERATIONAL' ? null : 'PRECAUTIONARY_SHUTDOWN', source: 'bench:hub-report', idempotencyKey: `bench-hub-${Date.now()}-${status}` };
       const cpuBefore = cpuSeconds(server.pid);
       const answer = await post(server.url, JSON.stringify({ query: REPORT, operationName: 'Report', variables: { input } }), headers, 300_000);
@@ -125,11 +140,12 @@ async function measure(
       if (answer.status !== 200 || !payload || payload.replayed || !payload.current) throw new Error(`reportStatus: ${JSON.stringify(answer.json).slice(0, 300)}`);
       reportCpuSeconds.push(cpuSeconds(server.pid) - cpuBefore);
       reportMs.push(answer.ms);
+      stallMs.push(await eventLoopStallMs(server));
     }
     reporting = false;
     const readsDuringReports = readsOf(await during);
     const otherReportsDuring = readsOf(await othersDuring);
-    return { build: build.name, round, reportMs, reportCpuSeconds, readsAlone, readsDuringReports, otherReportsAlone, otherReportsDuring, peakMemoryMiB: server.peakMemoryMiB() };
+    return { build: build.name, round, reportMs, reportCpuSeconds, stallMs, readsAlone, readsDuringReports, otherReportsAlone, otherReportsDuring, peakMemoryMiB: server.peakMemoryMiB() };
   } finally {
     await server.stop();
   }
@@ -143,18 +159,19 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
     `${new Date().toISOString()}. The hub: ${hub} (${dependants} direct dependants without a redundant alternative), reported MAJOR_OUTAGE and then OPERATIONAL`,
     'with a coordinator\'s token; meanwhile one public reader asks W1P (a municipality\'s services, no token) one request after another, and a vendor',
     'integration elsewhere reports OPERATIONAL on gateways nothing depends on, one report after another (the issue\'s "other reports while a hub report runs").',
-    '"Alone" is the same reader, or the same reporter, for 5 s before the hub\'s reports, in the same server. CPU is the server\'s user + system time while each hub report ran.',
+    '"Alone" is the same reader, or the same reporter, for 5 s before the hub\'s reports, in the same server. CPU is the server\'s user + system time while each hub report ran;',
+    'stall is the longest the server\'s event loop was held up meanwhile (every other request waits that long at worst; Node\'s monitorEventLoopDelay, 10 ms resolution).',
     `Builds: ${builds.map((b) => `${b.name} (\`${path.relative(REPO, b.main) || b.main}\`)`).join(', ')}; alternating per round.`, '',
-    '| round | build | hub down ms | hub up ms | CPU s (down / up) | reads alone p50 / p99 ms | reads during p50 / p99 / max ms | reads during | other reports alone p50 / p99 ms | other reports during p50 / p99 / max ms | other reports during | peak RSS MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...measurements.map((m) => `| ${m.round + 1} | ${m.build} | ${f(m.reportMs[0])} | ${f(m.reportMs[1])} | ${f(m.reportCpuSeconds[0], 2)} / ${f(m.reportCpuSeconds[1], 2)} | `
+    '| round | build | hub down ms | hub up ms | CPU s (down / up) | stall ms (down / up) | reads alone p50 / p99 ms | reads during p50 / p99 / max ms | reads during | other reports alone p50 / p99 ms | other reports during p50 / p99 / max ms | other reports during | peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...measurements.map((m) => `| ${m.round + 1} | ${m.build} | ${f(m.reportMs[0])} | ${f(m.reportMs[1])} | ${f(m.reportCpuSeconds[0], 2)} / ${f(m.reportCpuSeconds[1], 2)} | ${f(m.stallMs?.[0])} / ${f(m.stallMs?.[1])} | `
       + `${f(m.readsAlone.p50)} / ${f(m.readsAlone.p99)} | ${f(m.readsDuringReports.p50)} / ${f(m.readsDuringReports.p99)} / ${f(m.readsDuringReports.max)} | ${m.readsDuringReports.count} | `
       + `${f(m.otherReportsAlone.p50)} / ${f(m.otherReportsAlone.p99)} | ${f(m.otherReportsDuring.p50)} / ${f(m.otherReportsDuring.p99)} / ${f(m.otherReportsDuring.max)} | ${m.otherReportsDuring.count} | ${f(m.peakMemoryMiB)} |`),
-    '', '| build (median over rounds) | hub report ms | CPU s per report | reads during p99 ÷ reads alone p99 | reads during max ms | other reports during p99 ms (target ≤ 100) | other reports during max ms | peak RSS MiB |', '|---|---|---|---|---|---|---|---|',
+    '', '| build (median over rounds) | hub report ms | CPU s per report | stall ms | reads during p99 ÷ reads alone p99 | reads during max ms | other reports during p99 ms (target ≤ 100) | other reports during max ms | peak RSS MiB |', '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const build of builds) {
     const mine = measurements.filter((m) => m.build === build.name);
-    lines.push(`| ${build.name} | ${f(median(mine.flatMap((m) => m.reportMs)))} | ${f(median(mine.flatMap((m) => m.reportCpuSeconds)), 2)} | `
+    lines.push(`| ${build.name} | ${f(median(mine.flatMap((m) => m.reportMs)))} | ${f(median(mine.flatMap((m) => m.reportCpuSeconds)), 2)} | ${f(median(mine.flatMap((m) => m.stallMs ?? [])))} | `
       + `${f(median(mine.map((m) => m.readsDuringReports.p99 / m.readsAlone.p99)), 1)}× | ${f(median(mine.map((m) => m.readsDuringReports.max)))} | `
       + `${f(median(mine.map((m) => m.otherReportsDuring.p99)))} | ${f(median(mine.map((m) => m.otherReportsDuring.max)))} | ${f(median(mine.map((m) => m.peakMemoryMiB ?? Number.NaN)))} |`);
   }
@@ -167,7 +184,7 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
       return median(per);
     };
     lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios: hub report time ${f(ratio((m) => m.reportMs), 2)}×, `
-      + `CPU ${f(ratio((m) => m.reportCpuSeconds), 2)}×, reads during p99 ${f(ratio((m) => [m.readsDuringReports.p99]), 2)}×, `
+      + `CPU ${f(ratio((m) => m.reportCpuSeconds), 2)}×, event-loop stall ${f(ratio((m) => m.stallMs ?? []), 2)}×, reads during p99 ${f(ratio((m) => [m.readsDuringReports.p99]), 2)}×, `
       + `reads during max ${f(ratio((m) => [m.readsDuringReports.max]), 2)}×, other reports during p99 ${f(ratio((m) => [m.otherReportsDuring.p99]), 2)}×, peak RSS ${f(ratio((m) => [m.peakMemoryMiB ?? Number.NaN]), 2)}×.`);
   }
   return `${lines.join('\n')}\n`;

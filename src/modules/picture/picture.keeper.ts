@@ -102,12 +102,13 @@ function factOf(row: PictureRow): ComponentFact {
 
 const ALWAYS = Number.NEGATIVE_INFINITY;
 
-/** Rows judged or compared between two turns of the event loop. */
-const ROWS_PER_TURN = 1_000;
+/** Rows read in, walked, judged or compared between two turns of the event loop. */
+const ROWS_PER_TURN = 100;
 
 /**
  * Lets other requests run every ROWS_PER_TURN rows: a write above a hub judges tens of thousands of
- * rows, and reads and unrelated writes should not wait for all of them.
+ * rows, and reads and unrelated writes should not wait for all of them. An unrelated report makes
+ * about ten round trips to PostgreSQL meanwhile and waits for a turn at each, so turns are short.
  */
 async function takeTurns(rowsSoFar: number): Promise<void> {
   if (rowsSoFar > 0 && rowsSoFar % ROWS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
