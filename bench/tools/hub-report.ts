@@ -25,7 +25,7 @@ import { pickInputs } from '../harness/workloads';
  *   node bench/dist/bench/tools/hub-report.js --scale 1 --rounds 3 --baseline /tmp/base
  *
  * Needs `npm run build` and `npx tsc -p bench/tsconfig.json` first. Writes
- * bench/results/<date>-hub-report-s<scale>.md and .json.
+ * bench/results/<date>-hub-report-s<scale>.md and .json (with -2, -3, … when those exist).
  */
 const argument = (flag: string, fallback: string | null): string | null => {
   const i = process.argv.indexOf(flag);
@@ -217,7 +217,10 @@ async function main(): Promise<void> {
       measurements.push(m);
     }
   }
-  const stem = path.join(REPO, 'bench/results', `${new Date().toISOString().slice(0, 10)}-hub-report-s${scale}`);
+  // A second run on one day gets its own files: results already committed are never overwritten.
+  const first = path.join(REPO, 'bench/results', `${new Date().toISOString().slice(0, 10)}-hub-report-s${scale}`);
+  let stem = first;
+  for (let n = 2; fs.existsSync(`${stem}.md`) || fs.existsSync(`${stem}.json`); n++) stem = `${first}-${n}`;
   const text = markdown(scale, inputs.hubGatewayName, inputs.hubDependants, measurements, builds);
   fs.writeFileSync(`${stem}.md`, text);
   fs.writeFileSync(`${stem}.json`, `${JSON.stringify({ scale, seed, builds, measurements }, null, 2)}\n`);
