@@ -4,6 +4,7 @@ import { AppError } from '../../errors';
 import type { Component } from '../component';
 import type { Organisation } from '../organisation';
 import type { Labelled } from '../../common/tlp';
+import { uuidArrayLiteral } from '../../db/uuid-array';
 import type { Role, Viewer } from './viewer';
 
 /**
@@ -36,19 +37,20 @@ const CIRCLE = `circle(id) AS (
 
 /**
  * Its roots, all of them or those among $2 (null: all): its own components, the services delivered
- * to it, and those delivered to the municipalities it serves today.
+ * to it, and those delivered to the municipalities it serves today. (`IN (SELECT unnest(…))`, not
+ * `= ANY(…)`: PostgreSQL would estimate every element of a long list while planning.)
  */
 const ROOTS = `roots(id) AS (
-    SELECT id FROM component WHERE operator_id = $1 AND ($2::uuid[] IS NULL OR id = ANY($2::uuid[]))
+    SELECT id FROM component WHERE operator_id = $1 AND ($2::uuid[] IS NULL OR id IN (SELECT unnest($2::uuid[])))
     UNION
     SELECT service_id FROM service_delivery
-     WHERE municipality_id = $1 AND delivered_until IS NULL AND ($2::uuid[] IS NULL OR service_id = ANY($2::uuid[]))
+     WHERE municipality_id = $1 AND delivered_until IS NULL AND ($2::uuid[] IS NULL OR service_id IN (SELECT unnest($2::uuid[])))
     UNION
     SELECT sd.service_id
       FROM membership m JOIN service_delivery sd ON sd.municipality_id = m.municipality_id AND sd.delivered_until IS NULL
      WHERE m.shared_service_organisation_id = $1
        AND m.starts_on <= current_date AND (m.ends_on IS NULL OR m.ends_on >= current_date)
-       AND ($2::uuid[] IS NULL OR sd.service_id = ANY($2::uuid[]))
+       AND ($2::uuid[] IS NULL OR sd.service_id IN (SELECT unnest($2::uuid[])))
   )`;
 
 /**
@@ -69,32 +71,56 @@ export class AccessScope {
   /**
    * How far the rule reaches along each path (component ids, each depending on the next) that starts
    * at a root: the sight at each step it reaches, none when the path does not start at a root.
-   * Batched across one request's paths; keyed by the ids joined with spaces.
+   * Batched across one request's paths; keyed by the ids joined with spaces. The rule is asked once
+   * per distinct step (hop) of all those paths, for either sight at its start (FOLLOWED and
+   * SEEN_WHOLE with `p.whole` true and false), and each path then goes from hop to hop: the paths of
+   * a municipality's services share most of their hops (its gateways, the applications behind them).
    */
   private readonly alongPaths = new DataLoader<string, Sight[]>(async (keys) => {
     const paths = keys.map((key) => key.split(' '));
-    const steps = paths.flatMap((ids, path) => ids.map((id, n) => ({ path, n: n + 1, id })));
-    const rows: { path: number; n: number; whole: boolean }[] = await this.db.query(
-      `WITH RECURSIVE ${CIRCLE}, ${ROOTS},
-       step(path, n, id) AS (SELECT * FROM unnest($3::int[], $4::int[], $5::uuid[])),
-       walk(path, n, id, operator_id, whole) AS (
-         SELECT s.path, s.n, c.id, c.operator_id, true
-           FROM step s JOIN roots r ON r.id = s.id JOIN component c ON c.id = s.id
-          WHERE s.n = 1
-         UNION ALL
-         SELECT s.path, s.n, b.id, b.operator_id, ${SEEN_WHOLE}
-           FROM walk p
-           JOIN step s ON s.path = p.path AND s.n = p.n + 1
-           JOIN dependency d ON d.component_id = p.id AND d.depends_on_id = s.id AND d.removed_at IS NULL
-           JOIN component b ON b.id = s.id
-          WHERE ${FOLLOWED}
-       )
-       SELECT path, n, whole FROM walk ORDER BY path, n`,
-      [this.organisationId, paths.map((ids) => ids[0]), steps.map((s) => s.path), steps.map((s) => s.n), steps.map((s) => s.id)],
+    const heads = [...new Set(paths.map((ids) => ids[0]))];
+    const hopOf = new Map<string, number>();
+    const hops: { from: string; to: string }[] = [];
+    for (const ids of paths) {
+      for (let i = 1; i < ids.length; i++) {
+        const key = `${ids[i - 1]} ${ids[i]}`;
+        if (!hopOf.has(key)) {
+          hopOf.set(key, hops.length);
+          hops.push({ from: ids[i - 1], to: ids[i] });
+        }
+      }
+    }
+    const rows: { root: string | null; hop: number | null; from_whole: boolean | null; followed: boolean | null; whole: boolean | null }[] = await this.db.query(
+      `WITH ${CIRCLE}, ${ROOTS},
+       hop(n, from_id, to_id) AS (SELECT n - 1, f, t FROM unnest($3::uuid[], $4::uuid[]) WITH ORDINALITY AS h(f, t, n))
+       SELECT id AS root, NULL::int AS hop, NULL::boolean AS from_whole, NULL::boolean AS followed, NULL::boolean AS whole FROM roots
+       UNION ALL
+       SELECT NULL, h.n, p.whole, ${FOLLOWED}, ${SEEN_WHOLE}
+         FROM hop h
+         JOIN dependency d ON d.component_id = h.from_id AND d.depends_on_id = h.to_id AND d.removed_at IS NULL
+         JOIN component a ON a.id = h.from_id
+         JOIN component b ON b.id = h.to_id
+         -- The component a hop starts from, seen whole or as offered.
+         CROSS JOIN LATERAL (SELECT sight.whole, a.operator_id FROM (VALUES (true), (false)) AS sight(whole)) p`,
+      [this.organisationId, uuidArrayLiteral(heads), uuidArrayLiteral(hops.map((hop) => hop.from)), uuidArrayLiteral(hops.map((hop) => hop.to))],
     );
-    const sights: Sight[][] = paths.map(() => []);
-    for (const row of rows) sights[row.path].push(row.whole ? 'whole' : 'offered');
-    return sights;
+    const roots = new Set<string>();
+    // Per hop, the sight at its end for either sight at its start; null: the rule does not follow it.
+    const next = hops.map(() => ({ whole: null as Sight | null, offered: null as Sight | null }));
+    for (const row of rows) {
+      if (row.root !== null) roots.add(row.root);
+      else next[row.hop!][row.from_whole ? 'whole' : 'offered'] = row.followed ? (row.whole ? 'whole' : 'offered') : null;
+    }
+    return paths.map((ids) => {
+      if (!roots.has(ids[0])) return [];
+      const sights: Sight[] = ['whole'];
+      for (let i = 1; i < ids.length; i++) {
+        const sight = next[hopOf.get(`${ids[i - 1]} ${ids[i]}`)!][sights[i - 1]];
+        if (sight === null) break;
+        sights.push(sight);
+      }
+      return sights;
+    });
   });
 
   constructor(private readonly db: EntityManager, readonly viewer: Viewer) {}
