@@ -71,8 +71,13 @@ function serviceAvailability(model: EffectiveStatusModel, municipalityId: string
 export async function effectiveStatusOf(ctx: RequestContext, componentId: string, asOf: Date | null): Promise<EffectiveStatusModel> {
   const model = asOf === null ? await ctx.loaders.storedStatus.load(componentId) : await ctx.loaders.judgedStatusAt(asOf).load(componentId);
   // A retired component has no row in the stored picture: it is gone from now.
-  return model ?? {
-    componentId, asOf: ctx.now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null,
+  return model ?? notInPicture(componentId, ctx.now);
+}
+
+/** A component without a row in the stored picture (retired, or not yet written): UNKNOWN. */
+function notInPicture(componentId: string, now: Date): EffectiveStatusModel {
+  return {
+    componentId, asOf: now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null,
   };
 }
 
@@ -119,12 +124,7 @@ export async function uptimeOf(ctx: RequestContext, model: ServiceAvailabilityMo
  */
 export async function storedStatusIn(db: EntityManager, componentId: string, now: Date): Promise<{ effectiveStatus: EffectiveStatusModel; newestReportId: string | null }> {
   const row = await storedPictureRepository.statusAndNewestReport(db, componentId);
-  return row ? { effectiveStatus: modelOfStored(row, now), newestReportId: row.newestReportId } : {
-    effectiveStatus: {
-      componentId, asOf: now, status: 'UNKNOWN', cause: null, since: null, stale: false, staleSince: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null,
-    },
-    newestReportId: null,
-  };
+  return row ? { effectiveStatus: modelOfStored(row, now), newestReportId: row.newestReportId } : { effectiveStatus: notInPicture(componentId, now), newestReportId: null };
 }
 
 /** The national picture: now from the stored picture, one aggregate statement per part; at a past moment judged from the facts then. */
