@@ -1,11 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * `rate_limit`: the rate-limit counts every instance shares (src/platform/rate-limit.ts), in the
- * shape rate-limiter-flexible's RateLimiterPostgres reads and writes: one row per key
- * (`caller:token:<id>`, `caller:public:<address>`, `failed-auth:<address>`), the points used in the
- * current window, and when the window ends (epoch milliseconds). The library is told the table
- * exists and never creates it. UNLOGGED: the counts of the last minute are not worth a write-ahead
+ * `rate_limit`: the rate-limit counts every instance shares (src/platform/shared-counts.ts): one
+ * row per key (`caller:token:<id>`, `caller:public:<address>`, `failed-auth:<address>`), the points
+ * used in the current window, and when the window ends (epoch milliseconds). UNLOGGED: the counts of the last minute are not worth a write-ahead
  * log entry per request, and after a crash every window simply starts again.
  */
 export class CreateRateLimit1769210000000 implements MigrationInterface {

@@ -60,6 +60,11 @@ export class CallerGate {
     }, Math.min(REFUSAL_PAUSE_MS, refusal.retryAfterSeconds * 1000));
   };
 
+  /** Shares the counts this instance has not shared yet (the server stops). */
+  close(): Promise<void> {
+    return this.rateLimits.close();
+  }
+
   clientAddressOf(request: IncomingMessage): string {
     return clientAddressOf(request, this.trustsProxy);
   }

@@ -197,6 +197,7 @@ export async function startHttpServer(
       stopWaking();
       await webhooks?.stop();
       await events.stop();
+      await gate.close();
       stopGauges();
       await listener.close();
     },

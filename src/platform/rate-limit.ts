@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
 import { rateLimitedNetwork } from './client-address';
+import { CountStore, SharedCounts } from './shared-counts';
 
-/** The table the counts live in, made by a migration (migrations/1769200000000-CreateRateLimit.ts). */
-export const RATE_LIMIT_TABLE = 'rate_limit';
+export type { CountStore } from './shared-counts';
 
 export interface RateLimitSettings {
   /** Sustained requests per minute per caller (a token; the public: a client address). */
@@ -20,11 +19,6 @@ export interface RateLimitSettings {
   costPerMinutePublic: number;
 }
 
-/** Where the counts are kept: pg's `query({ text, values })` (a pg Pool, on a server or on the embedded engine). */
-export interface CountStore {
-  query(statement: { text: string; values?: unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
-}
-
 /** A refusal: the caller may try again after `retryAfterSeconds`. */
 export class RateLimited extends Error {
   constructor(readonly retryAfterSeconds: number) {
@@ -34,8 +28,8 @@ export class RateLimited extends Error {
 }
 
 /**
- * How long the store may take before this instance counts on its own (in memory) instead: a
- * database that hangs must not hang every request at the door.
+ * How long a failed authentication waits for the shared count before this instance decides on its
+ * own count: a database that hangs must not hang every request at the door.
  */
 const STORE_TIMEOUT_MS = 500;
 
@@ -45,9 +39,27 @@ const RECENT_CREDENTIAL_MS = 15 * 60_000;
 /** How many refused keys each instance remembers (an attack's addresses, until their windows end). */
 const REFUSALS_KEPT = 100_000;
 
+/** A budget: `points` per fixed window of `windowMs`, counted per key under `prefix`. */
+interface Budget {
+  prefix: string;
+  points: number;
+  windowMs: number;
+  /**
+   * From how many points used (as this instance knows) each count is shared before it is decided:
+   * half the budget, so a caller well within it costs no SQL and one near its end is decided on the
+   * count of every instance; for failed authentications (rare) from the first.
+   */
+  askFrom: number;
+}
+
+function budget(prefix: string, points: number, windowMs: number, askFrom = points / 2): Budget {
+  return { prefix, points, windowMs, askFrom };
+}
+
 /**
- * Rate limits shared by every instance: the counts are rows of one PostgreSQL table, kept by
- * rate-limiter-flexible (fixed windows, one upsert per counted request). Three budgets:
+ * Rate limits shared by every instance: each instance counts in memory, and the counts meet in one
+ * PostgreSQL table a moment later (src/platform/shared-counts.ts: fixed windows, one statement per
+ * instance for everything it counted in the last SHARE_AFTER_MS, none per request). Three budgets:
  *
  * - **Failed authentications per client address** (`failedAuthPerMinute` a minute), checked before
  *   a token is looked up: an address that used its budget is refused with 429 without a lookup.
@@ -58,14 +70,19 @@ const REFUSALS_KEPT = 100_000;
  *   token and `costPerMinutePublic` for the public per address (`charge`, after the admission).
  *
  * A key that used its budget is also refused from memory until its window ends, so a flood costs no
- * SQL after its first refusal on each instance. When PostgreSQL does not answer within
- * STORE_TIMEOUT_MS or fails, each instance counts in its own memory until it does again.
+ * SQL after its first refusal on each instance. In the second half of a budget (as an instance knows
+ * it), and for failed authentications from the first, a count is shared before it is decided, so a
+ * caller spreading over instances gets its budget once; an instance that has not shared lately may
+ * admit up to half a budget on what it knew, for at most SHARE_AFTER_MS. When PostgreSQL does not
+ * answer within STORE_TIMEOUT_MS or fails, each instance decides on its own count and shares when it
+ * can again.
  */
 export class RateLimits {
-  private readonly perCaller: Limiter;
-  private readonly failedAuth: Limiter;
-  private readonly work: Limiter;
-  private readonly publicWork: Limiter;
+  private readonly counts: SharedCounts;
+  private readonly perCaller: Budget;
+  private readonly failedAuth: Budget;
+  private readonly work: Budget;
+  private readonly publicWork: Budget;
   /** Keys refused lately, until when (ms): refused again at the door, without SQL. */
   private readonly refused: ExpiringMap<number>;
   /**
@@ -78,10 +95,11 @@ export class RateLimits {
 
   constructor(settings: RateLimitSettings, store: CountStore, private readonly now: () => number = Date.now) {
     const windowSeconds = Math.max(1, Math.ceil((settings.burst * 60) / settings.perMinute));
-    this.perCaller = limiter(store, { keyPrefix: 'caller', points: settings.burst, duration: windowSeconds, clearsExpired: true });
-    this.failedAuth = limiter(store, { keyPrefix: 'failed-auth', points: settings.failedAuthPerMinute, duration: 60, clearsExpired: false });
-    this.work = limiter(store, { keyPrefix: 'work', points: settings.costPerMinute, duration: 60, clearsExpired: false });
-    this.publicWork = limiter(store, { keyPrefix: 'public-work', points: settings.costPerMinutePublic, duration: 60, clearsExpired: false });
+    this.counts = new SharedCounts(store, now);
+    this.perCaller = budget('caller', settings.burst, windowSeconds * 1000);
+    this.failedAuth = budget('failed-auth', settings.failedAuthPerMinute, 60_000, 0);
+    this.work = budget('work', settings.costPerMinute, 60_000);
+    this.publicWork = budget('public-work', settings.costPerMinutePublic, 60_000);
     this.refused = new ExpiringMap(REFUSALS_KEPT, now);
     this.recentlyAuthenticated = new ExpiringMap(RECENT_CREDENTIALS, now);
   }
@@ -130,7 +148,7 @@ export class RateLimits {
     } catch (error) {
       if (credential !== null && how.isRefusal(error)) {
         this.recentlyAuthenticated.delete(credential);
-        await this.take(this.failedAuth, 'failed-auth', addressKey(request.clientAddress));
+        await this.take(this.failedAuth, addressKey(request.clientAddress));
       }
       throw error;
     }
@@ -142,7 +160,7 @@ export class RateLimits {
 
   /** One request (or subscription) of a caller; throws RateLimited once over. */
   async request(caller: { tokenId: string } | string): Promise<void> {
-    await this.take(this.perCaller, 'caller', typeof caller === 'string' ? `public:${addressKey(caller)}` : `token:${shortKey(caller.tokenId)}`);
+    await this.take(this.perCaller, typeof caller === 'string' ? `public:${addressKey(caller)}` : `token:${shortKey(caller.tokenId)}`);
   }
 
   /**
@@ -152,19 +170,28 @@ export class RateLimits {
    */
   async charge(caller: { tokenId: string } | string, cost: number): Promise<void> {
     const points = Math.max(1, Math.ceil(cost));
-    if (typeof caller === 'string') await this.take(this.publicWork, 'public-work', addressKey(caller), points);
-    else await this.take(this.work, 'work', shortKey(caller.tokenId), points);
+    if (typeof caller === 'string') await this.take(this.publicWork, addressKey(caller), points);
+    else await this.take(this.work, shortKey(caller.tokenId), points);
   }
 
-  private async take(limiter: Limiter, prefix: string, key: string, points = 1): Promise<void> {
-    try {
-      await limiter.consume(key, points);
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      const refused = new RateLimited(secondsOf(refusal.msBeforeNext));
-      this.refused.set(`${prefix}:${key}`, this.now() + refused.retryAfterSeconds * 1000, refused.retryAfterSeconds * 1000);
-      throw refused;
+  /** Shares what this instance counted and stops counting (the server stops). */
+  close(): Promise<void> {
+    return this.counts.close();
+  }
+
+  /** Counts `points` for `key` against `budget`; throws RateLimited, and remembers the refusal for the door, once over. */
+  private async take(budget: Budget, key: string, points = 1): Promise<void> {
+    const counted = `${budget.prefix}:${key}`;
+    const ask = this.counts.used(counted) + points > budget.askFrom;
+    let refusedForMs = this.counts.take(counted, points, budget.points, budget.windowMs);
+    if (refusedForMs === null && ask) {
+      await this.counts.shareNow(STORE_TIMEOUT_MS);
+      if (this.counts.used(counted) > budget.points) refusedForMs = this.counts.msLeft(counted);
     }
+    if (refusedForMs === null) return;
+    const refused = new RateLimited(secondsOf(refusedForMs));
+    this.refused.set(counted, this.now() + refused.retryAfterSeconds * 1000, refused.retryAfterSeconds * 1000);
+    throw refused;
   }
 }
 
@@ -201,39 +228,6 @@ class ExpiringMap<V> {
   delete(key: string): void {
     this.entries.delete(key);
   }
-}
-
-/** The store's limiter with a timeout, falling back to this instance's memory. */
-type Limiter = RLWrapperTimeouts;
-
-function limiter(store: CountStore, options: { keyPrefix: string; points: number; duration: number; clearsExpired: boolean }): Limiter {
-  const { keyPrefix, points, duration } = options;
-  const memory = new RateLimiterMemory({ keyPrefix, points, duration });
-  const shared = new RateLimiterPostgres({
-    // 'pool': pg's Pool interface. The statements go unnamed (see `unnamed`).
-    storeClient: unnamed(store),
-    storeType: 'pool',
-    tableName: RATE_LIMIT_TABLE,
-    // The table comes from a migration; the library must not create it at run time.
-    tableCreated: true,
-    keyPrefix,
-    points,
-    duration,
-    inMemoryBlockOnConsumed: points,
-    insuranceLimiter: memory,
-    // One limiter deletes the expired rows of the whole table (every five minutes).
-    clearExpiredByTimeout: options.clearsExpired,
-  });
-  return new RLWrapperTimeouts({ limiter: shared, insuranceLimiter: memory, timeoutMs: STORE_TIMEOUT_MS });
-}
-
-/**
- * rate-limiter-flexible names its prepared statements. The embedded engine serves every connection
- * from one session, so a connection opened later would find the name taken ("prepared statement
- * already exists"); unnamed, each statement is parsed again, which on this one-row upsert costs nothing worth keeping.
- */
-function unnamed(store: CountStore): CountStore {
-  return { query: (statement) => store.query({ text: statement.text, values: statement.values }) };
 }
 
 /** A credential as this instance remembers it: its hash, never the token. Null when none was presented. */

@@ -6,6 +6,8 @@ import { issueToken } from '../../src/modules/access';
 import { Organisation } from '../../src/modules/organisation';
 import { rateLimitedNetwork } from '../../src/platform/client-address';
 import { RateLimited, RateLimits } from '../../src/platform/rate-limit';
+import { SHARE_AFTER_MS } from '../../src/platform/shared-counts';
+import { poolOf } from '../../src/db/pool';
 import { loadDemoScenario } from '../../src/seed/demo-scenario';
 import { RunningServer, startHttpServer } from '../../src/server';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
@@ -53,6 +55,8 @@ async function ask(server: RunningServer, headers: Record<string, string> = {}, 
   return { status: response.status, retryAfter: response.headers.get('retry-after'), codes: body.errors?.map((e) => e.extensions?.code), message: body.errors?.[0]?.message };
 }
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const ANSWERED = { status: 200, retryAfter: null, codes: undefined, message: undefined };
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -65,6 +69,7 @@ test('a token that has used its burst gets 429 RATE_LIMITED with Retry-After, on
   expect(await ask(a, bearer(token))).toEqual(ANSWERED);
   expect(await ask(b, bearer(token))).toEqual(ANSWERED);
   expect(await ask(a, bearer(token))).toEqual(ANSWERED);
+  // In the second half of the burst each count is shared before it is decided: both instances know it is used.
   for (const server of [b, a]) {
     const refused = await ask(server, bearer(token));
     expect(refused).toMatchObject({ status: 429, codes: ['RATE_LIMITED'], message: expect.stringMatching(/^Too many requests: try again in \d+ s\.$/) });
@@ -195,6 +200,40 @@ test('the work a caller asks for is counted too: within its request rate the pub
   expect(await ask(server, { ...from('203.0.113.80'), ...bearer(token) }, dashboard)).toEqual(ANSWERED);
 });
 
+test('instances count in memory and share within SHARE_AFTER_MS, one statement for every key counted meanwhile; in the second half of a budget before deciding', async () => {
+  const pool = poolOf(db.dataSource);
+  const store = { statements: 0, query(statement: { text: string; values?: unknown[] }) { store.statements += 1; return pool.query(statement); } };
+  const settings = { perMinute: 60, burst: 10, failedAuthPerMinute: 2, costPerMinute: 100, costPerMinutePublic: 10 };
+  const [a, b] = [new RateLimits(settings, store), new RateLimits(settings, store)];
+  for (let i = 0; i < 3; i++) await a.request({ tokenId: 'shared-counts-1' });
+  for (let i = 0; i < 3; i++) await a.request('192.0.2.60');
+  await b.request({ tokenId: 'shared-counts-1' });
+  // Within the first half of the budget counting costs no SQL; the shares follow, one statement per instance.
+  expect(store.statements).toBe(0);
+  await pause(SHARE_AFTER_MS * 3);
+  expect(store.statements).toBe(2);
+  const rows: { key: string; points: number }[] = await db.dataSource.query(`SELECT key, points FROM rate_limit WHERE key IN ('caller:token:shared-counts-1', 'caller:public:192.0.2.60') ORDER BY key`);
+  expect(rows).toEqual([{ key: 'caller:public:192.0.2.60', points: 3 }, { key: 'caller:token:shared-counts-1', points: 4 }]);
+  // b knows the four; the rest of the budget, six, is all it admits, and then neither instance admits more.
+  let admitted = 0;
+  for (let i = 0; i < 8; i++) admitted += await b.request({ tokenId: 'shared-counts-1' }).then(() => 1, () => 0);
+  expect(admitted).toBe(6);
+  // a last heard of four: in the first half of the budget as it knows it, it admits one more on that
+  // knowledge; its share tells it the rest, and from then on it refuses too. That is the overrun the
+  // design allows: up to half a budget per instance, within SHARE_AFTER_MS.
+  await a.request({ tokenId: 'shared-counts-1' });
+  await pause(SHARE_AFTER_MS * 3);
+  await expect(a.request({ tokenId: 'shared-counts-1' })).rejects.toBeInstanceOf(RateLimited);
+  // A failed authentication is shared before it is decided: the third anywhere is refused.
+  const failing = () => Promise.reject(new Error('unknown token'));
+  const how = { isRefusal: () => true, tokenIdOf: () => null };
+  await expect(a.identify({ clientAddress: '192.0.2.61', credential: 'kb_x1', isRequest: true }, failing, how)).rejects.toThrow('unknown token');
+  await expect(b.identify({ clientAddress: '192.0.2.61', credential: 'kb_x2', isRequest: true }, failing, how)).rejects.toThrow('unknown token');
+  await expect(a.identify({ clientAddress: '192.0.2.61', credential: 'kb_x3', isRequest: true }, failing, how)).rejects.toBeInstanceOf(RateLimited);
+  await a.close();
+  await b.close();
+});
+
 test('when PostgreSQL does not answer the counts, each instance counts in its own memory within half a second', async () => {
   const hanging = { query: () => new Promise<never>(() => {}) };
   const limits = new RateLimits({ perMinute: 60, burst: 2, failedAuthPerMinute: 1, costPerMinute: 100, costPerMinutePublic: 10 }, hanging);
@@ -202,6 +241,10 @@ test('when PostgreSQL does not answer the counts, each instance counts in its ow
   await limits.request('192.0.2.1');
   await limits.request('192.0.2.1');
   await expect(limits.request('192.0.2.1')).rejects.toBeInstanceOf(RateLimited);
+  // A failed authentication waits for the shared count at most half a second, then decides on this instance's.
+  const how = { isRefusal: () => true, tokenIdOf: () => null };
+  await expect(limits.identify({ clientAddress: '192.0.2.2', credential: 'kb_y1', isRequest: true }, () => Promise.reject(new Error('unknown token')), how)).rejects.toThrow('unknown token');
+  await expect(limits.identify({ clientAddress: '192.0.2.2', credential: 'kb_y2', isRequest: true }, () => Promise.reject(new Error('unknown token')), how)).rejects.toBeInstanceOf(RateLimited);
   expect(Date.now() - started).toBeLessThan(2500);
   const failing = { query: () => Promise.reject(new Error('connection refused')) };
   const fallback = new RateLimits({ perMinute: 60, burst: 1, failedAuthPerMinute: 1, costPerMinute: 100, costPerMinutePublic: 10 }, failing);
