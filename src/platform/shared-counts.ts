@@ -45,6 +45,9 @@ interface Count {
  */
 export class SharedCounts {
   private readonly counts = new Map<string, Count>();
+  /** The keys with pending points, so a share does not look through every key of the window. */
+  private readonly pendingKeys = new Set<string>();
+  private closed = false;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private lastClear: number;
@@ -69,6 +72,7 @@ export class SharedCounts {
     }
     if (count.shared + count.sending + count.pending + points > budget) return count.windowEnd - now;
     count.pending += points;
+    this.pendingKeys.add(key);
     this.shareSoon();
     return null;
   }
@@ -104,13 +108,14 @@ export class SharedCounts {
 
   /** Stops the timer; what is pending is shared first. */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.shareNow(CLOSE_WAIT_MS);
   }
 
   private shareSoon(): void {
-    if (this.timer !== null) return;
+    if (this.timer !== null || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.share();
@@ -127,14 +132,16 @@ export class SharedCounts {
     const keys: string[] = [];
     const points: number[] = [];
     const windows: number[] = [];
-    for (const [key, count] of this.counts) {
-      if (count.pending === 0) continue;
+    for (const key of this.pendingKeys) {
+      const count = this.counts.get(key);
+      if (!count || count.pending === 0) continue;
       keys.push(key);
       points.push(count.pending);
       windows.push(count.windowMs);
       count.sending = count.pending;
       count.pending = 0;
     }
+    this.pendingKeys.clear();
     if (keys.length === 0) return Promise.resolve();
     this.inFlight = this.write(keys, points, windows).finally(() => {
       this.inFlight = null;
@@ -171,6 +178,7 @@ export class SharedCounts {
         if (count) {
           count.pending += count.sending;
           count.sending = 0;
+          this.pendingKeys.add(key);
         }
       }
       this.shareSoon();
@@ -196,12 +204,13 @@ export class SharedCounts {
 
   /**
    * Full (a flood from very many addresses): ended windows go, then the oldest keys with nothing to
-   * share. A key forgotten here starts again from what the table says at its next share.
+   * share, down to nine tenths, so that this runs once per many new keys. A key forgotten here
+   * starts again from what the table says at its next share.
    */
   private makeRoom(): void {
     this.forgetEnded();
     for (const [key, count] of this.counts) {
-      if (this.counts.size < MOST_KEYS) break;
+      if (this.counts.size <= MOST_KEYS * 0.9) break;
       if (count.pending === 0 && count.sending === 0) this.counts.delete(key);
     }
   }
