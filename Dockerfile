@@ -32,4 +32,5 @@ HEALTHCHECK --interval=10s --timeout=6s --start-period=120s --retries=3 \
 # SIGTERM: /readyz says 503, then the drain (SHUTDOWN_DELAY_SECONDS + up to SHUTDOWN_TIMEOUT_SECONDS).
 STOPSIGNAL SIGTERM
 # Migrations run at start, under a lock; to run them alone: `npm run migrate` (uses the built code here).
-CMD ["node", "dist/src/main.js"]
+# The Node flags of package.json's config.nodeFlags (docs/operations.md, "Memory"); test/unit/launch.test.ts keeps them equal.
+CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"]

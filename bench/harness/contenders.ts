@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { POSTGRAPHILE_NODE, REPO, systemNode } from './paths';
+import { ketenbeeldNodeFlags, POSTGRAPHILE_NODE, REPO, systemNode } from './paths';
 import type { ServerSpec } from './server-process';
 
 export type ContenderName = 'ketenbeeld' | 'postgraphile' | 'floor' | 'naive';
@@ -26,8 +26,8 @@ export function serverSpec(name: ContenderName, databaseUrl: string, core: numbe
     case 'ketenbeeld':
       return {
         name, core, port: PORT_BASE, command: systemNode(),
-        args: [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), path.join(REPO, 'dist/src/main.js')],
-        // The issue's start command in production mode, as docker-compose.yml deploys it and as every
+        args: [...ketenbeeldNodeFlags(), ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), path.join(REPO, 'dist/src/main.js')],
+        // The issue's start command (with package.json's Node flags, as npm start and the container) in production mode, as docker-compose.yml deploys it and as every
         // other contender runs (graphql-js checks less per value there), plus the rate limits (requests
         // and work per minute, the public's per address too) moved out of the way: production guards that a saturation run would
         // trip by design (bench/harness/public-pressure.ts measures them at their defaults).

