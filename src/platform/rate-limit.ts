@@ -28,8 +28,9 @@ export class RateLimited extends Error {
 }
 
 /**
- * How long a failed authentication waits for the shared count before this instance decides on its
- * own count: a database that hangs must not hang every request at the door.
+ * How long a count that is shared before it is decided (a failed authentication, a caller in the
+ * second half of a budget) waits for the shared total before this instance decides on its own
+ * count: a database that hangs must not hang every request at the door.
  */
 const STORE_TIMEOUT_MS = 500;
 
