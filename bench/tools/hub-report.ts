@@ -35,7 +35,13 @@ const log = (line: string) => console.log(`[hub-report ${new Date().toISOString(
 
 interface Build {
   name: string;
+  /** The built checkout: its dist/src/main.js, started with its package.json's Node flags. */
+  checkout: string;
   main: string;
+}
+
+function buildOf(name: string, checkout: string): Build {
+  return { name, checkout, main: path.join(checkout, 'dist/src/main.js') };
 }
 
 interface Reads {
@@ -118,7 +124,7 @@ function reportWhile(server: RunningServer, gatewayIds: string[], headers: Recor
 async function measure(
   build: Build, round: number, spec: ServerSpec, hubId: string, municipalities: string[], quietGatewayIds: string[], headers: Record<string, string>,
 ): Promise<Measurement> {
-  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(path.resolve(path.dirname(build.main), '../..')), build.main] }, 600);
+  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), build.main] }, 600);
   try {
     await readWhile(server, municipalities, ((n) => () => n-- <= 0)(municipalities.length));
     const aloneUntil = Date.now() + 5_000;
@@ -197,8 +203,8 @@ async function main(): Promise<void> {
   const rounds = Number(argument('--rounds', '3'));
   const port = Number(argument('--port', '4100'));
   const baseline = argument('--baseline', null);
-  const builds: Build[] = [{ name: 'this checkout', main: path.join(REPO, 'dist/src/main.js') }];
-  if (baseline) builds.push({ name: 'baseline', main: path.resolve(baseline, 'dist/src/main.js') });
+  const builds: Build[] = [buildOf('this checkout', REPO)];
+  if (baseline) builds.push(buildOf('baseline', path.resolve(baseline)));
   for (const build of builds) if (!fs.existsSync(build.main)) throw new Error(`${build.main} is missing: build it first`);
 
   const dataset = await ensureDataset(scale, seed, { log });

@@ -9,7 +9,7 @@ export interface CountStore {
 /** How long after a count this instance shares what it counted (one statement for every key counted meanwhile). */
 export const SHARE_AFTER_MS = 200;
 
-/** How often the rows of windows that ended are deleted (by the instance that shares next after that). */
+/** How often each instance deletes the rows of windows that ended (with its first successful share after that). */
 const CLEAR_EVERY_MS = 5 * 60_000;
 
 /** How long closing waits for the last counts to be shared. */

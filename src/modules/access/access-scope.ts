@@ -81,15 +81,21 @@ export class AccessScope {
     const heads = [...new Set(paths.map((ids) => ids[0]))];
     const hopOf = new Map<string, number>();
     const hops: { from: string; to: string }[] = [];
-    for (const ids of paths) {
+    // Per path, the index of each of its hops in `hops`.
+    const hopsOfPath = paths.map((ids) => {
+      const indices: number[] = [];
       for (let i = 1; i < ids.length; i++) {
         const key = `${ids[i - 1]} ${ids[i]}`;
-        if (!hopOf.has(key)) {
-          hopOf.set(key, hops.length);
+        let index = hopOf.get(key);
+        if (index === undefined) {
+          index = hops.length;
+          hopOf.set(key, index);
           hops.push({ from: ids[i - 1], to: ids[i] });
         }
+        indices.push(index);
       }
-    }
+      return indices;
+    });
     const rows: { root: string | null; hop: number | null; from_whole: boolean | null; followed: boolean | null; whole: boolean | null }[] = await this.db.query(
       `WITH ${CIRCLE}, ${ROOTS},
        hop(n, from_id, to_id) AS (SELECT n - 1, f, t FROM unnest($3::uuid[], $4::uuid[]) WITH ORDINALITY AS h(f, t, n))
@@ -111,11 +117,11 @@ export class AccessScope {
       if (row.root !== null) roots.add(row.root);
       else next[row.hop!][row.from_whole ? 'whole' : 'offered'] = row.followed ? (row.whole ? 'whole' : 'offered') : null;
     }
-    return paths.map((ids) => {
+    return paths.map((ids, path) => {
       if (!roots.has(ids[0])) return [];
       const sights: Sight[] = ['whole'];
-      for (let i = 1; i < ids.length; i++) {
-        const sight = next[hopOf.get(`${ids[i - 1]} ${ids[i]}`)!][sights[i - 1]];
+      for (const hop of hopsOfPath[path]) {
+        const sight = next[hop][sights[sights.length - 1]];
         if (sight === null) break;
         sights.push(sight);
       }
