@@ -133,8 +133,8 @@ const READ_CHUNK = 2_000;
  * Rows travel to PostgreSQL as one JSON array per statement (jsonb_to_recordset), each row an object
  * with the short field names below (plus `c`, the component): JSON.stringify is one native call,
  * where an array parameter per column is escaped element by element by `pg`, and the stored lists go
- * in as JSON, not as text inside text. Moments travel as timestamp text
- * ('-infinity' included). Each table: column, field in the JSON record, type.
+ * in as JSON, not as text inside text. Moments travel as timestamp text ('-infinity' included).
+ * Each table: column, field in the JSON record, type.
  */
 type Mapping = readonly [column: string, field: string, type: string][];
 
@@ -181,14 +181,17 @@ const WRITE_JUDGED = `WITH written AS (
   RETURNING component_id, revision)
 SELECT component_id, revision FROM written`;
 
-/** Runs a write statement a chunk of rows at a time; returns each row as written, with its new revision. */
+/** Runs a write statement a chunk of rows at a time; returns the rows it wrote, each with its new revision. */
 async function writeInChunks(db: EntityManager, statement: string, rows: readonly PictureRow[], record: (row: PictureRow) => object): Promise<PictureRow[]> {
   const written: PictureRow[] = [];
   for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
     const chunk = rows.slice(start, start + WRITE_CHUNK);
     const revisions: { component_id: string; revision: string }[] = await db.query(statement, [JSON.stringify(chunk.map(record))]);
     const revisionOf = new Map(revisions.map((r) => [r.component_id, Number(r.revision)]));
-    for (const row of chunk) written.push({ ...row, revision: revisionOf.get(row.componentId)! });
+    for (const row of chunk) {
+      const revision = revisionOf.get(row.componentId);
+      if (revision !== undefined) written.push({ ...row, revision });
+    }
   }
   return written;
 }
