@@ -17,7 +17,6 @@ import { AskConsent1769350000000 } from './1769350000000-AskConsent';
 import { CreateWebhooks1769400000000 } from './1769400000000-CreateWebhooks';
 import { AnnounceMaintenanceAndExternalRefs1769450000000 } from './1769450000000-AnnounceMaintenanceAndExternalRefs';
 import { IndexWebhookRedeliveries1769500000000 } from './1769500000000-IndexWebhookRedeliveries';
-import { NumberPictureRevisions1769600000000 } from './1769600000000-NumberPictureRevisions';
 
 /** Every migration, in order. Listed explicitly so the build, the CLI and the tests run the same set. */
 export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768100000000, CreateAuditEntry1768200000000, CreateChangeEvent1768360000000,
@@ -30,5 +29,4 @@ export const migrations = [CreateDomainModel1768000000000, CreateAccessToken1768
   CreateWebhooks1769400000000,
   AnnounceMaintenanceAndExternalRefs1769450000000,
   IndexWebhookRedeliveries1769500000000,
-  NumberPictureRevisions1769600000000,
 ];

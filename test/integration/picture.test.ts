@@ -5,7 +5,6 @@ import { recordStatusChanges } from '../../src/modules/events';
 import { pictureKeeper, takeInTime, withWhatIf } from '../../src/modules/picture';
 import type { WhatIfJudgement } from '../../src/modules/picture';
 import { COORDINATOR, TestApi } from '../helpers/api';
-import { createDataSource } from '../../src/db/data-source';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 import { factories } from '../helpers/factories';
 
@@ -496,60 +495,5 @@ describe('retiring a component', () => {
     const again = await api.query(REPORT, { input: { componentId: globalId('Component', gateway.id), status: 'OPERATIONAL' } });
     expect(again.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'componentId' });
     await expectKeptEqualsRebuilt('retired');
-  });
-});
-
-describe('rows remembered between writes', () => {
-  test('rows another instance wrote, or a write here that rolled back, are read again; a hub\'s next report reads none of its rows again', async () => {
-    const operator = world[0].operator.organisationId;
-    const gateway = await make.component(operator, 'GATEWAY');
-    const applications = [];
-    const services = [];
-    for (let i = 0; i < 3; i++) {
-      const application = await make.component(operator, 'APPLICATION');
-      await make.dependency(application.id, gateway.id);
-      applications.push(application);
-      for (let j = 0; j < 2; j++) {
-        const service = await make.service(operator, [municipalities[0]]);
-        await make.dependency(service.id, application.id);
-        services.push(service);
-      }
-    }
-    await make.report(gateway.id, operator, 'OPERATIONAL', new Date(Date.now() - 60_000));
-    // Another instance: a pool of its own, so a memory of its own.
-    const other = createDataSource({ url: db.url, poolSize: 1 });
-    await other.initialize();
-    try {
-      const there = factories(other.manager);
-      // Here the gateway goes down: every row above it is read, written and remembered here.
-      await make.report(gateway.id, operator, 'MAJOR_OUTAGE', new Date(), 'PRECAUTIONARY_SHUTDOWN');
-      // Here a write that rolls back leaves remembered rows whose revisions were never committed.
-      await expect(db.dataSource.transaction(async (tx) => {
-        await factories(tx).report(gateway.id, operator, 'OPERATIONAL', new Date());
-        throw new Error('rolled back');
-      })).rejects.toThrow('rolled back');
-      // There the same rows change, and a service gains a dependency that is down.
-      await there.report(gateway.id, operator, 'PARTIAL_OUTAGE', new Date(), 'FAILURE');
-      const elsewhere = await there.component(operator, 'GATEWAY');
-      await there.report(elsewhere.id, operator, 'MAJOR_OUTAGE', new Date(), 'FAILURE');
-      await there.dependency(services[0].id, elsewhere.id);
-      // Here again: each write is judged on the rows as stored, not as remembered.
-      await make.report(services[1].id, operator, 'DEGRADED_PERFORMANCE', new Date(), 'FAILURE');
-      await make.report(gateway.id, operator, 'OPERATIONAL', new Date());
-      expect((await sql(`SELECT status FROM live_status WHERE component_id = $1`, [services[0].id]))[0].status).toBe('MAJOR_OUTAGE');
-      await expectKeptEqualsRebuilt('after writes by another instance and a rollback');
-
-      // The rebuild wrote every row anew: the first report reads them again, the next reads none.
-      await make.report(gateway.id, operator, 'MAJOR_OUTAGE', new Date(), 'PRECAUTIONARY_SHUTDOWN');
-      db.queries.reset();
-      db.queries.recordStatements = true;
-      await make.report(gateway.id, operator, 'OPERATIONAL', new Date());
-      db.queries.recordStatements = false;
-      expect(db.queries.statements.filter((s) => /^SELECT component_id, revision, kind/.test(s.trim()))).toEqual([]);
-      expect(db.queries.statements.filter((s) => /FOR UPDATE/.test(s))).toHaveLength(1);
-      await expectKeptEqualsRebuilt('a repeated report on the gateway');
-    } finally {
-      await other.destroy();
-    }
   });
 });

@@ -1,11 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '../../common/vocabulary';
 import type { NewStatusChange } from '../events';
 import { observePictureUpkeep } from '../../platform/metrics';
 import { factsRepository } from './facts.repository';
 import { Contribution, PictureRow, pictureRepository } from './picture.repository';
-import { RowMemory } from './row-memory';
 import { affectsResidents, isOutage } from './status.rules';
 import {
   ComponentFact, DependencyGraph, Effective, HeartbeatFact, inForce, KnownEffective, ReportFact, reportAt, StatusPicture, StatusTimeline,
@@ -113,38 +112,6 @@ const ROWS_PER_TURN = 100;
  */
 async function takeTurns(rowsSoFar: number): Promise<void> {
   if (rowsSoFar > 0 && rowsSoFar % ROWS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/**
- * Rows this instance remembers between writes (row-memory.ts): more than the rows above the largest
- * hub at scale 1, so that a hub's next report reads only what changed meanwhile.
- */
-const REMEMBERED_ROWS = 50_000;
-
-/** One memory per database connection pool: a revision names a row's content in one database only. */
-const memories = new WeakMap<DataSource, RowMemory>();
-
-function memoryOf(db: EntityManager): RowMemory {
-  let memory = memories.get(db.dataSource);
-  if (!memory) {
-    memory = new RowMemory(REMEMBERED_ROWS);
-    memories.set(db.dataSource, memory);
-  }
-  return memory;
-}
-
-type RowReader = (db: EntityManager, ids: readonly string[]) => Promise<PictureRow[]>;
-
-/**
- * A write's first reading of rows: as remembered, the rest from the stored picture. Only for rows
- * the write locks afterwards (`lockAndRefresh` reads again whatever changed meanwhile).
- */
-async function recallOrRead(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
-  const memory = memoryOf(db);
-  const { rows, missing } = memory.recall(ids);
-  const read = await pictureRepository.rows(db, missing);
-  memory.remember(read);
-  return [...rows, ...read];
 }
 
 /** Components a rebuild judges from one read of their history. */
@@ -260,18 +227,13 @@ function sameRow(a: PictureRow, b: PictureRow): boolean {
   return isDeepStrictEqual(a, b);
 }
 
-/**
- * Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking
- * (with `read`, by default from the stored picture). Returns the ids read.
- */
-export async function readAbove(
-  db: EntityManager, ids: Iterable<string>, rows: Map<string, PictureRow>, read: RowReader = pictureRepository.rows,
-): Promise<string[]> {
+/** Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking. Returns the ids read. */
+export async function readAbove(db: EntityManager, ids: Iterable<string>, rows: Map<string, PictureRow>): Promise<string[]> {
   const found: string[] = [];
   let frontier = [...new Set(ids)].filter((id) => !rows.has(id));
   while (frontier.length > 0) {
     const next = new Set<string>();
-    for (const row of await read(db, frontier)) {
+    for (const row of await pictureRepository.rows(db, frontier)) {
       await takeTurns(found.length + 1);
       rows.set(row.componentId, row);
       found.push(row.componentId);
@@ -298,22 +260,16 @@ async function closureAbove(ids: Iterable<string>, rows: Map<string, PictureRow>
 
 /**
  * Locks the rows of `ids` (one statement, in id order) and reads again those another write changed
- * since they were read (or remembered); a row that is gone (retired meanwhile) leaves `rows`.
- * Returns the ids read again.
+ * since they were read; a row that is gone (retired meanwhile) leaves `rows`. Returns the ids read again.
  */
 async function lockAndRefresh(db: EntityManager, ids: readonly string[], rows: Map<string, PictureRow>): Promise<string[]> {
   const changed = await pictureRepository.lock(db, ids.map((id) => ({ componentId: id, revision: rows.get(id)!.revision })));
   const outdated: string[] = [];
-  const gone: string[] = [];
   for (const [id, revision] of changed) {
-    if (revision === null) gone.push(id);
+    if (revision === null) rows.delete(id);
     else outdated.push(id);
   }
-  for (const id of gone) rows.delete(id);
-  memoryOf(db).forget(gone);
-  const refreshed = await pictureRepository.rows(db, outdated);
-  memoryOf(db).remember(refreshed);
-  for (const row of refreshed) rows.set(row.componentId, row);
+  for (const row of await pictureRepository.rows(db, outdated)) rows.set(row.componentId, row);
   return outdated;
 }
 
@@ -368,7 +324,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // Read, as stored (`base`): the roots and the rows below them; with the change applied (`work`).
   const base = new Map<string, PictureRow>();
   const fixed = [...new Set([...change.roots, ...(change.below ?? [])])];
-  for (const row of await recallOrRead(db, fixed)) base.set(row.componentId, row);
+  for (const row of await pictureRepository.rows(db, fixed)) base.set(row.componentId, row);
   for (const id of change.roots) if (!base.has(id)) throw new Error(`No stored picture for component ${id}`);
 
   // 1. The roots alone: when what depends on them sees no difference, nothing above them changes.
@@ -401,8 +357,8 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // another write changed in between are read again, and what newly depends on them is read and
   // locked too, until nothing moves.
   const readWhatIsAbove = async () => {
-    await readAbove(db, change.roots.flatMap((id) => base.get(id)!.dependants.map((d) => d.componentId)), base, recallOrRead);
-    if (late) await readAbove(db, await factsRepository.dependantsSince(db, change.roots, new Date(change.moment)), base, recallOrRead);
+    await readAbove(db, change.roots.flatMap((id) => base.get(id)!.dependants.map((d) => d.componentId)), base);
+    if (late) await readAbove(db, await factsRepository.dependantsSince(db, change.roots, new Date(change.moment)), base);
   };
   const locked = new Set<string>();
   const lockWhatIsRead = async () => {
@@ -410,7 +366,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     while (pending.length > 0) {
       const refreshed = await lockAndRefresh(db, pending, base);
       for (const id of pending) locked.add(id);
-      if (reachesAbove) await readAbove(db, refreshed.flatMap((id) => base.get(id)?.dependants.map((d) => d.componentId) ?? []), base, recallOrRead);
+      if (reachesAbove) await readAbove(db, refreshed.flatMap((id) => base.get(id)?.dependants.map((d) => d.componentId) ?? []), base);
       pending = [...base.keys()].filter((id) => !locked.has(id));
     }
   };
@@ -465,8 +421,8 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   }
   // Only the roots' rows and those below them change in their own facts or dependants
   // (FactChange.apply): of every other row, only what the judgement changed is written.
-  memoryOf(db).remember(await pictureRepository.write(db, written.filter((row) => fixed.includes(row.componentId))));
-  memoryOf(db).remember(await pictureRepository.writeJudgements(db, written.filter((row) => !fixed.includes(row.componentId))));
+  await pictureRepository.write(db, written.filter((row) => fixed.includes(row.componentId)));
+  await pictureRepository.writeJudgements(db, written.filter((row) => !fixed.includes(row.componentId)));
 
   const changes = written.filter((row) => {
     const old = base.get(row.componentId)!;
@@ -532,14 +488,14 @@ export const pictureKeeper = {
    */
   async lockAround(db: EntityManager, componentId: string, dependsOnIds: readonly string[]): Promise<void> {
     const rows = new Map<string, PictureRow>();
-    const above = new Set(await readAbove(db, [componentId], rows, recallOrRead));
-    for (const row of await recallOrRead(db, dependsOnIds)) rows.set(row.componentId, row);
+    const above = new Set(await readAbove(db, [componentId], rows));
+    for (const row of await pictureRepository.rows(db, dependsOnIds)) rows.set(row.componentId, row);
     let pending = [...rows.keys()];
     const locked = new Set<string>();
     while (pending.length > 0) {
       const refreshed = await lockAndRefresh(db, pending, rows);
       for (const id of pending) locked.add(id);
-      const grown = await readAbove(db, refreshed.filter((id) => above.has(id)).flatMap((id) => rows.get(id)?.dependants.map((d) => d.componentId) ?? []), rows, recallOrRead);
+      const grown = await readAbove(db, refreshed.filter((id) => above.has(id)).flatMap((id) => rows.get(id)?.dependants.map((d) => d.componentId) ?? []), rows);
       for (const id of grown) above.add(id);
       pending = [...rows.keys()].filter((id) => !locked.has(id));
     }
@@ -602,13 +558,13 @@ export const pictureKeeper = {
 
   /** A component was registered: UNKNOWN, depending on nothing, nobody depending on it. */
   async componentRegistered(db: EntityManager, component: { id: string; kind: ComponentKind; audience: Audience | null; heartbeat: HeartbeatFact | null }): Promise<void> {
-    memoryOf(db).remember(await pictureRepository.write(db, [{
+    await pictureRepository.write(db, [{
       componentId: component.id, revision: 0, kind: component.kind, audience: component.audience, report: null,
       heartbeat: component.heartbeat, maintenance: [], nextMaintenanceAt: null,
       status: 'UNKNOWN', cause: null, rootCause: [], rootCauseReportId: null, rootCauseMaintenanceId: null, since: null,
       stale: false, ownStaleFrom: null, ownStale: false, outage: false, residentsAffected: false, lastFactAt: ALWAYS,
       contributions: [], dependants: [],
-    }]));
+    }]);
   },
 
   /** A component's audience or heartbeat promise changed at `now`. */
@@ -643,7 +599,6 @@ export const pictureKeeper = {
       changes.push(...(await pictureKeeper.dependenciesChanged(db, dependantId, [], edges, now)));
     }
     await pictureRepository.remove(db, [componentId]);
-    memoryOf(db).forget([componentId]);
     return changes.filter((change) => change.componentId !== componentId);
   },
 

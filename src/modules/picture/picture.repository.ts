@@ -131,10 +131,10 @@ const READ_CHUNK = 2_000;
 
 /**
  * Rows travel to PostgreSQL as one JSON array per statement (jsonb_to_recordset), each row an object
- * with the short field names below (plus `c`, the component): JSON.stringify is one native call,
- * where an array parameter per column is escaped element by element by `pg`, and the stored lists go
- * in as JSON, not as text inside text. Moments travel as timestamp text ('-infinity' included).
- * Each table: column, field in the JSON record, type.
+ * with the short field names below (plus `c`, the component, and `r`, the revision read): JSON.stringify
+ * is one native call, where an array parameter per column is escaped element by element by `pg`, and
+ * the stored lists go in as JSON, not as text inside text. Moments travel as timestamp text
+ * ('-infinity' included). Each table: column, field in the JSON record, type.
  */
 type Mapping = readonly [column: string, field: string, type: string][];
 
@@ -160,41 +160,16 @@ const recordOf = (mapping: Mapping) => mapping.map(([, field, type]) => `${field
 const setFromExcluded = (mapping: Mapping) => mapping.map(([column]) => `${column} = EXCLUDED.${column}`).join(', ');
 const setFromRecord = (mapping: Mapping) => mapping.map(([column, field]) => `${column} = t.${field}`).join(', ');
 
-/**
- * Every row written takes a revision never used before (the sequence `live_status_revision`), so a
- * revision names one content of a row for good, even when its write rolled back: see row-memory.ts.
- */
-const NEW_REVISION = `nextval('live_status_revision')`;
-
 /** Inserts or replaces whole rows (`write`). */
 const WRITE_WHOLE = `INSERT INTO live_status (component_id, revision, ${columnsOf(OWN)}, ${columnsOf(JUDGED)})
-  SELECT c, ${NEW_REVISION}, ${fieldsOf(OWN)}, ${fieldsOf(JUDGED)}
-    FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, ${recordOf(OWN)}, ${recordOf(JUDGED)})
-  ON CONFLICT (component_id) DO UPDATE SET revision = EXCLUDED.revision, ${setFromExcluded(OWN)}, ${setFromExcluded(JUDGED)}
-  RETURNING component_id, revision`;
+  SELECT c, r + 1, ${fieldsOf(OWN)}, ${fieldsOf(JUDGED)}
+    FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, r bigint, ${recordOf(OWN)}, ${recordOf(JUDGED)})
+  ON CONFLICT (component_id) DO UPDATE SET revision = EXCLUDED.revision, ${setFromExcluded(OWN)}, ${setFromExcluded(JUDGED)}`;
 
-/** Writes what a judgement changes of rows that exist (`writeJudgements`); a SELECT, so that TypeORM returns the rows. */
-const WRITE_JUDGED = `WITH written AS (
-  UPDATE live_status SET revision = ${NEW_REVISION}, ${setFromRecord(JUDGED)}
-    FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, ${recordOf(JUDGED)})
-   WHERE live_status.component_id = t.c
-  RETURNING component_id, revision)
-SELECT component_id, revision FROM written`;
-
-/** Runs a write statement a chunk of rows at a time; returns the rows it wrote, each with its new revision. */
-async function writeInChunks(db: EntityManager, statement: string, rows: readonly PictureRow[], record: (row: PictureRow) => object): Promise<PictureRow[]> {
-  const written: PictureRow[] = [];
-  for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
-    const chunk = rows.slice(start, start + WRITE_CHUNK);
-    const revisions: { component_id: string; revision: string }[] = await db.query(statement, [JSON.stringify(chunk.map(record))]);
-    const revisionOf = new Map(revisions.map((r) => [r.component_id, Number(r.revision)]));
-    for (const row of chunk) {
-      const revision = revisionOf.get(row.componentId);
-      if (revision !== undefined) written.push({ ...row, revision });
-    }
-  }
-  return written;
-}
+/** Writes what a judgement changes of rows that exist (`writeJudgements`). */
+const WRITE_JUDGED = `UPDATE live_status SET revision = t.r + 1, ${setFromRecord(JUDGED)}
+    FROM jsonb_to_recordset($1::jsonb) AS t(c uuid, r bigint, ${recordOf(JUDGED)})
+   WHERE live_status.component_id = t.c`;
 
 function ownRecord(row: PictureRow) {
   return {
@@ -249,19 +224,29 @@ export const pictureRepository = {
     return new Map(records.map((r) => [r.component_id, r.revision === null ? null : Number(r.revision)]));
   },
 
-  /** Inserts or replaces whole rows; returns them as written, each with its new revision. */
-  write(db: EntityManager, rows: readonly PictureRow[]): Promise<PictureRow[]> {
-    return writeInChunks(db, WRITE_WHOLE, rows, (row) => ({ c: row.componentId, ...ownRecord(row), ...judgedRecord(row) }));
+  /** Inserts or replaces whole rows, each with its revision one higher than the one given. */
+  async write(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
+      await db.query(
+        WRITE_WHOLE,
+        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...ownRecord(row), ...judgedRecord(row) })))],
+      );
+    }
   },
 
   /**
    * Writes what a judgement changes of rows that exist (status, since, root cause, staleness,
-   * contributions, maintenance still to come); their own facts and dependants stay as stored. For
-   * the rows above a write's roots, whose own facts the write did not touch: a hub's dependants are
-   * tens of thousands of rows. Returns them as written, each with its new revision.
+   * contributions, maintenance still to come), each with its revision one higher than the one given;
+   * their own facts and dependants stay as stored. For the rows above a write's roots, whose own
+   * facts the write did not touch: a hub's dependants are tens of thousands of rows.
    */
-  writeJudgements(db: EntityManager, rows: readonly PictureRow[]): Promise<PictureRow[]> {
-    return writeInChunks(db, WRITE_JUDGED, rows, (row) => ({ c: row.componentId, ...judgedRecord(row) }));
+  async writeJudgements(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
+      await db.query(
+        WRITE_JUDGED,
+        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
+      );
+    }
   },
 
   async remove(db: EntityManager, ids: readonly string[]): Promise<void> {
