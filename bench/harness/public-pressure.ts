@@ -41,6 +41,8 @@ export interface PublicPressureRound {
   writeP99WithReaderMs: number;
   /** Writes that failed or were refused (must be 0: the writers stay within their budgets). */
   writeFailures: number;
+  /** The first few failed writes' answers (status and body), to tell a refusal from an error or a timeout. */
+  writeProblems?: string[];
   readerAnswered: number;
   readerRefused: number;
 }
@@ -178,9 +180,13 @@ export async function measurePublicPressure(s: Settings): Promise<PublicPressure
       const writes = (p: { writers: LoadResult[] }) => sum(p.writers.map((r) => r.throughput));
       const p99 = (p: { writers: LoadResult[] }) => median(p.writers.map((r) => r.latencyMs.p99)) ?? NaN;
       const failures = (p: { writers: LoadResult[] }) => sum(p.writers.map((r) => r.wrongAnswers + r.errors + r.timeouts));
+      const problems = (p: { writers: LoadResult[] }) => p.writers.flatMap((r) => [
+        ...r.problems, ...(r.errors > 0 ? [`${r.errors} connection errors`] : []), ...(r.timeouts > 0 ? [`${r.timeouts} timeouts`] : []),
+      ]);
       const result: PublicPressureRound = {
         writesAlone: writes(first), writesWithReader: writes(second), ratio: writes(second) / writes(first),
         writeP99AloneMs: p99(first), writeP99WithReaderMs: p99(second), writeFailures: failures(first) + failures(second),
+        writeProblems: [...problems(first), ...problems(second)].slice(0, 5),
         readerAnswered: sum(second.readers.map((r) => r.requests - r.non2xx)), readerRefused: sum(second.readers.map((r) => r.non2xx)),
       };
       report.rounds.push(result);
@@ -215,5 +221,6 @@ export function publicPressureMarkdown(report: PublicPressureReport): string {
     '|---|---|---|---|---|---|---|',
     ...report.rounds.map(round),
     '',
+    ...report.rounds.flatMap((r, i) => (r.writeProblems?.length ? [`Round ${i + 1}, the first failed writes: ${r.writeProblems.map((p) => `\`${p.replace(/`/g, "'")}\``).join('; ')}`, ''] : [])),
   ].join('\n');
 }
