@@ -1,7 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { median } from './load';
+import { median, post, runLoad } from './load';
+import type { LoadResult } from './load-worker';
+import { NORMALISERS } from './normalisers';
+import type { Json } from './validate';
 import type { WorkloadOutcome } from './measure';
 import { RAW_DIR, REPO, systemNode } from './paths';
 import type { PageLoadConfig, PageLoadResult } from './public-page-worker';
@@ -12,7 +15,10 @@ import type { RunningServer } from './server-process';
  * as the public (no token), ketenbeeld only. Uncached: every request renders the page from the
  * public API. Conditional: each request carries the ETag of the page it holds and must get 304.
  * Targets: uncached throughput ≥ 0.7× the floor's W1L (the dashboard from the stored picture in
- * one SQL statement), conditional ≥ 10× uncached.
+ * one SQL statement), conditional ≥ 10× uncached. With the floor running, its W1L is measured in
+ * W6's own rounds, alternating with the uncached page (page, floor; floor, page; ...), and the ratio
+ * is the median of the per-round ratios: a W1L part run a quarter of an hour earlier may have met
+ * another phase of the machine.
  */
 export interface PublicPageOutcome {
   municipalities: number;
@@ -22,6 +28,8 @@ export interface PublicPageOutcome {
   conditionalThroughput: number | null;
   /** The peer throughput the uncached target compares with, and where it came from. */
   peer: { workload: string; throughput: number | null };
+  /** The floor's W1L runs alternating with the uncached page, one per round (empty without a floor). */
+  peerRuns?: LoadResult[];
   ratios: { uncachedToPeer: number | null; conditionalToUncached: number | null };
   error: string | null;
 }
@@ -49,16 +57,42 @@ function peerThroughput(workloads: WorkloadOutcome[]): PublicPageOutcome['peer']
   return { workload: 'W1L floor', throughput: null };
 }
 
+/** The floor answering W1L, to run alternating with the page: its server and W1L's request bodies. */
+export interface FloorPeer {
+  server: RunningServer;
+  bodies: string[];
+}
+
+/** A saturation run of the floor on W1L, sized like the page's: every answer checked against the floor's own first answers. */
+async function floorRun(floor: FloorPeer, expected: string[], singleMs: number, seconds: number, core: number): Promise<LoadResult> {
+  return runLoad({
+    url: floor.server.url, headers: {}, connections: 4, durationSeconds: seconds, timeoutSeconds: 30,
+    amount: Math.max(20, Math.ceil((seconds * 1000) / Math.max(0.05, singleMs))),
+    bodies: floor.bodies, expected, normaliser: 'dashboard',
+  }, core);
+}
+
 export async function measurePublicPage(
   ketenbeeld: RunningServer, municipalities: string[], workloads: WorkloadOutcome[],
-  settings: { rounds: number; seconds: number; loadCore: number; log: (line: string) => void },
+  settings: { rounds: number; seconds: number; loadCore: number; log: (line: string) => void; floor?: FloorPeer },
 ): Promise<PublicPageOutcome> {
   const origin = ketenbeeld.url.replace(/\/graphql$/, '');
+  const floor = settings.floor;
   const outcome: PublicPageOutcome = {
     municipalities: municipalities.length, uncached: [], conditional: [], uncachedThroughput: null, conditionalThroughput: null,
-    peer: peerThroughput(workloads), ratios: { uncachedToPeer: null, conditionalToUncached: null }, error: null,
+    peer: floor ? { workload: 'W1L floor, alternating with the page', throughput: null } : peerThroughput(workloads), peerRuns: [],
+    ratios: { uncachedToPeer: null, conditionalToUncached: null }, error: null,
   };
   try {
+    // The floor's answers, one request at a time: what its runs are checked against, and how long one takes.
+    const floorExpected: string[] = [];
+    let floorSingleMs = 0;
+    for (const body of floor?.bodies ?? []) {
+      const answer = await post(floor!.server.url, body);
+      if (answer.status !== 200) throw new Error(`the floor failed on W1L: HTTP ${answer.status}`);
+      floorExpected.push(JSON.stringify(NORMALISERS.dashboard.expected(answer.json as Json)));
+      floorSingleMs += answer.ms / floor!.bodies.length;
+    }
     const paths = municipalities.map((cbs) => `/status/${cbs}`);
     const started = performance.now();
     for (const p of paths) {
@@ -70,21 +104,31 @@ export async function measurePublicPage(
     const amount = (ms: number) => Math.max(20, Math.ceil((settings.seconds * 1000) / Math.max(0.05, ms)));
     const base = { origin, connections: 4, timeoutSeconds: 30 };
     for (let round = 0; round < settings.rounds; round++) {
+      const pageFirst = round % 2 === 0;
+      if (floor && !pageFirst) outcome.peerRuns!.push(await floorRun(floor, floorExpected, floorSingleMs, settings.seconds, settings.loadCore));
       outcome.uncached.push(runPageLoad({
         ...base, requests: paths.map((p) => ({ path: p, ifNoneMatch: null })), expectStatus: 200, amount: amount(singleMs),
       }, settings.loadCore));
+      if (floor && pageFirst) outcome.peerRuns!.push(await floorRun(floor, floorExpected, floorSingleMs, settings.seconds, settings.loadCore));
       // The tags are fetched just before the run, as readers' browsers hold the page they loaded last.
       const held = await Promise.all(paths.map(async (p) => ({ path: p, ifNoneMatch: (await fetchAgain(`${origin}${p}`)).headers.get('etag') })));
       outcome.conditional.push(runPageLoad({
         ...base, requests: held, expectStatus: 304, amount: amount(singleMs / 10),
       }, settings.loadCore));
       settings.log(`W6 round ${round + 1}/${settings.rounds}: uncached ${outcome.uncached[round].throughput.toFixed(1)}/s, `
-        + `conditional ${outcome.conditional[round].throughput.toFixed(1)}/s`);
+        + `conditional ${outcome.conditional[round].throughput.toFixed(1)}/s${floor ? `, W1L floor ${outcome.peerRuns![round].throughput.toFixed(1)}/s` : ''}`);
     }
     outcome.uncachedThroughput = median(outcome.uncached.map((r) => r.throughput));
     outcome.conditionalThroughput = median(outcome.conditional.map((r) => r.throughput));
-    const { throughput } = outcome.peer;
-    outcome.ratios.uncachedToPeer = outcome.uncachedThroughput && throughput ? outcome.uncachedThroughput / throughput : null;
+    if (floor) {
+      const wrong = outcome.peerRuns!.reduce((sum, r) => sum + r.wrongAnswers + r.errors + r.timeouts, 0);
+      if (wrong > 0) throw new Error(`the floor's W1L runs had ${wrong} wrong or failed answers`);
+      outcome.peer.throughput = median(outcome.peerRuns!.map((r) => r.throughput));
+      outcome.ratios.uncachedToPeer = outcome.uncachedThroughput ? median(outcome.uncached.map((r, i) => r.throughput / outcome.peerRuns![i].throughput)) : null;
+    } else {
+      const { throughput } = outcome.peer;
+      outcome.ratios.uncachedToPeer = outcome.uncachedThroughput && throughput ? outcome.uncachedThroughput / throughput : null;
+    }
     outcome.ratios.conditionalToUncached = outcome.uncachedThroughput && outcome.conditionalThroughput
       ? median(outcome.conditional.map((r, i) => r.throughput / outcome.uncached[i].throughput)) : null;
   } catch (error) {
@@ -129,5 +173,9 @@ export function publicPageMarkdown(outcome: PublicPageOutcome | null): string {
     `| conditional (304) throughput ≥ 10× uncached | ${n(outcome.ratios.conditionalToUncached, 1)}× (${n(outcome.conditionalThroughput)}/s, p50 ${p50(outcome.conditional)} ms) | ${met(outcome.ratios.conditionalToUncached, 10)} |`,
     `| wrong or failed answers | ${wrong} | ${wrong === 0 ? 'yes' : '**no**'} |`,
     '',
+    ...(outcome.peerRuns?.length ? [
+      `Per round (the page and the floor's W1L alternating, page first in odd rounds): uncached ${outcome.uncached.map((r) => n(r.throughput)).join(', ')}/s; `
+        + `W1L floor ${outcome.peerRuns.map((r) => n(r.throughput)).join(', ')}/s.`, '',
+    ] : []),
   ].join('\n');
 }

@@ -363,7 +363,8 @@ async function main(): Promise<void> {
       ...[...schema.query].map((f) => `Query.${f}`), ...[...schema.mutation].map((f) => `Mutation.${f}`),
       ...[...schema.subscription].map((f) => `Subscription.${f}`),
     ]) : null;
-    for (const workload of defineWorkloads(inputs, rootFields, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null, municipalityHeaders)) {
+    const defined = defineWorkloads(inputs, rootFields, notRunnable.ketenbeeld ? `not runnable: ${notRunnable.ketenbeeld}` : null, municipalityHeaders);
+    for (const workload of defined) {
       if (!wants(workload.id)) continue;
       if (workload.writes && workload.participants.length > 0) await markWritten(dataset.name, options.scale, options.seed);
       workloads.push(await measureWorkload(workload, servers, {
@@ -383,7 +384,13 @@ async function main(): Promise<void> {
       });
       await afterPart('public pressure');
     }
-    if (ketenbeeld && wants('W6', 'public status page')) publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log });
+    if (ketenbeeld && wants('W6', 'public status page')) {
+      // Its peer, the floor's W1L, runs in W6's own rounds, alternating with the page.
+      const floorServer = servers.get('floor');
+      const w1lFloor = defined.find((w) => w.id === 'W1L')?.participants.find((p) => p.name === 'floor');
+      const floor = floorServer && w1lFloor ? { server: floorServer, bodies: w1lFloor.bodies } : undefined;
+      publicPage = await measurePublicPage(ketenbeeld, inputs.municipalities, workloads, { rounds: options.rounds, seconds: options.seconds, loadCore, log, floor });
+    }
     if (publicPage) await afterPart('W6');
     const webhooksSkipped = !ketenbeeld || !schema ? `ketenbeeld not runnable: ${notRunnable.ketenbeeld}`
       : !schema.mutation.has('createWebhookEndpoint') ? 'schema has no Mutation.createWebhookEndpoint'
