@@ -386,6 +386,34 @@ test('a worker that stops, or dies mid-attempt, loses nothing: the next one deli
   expect(statuses).toEqual(reported);
 });
 
+test('a change whose wake comes while the worker is setting its timer is delivered now, not after the idle check', async () => {
+  await clean();
+  const hook = await receiver();
+  await register(viewers.tilburg, hook.url, { componentIds: [tilburgGateway] });
+  const running = worker();
+  // The change commits, and the event bus wakes the worker, just as its last pass looks up when
+  // the next retry falls due (the moment the whole run's webhook benchmark lost flips in).
+  const nextDue = webhookRepository.nextDue.bind(webhookRepository);
+  let changed: Promise<string> | null = null;
+  const spy = jest.spyOn(webhookRepository, 'nextDue').mockImplementation(async (manager) => {
+    if (!changed) {
+      changed = change(viewers.tilburg, tilburgGateway);
+      await changed;
+      running.wake();
+    }
+    return nextDue(manager);
+  });
+  try {
+    running.start();
+    const deadline = Date.now() + 5_000;
+    while (hook.received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(hook.received.map((m) => JSON.parse(m.body).data.status)).toEqual([await changed!]);
+  } finally {
+    spy.mockRestore();
+    await running.stop();
+  }
+});
+
 test('endpoints are their organisation’s: updating, rotating, disabling, deleting, reading the log', async () => {
   await clean();
   const hook = await receiver();

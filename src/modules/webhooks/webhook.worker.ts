@@ -81,6 +81,9 @@ export class WebhookWorker {
     }
     this.running = this.drain().finally(() => {
       this.running = null;
+      // A wake that came while the last pass was already choosing its timer would otherwise wait
+      // for that timer (up to idleMs): it may be a change event nobody has fanned out yet.
+      if (this.wokenWhileRunning) this.wake();
     });
   }
 
