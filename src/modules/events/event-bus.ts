@@ -95,6 +95,8 @@ export class EventBus {
     }
     this.running = this.drain().finally(() => {
       this.running = null;
+      // A wake between the last pass's check and here (a microtask) would otherwise wait for the next one.
+      if (this.wokenWhileRunning) this.wake();
     });
   }
 
