@@ -60,6 +60,8 @@ interface Measurement {
    */
   aloneMs?: number[];
   aloneCpuSeconds?: number[];
+  /** Server CPU in the TAIL_MS after each alone report's answer (its change events read by the instance's bus and the webhook fan-out), seconds. */
+  aloneTailCpuSeconds?: number[];
   /** reportStatus round trip: the hub down, then up again. */
   reportMs: number[];
   /** Server CPU (user + system) spent while each report ran, seconds. */
@@ -76,6 +78,9 @@ interface Measurement {
   otherReportsDuring: Reads;
   peakMemoryMiB: number | null;
 }
+
+/** How long the server is left alone after a hub report alone, its CPU counted as the report's tail. */
+const TAIL_MS = 3_000;
 
 const REPORT = `mutation Report($input: ReportStatusInput!) { reportStatus(input: $input) { replayed current } }`;
 
@@ -143,10 +148,14 @@ async function measure(
     await readWhile(server, municipalities, ((n) => () => n-- <= 0)(municipalities.length));
     const aloneMs: number[] = [];
     const aloneCpuSeconds: number[] = [];
+    const aloneTailCpuSeconds: number[] = [];
     for (const status of ['MAJOR_OUTAGE', 'OPERATIONAL']) {
       const { ms, cpuSeconds: cpu } = await reportHub(status);
       aloneMs.push(ms);
       aloneCpuSeconds.push(cpu);
+      const tailBefore = cpuSeconds(server.pid);
+      await new Promise((resolve) => setTimeout(resolve, TAIL_MS));
+      aloneTailCpuSeconds.push(cpuSeconds(server.pid) - tailBefore);
     }
     const aloneUntil = Date.now() + 5_000;
     const readsAlone = readsOf(await readWhile(server, municipalities, () => Date.now() > aloneUntil));
@@ -168,7 +177,7 @@ async function measure(
     reporting = false;
     const readsDuringReports = readsOf(await during);
     const otherReportsDuring = readsOf(await othersDuring);
-    return { build: build.name, round, aloneMs, aloneCpuSeconds, reportMs, reportCpuSeconds, stallMs, readsAlone, readsDuringReports, otherReportsAlone, otherReportsDuring, peakMemoryMiB: server.peakMemoryMiB() };
+    return { build: build.name, round, aloneMs, aloneCpuSeconds, aloneTailCpuSeconds, reportMs, reportCpuSeconds, stallMs, readsAlone, readsDuringReports, otherReportsAlone, otherReportsDuring, peakMemoryMiB: server.peakMemoryMiB() };
   } finally {
     await server.stop();
   }
@@ -184,18 +193,19 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
     'integration elsewhere reports OPERATIONAL on gateways nothing depends on, one report after another (the issue\'s "other reports while a hub report runs").',
     '"Alone" is the same reader, or the same reporter, for 5 s before the hub\'s reports, in the same server; "hub alone" is the hub reported down and up with nothing else running, first thing after the server started',
     '(its first report reads every row above the hub, the next ones reuse what the server remembers). CPU is the server\'s user + system time while each hub report ran;',
+    `the tail is its CPU in the ${TAIL_MS / 1000} s after each alone report answered, nothing else running (the instance's event bus and the webhook fan-out reading the report's change events);`,
     'stall is the longest the server\'s event loop was held up meanwhile (every other request waits that long at worst; Node\'s monitorEventLoopDelay, 10 ms resolution).',
     `Builds: ${builds.map((b) => `${b.name} (\`${path.relative(REPO, b.main) || b.main}\`)`).join(', ')}; alternating per round.`, '',
-    '| round | build | hub alone down / up ms | CPU s alone (down / up) | hub down ms | hub up ms | CPU s (down / up) | stall ms (down / up) | reads alone p50 / p99 ms | reads during p50 / p99 / max ms | reads during | other reports alone p50 / p99 ms | other reports during p50 / p99 / max ms | other reports during | peak RSS MiB |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...measurements.map((m) => `| ${m.round + 1} | ${m.build} | ${f(m.aloneMs?.[0])} / ${f(m.aloneMs?.[1])} | ${f(m.aloneCpuSeconds?.[0], 2)} / ${f(m.aloneCpuSeconds?.[1], 2)} | ${f(m.reportMs[0])} | ${f(m.reportMs[1])} | ${f(m.reportCpuSeconds[0], 2)} / ${f(m.reportCpuSeconds[1], 2)} | ${f(m.stallMs?.[0])} / ${f(m.stallMs?.[1])} | `
+    '| round | build | hub alone down / up ms | CPU s alone (down / up) | tail CPU s alone (down / up) | hub down ms | hub up ms | CPU s (down / up) | stall ms (down / up) | reads alone p50 / p99 ms | reads during p50 / p99 / max ms | reads during | other reports alone p50 / p99 ms | other reports during p50 / p99 / max ms | other reports during | peak RSS MiB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...measurements.map((m) => `| ${m.round + 1} | ${m.build} | ${f(m.aloneMs?.[0])} / ${f(m.aloneMs?.[1])} | ${f(m.aloneCpuSeconds?.[0], 2)} / ${f(m.aloneCpuSeconds?.[1], 2)} | ${f(m.aloneTailCpuSeconds?.[0], 2)} / ${f(m.aloneTailCpuSeconds?.[1], 2)} | ${f(m.reportMs[0])} | ${f(m.reportMs[1])} | ${f(m.reportCpuSeconds[0], 2)} / ${f(m.reportCpuSeconds[1], 2)} | ${f(m.stallMs?.[0])} / ${f(m.stallMs?.[1])} | `
       + `${f(m.readsAlone.p50)} / ${f(m.readsAlone.p99)} | ${f(m.readsDuringReports.p50)} / ${f(m.readsDuringReports.p99)} / ${f(m.readsDuringReports.max)} | ${m.readsDuringReports.count} | `
       + `${f(m.otherReportsAlone.p50)} / ${f(m.otherReportsAlone.p99)} | ${f(m.otherReportsDuring.p50)} / ${f(m.otherReportsDuring.p99)} / ${f(m.otherReportsDuring.max)} | ${m.otherReportsDuring.count} | ${f(m.peakMemoryMiB)} |`),
-    '', '| build (median over rounds) | hub alone, first / next ms | hub report ms | CPU s per report | stall ms | reads during p99 ÷ reads alone p99 | reads during max ms | other reports during p99 ms (target ≤ 100) | other reports during max ms | peak RSS MiB |', '|---|---|---|---|---|---|---|---|---|---|',
+    '', '| build (median over rounds) | hub alone, first / next ms | hub report ms | CPU s per report | tail CPU s alone | stall ms | reads during p99 ÷ reads alone p99 | reads during max ms | other reports during p99 ms (target ≤ 100) | other reports during max ms | peak RSS MiB |', '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const build of builds) {
     const mine = measurements.filter((m) => m.build === build.name);
-    lines.push(`| ${build.name} | ${f(median(mine.map((m) => m.aloneMs?.[0] ?? Number.NaN)))} / ${f(median(mine.map((m) => m.aloneMs?.[1] ?? Number.NaN)))} | ${f(median(mine.flatMap((m) => m.reportMs)))} | ${f(median(mine.flatMap((m) => m.reportCpuSeconds)), 2)} | ${f(median(mine.flatMap((m) => m.stallMs ?? [])))} | `
+    lines.push(`| ${build.name} | ${f(median(mine.map((m) => m.aloneMs?.[0] ?? Number.NaN)))} / ${f(median(mine.map((m) => m.aloneMs?.[1] ?? Number.NaN)))} | ${f(median(mine.flatMap((m) => m.reportMs)))} | ${f(median(mine.flatMap((m) => m.reportCpuSeconds)), 2)} | ${f(median(mine.flatMap((m) => m.aloneTailCpuSeconds ?? [])), 2)} | ${f(median(mine.flatMap((m) => m.stallMs ?? [])))} | `
       + `${f(median(mine.map((m) => m.readsDuringReports.p99 / m.readsAlone.p99)), 1)}× | ${f(median(mine.map((m) => m.readsDuringReports.max)))} | `
       + `${f(median(mine.map((m) => m.otherReportsDuring.p99)))} | ${f(median(mine.map((m) => m.otherReportsDuring.max)))} | ${f(median(mine.map((m) => m.peakMemoryMiB ?? Number.NaN)))} |`);
   }
@@ -209,7 +219,7 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
     };
     lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios: hub alone first ${f(ratio((m) => [m.aloneMs?.[0] ?? Number.NaN]), 2)}×, `
       + `next ${f(ratio((m) => [m.aloneMs?.[1] ?? Number.NaN]), 2)}×, hub report time ${f(ratio((m) => m.reportMs), 2)}×, `
-      + `CPU ${f(ratio((m) => m.reportCpuSeconds), 2)}×, event-loop stall ${f(ratio((m) => m.stallMs ?? []), 2)}×, reads during p99 ${f(ratio((m) => [m.readsDuringReports.p99]), 2)}×, `
+      + `CPU ${f(ratio((m) => m.reportCpuSeconds), 2)}×, tail CPU alone ${f(ratio((m) => m.aloneTailCpuSeconds ?? []), 2)}×, event-loop stall ${f(ratio((m) => m.stallMs ?? []), 2)}×, reads during p99 ${f(ratio((m) => [m.readsDuringReports.p99]), 2)}×, `
       + `reads during max ${f(ratio((m) => [m.readsDuringReports.max]), 2)}×, other reports during p99 ${f(ratio((m) => [m.otherReportsDuring.p99]), 2)}×, peak RSS ${f(ratio((m) => [m.peakMemoryMiB ?? Number.NaN]), 2)}×.`);
   }
   return `${lines.join('\n')}\n`;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { changeEventRepository, NewStatusChange } from '../../src/modules/events/change-event.repository';
+import { EventBus, EventChannel } from '../../src/modules/events/event-bus';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 
 /**
@@ -66,4 +67,43 @@ test('pages of events hold exactly the positions after the cursor, across and in
   const followed = await changeEventRepository.replay(manager, start + 1000, { kind: 'STATUS', componentId: one }, 10);
   expect(followed.map((e) => e.seq)).toEqual([start + 1101]);
   expect(await changeEventRepository.replay(manager, start + 1101, { kind: 'STATUS', componentId: one }, 10)).toEqual([]);
+});
+
+/** Until `done()` holds, or fails after two seconds. */
+async function until(done: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2_000;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('not within two seconds');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+test('with no subscription listening the bus reads no events, only where the stream stands; a subscription after that gets what follows', async () => {
+  // The channel is the test: it wakes the bus when told, as a NOTIFY or a commit would.
+  let wakeBus: () => void = () => {};
+  const channel: EventChannel = { start: async (wake) => { wakeBus = wake; }, stop: async () => {} };
+  const bus = new EventBus(db.dataSource.manager, channel, { debug() {}, info() {}, warn() {}, error() {} });
+  await bus.start();
+  let told = 0;
+  bus.watch(() => { told += 1; });
+  try {
+    await commitWrite(changes(1234));
+    const newest = await changeEventRepository.lastSeq(db.dataSource.manager);
+    wakeBus();
+    await until(() => bus.position === newest);
+    expect(bus.stats.fetches).toBe(0);
+    expect(told).toBe(1);
+
+    // A subscription from now on: the next write's events, from the position after the skipped ones.
+    const received: number[] = [];
+    bus.listen((batch) => received.push(...batch.events.map((e) => e.seq)));
+    await commitWrite(changes(3));
+    wakeBus();
+    await until(() => received.length === 3);
+    expect(received).toEqual([newest + 1, newest + 2, newest + 3]);
+    expect(bus.stats.fetches).toBeGreaterThan(0);
+    expect(told).toBe(2);
+  } finally {
+    await bus.stop();
+  }
 });

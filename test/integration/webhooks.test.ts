@@ -4,6 +4,7 @@ import { Webhook } from 'standardwebhooks';
 import type { Log } from '../../src/log';
 import type { Viewer } from '../../src/modules/access';
 import { WebhookWorker } from '../../src/modules/webhooks';
+import { newestChangeEventSeq } from '../../src/modules/events';
 import { fanOutOnce } from '../../src/modules/webhooks/webhook.fanout';
 import { webhookRepository } from '../../src/modules/webhooks/webhook.repository';
 import { DestinationPolicy } from '../../src/platform/outbound-destination';
@@ -412,6 +413,19 @@ test('a change whose wake comes while the worker is setting its timer is deliver
     spy.mockRestore();
     await running.stop();
   }
+});
+
+test('with no enabled endpoint the fan-out reads no events and moves to the newest; an endpoint registered then receives what follows', async () => {
+  await clean();
+  await change(viewers.tilburg, tilburgGateway);
+  await change(viewers.tilburg, tilburgGateway);
+  expect(await fanOutOnce(db.dataSource.manager, clock(), log)).toBe(0);
+  expect(await webhookRepository.lockFanout(db.dataSource.manager)).toBe(await newestChangeEventSeq(db.dataSource.manager));
+  const hook = await receiver();
+  await register(viewers.tilburg, hook.url, { componentIds: [tilburgGateway] });
+  const reported = await change(viewers.tilburg, tilburgGateway);
+  await worker().settle();
+  expect(hook.received.map((m) => JSON.parse(m.body).data.status)).toEqual([reported]);
 });
 
 test('endpoints are their organisation’s: updating, rotating, disabling, deleting, reading the log', async () => {

@@ -28,12 +28,13 @@ export interface EventBusStats {
  * One per server instance. On every wake it fetches the events after the last one it saw (one query,
  * whatever the number of subscribers) and hands the batch to every listener, which filters in
  * memory. Wakes that arrive while a fetch runs fold into one more fetch, so a burst of
- * notifications costs at most one query more than it has to.
+ * notifications costs at most one query more than it has to. With no subscription listening it reads
+ * only the newest position, and tells the watchers.
  */
 export class EventBus {
   private readonly listeners = new Set<BatchListener>();
-  /** Listeners that are not subscriptions (the webhook worker): told of every batch, not counted. */
-  private readonly watchers = new Set<BatchListener>();
+  /** The instance's own machinery (the webhook worker): told that events arrived, not given them, not counted. */
+  private readonly watchers = new Set<() => void>();
   private lastSeq = 0;
   private running: Promise<void> | null = null;
   private wokenWhileRunning = false;
@@ -74,8 +75,8 @@ export class EventBus {
     };
   }
 
-  /** Like listen, for the instance's own machinery: not counted as a subscription. */
-  watch(watcher: BatchListener): () => void {
+  /** For the instance's own machinery: called whenever new events arrived; not counted as a subscription. */
+  watch(watcher: () => void): () => void {
     this.watchers.add(watcher);
     return () => {
       this.watchers.delete(watcher);
@@ -106,6 +107,20 @@ export class EventBus {
       this.wokenWhileRunning = false;
       let events: ChangeEvent[];
       try {
+        if (this.listeners.size === 0) {
+          // No subscription to hand events to: the watchers need only the news, so the bus moves to
+          // the newest position without reading the events (a hub's report brings tens of thousands).
+          const newest = await changeEventRepository.lastSeq(this.db);
+          // A subscription that began meanwhile starts from where the bus stood: read for it instead.
+          if (this.listeners.size === 0) {
+            if (newest > this.lastSeq) {
+              this.lastSeq = newest;
+              this.tellWatchers();
+            }
+            more = this.wokenWhileRunning;
+            continue;
+          }
+        }
         this.stats.fetches += 1;
         events = await changeEventRepository.after(this.db, this.lastSeq, PAGE);
       } catch (error) {
@@ -126,11 +141,22 @@ export class EventBus {
   private deliver(batch: EventBatch): void {
     const now = Date.now();
     for (const event of batch.events) observeEventDeliveryLag((now - event.occurredAt.getTime()) / 1000);
-    for (const listener of [...this.listeners, ...this.watchers]) {
+    for (const listener of [...this.listeners]) {
       try {
         listener(batch);
       } catch (error) {
         this.log.error('a change event listener failed', { error });
+      }
+    }
+    this.tellWatchers();
+  }
+
+  private tellWatchers(): void {
+    for (const watcher of [...this.watchers]) {
+      try {
+        watcher();
+      } catch (error) {
+        this.log.error('a change event watcher failed', { error });
       }
     }
   }

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import { createRequestContext, RequestContext } from '../../context';
 import type { Log } from '../../log';
 import { AccessScope } from '../access';
-import { changeEventsAfter, changeEventsPrunedThrough } from '../events';
+import { changeEventsAfter, changeEventsPrunedThrough, newestChangeEventSeq } from '../events';
 import type { ChangeEvent } from '../events';
 import { kindsCovering } from './webhook.kinds';
 import { NewDelivery, webhookRepository, WebhookEndpoint } from './webhook.repository';
@@ -16,7 +16,8 @@ const PAGE = 500;
  * deliver), the events after it (one query), the receiving endpoints (one query), per owner the
  * access scope and loaders that decide what it may read (a few batched queries per owner, however
  * many events), one INSERT of every delivery, the new position. A crash anywhere leaves the position
- * where it was: the page is fanned out again, never half. Returns how many events it covered.
+ * where it was: the page is fanned out again, never half. With no enabled endpoint it reads no
+ * events and moves the position to the newest one. Returns how many events it fanned out.
  */
 export async function fanOutOnce(db: EntityManager, now: Date, log: Log): Promise<number> {
   return db.transaction(async (tx) => {
@@ -27,6 +28,12 @@ export async function fanOutOnce(db: EntityManager, now: Date, log: Log): Promis
     if (pruned > from) {
       log.error('change events were pruned before webhook deliveries were queued for them; those changes are not delivered', { from, prunedThrough: pruned });
       from = pruned;
+    }
+    if (!(await webhookRepository.anyEnabledEndpoint(tx))) {
+      // Nobody to deliver to: the position moves to the newest event without reading any.
+      const newest = Math.max(from, await newestChangeEventSeq(tx));
+      if (newest !== position) await webhookRepository.setFanout(tx, newest);
+      return 0;
     }
     const events = await changeEventsAfter(tx, from, PAGE);
     if (events.length === 0) {

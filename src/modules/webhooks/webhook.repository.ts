@@ -174,6 +174,20 @@ export const webhookRepository = {
     await db.query(`UPDATE webhook_fanout SET position = $1`, [position]);
   },
 
+  /** Whether any endpoint receives events at all: without one, the fan-out has nothing to read. */
+  async anyEnabledEndpoint(db: EntityManager): Promise<boolean> {
+    const rows = await db.query(`SELECT 1 FROM webhook_endpoint WHERE enabled LIMIT 1`);
+    return rows.length > 0;
+  },
+
+  /**
+   * Waits for a fan-out in progress and keeps the next one out until the caller commits: an endpoint
+   * registered under this lock starts after the newest event, and every later fan-out sees it.
+   */
+  async waitForFanout(db: EntityManager): Promise<void> {
+    await db.query(`SELECT position FROM webhook_fanout FOR UPDATE`);
+  },
+
   /** The endpoints that receive events now: enabled, registered before the newest event. */
   async receivingEndpoints(db: EntityManager, beforeSeq: number): Promise<WebhookEndpoint[]> {
     const rows = await db.query(`SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoint WHERE enabled AND from_seq < $1 ORDER BY id`, [beforeSeq]);

@@ -81,7 +81,9 @@ export async function createWebhookEndpoint(ctx: RequestContext, input: { url: s
   return ctx.db.transaction(async (db) => {
     const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM webhook_endpoint WHERE owner_id = $1`, [owner.id]);
     if (count >= MAX_ENDPOINTS_PER_ORGANISATION) throw new AppError('CONFLICT', `An organisation may have at most ${MAX_ENDPOINTS_PER_ORGANISATION} webhook endpoints`);
-    // From the newest change on: an endpoint never receives what happened before it existed.
+    // From the newest change on: an endpoint never receives what happened before it existed. Taken
+    // once a fan-out in progress has finished, so that no fan-out reads past that change without it.
+    await webhookRepository.waitForFanout(db);
     const endpoint = await webhookRepository.insertEndpoint(db, owner, fields, secret, await newestChangeEventSeq(db), ctx.now);
     await recordAudit(db, ctx, { operation: 'createWebhookEndpoint', entityType: 'WebhookEndpoint', entityId: endpoint.id });
     return { endpoint, secret };
