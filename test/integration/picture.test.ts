@@ -497,3 +497,27 @@ describe('retiring a component', () => {
     await expectKeptEqualsRebuilt('retired');
   });
 });
+
+describe('a report observed before a fact already taken in', () => {
+  test('what depends on a component whose history is replayed follows that history, not the report\'s moment', async () => {
+    // G ← D ← E, D not yet depending on G: all operational since two days ago.
+    const operator = world[0].operator;
+    const g = await make.component(operator.organisationId, 'GATEWAY', {});
+    const d = await make.component(operator.organisationId, 'APPLICATION', {});
+    const e = await make.service(operator.organisationId, [municipalities[0]], { audience: 'RESIDENTS' });
+    await make.dependency(e.id, d.id, 'REQUIRED');
+    const baseline = Date.now() - 2 * 86_400_000;
+    for (const [i, id] of [g.id, d.id, e.id].entries()) await make.report(id, operator.organisationId, 'OPERATIONAL', new Date(baseline + i), null);
+    await pictureKeeper.rebuild(db.dataSource.manager, new Date());
+    // D comes to depend on G now; then G's operator reports that G went down a second before that.
+    const added = Date.now();
+    await api.data(ADD, { input: { componentId: globalId('Component', d.id), dependsOnId: globalId('Component', g.id), kind: 'REQUIRED' } });
+    const input = { componentId: globalId('Component', g.id), status: 'MAJOR_OUTAGE', cause: 'FAILURE', observedAt: new Date(added - 1000).toISOString() };
+    await api.data(REPORT, { input }, operator);
+    // D went down when it came to depend on G, and E with it: not a second earlier.
+    const [row] = await sql(`SELECT status, since FROM live_status WHERE component_id = $1`, [e.id]);
+    expect(row.status).not.toBe('OPERATIONAL');
+    expect((row.since as Date).getTime()).toBeGreaterThanOrEqual(added);
+    await expectKeptEqualsRebuilt('report observed before a dependency was added');
+  });
+});

@@ -282,23 +282,43 @@ function copyOf(rows: Map<string, PictureRow>, ids: Iterable<string>): Map<strin
   return copy;
 }
 
-/** `since` of each judged row: the write's moment or unchanged where the write is news to the row, replayed where not. */
+/**
+ * `since` of each judged row: the write's moment or unchanged where the write is news to the row,
+ * replayed where not. A row that holds a fact at or after the write's moment is not news to it, nor
+ * is anything judged above such a row: its status changed when that row's did, which the row's
+ * history tells (a report observed before a dependency was added takes effect above it from then).
+ */
 async function settleSince(
   db: EntityManager, before: Map<string, PictureRow>, after: Map<string, PictureRow>, change: FactChange, at: number, late: boolean,
 ): Promise<void> {
-  const replay: string[] = [];
+  if (change.affectsStatus === false) {
+    for (const [id, row] of after) row.since = before.get(id)!.since;
+    return;
+  }
+  const replayed = new Set<string>();
+  const pending: string[] = [];
+  for (const [id] of after) {
+    if (late || change.moment <= before.get(id)!.lastFactAt) {
+      replayed.add(id);
+      pending.push(id);
+    }
+  }
+  for (let rowsSoFar = 0; pending.length > 0;) {
+    await takeTurns(++rowsSoFar);
+    for (const dependant of after.get(pending.pop()!)!.dependants) {
+      if (!after.has(dependant.componentId) || replayed.has(dependant.componentId)) continue;
+      replayed.add(dependant.componentId);
+      pending.push(dependant.componentId);
+    }
+  }
   let rowsSoFar = 0;
   for (const [id, row] of after) {
     await takeTurns(++rowsSoFar);
+    if (replayed.has(id)) continue;
     const old = before.get(id)!;
-    if (change.affectsStatus === false) {
-      row.since = old.since;
-    } else if (!late && change.moment > old.lastFactAt) {
-      row.since = row.status === 'UNKNOWN' ? null : row.status !== old.status ? change.moment : old.since;
-    } else {
-      replay.push(id);
-    }
+    row.since = row.status === 'UNKNOWN' ? null : row.status !== old.status ? change.moment : old.since;
   }
+  const replay = [...replayed];
   if (replay.length === 0) return;
   const timeline = new StatusTimeline(await factsRepository.history(db, replay, new Date(at)));
   for (const id of replay) {
