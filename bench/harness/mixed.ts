@@ -36,6 +36,12 @@ export interface MixedResult {
   reports: number;
   seconds: number;
   throughput: number;
+  /**
+   * Reports answered within the timed window, per second of it. `throughput` also counts the reports
+   * still in flight when the window closed and divides by the time until the last was answered, so a
+   * hub report that runs on alone after the window lowers it.
+   */
+  windowThroughput: number;
   quiet: MixedLatencies;
   /** Quiet reports whose interval overlapped a hub report's. */
   quietDuringHub: MixedLatencies;
@@ -120,6 +126,7 @@ export async function runMixed(config: MixedConfig): Promise<MixedResult> {
   const overlapsHub = (d: Done) => hubs.some((h) => d.start < h.end && d.end > h.start);
   return {
     reports: done.length, seconds, throughput: done.length / seconds,
+    windowThroughput: done.filter((d) => d.end <= until).length / config.durationSeconds,
     quiet: latencies(quiet.map((d) => d.end - d.start)),
     quietDuringHub: latencies(quiet.filter(overlapsHub).map((d) => d.end - d.start)),
     hub: { ...latencies(hubs.map((d) => d.end - d.start)), reports: hubs.map((d) => ({ status: d.status, ms: d.end - d.start })) },

@@ -60,7 +60,7 @@ export async function measureMixed(
       }, o.loadCore);
       lastStatus = result.lastStatus;
       report.runs.push(result);
-      o.log(`W4 mixed round ${round + 1}/${o.rounds}: ${result.throughput.toFixed(1)} reports/s, hub ${result.hub.reports.map((h) => `${h.status} ${h.ms.toFixed(0)} ms`).join(', ') || 'none'}, `
+      o.log(`W4 mixed round ${round + 1}/${o.rounds}: ${result.throughput.toFixed(1)} reports/s (${result.windowThroughput.toFixed(1)} in the window, ${(result.seconds - report.secondsPerRun).toFixed(1)} s after it), hub ${result.hub.reports.map((h) => `${h.status} ${h.ms.toFixed(0)} ms`).join(', ') || 'none'}, `
         + `others during hub p99 ${result.quietDuringHub.p99.toFixed(0)} ms (${result.quietDuringHub.count}), ${result.failed} failed`);
     }
     report.throughput = median(report.runs.map((r) => r.throughput));
@@ -98,8 +98,8 @@ export function mixedMarkdown(m: MixedReport | null): string {
   const lines = ['', '## W4 mixed: reports at saturation, 1% on components others depend on', ''];
   lines.push(`${m.connections} connections, closed loop, ${m.runs.length} runs of ${m.secondsPerRun} s (load generator on its own core). One report in ${m.dependantEvery} lands on a component with dependants, round-robin over ${m.components.map((c) => `${c.name} (${c.kind}, ${c.dependants} direct dependants${c.hub ? ', W3\'s hub' : ''})`).join('; ')}; each alternates MAJOR_OUTAGE (PRECAUTIONARY_SHUTDOWN) and OPERATIONAL. Every other report is an OPERATIONAL heartbeat on a gateway nothing depends on. Every report must be stored as new and current. "During a hub report": heartbeats whose time in flight overlapped a hub report's.`);
   if (m.error) lines.push('', `Stopped: ${m.error}`);
-  lines.push('', '| run | reports/s | heartbeats p50 / p99 | heartbeats during a hub report: count, p50 / p99 | hub reports | other dependants p50 / max | failed |', '|---|---|---|---|---|---|---|');
-  m.runs.forEach((r, i) => lines.push(`| ${i + 1} | ${r.throughput.toFixed(1)} | ${ms(r.quiet.p50)} / ${ms(r.quiet.p99)} | ${r.quietDuringHub.count}, ${ms(r.quietDuringHub.p50)} / ${ms(r.quietDuringHub.p99)} | ${r.hub.reports.map((h) => `${h.status} ${ms(h.ms)}`).join(', ') || '–'} | ${ms(r.otherDependants.p50)} / ${ms(r.otherDependants.max)} | ${r.failed} |`));
+  lines.push('', '| run | reports/s | reports/s in the window (time after it) | heartbeats p50 / p99 | heartbeats during a hub report: count, p50 / p99 | hub reports | other dependants p50 / max | failed |', '|---|---|---|---|---|---|---|---|');
+  m.runs.forEach((r, i) => lines.push(`| ${i + 1} | ${r.throughput.toFixed(1)} | ${r.windowThroughput === undefined ? '–' : `${r.windowThroughput.toFixed(1)} (${(r.seconds - m.secondsPerRun).toFixed(1)} s)`} | ${ms(r.quiet.p50)} / ${ms(r.quiet.p99)} | ${r.quietDuringHub.count}, ${ms(r.quietDuringHub.p50)} / ${ms(r.quietDuringHub.p99)} | ${r.hub.reports.map((h) => `${h.status} ${ms(h.ms)}`).join(', ') || '–'} | ${ms(r.otherDependants.p50)} / ${ms(r.otherDependants.max)} | ${r.failed} |`));
   if (m.agreesAfter) {
     lines.push('', `After the last run, before anything was put back: national overview ${m.agreesAfter.overview ? 'agrees' : '**differs**'}, what-if of the hub's current status ${m.agreesAfter.impact ? 'agrees' : '**differs**'} with the floor's${m.agreesAfter.problems.length ? ` (${m.agreesAfter.problems.join('; ')})` : ''}.`);
   }
