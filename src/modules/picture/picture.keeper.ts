@@ -318,10 +318,9 @@ async function settleSince(
     const old = before.get(id)!;
     row.since = row.status === 'UNKNOWN' ? null : row.status !== old.status ? change.moment : old.since;
   }
-  const replay = [...replayed];
-  if (replay.length === 0) return;
-  const timeline = new StatusTimeline(await factsRepository.history(db, replay, new Date(at)));
-  for (const id of replay) {
+  if (replayed.size === 0) return;
+  const timeline = new StatusTimeline(await factsRepository.history(db, [...replayed], new Date(at)));
+  for (const id of replayed) {
     const since = timeline.since(id, at);
     after.get(id)!.since = since === null ? null : since.getTime();
   }

@@ -23,17 +23,18 @@ export async function fanOutOnce(db: EntityManager, now: Date, log: Log): Promis
   return db.transaction(async (tx) => {
     const position = await webhookRepository.lockFanout(tx);
     if (position === null) return 0;
+    if (!(await webhookRepository.anyEnabledEndpoint(tx))) {
+      // Nobody to deliver to: the position moves to the newest event (never below the pruning
+      // horizon) without reading any, and nothing pruned was anyone's.
+      const newest = Math.max(position, await newestChangeEventSeq(tx));
+      if (newest !== position) await webhookRepository.setFanout(tx, newest);
+      return 0;
+    }
     let from = position;
     const pruned = await changeEventsPrunedThrough(tx);
     if (pruned > from) {
       log.error('change events were pruned before webhook deliveries were queued for them; those changes are not delivered', { from, prunedThrough: pruned });
       from = pruned;
-    }
-    if (!(await webhookRepository.anyEnabledEndpoint(tx))) {
-      // Nobody to deliver to: the position moves to the newest event without reading any.
-      const newest = Math.max(from, await newestChangeEventSeq(tx));
-      if (newest !== position) await webhookRepository.setFanout(tx, newest);
-      return 0;
     }
     const events = await changeEventsAfter(tx, from, PAGE);
     if (events.length === 0) {
