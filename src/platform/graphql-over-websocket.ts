@@ -12,6 +12,9 @@ export interface SocketExtra {
 /** How often an idle connection is pinged; one that does not answer within as long is dropped. */
 const KEEP_ALIVE_MS = 12_000;
 
+/** Bytes that may wait for a client before the next message waits for them to be written. */
+const SEND_BUFFER_BYTES = 1 << 20;
+
 /**
  * graphql-ws over `ws` (what graphql-ws/use/ws does, in a few lines we can read and change), with the
  * log as ours: graphql-ws's own adapter writes every socket error to console.error with its stack.
@@ -51,12 +54,32 @@ export function serveGraphqlOverWebSocket<P extends Record<string, unknown> | un
       socket.ping();
     }, KEEP_ALIVE_MS);
 
+    // The messages of one turn of the event loop leave in one write: a gateway going down sends a
+    // dashboard dozens of events at once, and a write (a system call) per event cost more than the
+    // events. graphql-ws waits for each message before it sends the next, so a message counts as
+    // sent once it is queued, until SEND_BUFFER_BYTES wait for a client that reads slowly; then the
+    // next waits until they are written. (`request.socket` is the socket `ws` took over.)
+    let corked = false;
+    const queue = (data: string, written?: (error?: Error) => void) => {
+      if (!corked) {
+        corked = true;
+        request.socket.cork();
+        setImmediate(() => {
+          corked = false;
+          request.socket.uncork();
+        });
+      }
+      socket.send(data, written);
+    };
+
     const closed = server.opened({
       protocol: socket.protocol,
-      send: (data) => new Promise<void>((resolve, reject) => {
-        if (socket.readyState !== socket.OPEN) return resolve();
-        socket.send(data, (error) => (error ? reject(error) : resolve()));
-      }),
+      send: (data) => {
+        if (socket.readyState !== socket.OPEN) return;
+        // A failed write closes the socket, and graphql-ws ends its subscriptions then.
+        if (socket.bufferedAmount < SEND_BUFFER_BYTES) return queue(data, () => {});
+        return new Promise<void>((resolve, reject) => queue(data, (error) => (error ? reject(error) : resolve())));
+      },
       close: (code, reason) => socket.close(code, reason),
       onMessage: (handle) => socket.on('message', async (data) => {
         try {
