@@ -15,6 +15,9 @@ const KEEP_ALIVE_MS = 12_000;
 /** Bytes that may wait for a client before the next message waits for them to be written. */
 const SEND_BUFFER_BYTES = 1 << 20;
 
+/** Queued bytes written at once without waiting for the end of the turn, so the client can start reading. */
+const WRITE_BYTES = 16 * 1024;
+
 /**
  * graphql-ws over `ws` (what graphql-ws/use/ws does, in a few lines we can read and change), with the
  * log as ours: graphql-ws's own adapter writes every socket error to console.error with its stack.
@@ -54,9 +57,9 @@ export function serveGraphqlOverWebSocket<P extends Record<string, unknown> | un
       socket.ping();
     }, KEEP_ALIVE_MS);
 
-    // The messages of one turn of the event loop leave in one write: a gateway going down sends a
-    // dashboard dozens of events at once, and a write (a system call) per event cost more than the
-    // events. graphql-ws waits for each message before it sends the next, so a message counts as
+    // The messages of one turn of the event loop leave in one write (or one per WRITE_BYTES): a
+    // gateway going down sends a dashboard dozens of events at once, and a write (a system call) per
+    // event cost more than the events. graphql-ws waits for each message before it sends the next, so a message counts as
     // sent once it is queued, until SEND_BUFFER_BYTES wait for a client that reads slowly; then the
     // next waits until they are written. (`request.socket` is the socket `ws` took over.)
     let corked = false;
@@ -70,6 +73,10 @@ export function serveGraphqlOverWebSocket<P extends Record<string, unknown> | un
         });
       }
       socket.send(data, written);
+      if (request.socket.writableLength >= WRITE_BYTES) {
+        request.socket.uncork();
+        request.socket.cork();
+      }
     };
 
     const closed = server.opened({
