@@ -1,6 +1,7 @@
 import type { ChangeEvent, EventBatch } from '../../src/modules/events';
 import type { BatchListener } from '../../src/modules/events/event-bus';
 import { admittedOnly, EventStream, MAX_QUEUED } from '../../src/modules/events/event-stream';
+import { statusChangesFor } from '../../src/modules/events/change-event';
 
 /** A bus the test drives by hand. */
 class FakeBus {
@@ -104,4 +105,31 @@ test('admittedOnly: an asynchronous check narrows the stream, in order, even whe
   await narrowed.return!();
   expect(await waiting).toEqual({ value: undefined, done: true });
   expect(bus.listener).toBeNull();
+});
+
+test('a municipality’s subscription takes its status changes from the batch grouped once, in order', async () => {
+  const status = (seq: number, municipalityIds: string[]): ChangeEvent => ({
+    kind: 'STATUS', seq, componentId: `c${seq}`, municipalityIds, status: 'MAJOR_OUTAGE', previousStatus: 'OPERATIONAL',
+    cause: 'PRECAUTIONARY_SHUTDOWN', rootCause: [], since: null, stale: false, occurredAt: new Date(0),
+  });
+  const batch: EventBatch = { events: [status(1, ['a']), status(2, ['b']), event(3), status(4, ['b', 'a']), status(5, [])] };
+  expect(statusChangesFor(batch, 'a').map((e) => e.seq)).toEqual([1, 4]);
+  expect(statusChangesFor(batch, 'b').map((e) => e.seq)).toEqual([2, 4]);
+  expect(statusChangesFor(batch, 'c')).toEqual([]);
+  // Grouped once per batch: the same list for every subscriber of a municipality.
+  expect(statusChangesFor(batch, 'a')).toBe(statusChangesFor(batch, 'a'));
+
+  let listener: BatchListener | null = null;
+  const offered: number[] = [];
+  const s = new EventStream<number>({
+    bus: { listen: (l) => { listener = l; return () => {}; } },
+    since: null,
+    matches: (e) => { offered.push(e.seq); return true; },
+    candidates: (b) => statusChangesFor(b, 'b'),
+    replay: async () => [],
+    toPayload: (e) => e.seq,
+  });
+  listener!(batch);
+  expect(await take(s, 2)).toEqual([2, 4]);
+  expect(offered).toEqual([2, 4]);
 });

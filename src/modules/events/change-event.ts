@@ -60,3 +60,27 @@ export type ChangeEvent = StatusChangeEvent | IncidentChangeEvent | MaintenanceC
 export interface EventBatch {
   events: readonly ChangeEvent[];
 }
+
+const statusByMunicipality = new WeakMap<EventBatch, Map<string, StatusChangeEvent[]>>();
+
+/**
+ * The batch's status changes that name `municipalityId`, in `seq` order: grouped once per batch,
+ * so a thousand subscribers of different municipalities do not each test every event of a
+ * gateway's outage.
+ */
+export function statusChangesFor(batch: EventBatch, municipalityId: string): readonly StatusChangeEvent[] {
+  let grouped = statusByMunicipality.get(batch);
+  if (!grouped) {
+    grouped = new Map();
+    for (const event of batch.events) {
+      if (event.kind !== 'STATUS') continue;
+      for (const id of event.municipalityIds) {
+        const events = grouped.get(id);
+        if (events) events.push(event);
+        else grouped.set(id, [event]);
+      }
+    }
+    statusByMunicipality.set(batch, grouped);
+  }
+  return grouped.get(municipalityId) ?? [];
+}

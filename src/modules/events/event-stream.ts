@@ -13,6 +13,8 @@ export interface EventStreamOptions<T> {
   since: number | null;
   /** The subscription's filter, in memory, for live and replayed events alike. */
   matches(event: ChangeEvent): boolean;
+  /** The live events of a batch that may match, in `seq` order (a narrowing of the batch); default: all of them. */
+  candidates?(batch: EventBatch): readonly ChangeEvent[];
   /** Stored events after `seq` that may match (narrowed in SQL), oldest first. */
   replay(seq: number, limit: number): Promise<ChangeEvent[]>;
   toPayload(event: ChangeEvent, batch: EventBatch): T;
@@ -82,7 +84,7 @@ export class EventStream<T> implements AsyncIterableIterator<T> {
   }
 
   private receive(batch: EventBatch): void {
-    for (const event of batch.events) {
+    for (const event of this.options.candidates?.(batch) ?? batch.events) {
       if (this.finished) return;
       if (this.held) this.held.push({ event, batch });
       else this.offer(event, batch);

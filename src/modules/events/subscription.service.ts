@@ -6,6 +6,7 @@ import { loadExisting } from '../../common/batch';
 import { idOf } from '../../common/global-id';
 import { decodeCursor, encodeCursor } from '../../common/pagination';
 import { checkCbsCode } from '../organisation';
+import { statusChangesFor } from './change-event';
 import type { ChangeEvent, IncidentChangeEvent, StatusChangeEvent } from './change-event';
 import { changeEventRepository } from './change-event.repository';
 import type { ReplayFilter } from './change-event.repository';
@@ -13,8 +14,16 @@ import type { EventBus } from './event-bus';
 import { EventStream } from './event-stream';
 import type { IncidentChangeModel, StatusChangeModel } from './event.models';
 
+/** An event's cursor, made once however many subscribers receive the event. */
+const cursors = new WeakMap<ChangeEvent, string>();
+
 export function cursorOf(event: ChangeEvent): string {
-  return encodeCursor([event.seq]);
+  let cursor = cursors.get(event);
+  if (cursor === undefined) {
+    cursor = encodeCursor([event.seq]);
+    cursors.set(event, cursor);
+  }
+  return cursor;
 }
 
 /** The position a `since` cursor names (null: none given); BAD_USER_INPUT when it is no cursor a subscription gave out. */
@@ -149,6 +158,7 @@ export async function statusChanges(ctx: RequestContext, bus: EventBus, args: St
     bus,
     since,
     matches,
+    candidates: municipalityId === null ? undefined : (batch) => statusChangesFor(batch, municipalityId),
     replay: (seq, limit) => replayKept(ctx, seq, { kind: 'STATUS', componentId, municipalityId }, limit),
     toPayload: (event, batch) => ({ event: event as StatusChangeEvent, batch, municipalityId }),
   });
