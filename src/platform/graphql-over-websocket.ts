@@ -59,9 +59,10 @@ export function serveGraphqlOverWebSocket<P extends Record<string, unknown> | un
 
     // The messages of one turn of the event loop leave in one write (or one per WRITE_BYTES): a
     // gateway going down sends a dashboard dozens of events at once, and a write (a system call) per
-    // event cost more than the events. graphql-ws waits for each message before it sends the next, so a message counts as
-    // sent once it is queued, until SEND_BUFFER_BYTES wait for a client that reads slowly; then the
-    // next waits until they are written. (`request.socket` is the socket `ws` took over.)
+    // event cost more than the events. graphql-ws waits for each message before it sends the next,
+    // so a message counts as sent once it is queued, until SEND_BUFFER_BYTES wait for a client that
+    // reads slowly; then the next waits until they are written. (`request.socket` is the socket `ws`
+    // took over.)
     let corked = false;
     const queue = (data: string, written?: (error?: Error) => void) => {
       if (!corked) {
