@@ -3,7 +3,7 @@ export type { EdgeChange } from './picture.keeper';
 export { createPictureLoaders } from './picture.loaders';
 export type { PictureLoaders } from './picture.loaders';
 export type { EffectiveStatusModel, ServiceAvailabilityModel } from './picture.models';
-export { effectiveStatusOf, effectiveStatusesAt, nationalPicture, servicesOfMunicipality, checkWindow, storedStatusIn } from './picture.service';
+export { effectiveStatusOf, effectiveStatusesAt, nationalPicture, servicesOfMunicipality, checkWindow, storedStatusAsModel, storedStatusIn } from './picture.service';
 export { withWhatIf } from './what-if';
 export type { WhatIfJudgement } from './what-if';
 export type { Effective, KnownEffective } from './status.engine';

@@ -4,7 +4,7 @@ import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '.
 import type { NewStatusChange } from '../events';
 import { observePictureUpkeep } from '../../platform/metrics';
 import { factsRepository } from './facts.repository';
-import { Contribution, PictureRow, pictureRepository } from './picture.repository';
+import { Contribution, PictureRow, pictureRepository, StoredStatusAndReport, storedStatusOfRow } from './picture.repository';
 import { affectsResidents, isOutage } from './status.rules';
 import {
   ComponentFact, DependencyGraph, Effective, HeartbeatFact, inForce, KnownEffective, ReportFact, reportAt, StatusPicture, StatusTimeline,
@@ -64,6 +64,8 @@ interface FactChange {
   affectsStatus?: boolean;
   /** Checked on the roots once they are locked: false when another write took the change in first. */
   stillDue?: (roots: PictureRow[]) => boolean;
+  /** Told the roots' rows as they stand once the change is taken in (written or not). */
+  settled?: (roots: PictureRow[]) => void;
 }
 
 function contributionOf(edge: EdgeChange | Omit<EdgeChange, 'componentId'>, dependency: KnownEffective): Contribution | null {
@@ -392,9 +394,15 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   if (reachesAbove) await readWhatIsAbove();
   await lockWhatIsRead();
   for (const id of change.roots) if (!base.has(id)) throw new Error(`Component ${id} left the picture while it was being written`);
-  if (change.stillDue && !change.stillDue(rootRows())) return [];
+  if (change.stillDue && !change.stillDue(rootRows())) {
+    change.settled?.(rootRows());
+    return [];
+  }
   // What the locked rows say decides: another write may have taken in a newer fact meanwhile.
-  if (change.changesNothing && (await change.changesNothing(rootRows()))) return [];
+  if (change.changesNothing && (await change.changesNothing(rootRows()))) {
+    change.settled?.(rootRows());
+    return [];
+  }
   const lateOnceLocked = rowsSayLate() || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
   if (lateOnceLocked !== late) {
     late = lateOnceLocked;
@@ -462,6 +470,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
       stale: row.stale,
     });
   }
+  change.settled?.(change.roots.map((id) => after.get(id) ?? base.get(id)!));
   return changeSet;
 }
 
@@ -526,8 +535,9 @@ export const pictureKeeper = {
    * with its history replayed, unless it says what the report before it said and a newer one
    * exists, which leaves every answer as it was.
    */
-  async reportStored(db: EntityManager, report: ReportFact, now: Date): Promise<NewStatusChange[]> {
-    return takeIn(db, {
+  async reportStored(db: EntityManager, report: ReportFact, now: Date): Promise<{ changes: NewStatusChange[]; component: StoredStatusAndReport }> {
+    let component: StoredStatusAndReport | null = null;
+    const changes = await takeIn(db, {
       kind: 'report',
       moment: report.observedAt.getTime(),
       now: now.getTime(),
@@ -542,7 +552,12 @@ export const pictureKeeper = {
         const row = locked.get(report.componentId)!;
         if (newer(report, row.report)) row.report = report;
       },
+      settled: ([row]) => {
+        component = storedStatusOfRow(row);
+      },
     });
+    // The component's row as this write leaves it, for the mutation's payload: no read back.
+    return { changes, component: component! };
   },
 
   /**

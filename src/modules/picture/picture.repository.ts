@@ -331,6 +331,25 @@ function toStoredStatus(r: ReaderRecord): StoredStatus {
   };
 }
 
+/** A component's stored status and its own newest report (null: never reported). */
+export type StoredStatusAndReport = StoredStatus & { newestReportId: string | null };
+
+/** What a reader of *now* reads of a row the keeper holds. */
+export function storedStatusOfRow(row: PictureRow): StoredStatusAndReport {
+  return {
+    componentId: row.componentId,
+    status: row.status,
+    cause: row.cause,
+    rootCause: row.rootCause,
+    rootCauseReportId: row.rootCauseReportId,
+    rootCauseMaintenanceId: row.rootCauseMaintenanceId,
+    since: row.since === null ? null : new Date(row.since),
+    stale: row.stale,
+    ownStaleFrom: row.ownStaleFrom === null ? null : new Date(row.ownStaleFrom),
+    newestReportId: row.report?.id ?? null,
+  };
+}
+
 /** The readers of *now*: lookups in the stored picture. */
 export const storedPictureRepository = {
   async statuses(db: EntityManager, ids: readonly string[]): Promise<StoredStatus[]> {
@@ -339,7 +358,7 @@ export const storedPictureRepository = {
   },
 
   /** One component's stored status and its own newest report (by observation, then arrival), as the row holds it. */
-  async statusAndNewestReport(db: EntityManager, id: string): Promise<(StoredStatus & { newestReportId: string | null }) | null> {
+  async statusAndNewestReport(db: EntityManager, id: string): Promise<StoredStatusAndReport | null> {
     const [record]: (ReaderRecord & { report_id: string | null })[] = await db.query(
       `SELECT ${READER_COLUMNS}, l.report_id FROM live_status l WHERE l.component_id = $1`, [id]);
     return record ? { ...toStoredStatus(record), newestReportId: record.report_id } : null;

@@ -7,6 +7,7 @@ import type { ComponentStatus } from '../../common/vocabulary';
 import { countryAt, factsRepository, servicesDeliveredAt } from './facts.repository';
 import { modelOfStored } from './picture.loaders';
 import { storedPictureRepository } from './picture.repository';
+import type { StoredStatusAndReport } from './picture.repository';
 import type { Delivery } from './status.rules';
 import { StatusPicture } from './status.engine';
 import type { EffectiveStatusModel, ServiceAvailabilityModel } from './picture.models';
@@ -124,7 +125,12 @@ export async function uptimeOf(ctx: RequestContext, model: ServiceAvailabilityMo
  */
 export async function storedStatusIn(db: EntityManager, componentId: string, now: Date): Promise<{ effectiveStatus: EffectiveStatusModel; newestReportId: string | null }> {
   const row = await storedPictureRepository.statusAndNewestReport(db, componentId);
-  return row ? { effectiveStatus: modelOfStored(row, now), newestReportId: row.newestReportId } : { effectiveStatus: notInPicture(componentId, now), newestReportId: null };
+  return row ? storedStatusAsModel(row, now) : { effectiveStatus: notInPicture(componentId, now), newestReportId: null };
+}
+
+/** A row the keeper handed back (pictureKeeper.reportStored), as storedStatusIn answers. */
+export function storedStatusAsModel(row: StoredStatusAndReport, now: Date): { effectiveStatus: EffectiveStatusModel; newestReportId: string | null } {
+  return { effectiveStatus: modelOfStored(row, now), newestReportId: row.newestReportId };
 }
 
 /** The national picture: now from the stored picture, one aggregate statement per part; at a past moment judged from the facts then. */

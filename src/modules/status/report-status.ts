@@ -5,7 +5,7 @@ import { inWriteTransaction } from '../../db/write-transaction';
 import { recordAudit } from '../audit';
 import { idOf } from '../../common/global-id';
 import { recordStatusChanges } from '../events';
-import { pictureKeeper, storedStatusIn } from '../picture';
+import { pictureKeeper, storedStatusAsModel, storedStatusIn } from '../picture';
 import type { EffectiveStatusModel, ReportFact } from '../picture';
 import { componentIdByExternalRef } from '../component';
 import { StatusReport } from './status-report.entity';
@@ -110,6 +110,7 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
     );
     let stored: StatusReport;
     let replayed = false;
+    let after: { effectiveStatus: EffectiveStatusModel; newestReportId: string | null };
     if (inserted.length === 1) {
       const { id, seq } = inserted[0];
       stored = Object.assign(new StatusReport(), {
@@ -117,8 +118,9 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
         reportedBy: report.reportedBy, source: report.source, note: report.note, idempotencyKey: report.idempotencyKey,
       });
       const fact: ReportFact = { id, componentId: report.componentId, status: report.status, cause: report.cause, observedAt, seq: Number(seq) };
-      const changes = await pictureKeeper.reportStored(db, fact, now);
+      const { changes, component } = await pictureKeeper.reportStored(db, fact, now);
       await recordStatusChanges(db, changes);
+      after = storedStatusAsModel(component, now);
       await recordAudit(db, ctx, { operation: 'reportStatus', entityType: 'StatusReport', entityId: id });
     } else {
       const first = await db.findOneByOrFail(StatusReport, { reporterId, idempotencyKey: report.idempotencyKey! });
@@ -132,9 +134,9 @@ export async function reportStatus(ctx: RequestContext, input: ReportStatusInput
       }
       stored = first;
       replayed = true;
+      after = await storedStatusIn(db, report.componentId, now);
     }
     // The stored picture holds the component's own newest report: current when it is this one.
-    const after = await storedStatusIn(db, report.componentId, now);
     return { report: stored, replayed, current: after.newestReportId === stored.id, effectiveStatus: after.effectiveStatus };
   });
 }
