@@ -135,7 +135,8 @@ function reportWhile(server: RunningServer, gatewayIds: string[], headers: Recor
 async function measure(
   build: Build, round: number, spec: ServerSpec, hubId: string, municipalities: string[], quietGatewayIds: string[], headers: Record<string, string>,
 ): Promise<Measurement> {
-  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), build.main] }, 600);
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), ...profile, build.main] }, 600);
   const reportHub = async (status: string) => {
     const input = { componentId: hubId, status, cause: status === 'OPERATIONAL' ? null : 'PRECAUTIONARY_SHUTDOWN', source: 'bench:hub-report', idempotencyKey: `bench-hub-${Date.now()}-${status}` };
     const cpuBefore = cpuSeconds(server.pid);
@@ -225,6 +226,9 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
   return `${lines.join('\n')}\n`;
 }
 
+/** `--cpu-prof DIR`: the server writes a V8 CPU profile of each start to DIR. */
+let cpuProfileDir: string | null = null;
+
 async function main(): Promise<void> {
   await startBenchPostgres(log);
   const scale = Number(argument('--scale', '1'));
@@ -232,6 +236,7 @@ async function main(): Promise<void> {
   const rounds = Number(argument('--rounds', '3'));
   const port = Number(argument('--port', '4100'));
   const baseline = argument('--baseline', null);
+  cpuProfileDir = argument('--cpu-prof', null);
   const builds: Build[] = [buildOf('this checkout', REPO)];
   if (baseline) builds.push(buildOf('baseline', path.resolve(baseline)));
   for (const build of builds) if (!fs.existsSync(build.main)) throw new Error(`${build.main} is missing: build it first`);

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import { epochMs } from '../../db/epoch-ms';
+import { runPipelined } from '../../db/pipelined';
 import type { HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
 /**
@@ -196,10 +197,13 @@ export const pictureRepository = {
   /** The rows of `ids`, READ_CHUNK per statement: the rows above a hub are read a part at a time, with turns for other requests between the parts. */
   async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
     const rows: PictureRow[] = [];
-    for (let start = 0; start < ids.length; start += READ_CHUNK) {
-      const records: Record[] = await db.query(`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids.slice(start, start + READ_CHUNK))]);
-      for (const record of records) rows.push(toRow(record));
-    }
+    await runPipelined(
+      db, Math.ceil(ids.length / READ_CHUNK),
+      (i) => [`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids.slice(i * READ_CHUNK, (i + 1) * READ_CHUNK))]],
+      (records) => {
+        for (const record of records as Record[]) rows.push(toRow(record));
+      },
+    );
     return rows;
   },
 
@@ -226,12 +230,10 @@ export const pictureRepository = {
 
   /** Inserts or replaces whole rows, each with its revision one higher than the one given. */
   async write(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
-      await db.query(
-        WRITE_WHOLE,
-        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...ownRecord(row), ...judgedRecord(row) })))],
-      );
-    }
+    await runPipelined(db, Math.ceil(rows.length / WRITE_CHUNK), (i) => [
+      WRITE_WHOLE,
+      [JSON.stringify(rows.slice(i * WRITE_CHUNK, (i + 1) * WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...ownRecord(row), ...judgedRecord(row) })))],
+    ]);
   },
 
   /**
@@ -241,12 +243,10 @@ export const pictureRepository = {
    * facts the write did not touch: a hub's dependants are tens of thousands of rows.
    */
   async writeJudgements(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
-    for (let start = 0; start < rows.length; start += WRITE_CHUNK) {
-      await db.query(
-        WRITE_JUDGED,
-        [JSON.stringify(rows.slice(start, start + WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
-      );
-    }
+    await runPipelined(db, Math.ceil(rows.length / WRITE_CHUNK), (i) => [
+      WRITE_JUDGED,
+      [JSON.stringify(rows.slice(i * WRITE_CHUNK, (i + 1) * WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
+    ]);
   },
 
   async remove(db: EntityManager, ids: readonly string[]): Promise<void> {

@@ -1,0 +1,34 @@
+import type { EntityManager } from 'typeorm';
+
+/** One statement: its SQL and its parameters. */
+export type Statement = [sql: string, parameters: unknown[]];
+
+/**
+ * Runs `count` statements on `db`'s connection one after another, in order, building each one's
+ * parameters while PostgreSQL runs the one before it, and handing each one's rows to `handle` while
+ * PostgreSQL runs the one after it. For a write that sends many statements of one kind (the rows
+ * above a hub, read, written and their change events): building the parameters and reading the rows
+ * take the server about as long as PostgreSQL takes to run them, and this way the two overlap.
+ *
+ * One statement at a time is under way on the connection (`pg` deprecates queueing a query behind
+ * another): the next is sent as soon as the one before has answered. When one fails, none after it
+ * is sent and its failure is thrown.
+ */
+export async function runPipelined(
+  db: EntityManager, count: number, statement: (i: number) => Statement, handle?: (rows: unknown[], i: number) => void | Promise<void>,
+): Promise<void> {
+  let running: Promise<unknown[]> | null = null;
+  for (let i = 0; i < count; i++) {
+    const [sql, parameters] = statement(i);
+    const answered: unknown[] | null = running ? await running : null;
+    running = db.query(sql, parameters) as Promise<unknown[]>;
+    // Awaited in the next turn of the loop or below; should handling the rows before it fail first,
+    // its own failure must not count as unhandled.
+    running.catch(() => undefined);
+    if (answered && handle) await handle(answered, i - 1);
+  }
+  if (running) {
+    const answered = await running;
+    if (handle) await handle(answered, count - 1);
+  }
+}
