@@ -28,8 +28,9 @@ async function* large(): AsyncGenerator<{ large: string }> {
   }
 }
 
-/** Resolves once `value()` has stayed the same for `quietMs`. */
+/** Resolves once `value()` has grown above zero and then stayed the same for `quietMs`. */
 async function settled(value: () => number, quietMs: number): Promise<number> {
+  while (value() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
   let last = value();
   for (;;) {
     await new Promise((resolve) => setTimeout(resolve, quietMs));
