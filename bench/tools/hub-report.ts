@@ -227,7 +227,7 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
 }
 
 /** `--cpu-prof DIR`: the server writes a V8 CPU profile of each start to DIR. */
-let cpuProfileDir: string | null = null;
+const cpuProfileDir = argument('--cpu-prof', null);
 
 async function main(): Promise<void> {
   await startBenchPostgres(log);
@@ -236,7 +236,6 @@ async function main(): Promise<void> {
   const rounds = Number(argument('--rounds', '3'));
   const port = Number(argument('--port', '4100'));
   const baseline = argument('--baseline', null);
-  cpuProfileDir = argument('--cpu-prof', null);
   const builds: Build[] = [buildOf('this checkout', REPO)];
   if (baseline) builds.push(buildOf('baseline', path.resolve(baseline)));
   for (const build of builds) if (!fs.existsSync(build.main)) throw new Error(`${build.main} is missing: build it first`);

@@ -3,8 +3,15 @@ import type { EntityManager } from 'typeorm';
 /** One statement: its SQL and its parameters. */
 export type Statement = [sql: string, parameters: unknown[]];
 
+/** `items` in consecutive parts of at most `size`, for one statement each. */
+export function chunksOf<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
+}
+
 /**
- * Runs `count` statements on `db`'s connection one after another, in order, building each one's
+ * Runs one statement per part on `db`'s connection, one after another, in order, building each one's
  * parameters while PostgreSQL runs the one before it, and handing each one's rows to `handle` while
  * PostgreSQL runs the one after it. For a write that sends many statements of one kind (the rows
  * above a hub, read, written and their change events): building the parameters and reading the rows
@@ -14,12 +21,12 @@ export type Statement = [sql: string, parameters: unknown[]];
  * another): the next is sent as soon as the one before has answered. When one fails, none after it
  * is sent and its failure is thrown.
  */
-export async function runPipelined(
-  db: EntityManager, count: number, statement: (i: number) => Statement, handle?: (rows: unknown[], i: number) => void | Promise<void>,
+export async function runPipelined<T>(
+  db: EntityManager, parts: readonly T[], statement: (part: T, i: number) => Statement, handle?: (rows: unknown[], i: number) => void | Promise<void>,
 ): Promise<void> {
   let running: Promise<unknown[]> | null = null;
-  for (let i = 0; i < count; i++) {
-    const [sql, parameters] = statement(i);
+  for (let i = 0; i < parts.length; i++) {
+    const [sql, parameters] = statement(parts[i], i);
     const answered: unknown[] | null = running ? await running : null;
     running = db.query(sql, parameters) as Promise<unknown[]>;
     // Awaited in the next turn of the loop or below; should handling the rows before it fail first,
@@ -29,6 +36,6 @@ export async function runPipelined(
   }
   if (running) {
     const answered = await running;
-    if (handle) await handle(answered, count - 1);
+    if (handle) await handle(answered, parts.length - 1);
   }
 }

@@ -20,7 +20,7 @@ test('statements run in order, one at a time, each built while the one before ru
   const values: number[] = [];
   await db.dataSource.transaction(async (tx) => {
     await tx.query('CREATE TEMPORARY TABLE pipelined_order (n int) ON COMMIT DROP');
-    await runPipelined(tx, 4, (i) => {
+    await runPipelined(tx, [0, 1, 2, 3], (i) => {
       steps.push(`build ${i}`);
       return [`INSERT INTO pipelined_order (n) VALUES ($1) RETURNING (SELECT count(*) FROM pipelined_order)::int AS before`, [i]];
     }, (rows, i) => {
@@ -44,7 +44,7 @@ test('a failing statement is thrown, none after it is sent, and nothing is left 
     db.queries.reset();
     await expect(db.dataSource.transaction(async (tx) => {
       await tx.query('CREATE TEMPORARY TABLE pipelined_failure (n int) ON COMMIT DROP');
-      await runPipelined(tx, 6, (i) => {
+      await runPipelined(tx, [0, 1, 2, 3, 4, 5], (i) => {
         built.push(i);
         return i === 2 ? ['SELECT 1 / (2 - $1::int) AS never', [i]] : ['INSERT INTO pipelined_failure (n) VALUES ($1)', [i]];
       }, (_rows, i) => {
@@ -67,7 +67,7 @@ test('a failing statement is thrown, none after it is sent, and nothing is left 
 
 test('no statements: nothing runs', async () => {
   const built: number[] = [];
-  await runPipelined(db.dataSource.manager, 0, (i) => {
+  await runPipelined(db.dataSource.manager, [] as number[], (i) => {
     built.push(i);
     return ['SELECT 1', []];
   });

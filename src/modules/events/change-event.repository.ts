@@ -4,7 +4,7 @@ import type { ComponentStatus, StatusCause } from '../../common/vocabulary';
 import type { ChangeEvent, MaintenanceAction, StatusChangeEvent } from './change-event';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import { epochMs } from '../../db/epoch-ms';
-import { runPipelined } from '../../db/pipelined';
+import { chunksOf, runPipelined } from '../../db/pipelined';
 
 /** The PostgreSQL channel every server instance LISTENs on; the payload is the newest position. */
 export const EVENTS_CHANNEL = 'ketenbeeld_events';
@@ -88,27 +88,23 @@ export const changeEventRepository = {
    * changes 33,000).
    */
   async insertStatusChanges(db: EntityManager, writeId: string, first: number, changes: readonly NewStatusChange[]): Promise<void> {
-    await runPipelined(db, Math.ceil(changes.length / INSERT_CHUNK), (i) => {
-      const start = i * INSERT_CHUNK;
-      const chunk = changes.slice(start, start + INSERT_CHUNK);
-      return [
-        `INSERT INTO change_event (write_id, n, kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since, stale)
-         SELECT $1, $2 + t.i - 1, 'STATUS', c, m::uuid[], s, p, ca, r::uuid[], si, st
-           FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::boolean[])
-                WITH ORDINALITY AS t(c, m, s, p, ca, r, si, st, i)`,
-        [
-          writeId, first + start,
-          uuidArrayLiteral(chunk.map((c) => c.componentId)),
-          chunk.map((c) => uuidArrayLiteral(c.municipalityIds)),
-          chunk.map((c) => c.status),
-          chunk.map((c) => c.previousStatus),
-          chunk.map((c) => c.cause),
-          chunk.map((c) => uuidArrayLiteral(c.rootCause)),
-          chunk.map((c) => c.since),
-          chunk.map((c) => c.stale),
-        ],
-      ];
-    });
+    await runPipelined(db, chunksOf(changes, INSERT_CHUNK), (chunk, i) => [
+      `INSERT INTO change_event (write_id, n, kind, component_id, municipality_ids, status, previous_status, cause, root_cause, since, stale)
+       SELECT $1, $2 + t.i - 1, 'STATUS', c, m::uuid[], s, p, ca, r::uuid[], si, st
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::boolean[])
+              WITH ORDINALITY AS t(c, m, s, p, ca, r, si, st, i)`,
+      [
+        writeId, first + i * INSERT_CHUNK,
+        uuidArrayLiteral(chunk.map((c) => c.componentId)),
+        chunk.map((c) => uuidArrayLiteral(c.municipalityIds)),
+        chunk.map((c) => c.status),
+        chunk.map((c) => c.previousStatus),
+        chunk.map((c) => c.cause),
+        chunk.map((c) => uuidArrayLiteral(c.rootCause)),
+        chunk.map((c) => c.since),
+        chunk.map((c) => c.stale),
+      ],
+    ]);
   },
 
   /** The incident's state is read in the same statement, so the event says what the write left behind. */

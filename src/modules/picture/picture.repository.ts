@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import { epochMs } from '../../db/epoch-ms';
-import { runPipelined } from '../../db/pipelined';
+import { chunksOf, runPipelined } from '../../db/pipelined';
 import type { HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
 /**
@@ -198,8 +198,8 @@ export const pictureRepository = {
   async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
     const rows: PictureRow[] = [];
     await runPipelined(
-      db, Math.ceil(ids.length / READ_CHUNK),
-      (i) => [`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(ids.slice(i * READ_CHUNK, (i + 1) * READ_CHUNK))]],
+      db, chunksOf(ids, READ_CHUNK),
+      (part) => [`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(part)]],
       (records) => {
         for (const record of records as Record[]) rows.push(toRow(record));
       },
@@ -230,9 +230,9 @@ export const pictureRepository = {
 
   /** Inserts or replaces whole rows, each with its revision one higher than the one given. */
   async write(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
-    await runPipelined(db, Math.ceil(rows.length / WRITE_CHUNK), (i) => [
+    await runPipelined(db, chunksOf(rows, WRITE_CHUNK), (part) => [
       WRITE_WHOLE,
-      [JSON.stringify(rows.slice(i * WRITE_CHUNK, (i + 1) * WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...ownRecord(row), ...judgedRecord(row) })))],
+      [JSON.stringify(part.map((row) => ({ c: row.componentId, r: row.revision, ...ownRecord(row), ...judgedRecord(row) })))],
     ]);
   },
 
@@ -243,9 +243,9 @@ export const pictureRepository = {
    * facts the write did not touch: a hub's dependants are tens of thousands of rows.
    */
   async writeJudgements(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
-    await runPipelined(db, Math.ceil(rows.length / WRITE_CHUNK), (i) => [
+    await runPipelined(db, chunksOf(rows, WRITE_CHUNK), (part) => [
       WRITE_JUDGED,
-      [JSON.stringify(rows.slice(i * WRITE_CHUNK, (i + 1) * WRITE_CHUNK).map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
+      [JSON.stringify(part.map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
     ]);
   },
 
