@@ -1,6 +1,7 @@
 import { TestApi } from '../helpers/api';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 import { factories } from '../helpers/factories';
+import { PUBLIC_VIEWER } from '../../src/modules/access';
 import type { Viewer } from '../../src/modules/access';
 
 /**
@@ -86,6 +87,32 @@ test('the municipal dashboard sends as many statements for 50 services as for 5'
   // reports, operators, deliveries, and the history below the services for uptime (components, edges and reports in one)
   expect(large.count).toBeLessThanOrEqual(7);
   process.stdout.write(`dashboard query: ${large.count} SQL statements for 5 and for 50 services\n`);
+});
+
+test('the dashboard as most ask it: the services come with their rows, and root causes cost two statements more only when asked', async () => {
+  const municipality = await buildMunicipality('GM0003', 20);
+  const viewer: Viewer = { kind: 'organisation', organisationId: municipality.id, role: 'MUNICIPALITY', tokenId: 'test' };
+  const withRootCause = `query($cbs: String!) { municipality(cbsCode: $cbs) {
+    services { service { id name } status cause since rootCause { id name } } } }`;
+  const withoutRootCause = `query($cbs: String!) { municipality(cbsCode: $cbs) { services { service { name } status cause since } } }`;
+
+  // The municipality, then its services with their status and their component rows: no third statement.
+  const plain = await statementsFor(withoutRootCause, { cbs: 'GM0003' }, viewer);
+  expect(plain.count).toBe(2);
+  expect(plain.data.municipality.services).toHaveLength(20);
+  expect(plain.data.municipality.services.every((s: { service: { name: string } }) => s.service.name.length > 0)).toBe(true);
+  expect((await statementsFor(withoutRootCause, { cbs: 'GM0003' }, PUBLIC_VIEWER)).count).toBe(2);
+
+  // Root causes add the components behind the services and the check of how far the reader may follow them.
+  const full = await statementsFor(withRootCause, { cbs: 'GM0003' }, viewer);
+  expect(full.count).toBe(4);
+  const down = full.data.municipality.services.filter((s: { status: string }) => s.status === 'MAJOR_OUTAGE');
+  expect(down).toHaveLength(10);
+  // Service, application, gateway: the municipality sees its services' whole path (its operator serves it).
+  for (const service of down) {
+    expect(service.rootCause).toHaveLength(3);
+    expect(service.rootCause[0].id).toBe(service.service.id);
+  }
 });
 
 test('a component list with nested status, dependencies and incidents does not grow with the page', async () => {

@@ -186,6 +186,18 @@ export class AccessScope {
     return readable;
   }
 
+  /**
+   * Starts the check of paths (component ids) that readablePrefix will be asked about, so that its
+   * statement runs while the paths' components are fetched instead of after them. Nothing is
+   * decided here: readablePrefix takes the answer (or its error) when it asks for the same path.
+   */
+  expectPaths(paths: readonly (readonly string[])[]): void {
+    if (this.isCoordinator || this.viewer.kind === 'public') return;
+    for (const ids of paths) {
+      if (ids.length > 0) this.alongPaths.load(ids.join(' ')).catch(() => undefined);
+    }
+  }
+
   /** How far the picture's rule reaches along `path` when it starts at a root; 0 when it does not. */
   private async followedFromRoot(path: readonly Component[]): Promise<number> {
     const sights = await this.alongPaths.load(path.map((component) => component.id).join(' '));

@@ -1,7 +1,7 @@
 import { EntityManager, In, IsNull } from 'typeorm';
 import { pagesFromRows } from '../../common/page-loader';
 import { escapeLike } from '../../common/sql';
-import { epochMs } from '../../db/epoch-ms';
+import { entityColumns } from '../../db/entity-columns';
 import { Component, ComponentKind, Dependency } from './component.entity';
 
 export interface ComponentListFilter {
@@ -19,12 +19,9 @@ export const componentRepository = {
    * each row becomes a Component without the query builder (every request reads hundreds of these).
    */
   async findByIds(db: EntityManager, ids: readonly string[]): Promise<Component[]> {
-    const { list, moments } = componentColumns(db);
-    const rows: Record<string, unknown>[] = await db.query(`SELECT ${list} FROM component c WHERE c.id = ANY($1::uuid[])`, [ids]);
-    return rows.map((row) => {
-      for (const property of moments) if (row[property] !== null) row[property] = new Date(row[property] as number);
-      return Object.assign(new Component(), row);
-    });
+    const columns = entityColumns(db, Component, 'c');
+    const rows: Record<string, unknown>[] = await db.query(`SELECT ${columns.list} FROM component c WHERE c.id = ANY($1::uuid[])`, [ids]);
+    return rows.map((row) => columns.read(row));
   },
 
   /** One page sorted by (name, id) after the cursor, plus one row to tell whether more follow. */
@@ -120,27 +117,6 @@ export const componentRepository = {
     return rows.entities.map((service, i) => ({ municipalityId: rows.raw[i].municipality_id as string, service }));
   },
 };
-
-/**
- * The select list of every column of `component c`, each named after its property in the entity,
- * moments as epoch milliseconds (`moments` names them). One list per data source.
- */
-const columnLists = new WeakMap<object, { list: string; moments: string[] }>();
-function componentColumns(db: EntityManager): { list: string; moments: string[] } {
-  let columns = columnLists.get(db.connection);
-  if (columns === undefined) {
-    const all = db.connection.getMetadata(Component).columns;
-    const isMoment = (type: unknown) => type === 'timestamptz';
-    columns = {
-      list: all.map((column) => (isMoment(column.type)
-        ? `${epochMs(`c.${column.databaseName}`)} AS "${column.propertyName}"`
-        : `c.${column.databaseName} AS "${column.propertyName}"`)).join(', '),
-      moments: all.filter((column) => isMoment(column.type)).map((column) => column.propertyName),
-    };
-    columnLists.set(db.connection, columns);
-  }
-  return columns;
-}
 
 /** Components of now: a retired one stays readable by id, for history, but is listed no more. */
 function filtered(db: EntityManager, filter: ComponentListFilter) {

@@ -4,6 +4,7 @@ import { byKey, groupByKey } from '../../common/batch';
 import { factsRepository } from './facts.repository';
 import type { EffectiveStatusModel } from './picture.models';
 import { StoredStatus, storedPictureRepository } from './picture.repository';
+import type { ServiceNow } from './picture.repository';
 import { StatusTimeline } from './status.engine';
 
 /** Loaders that depend on a moment are made once per moment per request. */
@@ -77,7 +78,7 @@ export function createPictureLoaders(db: EntityManager, now: Date) {
     historyAt,
 
     /** The services delivered to a municipality now, with their stored status, by service name. */
-    servicesNow: new DataLoader<string, (StoredStatus & { municipalityId: string })[]>(async (ids) =>
+    servicesNow: new DataLoader<string, ServiceNow[]>(async (ids) =>
       groupByKey(ids, await storedPictureRepository.servicesOfMunicipalities(db, ids), (row) => row.municipalityId)),
   };
 }

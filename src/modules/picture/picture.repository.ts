@@ -3,6 +3,8 @@ import type { Audience, ComponentKind, ComponentStatus, DependencyKind, Reported
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import { epochMs } from '../../db/epoch-ms';
 import { chunksOf, runPipelined } from '../../db/pipelined';
+import { entityColumns } from '../../db/entity-columns';
+import type { Component } from '../component';
 import type { HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
 
 /**
@@ -334,6 +336,9 @@ function toStoredStatus(r: ReaderRecord): StoredStatus {
 /** A component's stored status and its own newest report (null: never reported). */
 export type StoredStatusAndReport = StoredStatus & { newestReportId: string | null };
 
+/** A service delivered to a municipality now: its stored status and its component row. */
+export type ServiceNow = StoredStatus & { municipalityId: string; service: Component };
+
 /** What a reader of *now* reads of a row the keeper holds. */
 export function storedStatusOfRow(row: PictureRow): StoredStatusAndReport {
   return {
@@ -364,10 +369,12 @@ export const storedPictureRepository = {
     return record ? { ...toStoredStatus(record), newestReportId: record.report_id } : null;
   },
 
-  /** The services delivered to each municipality now, with their stored status, by service name. */
-  async servicesOfMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<(StoredStatus & { municipalityId: string })[]> {
-    const records: (ReaderRecord & { municipality_id: string })[] = await db.query(
-      `SELECT sd.municipality_id, ${READER_COLUMNS}
+  /** The services delivered to each municipality now, with their stored status and their rows, by service name. */
+  async servicesOfMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<ServiceNow[]> {
+    // The component module's entity, by name: that module imports this one.
+    const service = entityColumns<Component>(db, 'Component', 'c', 'service_');
+    const records: (ReaderRecord & { municipality_id: string } & { [column: string]: unknown })[] = await db.query(
+      `SELECT sd.municipality_id, ${READER_COLUMNS}, ${service.list}
          FROM service_delivery sd
          JOIN component c ON c.id = sd.service_id
          JOIN live_status l ON l.component_id = sd.service_id
@@ -375,7 +382,7 @@ export const storedPictureRepository = {
         ORDER BY sd.municipality_id, c.name, c.id`,
       [uuidArrayLiteral(municipalityIds)],
     );
-    return records.map((r) => ({ ...toStoredStatus(r), municipalityId: r.municipality_id }));
+    return records.map((r) => ({ ...toStoredStatus(r), municipalityId: r.municipality_id, service: service.read(r) }));
   },
 
   async countsByKind(db: EntityManager): Promise<{ kind: ComponentKind; status: ComponentStatus; count: number }[]> {

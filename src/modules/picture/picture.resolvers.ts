@@ -2,6 +2,7 @@ import type { Resolvers } from '../../generated/graphql';
 import type { RequestContext } from '../../context';
 import type { EffectiveStatusModel } from './picture.models';
 import { onTypes, COMPONENT_TYPES } from '../../common/resolver-types';
+import { selectsAnyOf } from '../../common/selection';
 import { effectiveStatusOf, readableRootCause, servicesOfMunicipality, uptimeOf } from './picture.service';
 
 async function rootCauseReport(model: EffectiveStatusModel, ctx: RequestContext) {
@@ -14,7 +15,7 @@ export const pictureResolvers: Resolvers = {
     effectiveStatus: (c: { id: string }, { asOf }: { asOf?: Date | null }, ctx: RequestContext) => effectiveStatusOf(ctx, c.id, asOf ?? null),
   }),
   Municipality: {
-    services: (o, { asOf }, ctx) => servicesOfMunicipality(ctx, o.id, asOf ?? null),
+    services: (o, { asOf }, ctx, info) => servicesOfMunicipality(ctx, o.id, asOf ?? null, selectsAnyOf(info, ['rootCause', 'rootCauseReport'])),
   },
   EffectiveStatus: {
     rootCause: async (m, _, ctx) => (await readableRootCause(ctx, m)).path,

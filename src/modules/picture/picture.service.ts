@@ -23,17 +23,29 @@ import type { EffectiveStatusModel, ServiceAvailabilityModel } from './picture.m
  * Availability per municipality is public (README, "Access"), so it is read through the unguarded
  * loaders; what lies behind a service (its root cause) goes through the guarded ones in the resolvers.
  */
-export async function servicesOfMunicipality(ctx: RequestContext, municipalityId: string, asOf: Date | null): Promise<ServiceAvailabilityModel[]> {
+export async function servicesOfMunicipality(
+  ctx: RequestContext, municipalityId: string, asOf: Date | null,
+  /** Whether the query asks for the services' root causes: their components and access are then fetched early. */
+  asksRootCause: boolean,
+): Promise<ServiceAvailabilityModel[]> {
   if (asOf === null) {
     const rows = await ctx.unguarded.servicesNow.load(municipalityId);
-    // These services are delivered now: their names are public (AccessScope.mayReadComponent).
-    for (const row of rows) ctx.unguarded.isDeliveredService.prime(row.componentId, true);
-    // Their rows, in one batch through the policy, so that every answer holds its service and
-    // graphql-js completes the list without a promise per service (ServiceAvailabilityModel.service).
-    // The components on their root-cause paths come in the same batch, for the dashboards that show
-    // them; which of them a reader may see is still decided when a path is asked for (readablePath).
-    // The public never asks for a root cause (PUBLIC_FIELDS), so its pages do not fetch them.
-    if (ctx.viewer.kind !== 'public') void ctx.unguarded.componentById.loadMany(rows.flatMap((row) => row.rootCause.slice(1)));
+    for (const row of rows) {
+      // These services are delivered now: their names are public (AccessScope.mayReadComponent).
+      ctx.unguarded.isDeliveredService.prime(row.componentId, true);
+      // Their rows came with their status.
+      ctx.unguarded.componentById.prime(row.componentId, row.service);
+    }
+    // When the root causes are asked for, the other components on their paths are fetched in one
+    // batch, and the check of how far the reader may follow each path starts now, alongside it;
+    // which components a reader sees is still decided when a path is asked for (readablePath). The
+    // public never asks for a root cause (PUBLIC_FIELDS), so its pages do not fetch them.
+    if (asksRootCause && ctx.viewer.kind !== 'public') {
+      void ctx.unguarded.componentById.loadMany(rows.flatMap((row) => row.rootCause.slice(1)));
+      ctx.scope.expectPaths(rows.map((row) => row.rootCause));
+    }
+    // Through the policy, at once, so that every answer holds its service and graphql-js completes
+    // the list without a promise per service (ServiceAvailabilityModel.service).
     const services = await ctx.loaders.componentById.loadMany(rows.map((row) => row.componentId));
     return rows.map((row, i) => {
       const service = services[i];
