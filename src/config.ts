@@ -44,6 +44,7 @@ const EnvironmentSchema = z.object({
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   DATABASE_READ_RESERVE: z.coerce.number().int().min(0).max(100).default(3),
   DATABASE_WAIT_SECONDS: z.coerce.number().int().min(0).default(0),
+  DATABASE_NAMED_STATEMENTS: z.enum(['on', 'off']).default('on'),
   READINESS_TIMEOUT_MS: z.coerce.number().int().min(100).max(4500).default(2000),
   SHUTDOWN_DELAY_SECONDS: z.coerce.number().min(0).max(300).default(2),
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(10),
@@ -171,6 +172,8 @@ export type DatabaseSettings = Readonly<{
   readReserve: number;
   /** How long a start waits for PostgreSQL to become reachable; 0: as long as it takes. */
   waitSeconds: number;
+  /** The dashboards' statements prepared once per connection (src/db/named-statements.ts); off behind a pooler that cannot carry them. */
+  namedStatements: boolean;
 }>;
 
 /** Probes, shutdown, the first token, tracing (docs/operations.md). */
@@ -264,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
       readReserve: e.DATABASE_READ_RESERVE,
       waitSeconds: e.DATABASE_WAIT_SECONDS,
+      namedStatements: e.DATABASE_NAMED_STATEMENTS === 'on',
     }),
     operations: Object.freeze({
       readinessTimeoutMs: e.READINESS_TIMEOUT_MS,

@@ -6,7 +6,7 @@ import { startBenchPostgres } from '../harness/bench-postgres';
 import { serverSpec } from '../harness/contenders';
 import { median, post } from '../harness/load';
 import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
-import { tuneDatabase } from '../harness/postgres';
+import { ensureStatementStatistics, resetStatementStatistics, statementCount, tuneDatabase } from '../harness/postgres';
 import { W1_DASHBOARD, W1_PUBLIC_DASHBOARD } from '../harness/queries';
 import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
 import { issueToken } from '../harness/tokens';
@@ -70,7 +70,7 @@ function cpuMs(pid: number): number {
 }
 
 async function ask(
-  server: RunningServer, database: Client, requests: number, body: (i: number) => string, headers: (i: number) => Record<string, string>,
+  server: RunningServer, database: Client, databaseName: string, requests: number, body: (i: number) => string, headers: (i: number) => Record<string, string>,
 ): Promise<Asked> {
   const backends = async () => (await database.query<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)).rows.map((row) => row.pid);
@@ -80,7 +80,7 @@ async function ask(
     return answer.ms;
   };
   for (let i = 0; i < 50; i++) await once(i);
-  await database.query('SELECT pg_stat_statements_reset()');
+  await resetStatementStatistics();
   const pids = await backends();
   const serverBefore = cpuMs(server.pid);
   const postgresBefore = new Map(pids.map((pid) => [pid, cpuMs(pid)]));
@@ -89,11 +89,8 @@ async function ask(
   const serverCpu = cpuMs(server.pid) - serverBefore;
   let postgresCpu = 0;
   for (const pid of await backends()) postgresCpu += cpuMs(pid) - (postgresBefore.get(pid) ?? cpuMs(pid));
-  const statements = (await database.query<{ calls: string }>(
-    `SELECT coalesce(sum(calls), 0) AS calls FROM pg_stat_statements
-      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND query !~* '^\\s*(BEGIN|START TRANSACTION|COMMIT|ROLLBACK|SET|SHOW|SELECT pg_stat_statements_reset)'
-        AND query !~* 'pg_stat_activity'`)).rows[0].calls;
+  // The two reads of pg_stat_activity above and below count too: one each.
+  const statements = await statementCount(databaseName) - 2;
   const sorted = [...times].sort((a, b) => a - b);
   return {
     requests,
@@ -102,19 +99,19 @@ async function ask(
     min: sorted[0],
     serverCpuMs: serverCpu / requests,
     postgresCpuMs: postgresCpu / requests,
-    statements: Number(statements) / requests,
+    statements: statements / requests,
   };
 }
 
-async function measure(build: Build, round: number, spec: ServerSpec, databaseUrl: string, municipalities: string[], tokens: Record<string, string>[], requests: number): Promise<Measurement> {
+async function measure(build: Build, round: number, spec: ServerSpec, databaseUrl: string, databaseName: string, municipalities: string[], tokens: Record<string, string>[], requests: number): Promise<Measurement> {
   const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), build.main] }, 600);
   const database = new Client({ connectionString: databaseUrl });
   await database.connect();
   try {
-    const w1 = await ask(server, database, requests,
+    const w1 = await ask(server, database, databaseName, requests,
       (i) => JSON.stringify({ query: W1_DASHBOARD, operationName: 'Dashboard', variables: { cbs: municipalities[i % municipalities.length] } }),
       (i) => tokens[i % municipalities.length]);
-    const w1p = await ask(server, database, requests,
+    const w1p = await ask(server, database, databaseName, requests,
       (i) => JSON.stringify({ query: W1_PUBLIC_DASHBOARD, operationName: 'PublicDashboard', variables: { cbs: municipalities[i % municipalities.length] } }),
       () => ({}));
     return { build: build.name, round, w1, w1p };
@@ -135,7 +132,7 @@ function markdown(scale: number, municipalities: number, requests: number, measu
     `# W1 and W1P one request at a time, scale ${scale}`, '',
     `${new Date().toISOString()}. ${requests} requests of each form after 50 unmeasured, round-robin over ${municipalities} municipalities (W1 with each one's own token, role MUNICIPALITY; W1P without a token).`,
     'CPU per request: user + system time of the server\'s process, and of the PostgreSQL backends serving its pool, over the measured requests (/proc, 10 ms ticks), divided by the requests.',
-    'Statements: pg_stat_statements calls per request (transaction control and SET not counted). The load generator is this process, one request at a time.',
+    'Statements: pg_stat_statements calls per request (transaction control and settings not counted). The load generator is this process, one request at a time.',
     `Builds: ${builds.map((b) => `${b.name} (\`${path.relative(REPO, b.main) || b.main}\`)`).join(', ')}; alternating per round.`, '',
     '| round | build | form | p50 / p90 / min ms | server CPU ms / request | PostgreSQL CPU ms / request | both | statements / request |',
     '|---|---|---|---|---|---|---|---|',
@@ -157,6 +154,8 @@ function markdown(scale: number, municipalities: number, requests: number, measu
 
 async function main(): Promise<void> {
   await startBenchPostgres(log);
+  const unavailable = await ensureStatementStatistics(log);
+  if (unavailable) throw new Error(unavailable);
   const scale = Number(argument('--scale', '1'));
   const seed = Number(argument('--seed', '1'));
   const rounds = Number(argument('--rounds', '3'));
@@ -179,7 +178,7 @@ async function main(): Promise<void> {
   const measurements: Measurement[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
-      const m = await measure(build, round, spec, dataset.url, municipalities, tokens, requests);
+      const m = await measure(build, round, spec, dataset.url, dataset.name, municipalities, tokens, requests);
       log(`round ${round + 1} ${build.name}: W1 p50 ${f(m.w1.p50)} ms, CPU ${f(m.w1.serverCpuMs, 2)} + ${f(m.w1.postgresCpuMs, 2)} ms; W1P p50 ${f(m.w1p.p50)} ms, CPU ${f(m.w1p.serverCpuMs, 2)} + ${f(m.w1p.postgresCpuMs, 2)} ms`);
       measurements.push(m);
     }

@@ -3,6 +3,7 @@ import { DataSource, MigrationExecutor } from 'typeorm';
 import { migrations } from '../../migrations';
 import { entities } from '../entities';
 import { QueryCounter } from './query-counter';
+import { useNamedStatements } from './named-statements';
 import { gateTransactions } from './transaction-gate';
 
 export interface DatabaseOptions {
@@ -19,6 +20,8 @@ export interface DatabaseOptions {
   connectTimeoutMs?: number;
   /** Connections kept for statements outside transactions (src/db/transaction-gate.ts); 0: no gate. */
   readReserve?: number;
+  /** Dashboards' statements prepared once per connection (src/db/named-statements.ts); never on the embedded engine. */
+  namedStatements?: boolean;
 }
 
 /** Past the statement timeout, how long we still wait for an answer before giving the connection up. */
@@ -56,6 +59,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   if (reserve > 0 && options.poolSize > reserve) {
     gateTransactions(dataSource, { permits: options.poolSize - reserve, waitMs: options.connectTimeoutMs ?? 5000 });
   }
+  if (options.namedStatements) useNamedStatements(dataSource);
   return dataSource;
 }
 

@@ -51,6 +51,8 @@ export async function openDatabase(config: Config, log: Log): Promise<Database> 
     statementTimeoutMs: config.limits.statementTimeoutMs,
     connectTimeoutMs: config.database.connectTimeoutMs,
     readReserve: embedded ? 0 : config.database.readReserve,
+    // Names are per session, and the embedded engine has one session for every connection.
+    namedStatements: !embedded && config.database.namedStatements,
     queryCounter: new QueryCounter(log),
   });
   try {

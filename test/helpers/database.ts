@@ -22,7 +22,7 @@ export async function openTestDatabase(): Promise<TestDatabase> {
     const name = `ketenbeeld_test_${randomBytes(6).toString('hex')}`;
     await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name} TEMPLATE ${process.env.KETENBEELD_TEST_TEMPLATE}`));
     const url = withDatabase(serverUrl, name);
-    const dataSource = createDataSource({ url, poolSize: 5, queryCounter: queries });
+    const dataSource = createDataSource({ url, poolSize: 5, queryCounter: queries, namedStatements: true });
     await dataSource.initialize();
     return {
       dataSource, queries, url,

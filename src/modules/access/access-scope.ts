@@ -4,6 +4,7 @@ import { AppError } from '../../errors';
 import type { Component } from '../component';
 import type { Organisation } from '../organisation';
 import type { Labelled } from '../../common/tlp';
+import { queryNamed } from '../../db/named-statements';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import type { Role, Viewer } from './viewer';
 
@@ -96,7 +97,8 @@ export class AccessScope {
       }
       return indices;
     });
-    const rows: { root: string | null; hop: number | null; from_whole: boolean | null; followed: boolean | null; whole: boolean | null }[] = await this.db.query(
+    const rows = await queryNamed<{ root: string | null; hop: number | null; from_whole: boolean | null; followed: boolean | null; whole: boolean | null }>(
+      this.db, 'ketenbeeld_paths_followed',
       `WITH ${CIRCLE}, ${ROOTS},
        hop(n, from_id, to_id) AS (SELECT n - 1, f, t FROM unnest($3::uuid[], $4::uuid[]) WITH ORDINALITY AS h(f, t, n))
        SELECT id AS root, NULL::int AS hop, NULL::boolean AS from_whole, NULL::boolean AS followed, NULL::boolean AS whole FROM roots

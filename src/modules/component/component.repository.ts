@@ -2,6 +2,7 @@ import { EntityManager, In, IsNull } from 'typeorm';
 import { pagesFromRows } from '../../common/page-loader';
 import { escapeLike } from '../../common/sql';
 import { entityColumns } from '../../db/entity-columns';
+import { queryNamed } from '../../db/named-statements';
 import { Component, ComponentKind, Dependency } from './component.entity';
 
 export interface ComponentListFilter {
@@ -20,7 +21,7 @@ export const componentRepository = {
    */
   async findByIds(db: EntityManager, ids: readonly string[]): Promise<Component[]> {
     const columns = entityColumns(db, Component, 'c');
-    const rows: Record<string, unknown>[] = await db.query(`SELECT ${columns.list} FROM component c WHERE c.id = ANY($1::uuid[])`, [ids]);
+    const rows = await queryNamed<Record<string, unknown>>(db, 'ketenbeeld_components_by_id', `SELECT ${columns.list} FROM component c WHERE c.id = ANY($1::uuid[])`, [ids]);
     return rows.map((row) => columns.read(row));
   },
 

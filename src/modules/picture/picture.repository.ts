@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind, ReportedStatus, StatusCause } from '../../common/vocabulary';
+import { queryNamed } from '../../db/named-statements';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import { epochMs } from '../../db/epoch-ms';
 import { chunksOf, runPipelined } from '../../db/pipelined';
@@ -373,7 +374,8 @@ export const storedPictureRepository = {
   async servicesOfMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<ServiceNow[]> {
     // The component module's entity, by name: that module imports this one.
     const service = entityColumns<Component>(db, 'Component', 'c', 'service_');
-    const records: (ReaderRecord & { municipality_id: string } & { [column: string]: unknown })[] = await db.query(
+    const records = await queryNamed<ReaderRecord & { municipality_id: string } & { [column: string]: unknown }>(
+      db, 'ketenbeeld_services_now',
       `SELECT sd.municipality_id, ${READER_COLUMNS}, ${service.list}
          FROM service_delivery sd
          JOIN component c ON c.id = sd.service_id
