@@ -22,22 +22,32 @@ function uuidOf(globalId: unknown): string {
   return decoded.slice(decoded.indexOf(':') + 1);
 }
 
+/**
+ * One statement's answer. The floors reading the stored picture (W1L, W1P) prepare theirs once per
+ * connection under a name, as ketenbeeld prepares its dashboards' statements
+ * (src/db/named-statements.ts), so that they save the same planning; the others are sent unnamed,
+ * as ketenbeeld sends its own (name null).
+ */
+async function one(name: string | null, text: string, values: unknown[]): Promise<string> {
+  return (await pool.query<{ body: string }>(name ? { name, text, values } : { text, values })).rows[0].body;
+}
+
 async function answer(body: Body): Promise<string> {
   const variables = body.variables ?? {};
   const now = new Date();
   switch (body.operationName) {
     case 'Dashboard':
-      return (await pool.query<{ body: string }>(W1_DASHBOARD_SQL, [variables.cbs, now])).rows[0].body;
+      return one(null, W1_DASHBOARD_SQL, [variables.cbs, now]);
     case 'DashboardFromLivePicture':
-      return (await pool.query<{ body: string }>(W1_DASHBOARD_LIVE_SQL, [variables.cbs])).rows[0].body;
+      return one('w1_live', W1_DASHBOARD_LIVE_SQL, [variables.cbs]);
     case 'PublicDashboard':
-      return (await pool.query<{ body: string }>(W1_PUBLIC_LIVE_SQL, [variables.cbs])).rows[0].body;
+      return one('w1_public_live', W1_PUBLIC_LIVE_SQL, [variables.cbs]);
     case 'NationalOverview':
-      return (await pool.query<{ body: string }>(W2_NATIONAL_OVERVIEW_SQL, [now])).rows[0].body;
+      return one(null, W2_NATIONAL_OVERVIEW_SQL, [now]);
     case 'NationalOverviewFromLivePicture':
-      return (await pool.query<{ body: string }>(W2_NATIONAL_OVERVIEW_LIVE_SQL)).rows[0].body;
+      return one(null, W2_NATIONAL_OVERVIEW_LIVE_SQL, []);
     case 'Impact':
-      return (await pool.query<{ body: string }>(W3_IMPACT_SQL, [uuidOf(variables.id), variables.status ?? 'MAJOR_OUTAGE', now])).rows[0].body;
+      return one(null, W3_IMPACT_SQL, [uuidOf(variables.id), variables.status ?? 'MAJOR_OUTAGE', now]);
     default:
       return JSON.stringify({ errors: [{ message: `the floor does not answer operation ${body.operationName}` }] });
   }
