@@ -37,3 +37,13 @@ export function systemNode(): string {
   }
   return process.execPath;
 }
+
+/**
+ * `dir/first`, or `dir/first-2`, `-3`, … when a result of that name (.md or .json) exists: a second
+ * run on one day gets its own files, and results already committed are never overwritten.
+ */
+export function freshResultStem(dir: string, first: string): string {
+  let stem = first;
+  for (let n = 2; fs.existsSync(path.join(dir, `${stem}.md`)) || fs.existsSync(path.join(dir, `${stem}.json`)); n++) stem = `${first}-${n}`;
+  return path.join(dir, stem);
+}

@@ -8,7 +8,7 @@ import { post, runFanoutLoad, stopLoadGenerator } from './load';
 import type { FanoutConfig } from './fanout';
 import { W5_IMPACT } from './queries';
 import { Client } from 'pg';
-import { ketenbeeldNodeFlags, POSTGRAPHILE_NODE, RAW_DIR, REPO, systemNode } from './paths';
+import { freshResultStem, ketenbeeldNodeFlags, POSTGRAPHILE_NODE, RAW_DIR, REPO, systemNode } from './paths';
 import { measureWorkload, WorkloadOutcome } from './measure';
 import { ensureStatementStatistics, floorAssumptionViolations, pinBackends, tuneDatabase, vacuumDataset, withAdmin } from './postgres';
 import { FanoutReport, markdown, RunReport } from './report';
@@ -485,11 +485,8 @@ async function main(): Promise<void> {
   };
   const resultsDir = path.join(REPO, 'bench/results');
   fs.mkdirSync(resultsDir, { recursive: true });
-  // A partial run (--only) names its parts and leaves latest-<mode>.md to the whole runs. A second
-  // run of the same day and parts gets its own files (-2, -3, …): results already committed are never overwritten.
-  const first = `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}${options.only ? `-only-${[...options.only].join('-')}` : ''}`;
-  let stem = first;
-  for (let n = 2; fs.existsSync(path.join(resultsDir, `${stem}.md`)) || fs.existsSync(path.join(resultsDir, `${stem}.json`)); n++) stem = `${first}-${n}`;
+  // A partial run (--only) names its parts and leaves latest-<mode>.md to the whole runs.
+  const stem = path.basename(freshResultStem(resultsDir, `${startedAt.slice(0, 10)}-${report.mode}-s${options.scale}${options.only ? `-only-${[...options.only].join('-')}` : ''}`));
   fs.writeFileSync(path.join(resultsDir, `${stem}.json`), JSON.stringify({ ...report, publicPressure, publicPage, webhooks }, null, 2) + '\n');
   const text = markdown(report) + mixedMarkdown(mixed) + (publicPressure ? `\n${publicPressureMarkdown(publicPressure)}` : '') + publicPageMarkdown(publicPage)
     + (webhooks ? `\n${webhookMarkdown(webhooks, 'The bench dataset; ketenbeeld as in the workloads above, the receivers in the harness process.')}\n` : '');

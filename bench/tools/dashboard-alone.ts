@@ -11,6 +11,7 @@ import { W1_DASHBOARD, W1_PUBLIC_DASHBOARD } from '../harness/queries';
 import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
 import { issueToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
+import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, writeResults } from './tool-support';
 
 /**
  * W1 (each municipality with its own token) and W1P (no token) asked one request at a time, as the
@@ -27,17 +28,7 @@ import { pickInputs } from '../harness/workloads';
  * Needs `npm run build` and `npx tsc -p bench/tsconfig.json` first. Writes
  * bench/results/<date>-dashboard-alone-s<scale>.md and .json (with -2, -3, … when those exist).
  */
-const argument = (flag: string, fallback: string | null): string | null => {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const log = (line: string) => console.log(`[dashboard-alone ${new Date().toISOString().slice(11, 19)}] ${line}`);
-
-interface Build {
-  name: string;
-  checkout: string;
-  main: string;
-}
 
 interface Asked {
   requests: number;
@@ -156,16 +147,10 @@ async function main(): Promise<void> {
   await startBenchPostgres(log);
   const unavailable = await ensureStatementStatistics(log);
   if (unavailable) throw new Error(unavailable);
-  const scale = Number(argument('--scale', '1'));
-  const seed = Number(argument('--seed', '1'));
-  const rounds = Number(argument('--rounds', '3'));
+  const { scale, seed, rounds, port } = commonOptions();
   const requests = Number(argument('--requests', '400'));
   const count = Number(argument('--municipalities', '10'));
-  const port = Number(argument('--port', '4100'));
-  const baseline = argument('--baseline', null);
-  const builds: Build[] = [{ name: 'this checkout', checkout: REPO, main: path.join(REPO, 'dist/src/main.js') }];
-  if (baseline) builds.push({ name: 'baseline', checkout: path.resolve(baseline), main: path.join(path.resolve(baseline), 'dist/src/main.js') });
-  for (const build of builds) if (!fs.existsSync(build.main)) throw new Error(`${build.main} is missing: build it first`);
+  const builds = buildsToCompare();
 
   const dataset = await ensureDataset(scale, seed, { log });
   await tuneDatabase(dataset.name);
@@ -175,24 +160,12 @@ async function main(): Promise<void> {
   const base = serverSpec('ketenbeeld', dataset.url, 1);
   const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };
 
-  const measurements: Measurement[] = [];
-  for (let round = 0; round < rounds; round++) {
-    for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
-      const m = await measure(build, round, spec, dataset.url, dataset.name, municipalities, tokens, requests);
-      log(`round ${round + 1} ${build.name}: W1 p50 ${f(m.w1.p50)} ms, CPU ${f(m.w1.serverCpuMs, 2)} + ${f(m.w1.postgresCpuMs, 2)} ms; W1P p50 ${f(m.w1p.p50)} ms, CPU ${f(m.w1p.serverCpuMs, 2)} + ${f(m.w1p.postgresCpuMs, 2)} ms`);
-      measurements.push(m);
-    }
-  }
-  const first = path.join(REPO, 'bench/results', `${new Date().toISOString().slice(0, 10)}-dashboard-alone-s${scale}`);
-  let stem = first;
-  for (let n = 2; fs.existsSync(`${stem}.md`) || fs.existsSync(`${stem}.json`); n++) stem = `${first}-${n}`;
-  const text = markdown(scale, municipalities.length, requests, measurements, builds);
-  fs.writeFileSync(`${stem}.md`, text);
-  fs.writeFileSync(`${stem}.json`, `${JSON.stringify({ scale, seed, builds, measurements }, null, 2)}\n`);
-  console.log(`\n${text}\nwritten to ${stem}.md`);
+  const measurements = await alternating(builds, rounds, async (build, round) => {
+    const m = await measure(build, round, spec, dataset.url, dataset.name, municipalities, tokens, requests);
+    log(`round ${round + 1} ${build.name}: W1 p50 ${f(m.w1.p50)} ms, CPU ${f(m.w1.serverCpuMs, 2)} + ${f(m.w1.postgresCpuMs, 2)} ms; W1P p50 ${f(m.w1p.p50)} ms, CPU ${f(m.w1p.serverCpuMs, 2)} + ${f(m.w1p.postgresCpuMs, 2)} ms`);
+    return m;
+  });
+  writeResults(`dashboard-alone-s${scale}`, markdown(scale, municipalities.length, requests, measurements, builds), { scale, seed, builds, measurements });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runTool(main);

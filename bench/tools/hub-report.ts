@@ -10,6 +10,7 @@ import { W1_PUBLIC_DASHBOARD } from '../harness/queries';
 import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
 import { issueCoordinatorToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
+import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, writeResults } from './tool-support';
 
 /**
  * A report on the hub (W3's gateway, tens of thousands of components above it at scale 1), with a
@@ -27,22 +28,7 @@ import { pickInputs } from '../harness/workloads';
  * Needs `npm run build` and `npx tsc -p bench/tsconfig.json` first. Writes
  * bench/results/<date>-hub-report-s<scale>.md and .json (with -2, -3, … when those exist).
  */
-const argument = (flag: string, fallback: string | null): string | null => {
-  const i = process.argv.indexOf(flag);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
 const log = (line: string) => console.log(`[hub-report ${new Date().toISOString().slice(11, 19)}] ${line}`);
-
-interface Build {
-  name: string;
-  /** The built checkout: its dist/src/main.js, started with its package.json's Node flags. */
-  checkout: string;
-  main: string;
-}
-
-function buildOf(name: string, checkout: string): Build {
-  return { name, checkout, main: path.join(checkout, 'dist/src/main.js') };
-}
 
 interface Reads {
   count: number;
@@ -231,14 +217,8 @@ const cpuProfileDir = argument('--cpu-prof', null);
 
 async function main(): Promise<void> {
   await startBenchPostgres(log);
-  const scale = Number(argument('--scale', '1'));
-  const seed = Number(argument('--seed', '1'));
-  const rounds = Number(argument('--rounds', '3'));
-  const port = Number(argument('--port', '4100'));
-  const baseline = argument('--baseline', null);
-  const builds: Build[] = [buildOf('this checkout', REPO)];
-  if (baseline) builds.push(buildOf('baseline', path.resolve(baseline)));
-  for (const build of builds) if (!fs.existsSync(build.main)) throw new Error(`${build.main} is missing: build it first`);
+  const { scale, seed, rounds, port } = commonOptions();
+  const builds = buildsToCompare();
 
   const dataset = await ensureDataset(scale, seed, { log });
   await tuneDatabase(dataset.name);
@@ -248,25 +228,12 @@ async function main(): Promise<void> {
   const base = serverSpec('ketenbeeld', dataset.url, 1);
   const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };
 
-  const measurements: Measurement[] = [];
-  for (let round = 0; round < rounds; round++) {
-    for (const build of round % 2 === 0 ? builds : [...builds].reverse()) {
-      const m = await measure(build, round, spec, inputs.hubGatewayId, inputs.municipalities, inputs.quietGatewayIds, headers);
-      log(`round ${round + 1} ${build.name}: hub ${m.reportMs.map((ms) => ms.toFixed(0)).join(' / ')} ms, reads during p99 ${m.readsDuringReports.p99.toFixed(0)} ms (alone ${m.readsAlone.p99.toFixed(0)}), other reports during p99 ${m.otherReportsDuring.p99.toFixed(0)} ms (alone ${m.otherReportsAlone.p99.toFixed(0)}), peak ${m.peakMemoryMiB} MiB`);
-      measurements.push(m);
-    }
-  }
-  // A second run on one day gets its own files: results already committed are never overwritten.
-  const first = path.join(REPO, 'bench/results', `${new Date().toISOString().slice(0, 10)}-hub-report-s${scale}`);
-  let stem = first;
-  for (let n = 2; fs.existsSync(`${stem}.md`) || fs.existsSync(`${stem}.json`); n++) stem = `${first}-${n}`;
-  const text = markdown(scale, inputs.hubGatewayName, inputs.hubDependants, measurements, builds);
-  fs.writeFileSync(`${stem}.md`, text);
-  fs.writeFileSync(`${stem}.json`, `${JSON.stringify({ scale, seed, builds, measurements }, null, 2)}\n`);
-  console.log(`\n${text}\nwritten to ${stem}.md`);
+  const measurements = await alternating(builds, rounds, async (build, round) => {
+    const m = await measure(build, round, spec, inputs.hubGatewayId, inputs.municipalities, inputs.quietGatewayIds, headers);
+    log(`round ${round + 1} ${build.name}: hub ${m.reportMs.map((ms) => ms.toFixed(0)).join(' / ')} ms, reads during p99 ${m.readsDuringReports.p99.toFixed(0)} ms (alone ${m.readsAlone.p99.toFixed(0)}), other reports during p99 ${m.otherReportsDuring.p99.toFixed(0)} ms (alone ${m.otherReportsAlone.p99.toFixed(0)}), peak ${m.peakMemoryMiB} MiB`);
+    return m;
+  });
+  writeResults(`hub-report-s${scale}`, markdown(scale, inputs.hubGatewayName, inputs.hubDependants, measurements, builds), { scale, seed, builds, measurements });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runTool(main);
