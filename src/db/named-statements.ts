@@ -19,21 +19,22 @@ export function useNamedStatements(dataSource: DataSource): void {
 }
 
 interface NamingClient {
-  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 export async function queryNamed<T>(db: EntityManager, name: string, text: string, parameters: readonly unknown[]): Promise<T[]> {
-  if (db.queryRunner || !enabled.has(db.connection)) return db.query(text, [...parameters]);
+  const values = [...parameters];
+  if (db.queryRunner || !enabled.has(db.connection)) return db.query(text, values);
   const runner = db.connection.createQueryRunner();
   try {
     const client = (await runner.connect()) as NamingClient;
     // As TypeORM logs every statement it sends (src/db/query-counter.ts counts them).
-    db.connection.logger.logQuery(text, [...parameters], runner);
+    db.connection.logger.logQuery(text, values, runner);
     const started = Date.now();
-    const result = await client.query({ name, text, values: parameters });
+    const result = await client.query({ name, text, values });
     const took = Date.now() - started;
     const slow = db.connection.options.maxQueryExecutionTime;
-    if (slow && took > slow) db.connection.logger.logQuerySlow(took, text, [...parameters], runner);
+    if (slow && took > slow) db.connection.logger.logQuerySlow(took, text, values, runner);
     return result.rows as T[];
   } finally {
     await runner.release();

@@ -183,7 +183,7 @@ export class AccessScope {
    */
   async readablePrefix(path: readonly Component[], isDeliveredService: (id: string) => Promise<boolean>): Promise<number> {
     if (this.isCoordinator) return path.length;
-    let readable = this.viewer.kind === 'organisation' && path.length > 0 ? await this.followedFromRoot(path) : 0;
+    let readable = this.followsRoutes && path.length > 0 ? await this.followedFromRoot(path) : 0;
     while (readable < path.length && (await this.mayReadComponent(path[readable], () => isDeliveredService(path[readable].id)))) readable++;
     return readable;
   }
@@ -194,10 +194,15 @@ export class AccessScope {
    * decided here: readablePrefix takes the answer (or its error) when it asks for the same path.
    */
   expectPaths(paths: readonly (readonly string[])[]): void {
-    if (this.isCoordinator || this.viewer.kind === 'public') return;
+    if (this.isCoordinator || !this.followsRoutes) return;
     for (const ids of paths) {
       if (ids.length > 0) this.alongPaths.load(ids.join(' ')).catch(() => undefined);
     }
+  }
+
+  /** Whether paths are followed along the picture's routes: only an organisation has a picture. */
+  private get followsRoutes(): boolean {
+    return this.viewer.kind === 'organisation';
   }
 
   /** How far the picture's rule reaches along `path` when it starts at a root; 0 when it does not. */

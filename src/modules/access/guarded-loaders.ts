@@ -166,7 +166,6 @@ export function guardLoaders(raw: Loaders, scope: AccessScope) {
       if (service && !(await scope.mayReadComponent(service, async () => ids.length > 0))) throw scope.denied('This service');
       return ids;
     }),
-    servicesByMunicipality: raw.servicesByMunicipality,
     // Whether a service's name is public: it is delivered to a municipality.
     isDeliveredService: raw.isDeliveredService,
 

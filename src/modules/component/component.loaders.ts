@@ -26,12 +26,6 @@ export function createComponentLoaders(db: EntityManager) {
       const delivered = new Set(await componentRepository.deliveredServiceIds(db, ids));
       return ids.map((id) => delivered.has(id));
     }),
-    /** Services delivered to a municipality, sorted by name. Primes componentById. */
-    servicesByMunicipality: new DataLoader<string, Component[]>(async (ids) => {
-      const rows = await componentRepository.servicesForMunicipalities(db, ids);
-      for (const row of rows) componentById.prime(row.service.id, row.service);
-      return groupByKey(ids, rows, (row) => row.municipalityId).map((group) => group.map((row) => row.service));
-    }),
   };
 }
 

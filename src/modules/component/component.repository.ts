@@ -104,19 +104,6 @@ export const componentRepository = {
     );
     return rows.map((row) => row.service_id);
   },
-
-  /** Services delivered to these municipalities, with the service rows, sorted by name. */
-  async servicesForMunicipalities(db: EntityManager, municipalityIds: readonly string[]): Promise<{ municipalityId: string; service: Component }[]> {
-    const rows = await db
-      .createQueryBuilder(Component, 'c')
-      .innerJoin('service_delivery', 'sd', 'sd.service_id = c.id AND sd.delivered_until IS NULL')
-      .addSelect('sd.municipality_id', 'municipality_id')
-      .where('sd.municipality_id = ANY(:ids)', { ids: municipalityIds })
-      .orderBy('c.name', 'ASC')
-      .addOrderBy('c.id', 'ASC')
-      .getRawAndEntities();
-    return rows.entities.map((service, i) => ({ municipalityId: rows.raw[i].municipality_id as string, service }));
-  },
 };
 
 /** Components of now: a retired one stays readable by id, for history, but is listed no more. */
