@@ -14,8 +14,9 @@ import { pickInputs } from '../harness/workloads';
 import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, writeResults } from './tool-support';
 
 /**
- * W1 (each municipality with its own token) and W1P (no token) asked one request at a time, as the
- * whole run's "one request alone": per request, the round trip and the CPU it cost the server and
+ * W1 (each municipality with its own token), W1P (no token) and W6's request (the municipality's
+ * public status page, uncached) asked one request at a time, as the whole run's "one request
+ * alone": per request, the round trip and the CPU it cost the server and
  * PostgreSQL (user + system time of the server's process and of the backends serving its pool,
  * from /proc). CPU per request is what throughput on a saturated core is made of, and it moves far
  * less with the machine's noise than a latency does, so two builds can be compared on it.
@@ -25,7 +26,8 @@ import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, 
  *
  *   node bench/dist/bench/tools/dashboard-alone.js --scale 1 --rounds 3 --requests 400 --baseline /tmp/base
  *
- * Needs `npm run build` and `npx tsc -p bench/tsconfig.json` first. Writes
+ * `--cpu-prof DIR` has each server write a V8 CPU profile to DIR. Needs `npm run build` and
+ * `npx tsc -p bench/tsconfig.json` first. Writes
  * bench/results/<date>-dashboard-alone-s<scale>.md and .json (with -2, -3, … when those exist).
  */
 const log = (line: string) => console.log(`[dashboard-alone ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -48,7 +50,16 @@ interface Measurement {
   round: number;
   w1: Asked;
   w1p: Asked;
+  /** W6's request: the public status page, uncached (no If-None-Match). */
+  page: Asked;
 }
+
+type Form = 'w1' | 'w1p' | 'page';
+const FORMS: readonly Form[] = ['w1', 'w1p', 'page'];
+const FORM_NAMES: Record<Form, string> = { w1: 'W1', w1p: 'W1P', page: 'W6 page' };
+
+/** One request and its round trip in ms; throws on anything but a full answer. */
+type Request = (i: number) => Promise<number>;
 
 function cpuMs(pid: number): number {
   try {
@@ -60,16 +71,29 @@ function cpuMs(pid: number): number {
   }
 }
 
-async function ask(
-  server: RunningServer, database: Client, databaseName: string, requests: number, body: (i: number) => string, headers: (i: number) => Record<string, string>,
-): Promise<Asked> {
-  const backends = async () => (await database.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)).rows.map((row) => row.pid);
-  const once = async (i: number) => {
+function graphqlRequest(server: RunningServer, body: (i: number) => string, headers: (i: number) => Record<string, string>): Request {
+  return async (i) => {
     const answer = await post(server.url, body(i), headers(i));
     if (answer.status !== 200 || (answer.json as { errors?: unknown }).errors) throw new Error(JSON.stringify(answer.json).slice(0, 300));
     return answer.ms;
   };
+}
+
+/** GET of a municipality's public status page, as W6's uncached reader asks it. */
+function pageRequest(server: RunningServer, municipalities: string[]): Request {
+  const origin = new URL(server.url).origin;
+  return async (i) => {
+    const started = performance.now();
+    const response = await fetch(`${origin}/status/${municipalities[i % municipalities.length]}`, { headers: { 'accept-language': 'nl' } });
+    const body = await response.text();
+    if (response.status !== 200 || !body.includes('</html>')) throw new Error(`page: ${response.status} ${body.slice(0, 200)}`);
+    return performance.now() - started;
+  };
+}
+
+async function ask(database: Client, databaseName: string, server: RunningServer, requests: number, once: Request): Promise<Asked> {
+  const backends = async () => (await database.query<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)).rows.map((row) => row.pid);
   for (let i = 0; i < 50; i++) await once(i);
   await resetStatementStatistics();
   const pids = await backends();
@@ -95,17 +119,19 @@ async function ask(
 }
 
 async function measure(build: Build, round: number, spec: ServerSpec, databaseUrl: string, databaseName: string, municipalities: string[], tokens: Record<string, string>[], requests: number): Promise<Measurement> {
-  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), build.main] }, 600);
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), ...profile, build.main] }, 600);
   const database = new Client({ connectionString: databaseUrl });
   await database.connect();
   try {
-    const w1 = await ask(server, database, databaseName, requests,
+    const w1 = await ask(database, databaseName, server, requests, graphqlRequest(server,
       (i) => JSON.stringify({ query: W1_DASHBOARD, operationName: 'Dashboard', variables: { cbs: municipalities[i % municipalities.length] } }),
-      (i) => tokens[i % municipalities.length]);
-    const w1p = await ask(server, database, databaseName, requests,
+      (i) => tokens[i % municipalities.length]));
+    const w1p = await ask(database, databaseName, server, requests, graphqlRequest(server,
       (i) => JSON.stringify({ query: W1_PUBLIC_DASHBOARD, operationName: 'PublicDashboard', variables: { cbs: municipalities[i % municipalities.length] } }),
-      () => ({}));
-    return { build: build.name, round, w1, w1p };
+      () => ({})));
+    const page = await ask(database, databaseName, server, requests, pageRequest(server, municipalities));
+    return { build: build.name, round, w1, w1p, page };
   } finally {
     await database.end();
     await server.stop();
@@ -115,29 +141,29 @@ async function measure(build: Build, round: number, spec: ServerSpec, databaseUr
 const f = (value: number | null | undefined, digits = 1) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
 
 function markdown(scale: number, municipalities: number, requests: number, measurements: Measurement[], builds: Build[]): string {
-  const row = (m: Measurement, form: 'w1' | 'w1p') => {
+  const row = (m: Measurement, form: Form) => {
     const a = m[form];
-    return `| ${m.round + 1} | ${m.build} | ${form === 'w1' ? 'W1' : 'W1P'} | ${f(a.p50)} / ${f(a.p90)} / ${f(a.min)} | ${f(a.serverCpuMs, 2)} | ${f(a.postgresCpuMs, 2)} | ${f(a.serverCpuMs + a.postgresCpuMs, 2)} | ${f(a.statements, 2)} |`;
+    return `| ${m.round + 1} | ${m.build} | ${FORM_NAMES[form]} | ${f(a.p50)} / ${f(a.p90)} / ${f(a.min)} | ${f(a.serverCpuMs, 2)} | ${f(a.postgresCpuMs, 2)} | ${f(a.serverCpuMs + a.postgresCpuMs, 2)} | ${f(a.statements, 2)} |`;
   };
   const lines = [
-    `# W1 and W1P one request at a time, scale ${scale}`, '',
-    `${new Date().toISOString()}. ${requests} requests of each form after 50 unmeasured, round-robin over ${municipalities} municipalities (W1 with each one's own token, role MUNICIPALITY; W1P without a token).`,
+    `# W1, W1P and the public page one request at a time, scale ${scale}`, '',
+    `${new Date().toISOString()}. ${requests} requests of each form after 50 unmeasured, round-robin over ${municipalities} municipalities (W1 with each one's own token, role MUNICIPALITY; W1P without a token; W6 page: GET /status/<cbs> in Dutch, without If-None-Match).`,
     'CPU per request: user + system time of the server\'s process, and of the PostgreSQL backends serving its pool, over the measured requests (/proc, 10 ms ticks), divided by the requests.',
     'Statements: pg_stat_statements calls per request (transaction control and settings not counted). The load generator is this process, one request at a time.',
     `Builds: ${builds.map((b) => `${b.name} (\`${path.relative(REPO, b.main) || b.main}\`)`).join(', ')}; alternating per round.`, '',
     '| round | build | form | p50 / p90 / min ms | server CPU ms / request | PostgreSQL CPU ms / request | both | statements / request |',
     '|---|---|---|---|---|---|---|---|',
-    ...measurements.flatMap((m) => [row(m, 'w1'), row(m, 'w1p')]),
+    ...measurements.flatMap((m) => FORMS.map((form) => row(m, form))),
   ];
   if (builds.length === 2) {
     lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios:`, '',
       '| form | p50 | min | server CPU | PostgreSQL CPU | both |', '|---|---|---|---|---|---|');
-    for (const form of ['w1', 'w1p'] as const) {
+    for (const form of FORMS) {
       const ratio = (value: (a: Asked) => number) => median([...new Set(measurements.map((m) => m.round))].map((round) => {
         const [a, b] = builds.map((build) => measurements.find((m) => m.round === round && m.build === build.name)![form]);
         return value(a) / value(b);
       }));
-      lines.push(`| ${form === 'w1' ? 'W1' : 'W1P'} | ${f(ratio((a) => a.p50), 2)}× | ${f(ratio((a) => a.min), 2)}× | ${f(ratio((a) => a.serverCpuMs), 2)}× | ${f(ratio((a) => a.postgresCpuMs), 2)}× | ${f(ratio((a) => a.serverCpuMs + a.postgresCpuMs), 2)}× |`);
+      lines.push(`| ${FORM_NAMES[form]} | ${f(ratio((a) => a.p50), 2)}× | ${f(ratio((a) => a.min), 2)}× | ${f(ratio((a) => a.serverCpuMs), 2)}× | ${f(ratio((a) => a.postgresCpuMs), 2)}× | ${f(ratio((a) => a.serverCpuMs + a.postgresCpuMs), 2)}× |`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -162,10 +188,13 @@ async function main(): Promise<void> {
 
   const measurements = await alternating(builds, rounds, async (build, round) => {
     const m = await measure(build, round, spec, dataset.url, dataset.name, municipalities, tokens, requests);
-    log(`round ${round + 1} ${build.name}: W1 p50 ${f(m.w1.p50)} ms, CPU ${f(m.w1.serverCpuMs, 2)} + ${f(m.w1.postgresCpuMs, 2)} ms; W1P p50 ${f(m.w1p.p50)} ms, CPU ${f(m.w1p.serverCpuMs, 2)} + ${f(m.w1p.postgresCpuMs, 2)} ms`);
+    log(`round ${round + 1} ${build.name}: ${FORMS.map((form) => `${FORM_NAMES[form]} p50 ${f(m[form].p50)} ms, CPU ${f(m[form].serverCpuMs, 2)} + ${f(m[form].postgresCpuMs, 2)} ms`).join('; ')}`);
     return m;
   });
   writeResults(`dashboard-alone-s${scale}`, markdown(scale, municipalities.length, requests, measurements, builds), { scale, seed, builds, measurements });
 }
+
+/** `--cpu-prof DIR`: the server writes a V8 CPU profile of each start to DIR. */
+const cpuProfileDir = argument('--cpu-prof', null);
 
 runTool(main);
