@@ -1,16 +1,16 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ensureDataset, markWritten } from '../generator/load';
 import { startBenchPostgres } from '../harness/bench-postgres';
 import { serverSpec } from '../harness/contenders';
-import { median, post } from '../harness/load';
+import { median } from '../harness/load';
 import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
-import { ensureStatementStatistics, resetStatementStatistics, statementCount, tuneDatabase } from '../harness/postgres';
+import { ensureStatementStatistics, tuneDatabase } from '../harness/postgres';
 import { W1_DASHBOARD, W1_PUBLIC_DASHBOARD } from '../harness/queries';
 import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
 import { issueToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
+import { Asked, ask, graphqlRequest, Request } from './one-at-a-time';
 import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, writeResults } from './tool-support';
 
 /**
@@ -32,19 +32,6 @@ import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, 
  */
 const log = (line: string) => console.log(`[dashboard-alone ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-interface Asked {
-  requests: number;
-  p50: number;
-  p90: number;
-  min: number;
-  /** Server CPU per request, ms. */
-  serverCpuMs: number;
-  /** CPU of the PostgreSQL backends serving the server's pool, per request, ms. */
-  postgresCpuMs: number;
-  /** Statements per request in pg_stat_statements (transaction control and SET not counted). */
-  statements: number;
-}
-
 interface Measurement {
   build: string;
   round: number;
@@ -58,27 +45,6 @@ type Form = 'w1' | 'w1p' | 'page';
 const FORMS: readonly Form[] = ['w1', 'w1p', 'page'];
 const FORM_NAMES: Record<Form, string> = { w1: 'W1', w1p: 'W1P', page: 'W6 page' };
 
-/** One request and its round trip in ms; throws on anything but a full answer. */
-type Request = (i: number) => Promise<number>;
-
-function cpuMs(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    // utime and stime, in clock ticks of 10 ms.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0; // a backend that ended meanwhile: its time is lost, and the pool keeps its connections
-  }
-}
-
-function graphqlRequest(server: RunningServer, body: (i: number) => string, headers: (i: number) => Record<string, string>): Request {
-  return async (i) => {
-    const answer = await post(server.url, body(i), headers(i));
-    if (answer.status !== 200 || (answer.json as { errors?: unknown }).errors) throw new Error(JSON.stringify(answer.json).slice(0, 300));
-    return answer.ms;
-  };
-}
-
 /** GET of a municipality's public status page, as W6's uncached reader asks it. */
 function pageRequest(server: RunningServer, municipalities: string[]): Request {
   const origin = new URL(server.url).origin;
@@ -88,33 +54,6 @@ function pageRequest(server: RunningServer, municipalities: string[]): Request {
     const body = await response.text();
     if (response.status !== 200 || !body.includes('</html>')) throw new Error(`page: ${response.status} ${body.slice(0, 200)}`);
     return performance.now() - started;
-  };
-}
-
-async function ask(database: Client, databaseName: string, server: RunningServer, requests: number, once: Request): Promise<Asked> {
-  const backends = async () => (await database.query<{ pid: number }>(
-    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)).rows.map((row) => row.pid);
-  for (let i = 0; i < 50; i++) await once(i);
-  await resetStatementStatistics();
-  const pids = await backends();
-  const serverBefore = cpuMs(server.pid);
-  const postgresBefore = new Map(pids.map((pid) => [pid, cpuMs(pid)]));
-  const times: number[] = [];
-  for (let i = 0; i < requests; i++) times.push(await once(i));
-  const serverCpu = cpuMs(server.pid) - serverBefore;
-  let postgresCpu = 0;
-  for (const pid of await backends()) postgresCpu += cpuMs(pid) - (postgresBefore.get(pid) ?? cpuMs(pid));
-  // The two reads of pg_stat_activity above and below count too: one each.
-  const statements = await statementCount(databaseName) - 2;
-  const sorted = [...times].sort((a, b) => a - b);
-  return {
-    requests,
-    p50: sorted[Math.floor(sorted.length * 0.5)],
-    p90: sorted[Math.floor(sorted.length * 0.9)],
-    min: sorted[0],
-    serverCpuMs: serverCpu / requests,
-    postgresCpuMs: postgresCpu / requests,
-    statements: statements / requests,
   };
 }
 

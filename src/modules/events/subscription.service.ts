@@ -2,7 +2,6 @@ import type { RequestContext } from '../../context';
 import { AppError, badInput, notFound } from '../../errors';
 import type { Component } from '../component';
 import { readablePath } from '../access';
-import { loadExisting } from '../../common/batch';
 import { idOf } from '../../common/global-id';
 import { decodeCursor, encodeCursor } from '../../common/pagination';
 import { checkCbsCode } from '../organisation';

@@ -232,17 +232,20 @@ function sameRow(a: PictureRow, b: PictureRow): boolean {
 /** Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking. Returns the ids read. */
 export async function readAbove(db: EntityManager, ids: Iterable<string>, rows: Map<string, PictureRow>): Promise<string[]> {
   const found: string[] = [];
-  let frontier = [...new Set(ids)].filter((id) => !rows.has(id));
-  while (frontier.length > 0) {
-    const next = new Set<string>();
-    for (const row of await pictureRepository.rows(db, frontier)) {
-      await takeTurns(found.length + 1);
-      rows.set(row.componentId, row);
-      found.push(row.componentId);
-      for (const d of row.dependants) if (!rows.has(d.componentId)) next.add(d.componentId);
+  const asked = new Set([...ids].filter((id) => !rows.has(id)));
+  await pictureRepository.readFollowing(db, [...asked], async (row) => {
+    await takeTurns(found.length + 1);
+    rows.set(row.componentId, row);
+    found.push(row.componentId);
+    const next: string[] = [];
+    for (const d of row.dependants) {
+      if (!rows.has(d.componentId) && !asked.has(d.componentId)) {
+        asked.add(d.componentId);
+        next.push(d.componentId);
+      }
     }
-    frontier = [...next];
-  }
+    return next;
+  });
   return found;
 }
 

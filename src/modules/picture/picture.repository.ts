@@ -196,18 +196,42 @@ function judgedRecord(row: PictureRow) {
   };
 }
 
+const READ_ROWS = `SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`;
+
 export const pictureRepository = {
   /** The rows of `ids`, READ_CHUNK per statement: the rows above a hub are read a part at a time, with turns for other requests between the parts. */
   async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
     const rows: PictureRow[] = [];
-    await runPipelined(
-      db, chunksOf(ids, READ_CHUNK),
-      (part) => [`SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`, [uuidArrayLiteral(part)]],
-      (records) => {
-        for (const record of records as Record[]) rows.push(toRow(record));
-      },
-    );
+    await runPipelined(db, chunksOf(ids, READ_CHUNK), (part) => [READ_ROWS, [uuidArrayLiteral(part)]], (records) => {
+      for (const record of records as Record[]) rows.push(toRow(record));
+    });
     return rows;
+  },
+
+  /**
+   * Reads the rows of `ids`, hands each to `follow`, and reads the rows of the ids it returns too,
+   * until it returns none (`follow` returns each id once). READ_CHUNK ids per statement, one
+   * statement at a time on the connection: while the rows of one are handed over, the next is
+   * already under way whenever ids are waiting, so a walk up from a hub does not pause PostgreSQL
+   * at the end of each of its levels.
+   */
+  async readFollowing(db: EntityManager, ids: readonly string[], follow: (row: PictureRow) => Promise<readonly string[]>): Promise<void> {
+    const waiting = [...ids];
+    let running: Promise<Record[]> | null = null;
+    const sendNext = () => {
+      const part = waiting.splice(0, READ_CHUNK);
+      running = db.query(READ_ROWS, [uuidArrayLiteral(part)]) as Promise<Record[]>;
+      // Awaited below; should handing over the rows before it fail first, its own failure must not count as unhandled.
+      running.catch(() => undefined);
+    };
+    if (waiting.length > 0) sendNext();
+    while (running !== null) {
+      const records: Record[] = await running;
+      running = null;
+      if (waiting.length > 0) sendNext();
+      for (const record of records) waiting.push(...(await follow(toRow(record))));
+      if (running === null && waiting.length > 0) sendNext();
+    }
   },
 
   /**

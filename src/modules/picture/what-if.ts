@@ -50,8 +50,11 @@ async function judgeWhatIf(db: EntityManager, componentIds: readonly string[], s
     const rows = new Map<string, PictureRow>();
     await readAbove(db, componentIds, rows);
     const members = new Set(rows.keys());
-    const { picture } = await judge(rows, members, now.getTime(), override);
-    const deliveries = await factsRepository.deliveriesNow(db, [...members]);
+    // Who receives the member services is read while they are judged.
+    const [deliveries, { picture }] = await Promise.all([
+      factsRepository.deliveriesNow(db, [...members].filter((id) => rows.get(id)!.kind === 'SERVICE')),
+      judge(rows, members, now.getTime(), override),
+    ]);
     return {
       at: now, memberIds: [...members], deliveries,
       effectiveOf: (id) => picture.effective(id),
