@@ -1,17 +1,13 @@
 import path from 'node:path';
 import { Client } from 'pg';
-import { ensureDataset, markWritten } from '../generator/load';
-import { startBenchPostgres } from '../harness/bench-postgres';
-import { serverSpec } from '../harness/contenders';
-import { median } from '../harness/load';
+import { markWritten } from '../generator/load';
 import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
-import { ensureStatementStatistics, tuneDatabase } from '../harness/postgres';
 import { W1_DASHBOARD, W1_PUBLIC_DASHBOARD } from '../harness/queries';
 import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
 import { issueToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
-import { Asked, ask, graphqlRequest, Request } from './one-at-a-time';
-import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, writeResults } from './tool-support';
+import { Asked, ask, graphqlRequest, RATIO_COLUMNS, ratioCells, Request, prepare } from './one-at-a-time';
+import { alternating, argument, Build, runTool, writeResults } from './tool-support';
 
 /**
  * W1 (each municipality with its own token), W1P (no token) and W6's request (the municipality's
@@ -96,34 +92,23 @@ function markdown(scale: number, municipalities: number, requests: number, measu
   ];
   if (builds.length === 2) {
     lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios:`, '',
-      '| form | p50 | min | server CPU | PostgreSQL CPU | both |', '|---|---|---|---|---|---|');
+      `| form | ${RATIO_COLUMNS} |`, '|---|---|---|---|---|---|');
     for (const form of FORMS) {
-      const ratio = (value: (a: Asked) => number) => median([...new Set(measurements.map((m) => m.round))].map((round) => {
-        const [a, b] = builds.map((build) => measurements.find((m) => m.round === round && m.build === build.name)![form]);
-        return value(a) / value(b);
-      }));
-      lines.push(`| ${FORM_NAMES[form]} | ${f(ratio((a) => a.p50), 2)}× | ${f(ratio((a) => a.min), 2)}× | ${f(ratio((a) => a.serverCpuMs), 2)}× | ${f(ratio((a) => a.postgresCpuMs), 2)}× | ${f(ratio((a) => a.serverCpuMs + a.postgresCpuMs), 2)}× |`);
+      const rounds = [...new Set(measurements.map((m) => m.round))].map((round) =>
+        builds.map((build) => measurements.find((m) => m.round === round && m.build === build.name)![form]) as [Asked, Asked]);
+      lines.push(`| ${FORM_NAMES[form]} | ${ratioCells(rounds)} |`);
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
 async function main(): Promise<void> {
-  await startBenchPostgres(log);
-  const unavailable = await ensureStatementStatistics(log);
-  if (unavailable) throw new Error(unavailable);
-  const { scale, seed, rounds, port } = commonOptions();
+  const { scale, seed, rounds, builds, dataset, spec } = await prepare(log);
   const requests = Number(argument('--requests', '400'));
   const count = Number(argument('--municipalities', '10'));
-  const builds = buildsToCompare();
-
-  const dataset = await ensureDataset(scale, seed, { log });
-  await tuneDatabase(dataset.name);
   const municipalities = (await pickInputs(dataset.url, count, seed)).municipalities;
   const tokens = municipalities.map((cbs) => issueToken(dataset.url, cbs, 'MUNICIPALITY', 'bench dashboard alone'));
   await markWritten(dataset.name, scale, seed);
-  const base = serverSpec('ketenbeeld', dataset.url, 1);
-  const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };
 
   const measurements = await alternating(builds, rounds, async (build, round) => {
     const m = await measure(build, round, spec, dataset.url, dataset.name, municipalities, tokens, requests);

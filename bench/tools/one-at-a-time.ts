@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import type { Client } from 'pg';
-import { post } from '../harness/load';
-import { resetStatementStatistics, statementCount } from '../harness/postgres';
-import type { RunningServer } from '../harness/server-process';
+import { median, post } from '../harness/load';
+import { ensureDataset } from '../generator/load';
+import { startBenchPostgres } from '../harness/bench-postgres';
+import { serverSpec } from '../harness/contenders';
+import { ensureStatementStatistics, resetStatementStatistics, statementCount, tuneDatabase } from '../harness/postgres';
+import type { RunningServer, ServerSpec } from '../harness/server-process';
+import { buildsToCompare, commonOptions } from './tool-support';
 
 /**
  * Requests asked one at a time, with what each cost: the round trip, the CPU of the server's
@@ -74,4 +78,33 @@ export async function ask(
     postgresCpuMs: postgresCpu / requests,
     statements: statements / requests,
   };
+}
+
+const figure = (value: number | null) => (value !== null && Number.isFinite(value) ? value.toFixed(2) : '–');
+
+/** The header of `ratioCells`' columns. */
+export const RATIO_COLUMNS = 'p50 | min | server CPU | PostgreSQL CPU | both';
+
+/** One build against another, per round (`[this, baseline]`): the median of the per-round ratios, as table cells. */
+export function ratioCells(rounds: readonly (readonly [Asked, Asked])[]): string {
+  const ratio = (value: (a: Asked) => number) => figure(median(rounds.map(([a, b]) => value(a) / value(b))));
+  return `${ratio((a) => a.p50)}× | ${ratio((a) => a.min)}× | ${ratio((a) => a.serverCpuMs)}× | ${ratio((a) => a.postgresCpuMs)}× | ${ratio((a) => a.serverCpuMs + a.postgresCpuMs)}×`;
+}
+
+/**
+ * What both tools start with: the benchmark's cluster with statement statistics, the dataset of the
+ * run's scale and seed (tuned as the whole run tunes it), the builds to compare, and ketenbeeld's
+ * server on the tool's port. A tool that issues tokens marks the dataset written afterwards.
+ */
+export async function prepare(log: (line: string) => void) {
+  await startBenchPostgres(log);
+  const unavailable = await ensureStatementStatistics(log);
+  if (unavailable) throw new Error(unavailable);
+  const { scale, seed, rounds, port } = commonOptions();
+  const builds = buildsToCompare();
+  const dataset = await ensureDataset(scale, seed, { log });
+  await tuneDatabase(dataset.name);
+  const base = serverSpec('ketenbeeld', dataset.url, 1);
+  const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };
+  return { scale, seed, rounds, builds, dataset, spec };
 }

@@ -1,17 +1,13 @@
 import path from 'node:path';
 import { Client } from 'pg';
-import { ensureDataset, markWritten } from '../generator/load';
-import { startBenchPostgres } from '../harness/bench-postgres';
-import { serverSpec } from '../harness/contenders';
-import { median } from '../harness/load';
+import { markWritten } from '../generator/load';
 import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
-import { ensureStatementStatistics, tuneDatabase } from '../harness/postgres';
 import { W3_IMPACT } from '../harness/queries';
 import { ServerSpec, startServer } from '../harness/server-process';
 import { issueCoordinatorToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
-import { Asked, ask, graphqlRequest } from './one-at-a-time';
-import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, writeResults } from './tool-support';
+import { Asked, ask, graphqlRequest, RATIO_COLUMNS, ratioCells, prepare } from './one-at-a-time';
+import { alternating, argument, Build, runTool, writeResults } from './tool-support';
 
 /**
  * W3F alone: the what-if of W3's hub (tens of thousands of components above it at scale 1), judged
@@ -64,32 +60,20 @@ function markdown(scale: number, hubName: string, requests: number, measurements
       `| ${round + 1} | ${build} | ${f(a.p50)} / ${f(a.p90)} / ${f(a.min)} | ${f(a.serverCpuMs)} | ${f(a.postgresCpuMs)} | ${f(a.serverCpuMs + a.postgresCpuMs)} | ${f(a.statements, 1)} |`),
   ];
   if (builds.length === 2) {
-    const ratio = (value: (a: Asked) => number) => median([...new Set(measurements.map((m) => m.round))].map((round) => {
-      const [a, b] = builds.map((build) => measurements.find((m) => m.round === round && m.build === build.name)!.w3f);
-      return value(a) / value(b);
-    }));
+    const rounds = [...new Set(measurements.map((m) => m.round))].map((round) =>
+      builds.map((build) => measurements.find((m) => m.round === round && m.build === build.name)!.w3f) as [Asked, Asked]);
     lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios:`, '',
-      '| p50 | min | server CPU | PostgreSQL CPU | both |', '|---|---|---|---|---|',
-      `| ${f(ratio((a) => a.p50), 2)}× | ${f(ratio((a) => a.min), 2)}× | ${f(ratio((a) => a.serverCpuMs), 2)}× | ${f(ratio((a) => a.postgresCpuMs), 2)}× | ${f(ratio((a) => a.serverCpuMs + a.postgresCpuMs), 2)}× |`);
+      `| ${RATIO_COLUMNS} |`, '|---|---|---|---|---|', `| ${ratioCells(rounds)} |`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 async function main(): Promise<void> {
-  await startBenchPostgres(log);
-  const unavailable = await ensureStatementStatistics(log);
-  if (unavailable) throw new Error(unavailable);
-  const { scale, seed, rounds, port } = commonOptions();
+  const { scale, seed, rounds, builds, dataset, spec } = await prepare(log);
   const requests = Number(argument('--requests', '10'));
-  const builds = buildsToCompare();
-
-  const dataset = await ensureDataset(scale, seed, { log });
-  await tuneDatabase(dataset.name);
   const inputs = await pickInputs(dataset.url, 1, seed);
   const token = await issueCoordinatorToken(dataset.url, 'bench what-if alone');
   await markWritten(dataset.name, scale, seed);
-  const base = serverSpec('ketenbeeld', dataset.url, 1);
-  const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };
 
   const measurements = await alternating(builds, rounds, async (build, round) => {
     const m = await measure(build, round, spec, dataset.url, dataset.name, inputs.hubGatewayId, token, requests);
