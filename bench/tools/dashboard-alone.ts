@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { Client } from 'pg';
 import { markWritten } from '../generator/load';
-import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
+import { REPO } from '../harness/paths';
 import { W1_DASHBOARD, W1_PUBLIC_DASHBOARD } from '../harness/queries';
-import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
+import type { RunningServer, ServerSpec } from '../harness/server-process';
 import { issueToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
-import { Asked, ask, graphqlRequest, RATIO_COLUMNS, ratioCells, Request, prepare } from './one-at-a-time';
+import { Asked, ask, graphqlRequest, RATIO_COLUMNS, ratioCells, Request, pairedRounds, prepare, withServer } from './one-at-a-time';
 import { alternating, argument, Build, runTool, writeResults } from './tool-support';
 
 /**
@@ -54,11 +53,7 @@ function pageRequest(server: RunningServer, municipalities: string[]): Request {
 }
 
 async function measure(build: Build, round: number, spec: ServerSpec, databaseUrl: string, databaseName: string, municipalities: string[], tokens: Record<string, string>[], requests: number): Promise<Measurement> {
-  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), ...profile, build.main] }, 600);
-  const database = new Client({ connectionString: databaseUrl });
-  await database.connect();
-  try {
+  return withServer(build, spec, databaseUrl, 600, async (server, database) => {
     const w1 = await ask(database, databaseName, server, requests, graphqlRequest(server,
       (i) => JSON.stringify({ query: W1_DASHBOARD, operationName: 'Dashboard', variables: { cbs: municipalities[i % municipalities.length] } }),
       (i) => tokens[i % municipalities.length]));
@@ -67,10 +62,7 @@ async function measure(build: Build, round: number, spec: ServerSpec, databaseUr
       () => ({})));
     const page = await ask(database, databaseName, server, requests, pageRequest(server, municipalities));
     return { build: build.name, round, w1, w1p, page };
-  } finally {
-    await database.end();
-    await server.stop();
-  }
+  });
 }
 
 const f = (value: number | null | undefined, digits = 1) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
@@ -94,9 +86,7 @@ function markdown(scale: number, municipalities: number, requests: number, measu
     lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios:`, '',
       `| form | ${RATIO_COLUMNS} |`, '|---|---|---|---|---|---|');
     for (const form of FORMS) {
-      const rounds = [...new Set(measurements.map((m) => m.round))].map((round) =>
-        builds.map((build) => measurements.find((m) => m.round === round && m.build === build.name)![form]) as [Asked, Asked]);
-      lines.push(`| ${FORM_NAMES[form]} | ${ratioCells(rounds)} |`);
+      lines.push(`| ${FORM_NAMES[form]} | ${ratioCells(pairedRounds(measurements, builds, (m) => m[form]))} |`);
     }
   }
   return `${lines.join('\n')}\n`;
@@ -117,8 +107,5 @@ async function main(): Promise<void> {
   });
   writeResults(`dashboard-alone-s${scale}`, markdown(scale, municipalities.length, requests, measurements, builds), { scale, seed, builds, measurements });
 }
-
-/** `--cpu-prof DIR`: the server writes a V8 CPU profile of each start to DIR. */
-const cpuProfileDir = argument('--cpu-prof', null);
 
 runTool(main);

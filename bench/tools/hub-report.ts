@@ -4,13 +4,13 @@ import { ensureDataset, markWritten } from '../generator/load';
 import { startBenchPostgres } from '../harness/bench-postgres';
 import { serverSpec } from '../harness/contenders';
 import { median, post } from '../harness/load';
-import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
+import { REPO } from '../harness/paths';
 import { tuneDatabase } from '../harness/postgres';
 import { W1_PUBLIC_DASHBOARD } from '../harness/queries';
-import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
+import type { RunningServer, ServerSpec } from '../harness/server-process';
 import { issueCoordinatorToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
-import { alternating, argument, Build, buildsToCompare, commonOptions, runTool, writeResults } from './tool-support';
+import { alternating, Build, buildsToCompare, commonOptions, runTool, startBuild, writeResults } from './tool-support';
 
 /**
  * A report on the hub (W3's gateway, tens of thousands of components above it at scale 1), with a
@@ -121,8 +121,7 @@ function reportWhile(server: RunningServer, gatewayIds: string[], headers: Recor
 async function measure(
   build: Build, round: number, spec: ServerSpec, hubId: string, municipalities: string[], quietGatewayIds: string[], headers: Record<string, string>,
 ): Promise<Measurement> {
-  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), ...profile, build.main] }, 600);
+  const server = await startBuild(build, spec, 600);
   const reportHub = async (status: string) => {
     const input = { componentId: hubId, status, cause: status === 'OPERATIONAL' ? null : 'PRECAUTIONARY_SHUTDOWN', source: 'bench:hub-report', idempotencyKey: `bench-hub-${Date.now()}-${status}` };
     const cpuBefore = cpuSeconds(server.pid);
@@ -211,9 +210,6 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
   }
   return `${lines.join('\n')}\n`;
 }
-
-/** `--cpu-prof DIR`: the server writes a V8 CPU profile of each start to DIR. */
-const cpuProfileDir = argument('--cpu-prof', null);
 
 async function main(): Promise<void> {
   await startBenchPostgres(log);

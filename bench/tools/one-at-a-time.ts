@@ -1,12 +1,12 @@
 import fs from 'node:fs';
-import type { Client } from 'pg';
+import { Client } from 'pg';
 import { median, post } from '../harness/load';
 import { ensureDataset } from '../generator/load';
 import { startBenchPostgres } from '../harness/bench-postgres';
 import { serverSpec } from '../harness/contenders';
 import { ensureStatementStatistics, resetStatementStatistics, statementCount, tuneDatabase } from '../harness/postgres';
 import type { RunningServer, ServerSpec } from '../harness/server-process';
-import { buildsToCompare, commonOptions } from './tool-support';
+import { Build, buildsToCompare, commonOptions, startBuild } from './tool-support';
 
 /**
  * Requests asked one at a time, with what each cost: the round trip, the CPU of the server's
@@ -107,4 +107,27 @@ export async function prepare(log: (line: string) => void) {
   const base = serverSpec('ketenbeeld', dataset.url, 1);
   const spec: ServerSpec = { ...base, port, env: { ...base.env, PORT: String(port) } };
   return { scale, seed, rounds, builds, dataset, spec };
+}
+
+/** Starts `build`, connects to its database to watch its backends, hands both to `use`, and stops both. */
+export async function withServer<T>(
+  build: Build, spec: ServerSpec, databaseUrl: string, readySeconds: number, use: (server: RunningServer, database: Client) => Promise<T>,
+): Promise<T> {
+  const server = await startBuild(build, spec, readySeconds);
+  const database = new Client({ connectionString: databaseUrl });
+  await database.connect();
+  try {
+    return await use(server, database);
+  } finally {
+    await database.end();
+    await server.stop();
+  }
+}
+
+/** Per round, what `pick` takes of the first build's measurement and of the second's (for `ratioCells`). */
+export function pairedRounds<M extends { round: number; build: string }>(measurements: readonly M[], builds: readonly Build[], pick: (m: M) => Asked): [Asked, Asked][] {
+  return [...new Set(measurements.map((m) => m.round))].map((round) => {
+    const [a, b] = builds.map((build) => pick(measurements.find((m) => m.round === round && m.build === build.name)!));
+    return [a, b];
+  });
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { freshResultStem, REPO } from '../harness/paths';
+import { freshResultStem, ketenbeeldNodeFlags, REPO } from '../harness/paths';
+import { RunningServer, ServerSpec, startServer } from '../harness/server-process';
 
 /** The tools' shared plumbing: their arguments, the builds they compare, where their results go. */
 
@@ -19,6 +20,16 @@ export interface Build {
 
 export function buildOf(name: string, checkout: string): Build {
   return { name, checkout, main: path.join(checkout, 'dist/src/main.js') };
+}
+
+/**
+ * Starts `build` as `spec` says, with its own Node flags; with `--cpu-prof DIR` on the command line
+ * the server writes a V8 CPU profile of this start to DIR.
+ */
+export function startBuild(build: Build, spec: ServerSpec, readySeconds: number): Promise<RunningServer> {
+  const profileDir = argument('--cpu-prof', null);
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  return startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), ...profile, build.main] }, readySeconds);
 }
 
 /** This checkout, and with `--baseline DIR` the built checkout DIR; each must be built. */

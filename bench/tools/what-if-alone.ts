@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { Client } from 'pg';
 import { markWritten } from '../generator/load';
-import { ketenbeeldNodeFlags, REPO } from '../harness/paths';
+import { REPO } from '../harness/paths';
 import { W3_IMPACT } from '../harness/queries';
-import { ServerSpec, startServer } from '../harness/server-process';
+import type { ServerSpec } from '../harness/server-process';
 import { issueCoordinatorToken } from '../harness/tokens';
 import { pickInputs } from '../harness/workloads';
-import { Asked, ask, graphqlRequest, RATIO_COLUMNS, ratioCells, prepare } from './one-at-a-time';
+import { Asked, ask, graphqlRequest, RATIO_COLUMNS, ratioCells, pairedRounds, prepare, withServer } from './one-at-a-time';
 import { alternating, argument, Build, runTool, writeResults } from './tool-support';
 
 /**
@@ -31,19 +30,12 @@ interface Measurement {
 }
 
 async function measure(build: Build, round: number, spec: ServerSpec, databaseUrl: string, databaseName: string, hub: string, token: Record<string, string>, requests: number): Promise<Measurement> {
-  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const server = await startServer({ ...spec, args: [...ketenbeeldNodeFlags(build.checkout), ...profile, build.main] }, 900);
-  const database = new Client({ connectionString: databaseUrl });
-  await database.connect();
-  try {
+  return withServer(build, spec, databaseUrl, 900, async (server, database) => {
     const w3f = await ask(database, databaseName, server, requests, graphqlRequest(server,
       (i) => JSON.stringify({ query: `${W3_IMPACT}\n# what-if alone ${build.name} ${round} ${i}`, operationName: 'Impact', variables: { id: hub } }),
       () => token), 2);
     return { build: build.name, round, w3f };
-  } finally {
-    await database.end();
-    await server.stop();
-  }
+  });
 }
 
 const f = (value: number | null | undefined, digits = 1) => (value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits));
@@ -60,10 +52,8 @@ function markdown(scale: number, hubName: string, requests: number, measurements
       `| ${round + 1} | ${build} | ${f(a.p50)} / ${f(a.p90)} / ${f(a.min)} | ${f(a.serverCpuMs)} | ${f(a.postgresCpuMs)} | ${f(a.serverCpuMs + a.postgresCpuMs)} | ${f(a.statements, 1)} |`),
   ];
   if (builds.length === 2) {
-    const rounds = [...new Set(measurements.map((m) => m.round))].map((round) =>
-      builds.map((build) => measurements.find((m) => m.round === round && m.build === build.name)!.w3f) as [Asked, Asked]);
     lines.push('', `${builds[0].name} ÷ ${builds[1].name}, median of per-round ratios:`, '',
-      `| ${RATIO_COLUMNS} |`, '|---|---|---|---|---|', `| ${ratioCells(rounds)} |`);
+      `| ${RATIO_COLUMNS} |`, '|---|---|---|---|---|', `| ${ratioCells(pairedRounds(measurements, builds, (m) => m.w3f))} |`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -82,8 +72,5 @@ async function main(): Promise<void> {
   });
   writeResults(`what-if-alone-s${scale}`, markdown(scale, inputs.hubGatewayName, requests, measurements, builds), { scale, seed, builds, measurements });
 }
-
-/** `--cpu-prof DIR`: the server writes a V8 CPU profile of each start to DIR. */
-const cpuProfileDir = argument('--cpu-prof', null);
 
 runTool(main);
