@@ -4,7 +4,7 @@ import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '.
 import type { NewStatusChange } from '../events';
 import { observePictureUpkeep } from '../../platform/metrics';
 import { factsRepository } from './facts.repository';
-import { Contribution, PictureRow, pictureRepository, StoredStatusAndReport, storedStatusOfRow } from './picture.repository';
+import { Contribution, PictureRow, pictureRepository, RowShape, RowToJudge, StoredStatusAndReport, storedStatusOfRow, WHOLE_ROWS } from './picture.repository';
 import { affectsResidents, isOutage } from './status.rules';
 import {
   ComponentFact, DependencyGraph, Effective, HeartbeatFact, inForce, KnownEffective, ReportFact, reportAt, StatusPicture, StatusTimeline,
@@ -95,7 +95,7 @@ function outwardKey(e: KnownEffective): string {
 }
 
 /** The row's own facts as the engine reads them (a row holds only the newest report). */
-function factOf(row: PictureRow): ComponentFact {
+function factOf(row: RowToJudge): ComponentFact {
   return {
     id: row.componentId, reports: row.report ? [row.report] : [], heartbeats: row.heartbeat ? [row.heartbeat] : [],
     retiredAt: null, maintenance: row.maintenance,
@@ -173,7 +173,7 @@ async function rebuildPage(
  * (a what-if).
  */
 export async function judge(
-  rows: Map<string, PictureRow>, judged: ReadonlySet<string>, now: number, override?: ReadonlyMap<string, ComponentStatus>,
+  rows: ReadonlyMap<string, RowToJudge>, judged: ReadonlySet<string>, now: number, override?: ReadonlyMap<string, ComponentStatus>,
 ): Promise<{ picture: StatusPicture; graph: DependencyGraph }> {
   // Built a row at a time, taking turns: above a hub the graph has tens of thousands of components.
   const graph = new DependencyGraph();
@@ -229,11 +229,14 @@ function sameRow(a: PictureRow, b: PictureRow): boolean {
   return isDeepStrictEqual(a, b);
 }
 
-/** Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking. Returns the ids read. */
-export async function readAbove(db: EntityManager, ids: Iterable<string>, rows: Map<string, PictureRow>): Promise<string[]> {
+/**
+ * Reads the rows above `ids` (them included), following `dependants`, into `rows`, without locking:
+ * whole (WHOLE_ROWS) for a write, only what judging needs (ROWS_TO_JUDGE) for a what-if. Returns the ids read.
+ */
+export async function readAbove<R extends RowToJudge>(db: EntityManager, ids: Iterable<string>, rows: Map<string, R>, shape: RowShape<R>): Promise<string[]> {
   const found: string[] = [];
   const asked = new Set([...ids].filter((id) => !rows.has(id)));
-  await pictureRepository.readFollowing(db, [...asked], async (row) => {
+  await pictureRepository.readFollowing(db, [...asked], shape, async (row) => {
     await takeTurns(found.length + 1);
     rows.set(row.componentId, row);
     found.push(row.componentId);
@@ -381,8 +384,8 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // another write changed in between are read again, and what newly depends on them is read and
   // locked too, until nothing moves.
   const readWhatIsAbove = async () => {
-    await readAbove(db, change.roots.flatMap((id) => base.get(id)!.dependants.map((d) => d.componentId)), base);
-    if (late) await readAbove(db, await factsRepository.dependantsSince(db, change.roots, new Date(change.moment)), base);
+    await readAbove(db, change.roots.flatMap((id) => base.get(id)!.dependants.map((d) => d.componentId)), base, WHOLE_ROWS);
+    if (late) await readAbove(db, await factsRepository.dependantsSince(db, change.roots, new Date(change.moment)), base, WHOLE_ROWS);
   };
   const locked = new Set<string>();
   const lockWhatIsRead = async () => {
@@ -390,7 +393,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     while (pending.length > 0) {
       const refreshed = await lockAndRefresh(db, pending, base);
       for (const id of pending) locked.add(id);
-      if (reachesAbove) await readAbove(db, refreshed.flatMap((id) => base.get(id)?.dependants.map((d) => d.componentId) ?? []), base);
+      if (reachesAbove) await readAbove(db, refreshed.flatMap((id) => base.get(id)?.dependants.map((d) => d.componentId) ?? []), base, WHOLE_ROWS);
       pending = [...base.keys()].filter((id) => !locked.has(id));
     }
   };
@@ -519,14 +522,14 @@ export const pictureKeeper = {
    */
   async lockAround(db: EntityManager, componentId: string, dependsOnIds: readonly string[]): Promise<void> {
     const rows = new Map<string, PictureRow>();
-    const above = new Set(await readAbove(db, [componentId], rows));
+    const above = new Set(await readAbove(db, [componentId], rows, WHOLE_ROWS));
     for (const row of await pictureRepository.rows(db, dependsOnIds)) rows.set(row.componentId, row);
     let pending = [...rows.keys()];
     const locked = new Set<string>();
     while (pending.length > 0) {
       const refreshed = await lockAndRefresh(db, pending, rows);
       for (const id of pending) locked.add(id);
-      const grown = await readAbove(db, refreshed.filter((id) => above.has(id)).flatMap((id) => rows.get(id)?.dependants.map((d) => d.componentId) ?? []), rows);
+      const grown = await readAbove(db, refreshed.filter((id) => above.has(id)).flatMap((id) => rows.get(id)?.dependants.map((d) => d.componentId) ?? []), rows, WHOLE_ROWS);
       for (const id of grown) above.add(id);
       pending = [...rows.keys()].filter((id) => !locked.has(id));
     }

@@ -42,16 +42,27 @@ export interface DependantEdge {
   redundancyGroup: string | null;
 }
 
-export interface PictureRow {
+/**
+ * What judging a row again needs (`judge` in picture.keeper.ts), and walking up from it: its own
+ * facts, the dependencies that can impose something on it, who depends on it, and whether it is
+ * stale. A what-if reads only this (ROWS_TO_JUDGE); a write reads whole rows (WHOLE_ROWS).
+ */
+export interface RowToJudge {
   componentId: string;
-  revision: number;
   kind: ComponentKind;
-  audience: Audience | null;
   report: ReportFact | null;
   heartbeat: HeartbeatFact | null;
   /** Its announced maintenance windows that are not over. */
   maintenance: MaintenanceFact[];
-  /** When the next of those windows begins or ends (epoch ms): the picture's clock takes it in then. */
+  stale: boolean;
+  contributions: Contribution[];
+  dependants: DependantEdge[];
+}
+
+export interface PictureRow extends RowToJudge {
+  revision: number;
+  audience: Audience | null;
+  /** When the next of its maintenance windows begins or ends (epoch ms): the picture's clock takes it in then. */
   nextMaintenanceAt: number | null;
   status: ComponentStatus;
   cause: StatusCause | null;
@@ -59,49 +70,61 @@ export interface PictureRow {
   rootCauseReportId: string | null;
   rootCauseMaintenanceId: string | null;
   since: number | null;
-  stale: boolean;
   ownStaleFrom: number | null;
   ownStale: boolean;
   outage: boolean;
   residentsAffected: boolean;
   lastFactAt: number;
-  contributions: Contribution[];
-  dependants: DependantEdge[];
 }
 
 type StoredContribution = [string, DependencyKind, string | null, ComponentStatus, string[], string | null, boolean, string | null];
 type StoredDependant = [string, DependencyKind, string | null];
 
-interface Record {
-  component_id: string; revision: string; kind: ComponentKind; audience: Audience | null;
+interface RecordToJudge {
+  component_id: string; kind: ComponentKind;
   report_id: string | null; report_status: ReportedStatus | null; report_cause: StatusCause | null; report_observed_ms: number | null; report_seq: string | null;
-  heartbeat_seconds: number | null; heartbeat_from_ms: number | null; maintenance: [string, number, number][]; next_maintenance_ms: number | null;
-  status: ComponentStatus; cause: StatusCause | null; root_cause: string[]; root_cause_report_id: string | null; root_cause_maintenance_id: string | null;
-  since_ms: number | null; stale: boolean; own_stale_from_ms: number | null; own_stale: boolean;
-  outage: boolean; residents_affected: boolean; last_fact_ms: number;
+  heartbeat_seconds: number | null; heartbeat_from_ms: number | null; maintenance: [string, number, number][]; stale: boolean;
   contributions: StoredContribution[]; dependants: StoredDependant[];
 }
 
+interface Record extends RecordToJudge {
+  revision: string; audience: Audience | null; next_maintenance_ms: number | null;
+  status: ComponentStatus; cause: StatusCause | null; root_cause: string[]; root_cause_report_id: string | null; root_cause_maintenance_id: string | null;
+  since_ms: number | null; own_stale_from_ms: number | null; own_stale: boolean;
+  outage: boolean; residents_affected: boolean; last_fact_ms: number;
+}
 
-const COLUMNS = `component_id, revision, kind, audience,
+const COLUMNS_TO_JUDGE = `component_id, kind,
   report_id, report_status, report_cause, ${epochMs('report_observed_at')} AS report_observed_ms, report_seq,
-  heartbeat_seconds, ${epochMs('heartbeat_from')} AS heartbeat_from_ms, maintenance, ${epochMs('next_maintenance_at')} AS next_maintenance_ms,
-  status, cause, to_json(root_cause) AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${epochMs('since')} AS since_ms, stale,
-  ${epochMs('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${epochMs('last_fact_at')} AS last_fact_ms,
-  contributions, dependants`;
+  heartbeat_seconds, ${epochMs('heartbeat_from')} AS heartbeat_from_ms, maintenance, stale, contributions, dependants`;
 
-function toRow(r: Record): PictureRow {
+const COLUMNS = `${COLUMNS_TO_JUDGE}, revision, audience, ${epochMs('next_maintenance_at')} AS next_maintenance_ms,
+  status, cause, to_json(root_cause) AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${epochMs('since')} AS since_ms,
+  ${epochMs('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${epochMs('last_fact_at')} AS last_fact_ms`;
+
+function toRowToJudge(r: RecordToJudge): RowToJudge {
   return {
     componentId: r.component_id,
-    revision: Number(r.revision),
     kind: r.kind,
-    audience: r.audience,
     report: r.report_id === null ? null : {
       id: r.report_id, componentId: r.component_id, status: r.report_status!, cause: r.report_cause,
       observedAt: new Date(r.report_observed_ms!), seq: Number(r.report_seq),
     },
     heartbeat: r.heartbeat_from_ms === null ? null : { seconds: r.heartbeat_seconds, from: r.heartbeat_from_ms },
     maintenance: r.maintenance.map(([id, from, until]) => ({ id, from, until })),
+    stale: r.stale,
+    contributions: r.contributions.map(([dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale, rootCauseMaintenanceId]) => ({
+      dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, rootCauseMaintenanceId: rootCauseMaintenanceId ?? null, stale,
+    })),
+    dependants: r.dependants.map(([componentId, kind, redundancyGroup]) => ({ componentId, kind, redundancyGroup })),
+  };
+}
+
+function toRow(r: Record): PictureRow {
+  return {
+    ...toRowToJudge(r),
+    revision: Number(r.revision),
+    audience: r.audience,
     nextMaintenanceAt: r.next_maintenance_ms,
     status: r.status,
     cause: r.cause,
@@ -109,18 +132,29 @@ function toRow(r: Record): PictureRow {
     rootCauseReportId: r.root_cause_report_id,
     rootCauseMaintenanceId: r.root_cause_maintenance_id,
     since: r.since_ms,
-    stale: r.stale,
     ownStaleFrom: r.own_stale_from_ms,
     ownStale: r.own_stale,
     outage: r.outage,
     residentsAffected: r.residents_affected,
     lastFactAt: r.last_fact_ms,
-    contributions: r.contributions.map(([dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale, rootCauseMaintenanceId]) => ({
-      dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, rootCauseMaintenanceId: rootCauseMaintenanceId ?? null, stale,
-    })),
-    dependants: r.dependants.map(([componentId, kind, redundancyGroup]) => ({ componentId, kind, redundancyGroup })),
   };
 }
+
+/** Which columns of a row are read, and what becomes of them: whole rows, or only what judging them needs. */
+export interface RowShape<R extends RowToJudge> {
+  statement: string;
+  toRow(record: never): R;
+}
+
+export const WHOLE_ROWS: RowShape<PictureRow> = {
+  statement: `SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`,
+  toRow: (record: Record) => toRow(record),
+};
+
+export const ROWS_TO_JUDGE: RowShape<RowToJudge> = {
+  statement: `SELECT ${COLUMNS_TO_JUDGE} FROM live_status WHERE component_id = ANY($1::uuid[])`,
+  toRow: (record: RecordToJudge) => toRowToJudge(record),
+};
 
 const timestamp = (value: number | null) => (value === null ? null : value === Number.NEGATIVE_INFINITY ? '-infinity' : new Date(value).toISOString());
 
@@ -196,13 +230,11 @@ function judgedRecord(row: PictureRow) {
   };
 }
 
-const READ_ROWS = `SELECT ${COLUMNS} FROM live_status WHERE component_id = ANY($1::uuid[])`;
-
 export const pictureRepository = {
   /** The rows of `ids`, READ_CHUNK per statement: the rows above a hub are read a part at a time, with turns for other requests between the parts. */
   async rows(db: EntityManager, ids: readonly string[]): Promise<PictureRow[]> {
     const rows: PictureRow[] = [];
-    await runPipelined(db, chunksOf(ids, READ_CHUNK), (part) => [READ_ROWS, [uuidArrayLiteral(part)]], (records) => {
+    await runPipelined(db, chunksOf(ids, READ_CHUNK), (part) => [WHOLE_ROWS.statement, [uuidArrayLiteral(part)]], (records) => {
       for (const record of records as Record[]) rows.push(toRow(record));
     });
     return rows;
@@ -215,21 +247,23 @@ export const pictureRepository = {
    * already under way whenever ids are waiting, so a walk up from a hub does not pause PostgreSQL
    * at the end of each of its levels.
    */
-  async readFollowing(db: EntityManager, ids: readonly string[], follow: (row: PictureRow) => Promise<readonly string[]>): Promise<void> {
+  async readFollowing<R extends RowToJudge>(
+    db: EntityManager, ids: readonly string[], shape: RowShape<R>, follow: (row: R) => Promise<readonly string[]>,
+  ): Promise<void> {
     const waiting = [...ids];
-    let running: Promise<Record[]> | null = null;
+    let running: Promise<never[]> | null = null;
     const sendNext = () => {
       const part = waiting.splice(0, READ_CHUNK);
-      running = db.query(READ_ROWS, [uuidArrayLiteral(part)]) as Promise<Record[]>;
+      running = db.query(shape.statement, [uuidArrayLiteral(part)]) as Promise<never[]>;
       // Awaited below; should handing over the rows before it fail first, its own failure must not count as unhandled.
       running.catch(() => undefined);
     };
     if (waiting.length > 0) sendNext();
     while (running !== null) {
-      const records: Record[] = await running;
+      const records: never[] = await running;
       running = null;
       if (waiting.length > 0) sendNext();
-      for (const record of records) waiting.push(...(await follow(toRow(record))));
+      for (const record of records) waiting.push(...(await follow(shape.toRow(record))));
       if (running === null && waiting.length > 0) sendNext();
     }
   },

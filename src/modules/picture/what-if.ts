@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { ComponentStatus } from '../../common/vocabulary';
 import { countryAt, factsRepository, idsAboveAt } from './facts.repository';
 import { judge, readAbove } from './picture.keeper';
-import type { PictureRow } from './picture.repository';
+import { ROWS_TO_JUDGE, RowToJudge } from './picture.repository';
 import type { Delivery } from './status.rules';
 import { Effective, KnownEffective, StatusPicture } from './status.engine';
 
@@ -47,8 +47,8 @@ export function withWhatIf<T>(
 async function judgeWhatIf(db: EntityManager, componentIds: readonly string[], status: ComponentStatus, asOf: Date | null, now: Date): Promise<WhatIfJudgement> {
   const override = new Map(componentIds.map((id) => [id, status]));
   if (asOf === null) {
-    const rows = new Map<string, PictureRow>();
-    await readAbove(db, componentIds, rows);
+    const rows = new Map<string, RowToJudge>();
+    await readAbove(db, componentIds, rows, ROWS_TO_JUDGE);
     const members = new Set(rows.keys());
     // Who receives the member services is read while they are judged.
     const [deliveries, { picture }] = await Promise.all([
