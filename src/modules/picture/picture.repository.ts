@@ -102,29 +102,40 @@ const COLUMNS = `${COLUMNS_TO_JUDGE}, revision, audience, ${epochMs('next_mainte
   status, cause, to_json(root_cause) AS root_cause, root_cause_report_id, root_cause_maintenance_id, ${epochMs('since')} AS since_ms,
   ${epochMs('own_stale_from')} AS own_stale_from_ms, own_stale, outage, residents_affected, ${epochMs('last_fact_at')} AS last_fact_ms`;
 
+// The row's parts, each read one way whichever shape is read.
+const reportOf = (r: RecordToJudge): ReportFact | null => (r.report_id === null ? null : {
+  id: r.report_id, componentId: r.component_id, status: r.report_status!, cause: r.report_cause,
+  observedAt: new Date(r.report_observed_ms!), seq: Number(r.report_seq),
+});
+const heartbeatOf = (r: RecordToJudge): HeartbeatFact | null => (r.heartbeat_from_ms === null ? null : { seconds: r.heartbeat_seconds, from: r.heartbeat_from_ms });
+const maintenanceOf = (r: RecordToJudge): MaintenanceFact[] => r.maintenance.map(([id, from, until]) => ({ id, from, until }));
+const contributionsOf = (r: RecordToJudge): Contribution[] =>
+  r.contributions.map(([dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale, rootCauseMaintenanceId]) => ({
+    dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, rootCauseMaintenanceId: rootCauseMaintenanceId ?? null, stale,
+  }));
+const dependantsOf = (r: RecordToJudge): DependantEdge[] => r.dependants.map(([componentId, kind, redundancyGroup]) => ({ componentId, kind, redundancyGroup }));
+
 function toRowToJudge(r: RecordToJudge): RowToJudge {
   return {
-    componentId: r.component_id,
-    kind: r.kind,
-    report: r.report_id === null ? null : {
-      id: r.report_id, componentId: r.component_id, status: r.report_status!, cause: r.report_cause,
-      observedAt: new Date(r.report_observed_ms!), seq: Number(r.report_seq),
-    },
-    heartbeat: r.heartbeat_from_ms === null ? null : { seconds: r.heartbeat_seconds, from: r.heartbeat_from_ms },
-    maintenance: r.maintenance.map(([id, from, until]) => ({ id, from, until })),
-    stale: r.stale,
-    contributions: r.contributions.map(([dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, stale, rootCauseMaintenanceId]) => ({
-      dependsOnId, kind, redundancyGroup, status, rootCause, rootCauseReportId, rootCauseMaintenanceId: rootCauseMaintenanceId ?? null, stale,
-    })),
-    dependants: r.dependants.map(([componentId, kind, redundancyGroup]) => ({ componentId, kind, redundancyGroup })),
+    componentId: r.component_id, kind: r.kind, report: reportOf(r), heartbeat: heartbeatOf(r), maintenance: maintenanceOf(r),
+    stale: r.stale, contributions: contributionsOf(r), dependants: dependantsOf(r),
   };
 }
 
+/**
+ * A whole row, built as one object literal (not by spreading a RowToJudge: an object grown from a
+ * spread keeps most of its fields outside the object, and a write above a hub reads, copies and
+ * compares tens of thousands of these).
+ */
 function toRow(r: Record): PictureRow {
   return {
-    ...toRowToJudge(r),
+    componentId: r.component_id,
     revision: Number(r.revision),
+    kind: r.kind,
     audience: r.audience,
+    report: reportOf(r),
+    heartbeat: heartbeatOf(r),
+    maintenance: maintenanceOf(r),
     nextMaintenanceAt: r.next_maintenance_ms,
     status: r.status,
     cause: r.cause,
@@ -132,11 +143,14 @@ function toRow(r: Record): PictureRow {
     rootCauseReportId: r.root_cause_report_id,
     rootCauseMaintenanceId: r.root_cause_maintenance_id,
     since: r.since_ms,
+    stale: r.stale,
     ownStaleFrom: r.own_stale_from_ms,
     ownStale: r.own_stale,
     outage: r.outage,
     residentsAffected: r.residents_affected,
     lastFactAt: r.last_fact_ms,
+    contributions: contributionsOf(r),
+    dependants: dependantsOf(r),
   };
 }
 
@@ -164,8 +178,12 @@ const timestamp = (value: number | null) => (value === null ? null : value === N
  */
 const WRITE_CHUNK = 500;
 
-/** Rows per statement when many are read. */
-const READ_CHUNK = 2_000;
+/**
+ * Rows per statement when many are read. A statement's rows tend to arrive together and `pg` parses
+ * what has arrived in one turn of the event loop, so this bounds how long other requests wait for a
+ * turn while the rows above a hub are read.
+ */
+const READ_CHUNK = 500;
 
 /**
  * Rows travel to PostgreSQL as one JSON array per statement (jsonb_to_recordset), each row an object
