@@ -224,16 +224,6 @@ function judgedRow(row: PictureRow, effective: Effective, contributions: Contrib
   };
 }
 
-/** Whether any of `rows` passes `test`. */
-async function anyRow(rows: Map<string, PictureRow>, test: (row: PictureRow) => boolean): Promise<boolean> {
-  let looked = 0;
-  for (const row of rows.values()) {
-    await takeTurns(++looked);
-    if (test(row)) return true;
-  }
-  return false;
-}
-
 /** Whether writing `a` over `b` would store nothing new (a row judged from `b` keeps its revision). */
 function sameRow(a: PictureRow, b: PictureRow): boolean {
   return isDeepStrictEqual(a, b);
@@ -281,12 +271,7 @@ async function closureAbove(ids: Iterable<string>, rows: Map<string, PictureRow>
  * since they were read; a row that is gone (retired meanwhile) leaves `rows`. Returns the ids read again.
  */
 async function lockAndRefresh(db: EntityManager, ids: readonly string[], rows: Map<string, PictureRow>): Promise<string[]> {
-  const read: { componentId: string; revision: number }[] = [];
-  for (const id of ids) {
-    await takeTurns(read.length + 1);
-    read.push({ componentId: id, revision: rows.get(id)!.revision });
-  }
-  const changed = await pictureRepository.lock(db, read);
+  const changed = await pictureRepository.lock(db, ids.map((id) => ({ componentId: id, revision: rows.get(id)!.revision })));
   const outdated: string[] = [];
   for (const [id, revision] of changed) {
     if (revision === null) rows.delete(id);
@@ -320,9 +305,7 @@ async function settleSince(
   }
   const replayed = new Set<string>();
   const pending: string[] = [];
-  let looked = 0;
   for (const [id] of after) {
-    await takeTurns(++looked);
     if (late || change.moment <= before.get(id)!.lastFactAt) {
       replayed.add(id);
       pending.push(id);
@@ -367,8 +350,8 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
 async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewStatusChange[]> {
   // Read, as stored (`base`): the roots and the rows below them; with the change applied (`work`).
   const base = new Map<string, PictureRow>();
-  const fixed = new Set([...change.roots, ...(change.below ?? [])]);
-  for (const row of await pictureRepository.rows(db, [...fixed])) base.set(row.componentId, row);
+  const fixed = [...new Set([...change.roots, ...(change.below ?? [])])];
+  for (const row of await pictureRepository.rows(db, fixed)) base.set(row.componentId, row);
   for (const id of change.roots) if (!base.has(id)) throw new Error(`No stored picture for component ${id}`);
 
   // 1. The roots alone: when what depends on them sees no difference, nothing above them changes.
@@ -379,9 +362,9 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // depended on the roots then may depend on them no more, and its history is not in the roots'
   // rows). The plan goes by what the rows say; the locked rows and the ended dependencies decide
   // (a write that turns out late then reads and locks what it needs for that).
-  const rowsSayLate = async () => (change.late?.(rootRows()) ?? false)
-    || (await anyRow(base, (row) => row.nextMaintenanceAt !== null && row.nextMaintenanceAt <= change.now));
-  let late = await rowsSayLate();
+  const rowsSayLate = () => (change.late?.(rootRows()) ?? false)
+    || [...base.values()].some((row) => row.nextMaintenanceAt !== null && row.nextMaintenanceAt <= change.now);
+  let late = rowsSayLate();
   const rootsLookDifferent = async (rows: Map<string, PictureRow>) => {
     if (late) return true;
     const { picture } = await judge(rows, roots, change.now);
@@ -409,18 +392,9 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     let pending = [...base.keys()];
     while (pending.length > 0) {
       const refreshed = await lockAndRefresh(db, pending, base);
-      let marked = 0;
-      for (const id of pending) {
-        await takeTurns(++marked);
-        locked.add(id);
-      }
+      for (const id of pending) locked.add(id);
       if (reachesAbove) await readAbove(db, refreshed.flatMap((id) => base.get(id)?.dependants.map((d) => d.componentId) ?? []), base, WHOLE_ROWS);
-      pending = [];
-      let looked = 0;
-      for (const id of base.keys()) {
-        await takeTurns(++looked);
-        if (!locked.has(id)) pending.push(id);
-      }
+      pending = [...base.keys()].filter((id) => !locked.has(id));
     }
   };
   if (reachesAbove) await readWhatIsAbove();
@@ -435,7 +409,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     change.settled?.(rootRows());
     return [];
   }
-  const lateOnceLocked = (await rowsSayLate()) || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
+  const lateOnceLocked = rowsSayLate() || (await factsRepository.dependencyEndedSince(db, new Date(change.moment)));
   if (lateOnceLocked !== late) {
     late = lateOnceLocked;
     if (late) reachesAbove = false;
@@ -449,17 +423,13 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
 
   // 3. Judge the members (the roots, and when reached everything above them) on the locked rows.
   const members = !reachesAbove ? roots
-    : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.has(id)))
+    : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
       : await closureAbove(change.roots, base);
   const work = applied();
   // Judged no earlier than any fact the locked rows hold: a write that waited for another judges
   // after it, even when its own clock was read first.
   let at = change.now;
-  let looked = 0;
-  for (const row of base.values()) {
-    await takeTurns(++looked);
-    at = Math.max(at, row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY);
-  }
+  for (const row of base.values()) at = Math.max(at, row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY);
   const { picture, graph } = await judge(work, members, at);
   const after = new Map<string, PictureRow>();
   for (const id of members) {
@@ -477,23 +447,20 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
 
   // Rows below the roots change only in their dependants (an edge added or ended).
   for (const id of change.below ?? []) if (!after.has(id) && work.has(id)) after.set(id, work.get(id)!);
-  // Only the roots' rows and those below them change in their own facts or dependants
-  // (FactChange.apply): they are written whole; of every other row, only what the judgement changed.
-  const writtenWhole: PictureRow[] = [];
-  const writtenJudged: PictureRow[] = [];
-  // Those whose effective status or staleness changed: the change set.
-  const changes: PictureRow[] = [];
-  let compared = 0;
+  const written: PictureRow[] = [];
   for (const row of after.values()) {
-    await takeTurns(++compared);
-    const old = base.get(row.componentId)!;
-    if (sameRow(row, old)) continue;
-    (fixed.has(row.componentId) ? writtenWhole : writtenJudged).push(row);
-    if (old.status !== row.status || old.stale !== row.stale) changes.push(row);
+    await takeTurns(written.length);
+    if (!sameRow(row, base.get(row.componentId)!)) written.push(row);
   }
-  await pictureRepository.write(db, writtenWhole);
-  await pictureRepository.writeJudgements(db, writtenJudged);
+  // Only the roots' rows and those below them change in their own facts or dependants
+  // (FactChange.apply): of every other row, only what the judgement changed is written.
+  await pictureRepository.write(db, written.filter((row) => fixed.includes(row.componentId)));
+  await pictureRepository.writeJudgements(db, written.filter((row) => !fixed.includes(row.componentId)));
 
+  const changes = written.filter((row) => {
+    const old = base.get(row.componentId)!;
+    return old.status !== row.status || old.stale !== row.stale;
+  });
   const deliveredTo = await factsRepository.municipalitiesOfServices(db, changes.filter((row) => row.kind === 'SERVICE').map((row) => row.componentId));
   const changeSet: NewStatusChange[] = [];
   for (const row of changes) {

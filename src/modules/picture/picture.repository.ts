@@ -178,12 +178,8 @@ const timestamp = (value: number | null) => (value === null ? null : value === N
  */
 const WRITE_CHUNK = 500;
 
-/**
- * Rows per statement when many are read. A statement's rows tend to arrive together and `pg` parses
- * what has arrived in one turn of the event loop, so this bounds how long other requests wait for a
- * turn while the rows above a hub are read.
- */
-const READ_CHUNK = 500;
+/** Rows per statement when many are read. */
+const READ_CHUNK = 2_000;
 
 /**
  * Rows travel to PostgreSQL as one JSON array per statement (jsonb_to_recordset), each row an object
