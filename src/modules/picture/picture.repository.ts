@@ -157,6 +157,7 @@ function toRow(r: Record): PictureRow {
 /** Which columns of a row are read, and what becomes of them: whole rows, or only what judging them needs. */
 export interface RowShape<R extends RowToJudge> {
   statement: string;
+  /** Takes a record of `statement` (each shape reads its own record type, hence `never` here). */
   toRow(record: never): R;
 }
 
