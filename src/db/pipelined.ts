@@ -39,3 +39,48 @@ export async function runPipelined<T>(
     if (handle) await handle(answered, parts.length - 1);
   }
 }
+
+/** Items handed over one at a time and sent in parts (partsAsTheyCome). */
+export interface PartsAsTheyCome<T> {
+  /** Takes an item; when it fills a part, waits for the statement under way (if any) and sends the part. */
+  add(item: T): Promise<void>;
+  /** Sends what is left and waits for every statement: the items are written once it returns. */
+  finish(): Promise<void>;
+  /** Waits for the statement under way, whatever its outcome, and sends nothing more: for a caller that gave up. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Like runPipelined, for items that become ready one at a time: a part is sent as soon as it is
+ * full, while the caller goes on preparing the next items (a write above a hub judges its rows while
+ * PostgreSQL stores those judged before). One statement at a time is under way on the connection,
+ * and nothing else may be sent on it between the first `add` and `finish` (or `abandon`).
+ */
+export function partsAsTheyCome<T>(db: EntityManager, size: number, statement: (part: T[]) => Statement): PartsAsTheyCome<T> {
+  let part: T[] = [];
+  let running: Promise<unknown> | null = null;
+  const send = async () => {
+    const [sql, parameters] = statement(part);
+    part = [];
+    if (running) await running;
+    running = db.query(sql, parameters);
+    // Awaited by the next send, by finish or by abandon; its failure must not count as unhandled meanwhile.
+    running.catch(() => undefined);
+  };
+  return {
+    async add(item) {
+      part.push(item);
+      if (part.length === size) await send();
+    },
+    async finish() {
+      if (part.length > 0) await send();
+      if (running) await running;
+      running = null;
+    },
+    async abandon() {
+      part = [];
+      if (running) await running.catch(() => undefined);
+      running = null;
+    },
+  };
+}

@@ -1,10 +1,11 @@
-import { runPipelined } from '../../src/db/pipelined';
+import { partsAsTheyCome, runPipelined } from '../../src/db/pipelined';
 import { openTestDatabase, TestDatabase } from '../helpers/database';
 
 /**
  * The keeper's many statements above a hub run pipelined (src/db/pipelined.ts): each statement is
  * built while the one before it runs, each one's rows handled while the one after it runs, all in
- * order on the transaction's connection; a failure stops the rest and is the one thrown.
+ * order on the transaction's connection; a failure stops the rest and is the one thrown. Items that
+ * become ready one at a time (partsAsTheyCome) are sent a part at a time in the same way.
  */
 let db: TestDatabase;
 
@@ -72,4 +73,54 @@ test('no statements: nothing runs', async () => {
     return ['SELECT 1', []];
   });
   expect(built).toEqual([]);
+});
+
+test('parts as they come: each part is sent once full, while the caller goes on, one statement at a time, the rest at finish', async () => {
+  const steps: string[] = [];
+  let rows: { n: number; before: number }[] = [];
+  await db.dataSource.transaction(async (tx) => {
+    await tx.query('CREATE TEMPORARY TABLE parts_order (n int, before int) ON COMMIT DROP');
+    const parts = partsAsTheyCome<number>(tx, 2, (part) => {
+      steps.push(`send ${part.join(',')}`);
+      return [`INSERT INTO parts_order (n, before) SELECT n, (SELECT count(*) FROM parts_order)::int FROM unnest($1::int[]) AS n`, [part]];
+    });
+    for (const n of [0, 1, 2, 3, 4]) {
+      await parts.add(n);
+      steps.push(`added ${n}`);
+    }
+    await parts.finish();
+    rows = await tx.query('SELECT n, before FROM parts_order ORDER BY n');
+  });
+  expect(steps).toEqual(['added 0', 'send 0,1', 'added 1', 'added 2', 'send 2,3', 'added 3', 'added 4', 'send 4']);
+  // Each part saw every part before it: one after another, in order, and nothing was left out.
+  expect(rows).toEqual([{ n: 0, before: 0 }, { n: 1, before: 0 }, { n: 2, before: 2 }, { n: 3, before: 2 }, { n: 4, before: 4 }]);
+});
+
+test('parts as they come: a failed part is thrown by the next add or by finish, and abandon leaves nothing unhandled', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const sent: number[][] = [];
+    await expect(db.dataSource.transaction(async (tx) => {
+      await tx.query('CREATE TEMPORARY TABLE parts_failure (n int) ON COMMIT DROP');
+      const parts = partsAsTheyCome<number>(tx, 2, (part) => {
+        sent.push(part);
+        return part.includes(2) ? ['SELECT 1 / (2 - $1::int) AS never', [2]] : ['INSERT INTO parts_failure (n) SELECT unnest($1::int[])', [part]];
+      });
+      try {
+        for (const n of [0, 1, 2, 3, 4, 5, 6]) await parts.add(n);
+        await parts.finish();
+      } catch (error) {
+        await parts.abandon();
+        throw error;
+      }
+    })).rejects.toThrow(/division by zero/);
+    // The part after the failed one was built, its statement never sent: the failure came first.
+    expect(sent).toEqual([[0, 1], [2, 3], [4, 5]]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
 });

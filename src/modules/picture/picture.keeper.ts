@@ -200,7 +200,7 @@ export async function judge(
   return { picture: new StatusPicture(graph, now, { known, override }), graph };
 }
 
-/** The row as judged, `since` still as before (see `settleSince`). */
+/** The row as judged, `since` still as before (see `rowsToReplay`). */
 function judgedRow(row: PictureRow, effective: Effective, contributions: Contribution[], now: number, moment: number): PictureRow {
   // Windows that are over are history; of the rest, the next moment one begins or ends.
   const maintenance = row.maintenance.filter((w) => w.until > now);
@@ -291,21 +291,20 @@ function copyOf(rows: Map<string, PictureRow>, ids: Iterable<string>): Map<strin
 }
 
 /**
- * `since` of each judged row: the write's moment or unchanged where the write is news to the row,
- * replayed where not. A row that holds a fact at or after the write's moment is not news to it, nor
- * is anything judged above such a row: its status changed when that row's did, which the row's
- * history tells (a report observed before a dependency was added takes effect above it from then).
+ * `since`: the write's moment or unchanged where the write is news to a row, replayed where not. A
+ * row that holds a fact at or after the write's moment is not news to it, nor is anything judged
+ * above such a row: its status changed when that row's did, which the row's history tells (a report
+ * observed before a dependency was added takes effect above it from then). Returns the members whose
+ * `since` is replayed (replaySince); every other member's follows from its judgement (sinceOf). Known
+ * before the members are judged, so each judged row is final at once.
  */
-async function settleSince(
-  db: EntityManager, before: Map<string, PictureRow>, after: Map<string, PictureRow>, change: FactChange, at: number, late: boolean,
-): Promise<void> {
-  if (change.affectsStatus === false) {
-    for (const [id, row] of after) row.since = before.get(id)!.since;
-    return;
-  }
+async function rowsToReplay(
+  before: Map<string, PictureRow>, work: Map<string, PictureRow>, members: ReadonlySet<string>, change: FactChange, late: boolean,
+): Promise<Set<string>> {
   const replayed = new Set<string>();
+  if (change.affectsStatus === false) return replayed;
   const pending: string[] = [];
-  for (const [id] of after) {
+  for (const id of members) {
     if (late || change.moment <= before.get(id)!.lastFactAt) {
       replayed.add(id);
       pending.push(id);
@@ -313,19 +312,23 @@ async function settleSince(
   }
   for (let rowsSoFar = 0; pending.length > 0;) {
     await takeTurns(++rowsSoFar);
-    for (const dependant of after.get(pending.pop()!)!.dependants) {
-      if (!after.has(dependant.componentId) || replayed.has(dependant.componentId)) continue;
+    for (const dependant of work.get(pending.pop()!)!.dependants) {
+      if (!members.has(dependant.componentId) || replayed.has(dependant.componentId)) continue;
       replayed.add(dependant.componentId);
       pending.push(dependant.componentId);
     }
   }
-  let rowsSoFar = 0;
-  for (const [id, row] of after) {
-    await takeTurns(++rowsSoFar);
-    if (replayed.has(id)) continue;
-    const old = before.get(id)!;
-    row.since = row.status === 'UNKNOWN' ? null : row.status !== old.status ? change.moment : old.since;
-  }
+  return replayed;
+}
+
+/** `since` of a judged row the write is news to (not replayed): see rowsToReplay. */
+function sinceOf(row: PictureRow, old: PictureRow, change: FactChange): number | null {
+  if (change.affectsStatus === false) return old.since;
+  return row.status === 'UNKNOWN' ? null : row.status !== old.status ? change.moment : old.since;
+}
+
+/** `since` of the replayed rows, from their history up to `at`. */
+async function replaySince(db: EntityManager, after: Map<string, PictureRow>, replayed: ReadonlySet<string>, at: number): Promise<void> {
   if (replayed.size === 0) return;
   const timeline = new StatusTimeline(await factsRepository.history(db, [...replayed], new Date(at)));
   for (const id of replayed) {
@@ -431,31 +434,48 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   let at = change.now;
   for (const row of base.values()) at = Math.max(at, row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY);
   const { picture, graph } = await judge(work, members, at);
+  // 4. since, and the rows written: a member whose since follows from its judgement is final once
+  // judged, and when it changed, a row above the roots is written while the next are judged.
+  const replayed = await rowsToReplay(base, work, members, change, late);
+  const fixedIds = new Set(fixed);
   const after = new Map<string, PictureRow>();
-  for (const id of members) {
-    await takeTurns(after.size);
-    const contributions: Contribution[] = [];
-    for (const edge of graph.edgesOf(id)) {
-      const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
-      if (contribution) contributions.push(contribution);
+  const changed = new Set<string>();
+  const judgements = pictureRepository.judgementsAsTheyCome(db);
+  try {
+    for (const id of members) {
+      await takeTurns(after.size);
+      const contributions: Contribution[] = [];
+      for (const edge of graph.edgesOf(id)) {
+        const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
+        if (contribution) contributions.push(contribution);
+      }
+      const moment = change.affectsStatus === false ? ALWAYS : change.moment;
+      const row = judgedRow(work.get(id)!, picture.judge(id), contributions, at, moment);
+      after.set(id, row);
+      if (replayed.has(id)) continue;
+      row.since = sinceOf(row, base.get(id)!, change);
+      if (sameRow(row, base.get(id)!)) continue;
+      changed.add(id);
+      if (!fixedIds.has(id)) await judgements.add(row);
     }
-    const moment = change.affectsStatus === false ? ALWAYS : change.moment;
-    after.set(id, judgedRow(work.get(id)!, picture.judge(id), contributions, at, moment));
+    await judgements.finish();
+  } catch (error) {
+    await judgements.abandon();
+    throw error;
   }
-  // 4. since.
-  await settleSince(db, base, after, change, at, late);
-
+  await replaySince(db, after, replayed, at);
   // Rows below the roots change only in their dependants (an edge added or ended).
   for (const id of change.below ?? []) if (!after.has(id) && work.has(id)) after.set(id, work.get(id)!);
-  const written: PictureRow[] = [];
-  for (const row of after.values()) {
-    await takeTurns(written.length);
-    if (!sameRow(row, base.get(row.componentId)!)) written.push(row);
+  for (const id of [...replayed, ...(change.below ?? [])]) {
+    const row = after.get(id);
+    if (row && !sameRow(row, base.get(id)!)) changed.add(id);
   }
+  const written = [...after.values()].filter((row) => changed.has(row.componentId));
   // Only the roots' rows and those below them change in their own facts or dependants
-  // (FactChange.apply): of every other row, only what the judgement changed is written.
-  await pictureRepository.write(db, written.filter((row) => fixed.includes(row.componentId)));
-  await pictureRepository.writeJudgements(db, written.filter((row) => !fixed.includes(row.componentId)));
+  // (FactChange.apply): of every other row, only what the judgement changed is written, those not
+  // replayed already above.
+  await pictureRepository.write(db, written.filter((row) => fixedIds.has(row.componentId)));
+  await pictureRepository.writeJudgements(db, written.filter((row) => !fixedIds.has(row.componentId) && replayed.has(row.componentId)));
 
   const changes = written.filter((row) => {
     const old = base.get(row.componentId)!;

@@ -3,7 +3,7 @@ import type { Audience, ComponentKind, ComponentStatus, DependencyKind, Reported
 import { queryNamed } from '../../db/named-statements';
 import { uuidArrayLiteral } from '../../db/uuid-array';
 import { epochMs } from '../../db/epoch-ms';
-import { chunksOf, runPipelined } from '../../db/pipelined';
+import { chunksOf, PartsAsTheyCome, partsAsTheyCome, runPipelined } from '../../db/pipelined';
 import { entityColumns } from '../../db/entity-columns';
 import type { Component } from '../component';
 import type { HeartbeatFact, MaintenanceFact, ReportFact } from './status.engine';
@@ -319,7 +319,17 @@ export const pictureRepository = {
    * facts the write did not touch: a hub's dependants are tens of thousands of rows.
    */
   async writeJudgements(db: EntityManager, rows: readonly PictureRow[]): Promise<void> {
-    await runPipelined(db, chunksOf(rows, WRITE_CHUNK), (part) => [
+    const judgements = pictureRepository.judgementsAsTheyCome(db);
+    for (const row of rows) await judgements.add(row);
+    await judgements.finish();
+  },
+
+  /**
+   * Writes judgements as writeJudgements does, a part at a time as the rows are handed over (see
+   * partsAsTheyCome): a write above a hub stores the rows judged so far while it judges the rest.
+   */
+  judgementsAsTheyCome(db: EntityManager): PartsAsTheyCome<PictureRow> {
+    return partsAsTheyCome<PictureRow>(db, WRITE_CHUNK, (part) => [
       WRITE_JUDGED,
       [JSON.stringify(part.map((row) => ({ c: row.componentId, r: row.revision, ...judgedRecord(row) })))],
     ]);
