@@ -48,6 +48,8 @@ interface Measurement {
   aloneCpuSeconds?: number[];
   /** Server CPU in the TAIL_MS after each alone report's answer (its change events read by the instance's bus and the webhook fan-out), seconds. */
   aloneTailCpuSeconds?: number[];
+  /** Each alone report's upkeep of the picture by phase, ms (/metrics, `ketenbeeld_picture_upkeep_phase_seconds`; absent in builds without it). */
+  alonePhasesMs?: (Record<string, number> | null)[];
   /** reportStatus round trip: the hub down, then up again. */
   reportMs: number[];
   /** Server CPU (user + system) spent while each report ran, seconds. */
@@ -82,6 +84,20 @@ async function eventLoopStallMs(server: RunningServer): Promise<number> {
   const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
   if (!line) throw new Error('/metrics has no nodejs_eventloop_lag_max_seconds');
   return Number(line.split(' ')[1]) * 1000;
+}
+
+const PHASES = ['read', 'lock', 'judge', 'write', 'change set'];
+
+/** The seconds spent so far in each phase of reports' upkeep of the picture, from /metrics; null when the build has no such metric. */
+async function upkeepPhaseSeconds(server: RunningServer): Promise<Record<string, number> | null> {
+  const text = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
+  const sums: Record<string, number> = {};
+  for (const phase of PHASES) {
+    const line = text.split('\n').find((l) => l.startsWith(`ketenbeeld_picture_upkeep_phase_seconds_sum{write="report",phase="${phase}"} `));
+    if (!line) return null;
+    sums[phase] = Number(line.split(' ').pop());
+  }
+  return sums;
 }
 
 function readsOf(times: number[]): Reads {
@@ -135,8 +151,12 @@ async function measure(
     const aloneMs: number[] = [];
     const aloneCpuSeconds: number[] = [];
     const aloneTailCpuSeconds: number[] = [];
+    const alonePhasesMs: (Record<string, number> | null)[] = [];
     for (const status of ['MAJOR_OUTAGE', 'OPERATIONAL']) {
+      const phasesBefore = await upkeepPhaseSeconds(server);
       const { ms, cpuSeconds: cpu } = await reportHub(status);
+      const phasesAfter = await upkeepPhaseSeconds(server);
+      alonePhasesMs.push(phasesBefore && phasesAfter ? Object.fromEntries(PHASES.map((p) => [p, (phasesAfter[p] - phasesBefore[p]) * 1000])) : null);
       aloneMs.push(ms);
       aloneCpuSeconds.push(cpu);
       const tailBefore = cpuSeconds(server.pid);
@@ -163,7 +183,7 @@ async function measure(
     reporting = false;
     const readsDuringReports = readsOf(await during);
     const otherReportsDuring = readsOf(await othersDuring);
-    return { build: build.name, round, aloneMs, aloneCpuSeconds, aloneTailCpuSeconds, reportMs, reportCpuSeconds, stallMs, readsAlone, readsDuringReports, otherReportsAlone, otherReportsDuring, peakMemoryMiB: server.peakMemoryMiB() };
+    return { build: build.name, round, aloneMs, aloneCpuSeconds, aloneTailCpuSeconds, alonePhasesMs, reportMs, reportCpuSeconds, stallMs, readsAlone, readsDuringReports, otherReportsAlone, otherReportsDuring, peakMemoryMiB: server.peakMemoryMiB() };
   } finally {
     await server.stop();
   }
@@ -194,6 +214,14 @@ function markdown(scale: number, hub: string, dependants: number, measurements: 
     lines.push(`| ${build.name} | ${f(median(mine.map((m) => m.aloneMs?.[0] ?? Number.NaN)))} / ${f(median(mine.map((m) => m.aloneMs?.[1] ?? Number.NaN)))} | ${f(median(mine.flatMap((m) => m.reportMs)))} | ${f(median(mine.flatMap((m) => m.reportCpuSeconds)), 2)} | ${f(median(mine.flatMap((m) => m.aloneTailCpuSeconds ?? [])), 2)} | ${f(median(mine.flatMap((m) => m.stallMs ?? [])))} | `
       + `${f(median(mine.map((m) => m.readsDuringReports.p99 / m.readsAlone.p99)), 1)}× | ${f(median(mine.map((m) => m.readsDuringReports.max)))} | `
       + `${f(median(mine.map((m) => m.otherReportsDuring.p99)))} | ${f(median(mine.map((m) => m.otherReportsDuring.max)))} | ${f(median(mine.map((m) => m.peakMemoryMiB ?? Number.NaN)))} |`);
+  }
+  lines.push('', 'The hub alone, the picture\'s upkeep by phase (ms, median over rounds; `ketenbeeld_picture_upkeep_phase_seconds` on /metrics; the writes of the rows overlap the judging of the next ones, in `write`):', '',
+    `| build | report | ${PHASES.join(' | ')} |`, `|---|---|${PHASES.map(() => '---|').join('')}`);
+  for (const build of builds) {
+    const mine = measurements.filter((m) => m.build === build.name);
+    ['down', 'up'].forEach((direction, i) => {
+      lines.push(`| ${build.name} | ${direction} | ${PHASES.map((p) => f(median(mine.map((m) => m.alonePhasesMs?.[i]?.[p] ?? Number.NaN)))).join(' | ')} |`);
+    });
   }
   if (builds.length === 2) {
     const ratio = (value: (m: Measurement) => number[]) => {

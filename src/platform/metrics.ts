@@ -50,6 +50,14 @@ const pictureUpkeep = new Histogram({
   registers: [registry],
 });
 
+const pictureUpkeepPhase = new Histogram({
+  name: 'ketenbeeld_picture_upkeep_phase_seconds',
+  help: 'Time a write keeping the stored live picture current spent in each phase: read, lock, judge, write, change set',
+  labelNames: ['write', 'phase'] as const,
+  buckets: SECONDS,
+  registers: [registry],
+});
+
 const databaseUnavailable = new Counter({
   name: 'ketenbeeld_database_unavailable_total',
   help: 'Requests answered 503 because PostgreSQL could not be reached or did not answer in time',
@@ -155,6 +163,15 @@ export function observeEventDeliveryLag(seconds: number): void {
 /** For the picture module: how long one write (reportStatus, addDependency, …) spent keeping the picture current. */
 export function observePictureUpkeep(writeKind: string, seconds: number): void {
   pictureUpkeep.observe({ write: writeKind }, seconds);
+}
+
+/**
+ * For the picture module: how long one write spent in one phase of keeping the picture current
+ * (`read` the rows, `lock` them, `judge` the members, `write` the rows, build the `change set`). A
+ * `lock` that takes long is a write waiting for another that holds rows it needs.
+ */
+export function observePictureUpkeepPhase(writeKind: string, phase: 'read' | 'lock' | 'judge' | 'write' | 'change set', seconds: number): void {
+  pictureUpkeepPhase.observe({ write: writeKind, phase }, seconds);
 }
 
 export function countDatabaseUnavailable(): void {

@@ -115,12 +115,28 @@ test('/metrics: latency per operation, errors per code, the pool, WebSocket conn
     expect(text).toMatch(/ketenbeeld_db_pool_connections\{state="max"\} [1-9]/);
     expect(text).toMatch(/ketenbeeld_websocket_connections [1-9]/);
     expect(text).toMatch(/ketenbeeld_subscriptions [1-9]/);
-    for (const name of ['ketenbeeld_rate_limit_refusals_total', 'ketenbeeld_event_delivery_lag_seconds', 'ketenbeeld_picture_upkeep_seconds', 'process_cpu_seconds_total']) {
+    for (const name of ['ketenbeeld_rate_limit_refusals_total', 'ketenbeeld_event_delivery_lag_seconds', 'ketenbeeld_picture_upkeep_seconds', 'ketenbeeld_picture_upkeep_phase_seconds', 'process_cpu_seconds_total']) {
       expect(text).toContain(`# TYPE ${name}`);
     }
   } finally {
     subscription.close();
     await client.dispose();
+  }
+});
+
+test('/metrics: a write\'s upkeep of the picture, per phase (a long lock is a write waiting for another)', async () => {
+  const [{ id }]: { id: string }[] = await db.dataSource.query(
+    `SELECT c.id FROM component c JOIN live_status l ON l.component_id = c.id AND l.status = 'OPERATIONAL'
+      WHERE EXISTS (SELECT 1 FROM dependency d WHERE d.depends_on_id = c.id AND d.removed_at IS NULL) ORDER BY c.name LIMIT 1`);
+  // OPERATIONAL again: nothing changes for anyone, and every phase still runs.
+  const reported = await post({
+    query: 'mutation ($input: ReportStatusInput!) { reportStatus(input: $input) { current } }',
+    variables: { input: { componentId: Buffer.from(`Component:${id}`).toString('base64url'), status: 'OPERATIONAL' } },
+  }, { authorization: `Bearer ${token}` });
+  expect(reported.body).toEqual({ data: { reportStatus: { current: true } } });
+  const text = await metrics();
+  for (const phase of ['read', 'lock', 'judge', 'write', 'change set']) {
+    expect(text).toMatch(new RegExp(`ketenbeeld_picture_upkeep_phase_seconds_count\\{write="report",phase="${phase}"\\} [1-9]`));
   }
 });
 

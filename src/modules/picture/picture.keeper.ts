@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '../../common/vocabulary';
 import type { NewStatusChange } from '../events';
-import { observePictureUpkeep } from '../../platform/metrics';
+import { observePictureUpkeep, observePictureUpkeepPhase } from '../../platform/metrics';
 import { factsRepository } from './facts.repository';
 import { Contribution, PictureRow, pictureRepository, RowShape, RowToJudge, StoredStatusAndReport, storedStatusOfRow, WHOLE_ROWS } from './picture.repository';
 import { affectsResidents, isOutage } from './status.rules';
@@ -350,7 +350,18 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
   }
 }
 
+/** Observes how long each phase of one write's upkeep took, when the next begins (observePictureUpkeepPhase). */
+function phaseClock(kind: FactChange['kind']): (ended: Parameters<typeof observePictureUpkeepPhase>[1]) => void {
+  let started = performance.now();
+  return (ended) => {
+    const now = performance.now();
+    observePictureUpkeepPhase(kind, ended, (now - started) / 1000);
+    started = now;
+  };
+}
+
 async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewStatusChange[]> {
+  const phaseEnded = phaseClock(change.kind);
   // Read, as stored (`base`): the roots and the rows below them; with the change applied (`work`).
   const base = new Map<string, PictureRow>();
   const fixed = [...new Set([...change.roots, ...(change.below ?? [])])];
@@ -401,14 +412,17 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     }
   };
   if (reachesAbove) await readWhatIsAbove();
+  phaseEnded('read');
   await lockWhatIsRead();
   for (const id of change.roots) if (!base.has(id)) throw new Error(`Component ${id} left the picture while it was being written`);
   if (change.stillDue && !change.stillDue(rootRows())) {
+    phaseEnded('lock');
     change.settled?.(rootRows());
     return [];
   }
   // What the locked rows say decides: another write may have taken in a newer fact meanwhile.
   if (change.changesNothing && (await change.changesNothing(rootRows()))) {
+    phaseEnded('lock');
     change.settled?.(rootRows());
     return [];
   }
@@ -424,6 +438,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
     await lockWhatIsRead();
   }
 
+  phaseEnded('lock');
   // 3. Judge the members (the roots, and when reached everything above them) on the locked rows.
   const members = !reachesAbove ? roots
     : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
@@ -434,6 +449,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   let at = change.now;
   for (const row of base.values()) at = Math.max(at, row.lastFactAt, row.report?.observedAt.getTime() ?? Number.NEGATIVE_INFINITY);
   const { picture, graph } = await judge(work, members, at);
+  phaseEnded('judge');
   // 4. since, and the rows written: a member whose since follows from its judgement is final once
   // judged, and when it changed, a row above the roots is written while the next are judged.
   const replayed = await rowsToReplay(base, work, members, change, late);
@@ -477,6 +493,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   await pictureRepository.write(db, written.filter((row) => fixedIds.has(row.componentId)));
   await pictureRepository.writeJudgements(db, written.filter((row) => !fixedIds.has(row.componentId) && replayed.has(row.componentId)));
 
+  phaseEnded('write');
   const changes = written.filter((row) => {
     const old = base.get(row.componentId)!;
     return old.status !== row.status || old.stale !== row.stale;
@@ -496,6 +513,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
       stale: row.stale,
     });
   }
+  phaseEnded('change set');
   change.settled?.(change.roots.map((id) => after.get(id) ?? base.get(id)!));
   return changeSet;
 }
