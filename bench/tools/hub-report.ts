@@ -91,11 +91,12 @@ const PHASES = ['read', 'lock', 'judge', 'write', 'change set'];
 /** The seconds spent so far in each phase of reports' upkeep of the picture, from /metrics; null when the build has no such metric. */
 async function upkeepPhaseSeconds(server: RunningServer): Promise<Record<string, number> | null> {
   const text = await (await fetch(server.url.replace(/\/graphql$/, '/metrics'))).text();
+  if (!text.includes('# TYPE ketenbeeld_picture_upkeep_phase_seconds ')) return null;
   const sums: Record<string, number> = {};
   for (const phase of PHASES) {
+    // A phase no report has been through yet has no line.
     const line = text.split('\n').find((l) => l.startsWith(`ketenbeeld_picture_upkeep_phase_seconds_sum{write="report",phase="${phase}"} `));
-    if (!line) return null;
-    sums[phase] = Number(line.split(' ').pop());
+    sums[phase] = line ? Number(line.split(' ').pop()) : 0;
   }
   return sums;
 }
