@@ -165,12 +165,15 @@ export function observePictureUpkeep(writeKind: string, seconds: number): void {
   pictureUpkeep.observe({ write: writeKind }, seconds);
 }
 
+/** The phases of a write's upkeep of the picture, in their order. */
+export type UpkeepPhase = 'read' | 'lock' | 'judge' | 'write' | 'change set';
+
 /**
  * For the picture module: how long one write spent in one phase of keeping the picture current
  * (`read` the rows, `lock` them, `judge` the members, `write` the rows, build the `change set`). A
  * `lock` that takes long is a write waiting for another that holds rows it needs.
  */
-export function observePictureUpkeepPhase(writeKind: string, phase: 'read' | 'lock' | 'judge' | 'write' | 'change set', seconds: number): void {
+export function observePictureUpkeepPhase(writeKind: string, phase: UpkeepPhase, seconds: number): void {
   pictureUpkeepPhase.observe({ write: writeKind, phase }, seconds);
 }
 

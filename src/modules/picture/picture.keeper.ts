@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import type { Audience, ComponentKind, ComponentStatus, DependencyKind } from '../../common/vocabulary';
 import type { NewStatusChange } from '../events';
-import { observePictureUpkeep, observePictureUpkeepPhase } from '../../platform/metrics';
+import { observePictureUpkeep, observePictureUpkeepPhase, UpkeepPhase } from '../../platform/metrics';
 import { factsRepository } from './facts.repository';
 import { Contribution, PictureRow, pictureRepository, RowShape, RowToJudge, StoredStatusAndReport, storedStatusOfRow, WHOLE_ROWS } from './picture.repository';
 import { affectsResidents, isOutage } from './status.rules';
@@ -351,7 +351,7 @@ async function takeIn(db: EntityManager, change: FactChange): Promise<NewStatusC
 }
 
 /** Observes how long each phase of one write's upkeep took, when the next begins (observePictureUpkeepPhase). */
-function phaseClock(kind: FactChange['kind']): (ended: Parameters<typeof observePictureUpkeepPhase>[1]) => void {
+function phaseClock(kind: FactChange['kind']): (ended: UpkeepPhase) => void {
   let started = performance.now();
   return (ended) => {
     const now = performance.now();
