@@ -365,6 +365,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // Read, as stored (`base`): the roots and the rows below them; with the change applied (`work`).
   const base = new Map<string, PictureRow>();
   const fixed = [...new Set([...change.roots, ...(change.below ?? [])])];
+  const fixedIds = new Set(fixed);
   for (const row of await pictureRepository.rows(db, fixed)) base.set(row.componentId, row);
   for (const id of change.roots) if (!base.has(id)) throw new Error(`No stored picture for component ${id}`);
 
@@ -441,7 +442,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   phaseEnded('lock');
   // 3. Judge the members (the roots, and when reached everything above them) on the locked rows.
   const members = !reachesAbove ? roots
-    : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixed.includes(id)))
+    : late ? new Set([...base.keys()].filter((id) => roots.has(id) || !fixedIds.has(id)))
       : await closureAbove(change.roots, base);
   const work = applied();
   // Judged no earlier than any fact the locked rows hold: a write that waited for another judges
@@ -453,7 +454,7 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
   // 4. since, and the rows written: a member whose since follows from its judgement is final once
   // judged, and when it changed, a row above the roots is written while the next are judged.
   const replayed = await rowsToReplay(base, work, members, change, late);
-  const fixedIds = new Set(fixed);
+  const moment = change.affectsStatus === false ? ALWAYS : change.moment;
   const after = new Map<string, PictureRow>();
   const changed = new Set<string>();
   const judgements = pictureRepository.judgementsAsTheyCome(db);
@@ -465,7 +466,6 @@ async function takeInTimed(db: EntityManager, change: FactChange): Promise<NewSt
         const contribution = contributionOf(edge, picture.effective(edge.dependsOnId));
         if (contribution) contributions.push(contribution);
       }
-      const moment = change.affectsStatus === false ? ALWAYS : change.moment;
       const row = judgedRow(work.get(id)!, picture.judge(id), contributions, at, moment);
       after.set(id, row);
       if (replayed.has(id)) continue;
